@@ -1,0 +1,40 @@
+"""Rebuild the shipped MIT-BIH excerpt from a full copy of the database.
+
+Usage: ``python -m ecg_sklearn.data.make_excerpt PATH/TO/mitdb``. Digital samples and
+header fields (format 212, gain, baseline) are copied unchanged; annotation positions are
+shifted to the excerpt's start.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import wfdb
+
+from ecg_sklearn.datasets import SAMPLE_DURATION, SAMPLE_RECORDS, sample_data_dir
+
+
+def make_excerpt(source, target=None) -> None:
+    target = Path(target or sample_data_dir())
+    target.mkdir(parents=True, exist_ok=True)
+    for record, start_s in SAMPLE_RECORDS.items():
+        path = str(Path(source) / record)
+        header = wfdb.rdheader(path)
+        start = int(start_s * header.fs)
+        stop = start + int(SAMPLE_DURATION * header.fs)
+        rec = wfdb.rdrecord(path, sampfrom=start, sampto=stop, physical=False)
+        wfdb.wrsamp(
+            record, fs=rec.fs, units=rec.units, sig_name=rec.sig_name, d_signal=rec.d_signal,
+            fmt=rec.fmt, adc_gain=rec.adc_gain, baseline=rec.baseline, write_dir=str(target),
+            comments=[*header.comments,
+                      f"Excerpt of MIT-BIH record {record}, samples {start}-{stop}"],
+        )  # fmt: skip
+        ann = wfdb.rdann(path, "atr", sampfrom=start, sampto=stop - 1)
+        wfdb.wrann(
+            record, "atr", np.asarray(ann.sample) - start, symbol=ann.symbol,
+            aux_note=ann.aux_note, fs=rec.fs, write_dir=str(target),
+        )  # fmt: skip
+
+
+if __name__ == "__main__":
+    make_excerpt(sys.argv[1], *sys.argv[2:])
