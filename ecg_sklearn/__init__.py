@@ -1,1 +1,16 @@
+"""ecg_sklearn: scikit-learn compatible heartbeat classification from ECG."""
+
 __version__ = "0.1.0"
+
+from .filtering import ECGFilter, filter_ecg  # noqa: E402
+from .qrs import QRSDetector, detect_qrs  # noqa: E402
+from .segmentation import BeatSegmenter  # noqa: E402
+
+__all__ = [
+    "BeatSegmenter",
+    "ECGFilter",
+    "QRSDetector",
+    "detect_qrs",
+    "filter_ecg",
+    "__version__",
+]

@@ -1,0 +1,92 @@
+"""QRS detection on all 48 MIT-BIH records: ecg_sklearn vs wfdb's XQRS vs NeuroKit2.
+
+Beat-by-beat matching within 150 ms, pooled over beats; detections and reference beats
+inside ventricular flutter episodes ([ ... ]) are not scored (EC57). Signals are read
+into memory first; only detection is timed.
+
+Usage: python benchmarks/qrs.py [--data-dir PATH] [--detectors ecg_sklearn,xqrs,neurokit2]
+"""
+
+import argparse
+import time
+
+from ecg_sklearn.datasets import MITDB_RECORDS, get_data_home, load_record
+from ecg_sklearn.metrics import detection_scores, flutter_intervals
+from ecg_sklearn.qrs import detect_qrs
+
+
+def _ecg_sklearn(rec):
+    return detect_qrs(rec.signal, rec.fs)
+
+
+def _xqrs(rec):
+    import wfdb.processing
+
+    return wfdb.processing.xqrs_detect(rec.signal[0].astype(float), fs=rec.fs, verbose=False)
+
+
+def _neurokit2(rec):
+    import neurokit2 as nk
+
+    clean = nk.ecg_clean(rec.signal[0], sampling_rate=int(rec.fs))
+    _, info = nk.ecg_peaks(clean, sampling_rate=int(rec.fs))
+    return info["ECG_R_Peaks"]
+
+
+def _mlii_first(rec):
+    """Both leads in memory, MLII first where the record has it (114 lists it second)."""
+    if "MLII" in rec.leads:
+        order = [rec.leads.index("MLII")] + [i for i, n in enumerate(rec.leads) if n != "MLII"]
+        rec.signal, rec.leads = rec.signal[order], [rec.leads[i] for i in order]
+    return rec
+
+
+DETECTORS = {"ecg_sklearn": _ecg_sklearn, "xqrs": _xqrs, "neurokit2": _neurokit2}
+
+
+def evaluate(records, detector, *, verbose=False):
+    totals = dict(tp=0, fn=0, fp=0)
+    elapsed = 0.0
+    per_record = {}
+    for rec in records:
+        start = time.perf_counter()
+        det = detector(rec)
+        elapsed += time.perf_counter() - start
+        s = detection_scores(
+            rec.beat_samples,
+            det,
+            rec.fs,
+            exclude=flutter_intervals(rec.ann_samples, rec.ann_symbols),
+        )
+        per_record[rec.record] = s
+        for k in totals:
+            totals[k] += s[k]
+        if verbose and (s["fn"] + s["fp"]) > 20:
+            print(f"  {rec.record}: fn {s['fn']} fp {s['fp']}")
+    se = totals["tp"] / (totals["tp"] + totals["fn"])
+    ppv = totals["tp"] / (totals["tp"] + totals["fp"])
+    return dict(totals, se=se, ppv=ppv, seconds=elapsed, per_record=per_record)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--detectors", default="ecg_sklearn,xqrs,neurokit2")
+    parser.add_argument("--records", default=None, help="comma-separated subset")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    home = get_data_home(args.data_dir)
+    names = args.records.split(",") if args.records else MITDB_RECORDS
+    records = [_mlii_first(load_record(r, home)) for r in names]
+    print(f"{len(records)} records loaded from {home}")
+    print(f"{'detector':<12} {'Se %':>7} {'+P %':>7} {'FN':>6} {'FP':>6} {'time s':>8}")
+    for name in args.detectors.split(","):
+        r = evaluate(records, DETECTORS[name], verbose=args.verbose)
+        print(
+            f"{name:<12} {100 * r['se']:7.2f} {100 * r['ppv']:7.2f} {r['fn']:6d} {r['fp']:6d} "
+            f"{r['seconds']:8.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

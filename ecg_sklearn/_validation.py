@@ -1,0 +1,44 @@
+"""Input checks shared by the signal transformers."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.utils.validation import validate_data
+
+
+def check_fs(fs) -> float:
+    """Return ``fs`` as a float, or raise a ``ValueError`` naming the problem."""
+    if isinstance(fs, bool) or not isinstance(fs, numbers.Real) or not np.isfinite(fs) or fs <= 0:
+        raise ValueError(f"fs must be a positive sampling rate in Hz; got fs={fs!r}")
+    return float(fs)
+
+
+def validate_signal(estimator, X, *, reset: bool):
+    """Validate a 2-D ``(n_samples, n_timepoints)`` or 3-D ``(n, n_channels, n_timepoints)``
+    float array (no NaN or inf) and, once fitted, its channel and time dimensions.
+
+    ``n_features_in_`` is the number of channels of 3-D input (the number of time points of
+    2-D input, as sklearn defines it); ``n_timepoints_in_`` the window length.
+    """
+    X = validate_data(
+        estimator, X, reset=reset, allow_nd=True, dtype=[np.float32, np.float64], copy=False
+    )
+    if X.ndim not in (2, 3):
+        raise ValueError(
+            "X must be 2-D (n_samples, n_timepoints) or 3-D (n_samples, n_channels, "
+            f"n_timepoints); got an array of shape {X.shape}"
+        )
+    if reset:
+        estimator.n_timepoints_in_ = X.shape[-1]
+        estimator.ndim_in_ = X.ndim
+    elif hasattr(estimator, "n_timepoints_in_") and (
+        X.shape[-1] != estimator.n_timepoints_in_ or X.ndim != estimator.ndim_in_
+    ):
+        raise ValueError(
+            f"X has {X.ndim} dimensions and {X.shape[-1]} time points, but "
+            f"{type(estimator).__name__} was fitted on {estimator.ndim_in_}-D input with "
+            f"{estimator.n_timepoints_in_} time points (a different fs or window?)"
+        )
+    return X

@@ -1,0 +1,163 @@
+"""Beat detection and classification metrics in the manner of ANSI/AAMI EC57."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import confusion_matrix
+
+from .datasets import AAMI_CLASSES
+
+__all__ = [
+    "match_beats",
+    "flutter_intervals",
+    "detection_scores",
+    "classification_report_ec57",
+]
+
+
+def match_beats(reference, detected, fs: float, tolerance: float = 0.15):
+    """Match detected beats one-to-one to reference beats within ``tolerance`` seconds.
+
+    Closest pairs are matched first. Both inputs are sample indices.
+
+    Returns
+    -------
+    ref_index, det_index : ndarray of int
+        Indices into ``reference`` and ``detected`` of the matched pairs, in reference order.
+    """
+    ref = np.asarray(reference, dtype=np.int64)
+    det = np.asarray(detected, dtype=np.int64)
+    if ref.size == 0 or det.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    tol = tolerance * fs
+    # Candidate pairs: each detection with its nearest reference on either side.
+    right = np.searchsorted(ref, det)
+    cand_ref = np.concatenate(
+        [np.clip(right - 1, 0, ref.size - 1), np.clip(right, 0, ref.size - 1)]
+    )
+    cand_det = np.concatenate([np.arange(det.size)] * 2)
+    dist = np.abs(ref[cand_ref] - det[cand_det])
+    keep = dist <= tol
+    cand_ref, cand_det, dist = cand_ref[keep], cand_det[keep], dist[keep]
+    order = np.argsort(dist, kind="stable")
+    used_ref = np.zeros(ref.size, dtype=bool)
+    used_det = np.zeros(det.size, dtype=bool)
+    pairs = []
+    for r, d in zip(cand_ref[order], cand_det[order], strict=True):
+        if not used_ref[r] and not used_det[d]:
+            used_ref[r] = used_det[d] = True
+            pairs.append((r, d))
+    if not pairs:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    pairs = np.array(sorted(pairs))
+    return pairs[:, 0], pairs[:, 1]
+
+
+def flutter_intervals(ann_samples, ann_symbols) -> np.ndarray:
+    """Ventricular flutter episodes ``[start, end]`` marked by ``[`` and ``]`` annotations."""
+    samples = np.asarray(ann_samples)
+    symbols = np.asarray(ann_symbols)
+    starts = samples[symbols == "["]
+    ends = samples[symbols == "]"]
+    out = []
+    for s in starts:
+        after = ends[ends >= s]
+        out.append((s, after[0] if after.size else np.iinfo(np.int64).max))
+    return np.array(out, dtype=np.int64).reshape(-1, 2)
+
+
+def _outside(samples, intervals):
+    samples = np.asarray(samples)
+    inside = np.zeros(samples.shape, dtype=bool)
+    for s, e in intervals:
+        inside |= (samples >= s) & (samples <= e)
+    return ~inside
+
+
+def detection_scores(reference, detected, fs, *, tolerance=0.15, exclude=None) -> dict:
+    """Beat-by-beat detection counts and Se / +P for one record.
+
+    Parameters
+    ----------
+    reference, detected : array-like of int
+        Reference and detected beat positions (samples).
+    fs : float
+        Sampling rate in Hz.
+    tolerance : float, default=0.15
+        Matching window in seconds.
+    exclude : ndarray of shape (n, 2), optional
+        Sample intervals not scored (e.g. :func:`flutter_intervals`): reference and
+        detected beats inside them are dropped before matching.
+
+    Returns
+    -------
+    scores : dict
+        ``tp``, ``fn``, ``fp``, ``se`` and ``ppv``.
+    """
+    ref = np.asarray(reference, dtype=np.int64)
+    det = np.asarray(detected, dtype=np.int64)
+    if exclude is not None and len(exclude):
+        ref, det = ref[_outside(ref, exclude)], det[_outside(det, exclude)]
+    ri, _ = match_beats(ref, det, fs, tolerance)
+    tp = int(ri.size)
+    fn, fp = int(ref.size - tp), int(det.size - tp)
+    return {
+        "tp": tp,
+        "fn": fn,
+        "fp": fp,
+        "se": tp / (tp + fn) if tp + fn else float("nan"),
+        "ppv": tp / (tp + fp) if tp + fp else float("nan"),
+    }
+
+
+def classification_report_ec57(y_true, y_pred, *, labels=AAMI_CLASSES) -> dict:
+    """EC57-style classification report: per-class Se, +P, F1 and the confusion matrix.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of str
+        AAMI labels.
+    labels : sequence of str, default=("N", "S", "V", "F", "Q")
+
+    Returns
+    -------
+    report : dict
+        ``confusion_matrix`` (rows true, columns predicted, in ``labels`` order),
+        ``per_class`` {label: {se, ppv, f1, support}}, ``accuracy``, ``macro_f1`` (over
+        classes with support), ``j_index`` (Se_S + Se_V + +P_S + +P_V) and ``labels``.
+    """
+    labels = list(labels)
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    unknown = sorted(set(np.unique(y_true)) - set(labels))
+    if unknown:
+        raise ValueError(f"y_true holds labels {unknown} outside {labels}")
+    cm = confusion_matrix(y_true, y_pred, labels=labels)
+    tp = np.diag(cm).astype(float)
+    support = cm.sum(axis=1)
+    predicted = cm.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.where(support > 0, tp / support, np.nan)
+        ppv = np.where(predicted > 0, tp / predicted, np.where(support > 0, 0.0, np.nan))
+        f1 = np.where(se + ppv > 0, 2 * se * ppv / (se + ppv), 0.0)
+    f1 = np.where(support > 0, f1, np.nan)
+    per_class = {
+        c: {
+            "se": float(se[i]),
+            "ppv": float(ppv[i]),
+            "f1": float(f1[i]),
+            "support": int(support[i]),
+        }
+        for i, c in enumerate(labels)
+    }
+    report = {
+        "labels": labels,
+        "confusion_matrix": cm.tolist(),
+        "per_class": per_class,
+        "accuracy": float(tp.sum() / max(cm.sum(), 1)),
+        "macro_f1": float(np.nanmean(f1)) if np.any(support > 0) else float("nan"),
+    }
+    if {"S", "V"} <= set(labels):
+        s, v = per_class["S"], per_class["V"]
+        report["j_index"] = float(np.nansum([s["se"], v["se"], s["ppv"], v["ppv"]]))
+    return report

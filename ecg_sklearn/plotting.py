@@ -1,0 +1,205 @@
+"""Figures (matplotlib). Every function returns the figure and axes; none calls ``show()``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .datasets import AAMI_CLASSES
+
+__all__ = [
+    "plot_filtering",
+    "plot_beats",
+    "plot_beat_window",
+    "plot_confusion_matrix",
+    "plot_gradcam",
+]
+
+CLASS_COLORS = dict(
+    zip(AAMI_CLASSES, ["tab:blue", "tab:orange", "tab:red", "tab:purple", "tab:gray"], strict=True)
+)
+
+
+def _axes(ax, nrows=1, ncols=1, **kwargs):
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax.figure, ax
+    return plt.subplots(nrows, ncols, **kwargs)
+
+
+def plot_filtering(
+    raw, filtered, fs, *, detected=None, reference=None, start=0.0, duration=10.0, ax=None
+):
+    """Raw and filtered ECG of one lead, with detected and reference beats.
+
+    Parameters
+    ----------
+    raw, filtered : array-like, shape (n_samples,)
+        One lead of the record before and after filtering.
+    fs : float
+        Sampling rate in Hz.
+    detected, reference : array-like of int, optional
+        Beat positions (samples) to mark.
+    start, duration : float
+        Segment shown, in seconds.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    fig, ax
+    """
+    fig, ax = _axes(ax, figsize=(10, 3.5))
+    lo, hi = int(start * fs), int((start + duration) * fs)
+    raw, filtered = np.asarray(raw)[lo:hi], np.asarray(filtered)[lo:hi]
+    t = np.arange(lo, lo + raw.size) / fs
+    ax.plot(t, raw, color="0.6", lw=0.8, label="raw")
+    ax.plot(t, filtered, color="k", lw=0.9, label="filtered")
+    for beats, marker, color, label in (
+        (reference, "v", "tab:green", "reference beats"),
+        (detected, "x", "tab:red", "detected beats"),
+    ):
+        if beats is not None:
+            b = np.asarray(beats)
+            b = b[(b >= lo) & (b < lo + raw.size)]
+            ax.plot(b / fs, filtered[b - lo], marker, color=color, ls="none", label=label)
+    ax.set(xlabel="time (s)", ylabel="mV", title="ECG before and after filtering")
+    ax.legend(loc="upper right", fontsize="small")
+    return fig, ax
+
+
+def plot_beats(beats, y, fs, *, before=0.25, max_per_class=50, ax=None):
+    """Overlay segmented beats, coloured by class.
+
+    Parameters
+    ----------
+    beats : ndarray, shape (n_beats, beat_length)
+        Cropped beats of one lead (e.g. a slice of :class:`~ecg_sklearn.BeatSegmenter`'s
+        output).
+    y : array-like of str, shape (n_beats,)
+        Labels.
+    fs : float
+        Sampling rate in Hz.
+    before : float, default=0.25
+        Seconds before the R peak in each beat (for the time axis).
+    max_per_class : int, default=50
+        At most this many beats drawn per class.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    fig, ax
+    """
+    fig, ax = _axes(ax, figsize=(6, 4))
+    beats, y = np.asarray(beats), np.asarray(y)
+    t = np.arange(beats.shape[1]) / fs - before
+    for label in [c for c in AAMI_CLASSES if c in set(y)] + sorted(set(y) - set(AAMI_CLASSES)):
+        sel = beats[y == label][:max_per_class]
+        color = CLASS_COLORS.get(label, "k")
+        ax.plot(t, sel.T, color=color, lw=0.5, alpha=0.4)
+        ax.plot([], [], color=color, label=f"{label} ({int((y == label).sum())})")
+    ax.axvline(0, color="k", ls=":", lw=0.8)
+    ax.set(xlabel="time from R peak (s)", ylabel="mV", title="Segmented beats")
+    ax.legend(fontsize="small")
+    return fig, ax
+
+
+def plot_beat_window(window, fs, *, before=0.25, after=0.4, label=None, ax=None):
+    """One beat window: the ECG, its R peak, neighbouring beats and the crop.
+
+    Parameters
+    ----------
+    window : ndarray, shape (n_channels, n_timepoints)
+        One window of the loaders' ``X`` (first channel ECG, last the beat channel).
+    fs : float
+        Sampling rate in Hz.
+    before, after : float
+        The segmenter's crop, in seconds, shaded.
+    label : str, optional
+        Shown in the title.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    fig, ax
+    """
+    fig, ax = _axes(ax, figsize=(8, 3))
+    window = np.asarray(window)
+    n = window.shape[-1]
+    t = (np.arange(n) - n // 2) / fs
+    ax.plot(t, window[0], color="k", lw=0.9)
+    marks = np.flatnonzero(window[-1])
+    ax.plot(t[marks], window[0, marks], "o", color="tab:green", label="beats in window")
+    ax.axvline(0, color="tab:red", lw=1, label="R peak")
+    ax.axvspan(-before, after, color="tab:orange", alpha=0.2, label="segmented beat")
+    title = "Beat window" + (f" (class {label})" if label is not None else "")
+    ax.set(xlabel="time from R peak (s)", ylabel="mV", title=title)
+    ax.legend(loc="upper right", fontsize="small")
+    return fig, ax
+
+
+def plot_confusion_matrix(report, *, ax=None):
+    """Confusion matrix of a report from :func:`~ecg_sklearn.metrics.classification_report_ec57`."""
+    fig, ax = _axes(ax, figsize=(4.5, 4))
+    cm = np.asarray(report["confusion_matrix"])
+    labels = report["labels"]
+    norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            color = "w" if norm[i, j] > 0.5 else "k"
+            ax.text(j, i, str(cm[i, j]), ha="center", va="center", color=color, fontsize=8)
+    ax.set(
+        xticks=range(len(labels)),
+        yticks=range(len(labels)),
+        xticklabels=labels,
+        yticklabels=labels,
+        xlabel="predicted",
+        ylabel="true",
+        title="Confusion matrix",
+    )
+    return fig, ax
+
+
+def plot_gradcam(beat, heatmap, fs, *, before=0.25, true_label=None, pred_label=None, ax=None):
+    """A beat coloured by its Grad-CAM importance.
+
+    Parameters
+    ----------
+    beat : ndarray, shape (beat_length,)
+        The segmented beat (one lead).
+    heatmap : ndarray, shape (beat_length,)
+        Importance per sample, as returned by :class:`~ecg_sklearn.GradCAMExplainer`.
+    fs : float
+        Sampling rate in Hz.
+    before : float, default=0.25
+        Seconds before the R peak in the beat.
+    true_label, pred_label : str, optional
+        Shown in the title.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    fig, ax
+    """
+    from matplotlib.collections import LineCollection
+
+    fig, ax = _axes(ax, figsize=(4, 3))
+    beat, heatmap = np.asarray(beat, dtype=float), np.asarray(heatmap, dtype=float)
+    t = np.arange(beat.size) / fs - before
+    points = np.column_stack([t, beat]).reshape(-1, 1, 2)
+    segments = np.concatenate([points[:-1], points[1:]], axis=1)
+    scale = heatmap.max() if heatmap.max() > 0 else 1.0
+    lc = LineCollection(segments, cmap="jet", norm=None, linewidths=2)
+    lc.set_array((heatmap[:-1] + heatmap[1:]) / (2 * scale))
+    lc.set_clim(0, 1)
+    ax.add_collection(lc)
+    ax.set_xlim(t[0], t[-1])
+    pad = 0.1 * (np.ptp(beat) or 1.0)
+    ax.set_ylim(beat.min() - pad, beat.max() + pad)
+    fig.colorbar(lc, ax=ax, label="Grad-CAM (normalised)")
+    parts = [f"true {true_label}" if true_label is not None else None,
+             f"predicted {pred_label}" if pred_label is not None else None]  # fmt: skip
+    ax.set(
+        xlabel="time from R peak (s)", ylabel="amplitude", title=", ".join(p for p in parts if p)
+    )
+    return fig, ax

@@ -1,0 +1,198 @@
+"""Beat segmentation: crop each beat around its R peak and derive RR-interval features."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import validate_signal
+
+__all__ = ["BeatSegmenter", "RR_FEATURES", "rr_features"]
+
+#: Names of the RR-interval features, in output order (intervals in seconds).
+RR_FEATURES = (
+    "pre_rr",
+    "post_rr",
+    "local_rr",
+    "avg_rr",
+    "pre_rr_ratio",
+    "post_rr_ratio",
+    "local_rr_ratio",
+    "pre_post_ratio",
+)
+
+
+def rr_features(beat_channel, fs: float) -> np.ndarray:
+    """RR-interval features of each window from its beat channel.
+
+    Parameters
+    ----------
+    beat_channel : ndarray, shape (n_beats, n_timepoints)
+        Beat channel of the windows (see :mod:`ecg_sklearn.windows`): non-zero at the
+        beats, holding the record's average RR at each; the window's beat at the centre.
+    fs : float
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    features : ndarray of float64, shape (n_beats, 8)
+        ``pre_rr`` and ``post_rr``: seconds to the previous / next beat (when none lies
+        in the window, the distance to the window's edge, a lower bound); ``local_rr``:
+        mean RR of the beats in the window; ``avg_rr``: the record's average RR; then
+        ``pre_rr``, ``post_rr`` and ``local_rr`` divided by ``avg_rr``, and
+        ``pre_rr / post_rr``. See :data:`RR_FEATURES`.
+    """
+    M = np.asarray(beat_channel)
+    n, T = M.shape
+    c = T // 2
+    avg = M[:, c].astype(np.float64)
+    unmarked = ~(avg > 0)
+    if unmarked.any():
+        raise ValueError(
+            f"{int(unmarked.sum())} window(s) have no beat marked at their centre (sample "
+            f"{c}) of the beat channel: were they built with make_beat_windows?"
+        )
+    marked = M != 0
+    idx = np.arange(T)
+    left = np.where(marked[:, :c], idx[:c], -1).max(axis=1, initial=-1)
+    right = np.where(marked[:, c + 1 :], idx[c + 1 :], T).min(axis=1, initial=T)
+    pre = np.where(left >= 0, c - left, c) / fs
+    post = np.where(right < T, right - c, T - 1 - c) / fs
+    count = marked.sum(axis=1)
+    first = marked.argmax(axis=1)
+    last = T - 1 - marked[:, ::-1].argmax(axis=1)
+    local = np.where(count >= 2, (last - first) / np.maximum(count - 1, 1) / fs, pre)
+    return np.column_stack([pre, post, local, avg, pre / avg, post / avg, local / avg, pre / post])
+
+
+class BeatSegmenter(TransformerMixin, BaseEstimator):
+    """Crop each beat around its R peak and append RR-interval features.
+
+    The input is beat windows ``(n_beats, n_channels, n_timepoints)`` with the beat at the
+    centre and, by default, the beat channel last (see ``docs/design.md``). The output is
+    one row per beat: the 8 RR features first (:data:`RR_FEATURES`, if ``rr_features``),
+    then the cropped waveform of each ECG channel, lead after lead. It feeds the CNN
+    classifier as well as any ordinary sklearn estimator (see
+    :meth:`get_feature_names_out`). 2-D input is read as single-lead windows without a
+    beat channel (RR features then unavailable).
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate of ``X`` in Hz.
+    before : float, default=0.25
+        Seconds kept before the R peak.
+    after : float, default=0.4
+        Seconds kept after the R peak.
+    rr_features : bool, default=True
+        Prepend the RR-interval features (needs the beat channel).
+    beat_channel : bool, default=True
+        The last channel of 3-D ``X`` is the beat channel.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Channels of 3-D input (time points of 2-D input) seen at ``fit``.
+    n_timepoints_in_ : int
+        Window length seen at ``fit``.
+    n_leads_ : int
+        ECG channels in the output.
+    beat_length_ : int
+        Samples per cropped beat, ``round(before * fs) + round(after * fs) + 1``.
+
+    Examples
+    --------
+    >>> from ecg_sklearn import BeatSegmenter
+    >>> from ecg_sklearn.datasets import load_sample
+    >>> data = load_sample(records=["100"])
+    >>> seg = BeatSegmenter(fs=data.fs).fit(data.X)
+    >>> seg.transform(data.X).shape[1] == 8 + seg.beat_length_
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "fs": [Interval(Real, 0, None, closed="neither")],
+        "before": [Interval(Real, 0, None, closed="left")],
+        "after": [Interval(Real, 0, None, closed="left")],
+        "rr_features": ["boolean"],
+        "beat_channel": ["boolean"],
+    }
+
+    def __init__(self, fs, *, before=0.25, after=0.4, rr_features=True, beat_channel=True):
+        self.fs = fs
+        self.before = before
+        self.after = after
+        self.rr_features = rr_features
+        self.beat_channel = beat_channel
+
+    def _layout(self, X):
+        """(n_leads, has_beat_channel, n_before, n_after) for input ``X``, checked."""
+        has_beats = X.ndim == 3 and self.beat_channel
+        n_leads = 1 if X.ndim == 2 else X.shape[1] - int(has_beats)
+        if n_leads < 1:
+            raise ValueError(
+                f"X has {X.shape[1]} channel(s): no ECG channel besides the beat channel"
+            )
+        if self.rr_features and not has_beats:
+            raise ValueError(
+                "rr_features=True needs the beat channel: X must be 3-D (n_beats, n_channels, "
+                "n_timepoints) with beat_channel=True; set rr_features=False otherwise"
+            )
+        n_before = int(round(self.before * self.fs))
+        n_after = int(round(self.after * self.fs))
+        c = X.shape[-1] // 2
+        if n_before > c or n_after > X.shape[-1] - 1 - c:
+            raise ValueError(
+                f"Windows of {X.shape[-1]} time points are too short for before={self.before} s "
+                f"and after={self.after} s at fs={self.fs} Hz: they need at least "
+                f"{2 * max(n_before, n_after) + 1} time points"
+            )
+        return n_leads, has_beats, n_before, n_after
+
+    def fit(self, X, y=None):
+        """Check ``X`` against the parameters and record its layout."""
+        self._validate_params()
+        X = validate_signal(self, X, reset=True)
+        self.n_leads_, _, n_before, n_after = self._layout(X)
+        self.beat_length_ = n_before + n_after + 1
+        return self
+
+    def transform(self, X):
+        """Crop the beats and compute the RR features.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_beats, n_channels, n_timepoints) or (n_beats, n_timepoints)
+
+        Returns
+        -------
+        features : ndarray, shape (n_beats, n_rr + n_leads * beat_length)
+        """
+        check_is_fitted(self)
+        X = validate_signal(self, X, reset=False)
+        n_leads, has_beats, n_before, n_after = self._layout(X)
+        c = X.shape[-1] // 2
+        ecg = X[:, None, :] if X.ndim == 2 else X[:, :n_leads]
+        beats = ecg[:, :, c - n_before : c + n_after + 1].reshape(len(X), -1)
+        if not self.rr_features:
+            return np.ascontiguousarray(beats)
+        rr = rr_features(X[:, -1], self.fs).astype(X.dtype)
+        return np.hstack([rr, beats])
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: RR features, then ``ch{k}_{offset}`` samples."""
+        check_is_fitted(self)
+        n_before = int(round(self.before * self.fs))
+        offsets = np.arange(self.beat_length_) - n_before
+        names = [f"ch{k}_{o:+d}" for k in range(self.n_leads_) for o in offsets]
+        return np.asarray([*RR_FEATURES, *names] if self.rr_features else names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

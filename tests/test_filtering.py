@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+from scipy.signal import medfilt
+
+from ecg_sklearn import ECGFilter, filter_ecg
+from ecg_sklearn.datasets import load_record, sample_data_dir
+
+FS = 360.0
+
+
+def _tone(freq, seconds=10.0, fs=FS):
+    t = np.arange(int(seconds * fs)) / fs
+    return np.sin(2 * np.pi * freq * t)
+
+
+def _power(x):
+    return float(np.mean(x[500:-500] ** 2))
+
+
+@pytest.mark.parametrize("method", ["bandpass", "median"])
+def test_baseline_wander_removed_and_qrs_band_kept(method):
+    drift, qrs_band = _tone(0.15), _tone(10.0)
+    assert _power(filter_ecg(drift, FS, method=method)) < 0.05 * _power(drift)
+    assert _power(filter_ecg(qrs_band, FS, method=method)) > 0.8 * _power(qrs_band)
+
+
+def test_notch_and_low_pass():
+    hum = _tone(60.0)
+    assert _power(filter_ecg(hum, FS, method="none", notch=60.0)) < 0.01 * _power(hum)
+    assert _power(filter_ecg(hum, FS, highcut=None)) > 0.8 * _power(hum)
+    noise = _tone(100.0)
+    assert _power(filter_ecg(noise, FS, highcut=40.0)) < 0.05 * _power(noise)
+
+
+def test_fast_median_baseline_close_to_exact():
+    rec = load_record("208", sample_data_dir(), leads="MLII")
+    x = rec.signal[0].astype(np.float64)
+    exact = medfilt(medfilt(x, 73), 217)
+    fast = x - filter_ecg(x, FS, method="median", highcut=None)
+    err = np.abs(fast - exact)[500:-500]
+    assert np.percentile(err, 95) < 0.05 * np.ptp(x)
+
+
+def test_transformer_filters_ecg_channels_only(sample):
+    X = sample.X[:50]
+    out = ECGFilter(fs=sample.fs).fit_transform(X)
+    assert out.shape == X.shape and out.dtype == np.float32
+    np.testing.assert_array_equal(out[:, -1], X[:, -1])
+    assert not np.allclose(out[:, 0], X[:, 0])
+    # Filtering each window matches filtering the whole record at the beat (zero-phase).
+    rec = load_record("100", sample_data_dir(), leads="MLII")
+    whole = filter_ecg(rec.signal, rec.fs)
+    m = sample.groups == "100"
+    win = ECGFilter(fs=sample.fs).fit_transform(sample.X[m])
+    centre = win[:, 0, 720]
+    np.testing.assert_allclose(centre[5:-5], whole[0, sample.samples[m]][5:-5], atol=0.02)
+
+
+def test_vectorised_over_leading_axes():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 2, 1000))
+    out = filter_ecg(x, FS)
+    np.testing.assert_allclose(out[1, 1], filter_ecg(x[1, 1], FS))
+
+
+def test_errors(sample):
+    with pytest.raises(ValueError, match="Nyquist"):
+        filter_ecg(np.zeros(100), 80.0, highcut=45.0)
+    with pytest.raises(ValueError, match="fs must be a positive"):
+        filter_ecg(np.zeros(100), 0)
+    f = ECGFilter(fs=sample.fs).fit(sample.X[:10])
+    with pytest.raises(ValueError, match="channels|features"):
+        f.transform(np.zeros((4, 3, 1441), dtype=np.float32))
+    with pytest.raises(ValueError, match="time points"):
+        f.transform(sample.X[:4, :, :1001])
+    bad = sample.X[:4].copy()
+    bad[0, 0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        f.transform(bad)
+    with pytest.raises(ValueError, match="method"):
+        ECGFilter(fs=360, method="wavelet").fit(sample.X[:4])

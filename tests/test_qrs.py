@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+
+from ecg_sklearn import QRSDetector, detect_qrs
+from ecg_sklearn.datasets import MITDB_RECORDS, SAMPLE_RECORDS, load_record, sample_data_dir
+from ecg_sklearn.datasets import _resample as resample
+from ecg_sklearn.metrics import detection_scores, flutter_intervals
+
+
+def _pooled(records, fs=None, sign=1.0):
+    tp = fn = fp = 0
+    for rec in records:
+        signal, ref, rate = rec.signal, rec.beat_samples, rec.fs
+        if fs is not None:
+            signal, ref = resample(signal, ref, rec.fs, fs)
+            rate = fs
+        s = detection_scores(ref, detect_qrs(sign * signal, rate), rate)
+        tp, fn, fp = tp + s["tp"], fn + s["fn"], fp + s["fp"]
+    return tp / (tp + fn), tp / (tp + fp)
+
+
+@pytest.fixture(scope="module")
+def excerpt_records():
+    return [load_record(r, sample_data_dir(), leads="MLII") for r in SAMPLE_RECORDS]
+
+
+def test_detects_excerpt_beats(excerpt_records):
+    se, ppv = _pooled(excerpt_records)
+    assert se >= 0.995 and ppv >= 0.995, (se, ppv)
+
+
+def test_inverted_polarity_gives_same_beats(excerpt_records):
+    rec = excerpt_records[2]
+    np.testing.assert_array_equal(detect_qrs(rec.signal, rec.fs), detect_qrs(-rec.signal, rec.fs))
+
+
+@pytest.mark.parametrize("fs", [128.0, 250.0, 500.0])
+def test_other_sampling_rates(excerpt_records, fs):
+    se, ppv = _pooled(excerpt_records, fs=fs)
+    assert se >= 0.99 and ppv >= 0.99, (fs, se, ppv)
+
+
+def test_multi_lead_input_and_errors(excerpt_records):
+    rec = load_record("100", sample_data_dir())
+    assert rec.signal.shape[0] == 2
+    np.testing.assert_array_equal(detect_qrs(rec.signal, rec.fs), detect_qrs(rec.signal[0], rec.fs))
+    with pytest.raises(ValueError, match="NaN"):
+        detect_qrs(np.full(2000, np.nan), 360)
+    with pytest.raises(ValueError, match="too short"):
+        detect_qrs(np.zeros(100), 360)
+    with pytest.raises(ValueError, match="1-D or"):
+        detect_qrs(np.zeros((2, 2, 1000)), 360)
+    with pytest.raises(ValueError, match="fs must be"):
+        detect_qrs(np.zeros(1000), -1)
+
+
+def test_detector_object(excerpt_records):
+    from sklearn.base import clone
+
+    det = clone(QRSDetector(fs=360.0, threshold=0.4))
+    assert det.get_params()["threshold"] == 0.4
+    rec = excerpt_records[0]
+    np.testing.assert_array_equal(
+        det.detect(rec.signal), detect_qrs(rec.signal, 360.0, threshold=0.4)
+    )
+
+
+@pytest.mark.full_data
+def test_all_48_records(mitdb_dir):
+    """Pooled over the 48 records, flutter episodes not scored (EC57)."""
+    tp = fn = fp = 0
+    for r in MITDB_RECORDS:
+        rec = load_record(r, mitdb_dir, leads=[("MLII", "V5")])
+        s = detection_scores(
+            rec.beat_samples,
+            detect_qrs(rec.signal, rec.fs),
+            rec.fs,
+            exclude=flutter_intervals(rec.ann_samples, rec.ann_symbols),
+        )
+        tp, fn, fp = tp + s["tp"], fn + s["fn"], fp + s["fp"]
+    # Measured 99.87 / 99.68 (benchmarks/qrs.py); the issue's goal of 99.8 / 99.8
+    # is not reached on +P. These bounds guard against regressions.
+    assert tp / (tp + fn) >= 0.998
+    assert tp / (tp + fp) >= 0.996

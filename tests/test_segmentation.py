@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ecg_sklearn import BeatSegmenter, ECGFilter
+from ecg_sklearn.segmentation import RR_FEATURES
+from ecg_sklearn.windows import make_beat_windows
+
+FS = 100.0
+
+
+def _windows(beats, n=2000):
+    signal = np.sin(np.arange(n) / 7.0)[None].astype(np.float32)
+    return make_beat_windows(signal, np.asarray(beats), FS, context=1.0)
+
+
+def test_crop_and_rr_features_on_known_beats():
+    beats = [100, 180, 300, 390, 480, 600]
+    X = _windows(beats)
+    seg = BeatSegmenter(fs=FS, before=0.1, after=0.2).fit(X)
+    out = seg.transform(X)
+    assert seg.beat_length_ == 31
+    assert out.shape == (6, len(RR_FEATURES) + 31)
+    np.testing.assert_allclose(out[:, 8:], X[:, 0, 90:121])
+    rr = dict(zip(RR_FEATURES, out[3, :8].T, strict=True))  # beat at 390
+    assert rr["pre_rr"] == pytest.approx(0.9)
+    assert rr["post_rr"] == pytest.approx(0.9)
+    # Beats in the window [290, 490]: 300, 390, 480 -> local RR 0.9 s.
+    assert rr["local_rr"] == pytest.approx(0.9)
+    avg = X[3, -1, 100]
+    assert rr["avg_rr"] == pytest.approx(avg)
+    assert rr["pre_rr_ratio"] == pytest.approx(0.9 / avg)
+    # First beat: no previous beat in its window -> distance to the edge (a lower bound).
+    assert out[0, 0] == pytest.approx(1.0)
+    assert out[1, 0] == pytest.approx(0.8)
+
+
+def test_feature_names_and_plain_sklearn_estimator(sample):
+    seg = BeatSegmenter(fs=sample.fs).fit(sample.X)
+    names = seg.get_feature_names_out()
+    assert len(names) == seg.transform(sample.X[:3]).shape[1]
+    assert list(names[:8]) == list(RR_FEATURES) and names[8] == "ch0_-90"
+    pipe = make_pipeline(
+        ECGFilter(fs=sample.fs),
+        BeatSegmenter(fs=sample.fs),
+        StandardScaler(),
+        LogisticRegression(max_iter=300),
+    )
+    pipe.fit(sample.X, sample.y)
+    assert pipe.score(sample.X, sample.y) > 0.9
+
+
+def test_window_lengths_tunable_by_grid_search(sample):
+    keep = np.isin(sample.groups, ["100", "208", "209", "232"])
+    pipe = make_pipeline(
+        BeatSegmenter(fs=sample.fs), StandardScaler(), LogisticRegression(max_iter=200)
+    )
+    grid = GridSearchCV(
+        pipe,
+        {"beatsegmenter__before": [0.1, 0.25], "beatsegmenter__after": [0.3]},
+        cv=GroupKFold(n_splits=2),
+    )
+    grid.fit(sample.X[keep], sample.y[keep], groups=sample.groups[keep])
+    assert grid.best_params_["beatsegmenter__before"] in (0.1, 0.25)
+    assert clone(grid.best_estimator_).get_params()["beatsegmenter__after"] == 0.3
+
+
+def test_without_rr_features_and_2d_input(sample):
+    seg = BeatSegmenter(fs=sample.fs, rr_features=False).fit(sample.X)
+    assert seg.transform(sample.X[:2]).shape == (2, seg.beat_length_)
+    two_d = sample.X[:5, 0]
+    assert BeatSegmenter(fs=sample.fs, rr_features=False).fit_transform(two_d).shape[0] == 5
+    with pytest.raises(ValueError, match="needs the beat channel"):
+        BeatSegmenter(fs=sample.fs).fit(two_d)
+
+
+def test_errors(sample):
+    with pytest.raises(ValueError, match="too short"):
+        BeatSegmenter(fs=sample.fs, before=3.0).fit(sample.X[:4])
+    seg = BeatSegmenter(fs=sample.fs).fit(sample.X[:4])
+    with pytest.raises(ValueError, match="time points"):
+        seg.transform(sample.X[:4, :, 100:-100])
+    unmarked = sample.X[:4].copy()
+    unmarked[:, -1] = 0
+    with pytest.raises(ValueError, match="no beat marked at their centre"):
+        seg.transform(unmarked)
+    with pytest.raises(ValueError, match="no ECG channel"):
+        BeatSegmenter(fs=sample.fs).fit(sample.X[:4, -1:])
