@@ -2,12 +2,16 @@
 
 __version__ = "0.1.0"
 
+from .classifier import CNNBeatClassifier  # noqa: E402
+from .explain import GradCAMExplainer  # noqa: E402
 from .filtering import ECGFilter, filter_ecg  # noqa: E402
 from .qrs import QRSDetector, detect_qrs  # noqa: E402
 from .segmentation import BeatSegmenter  # noqa: E402
 
 __all__ = [
     "BeatSegmenter",
+    "CNNBeatClassifier",
+    "GradCAMExplainer",
     "ECGFilter",
     "QRSDetector",
     "detect_qrs",

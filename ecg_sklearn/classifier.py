@@ -1,0 +1,305 @@
+"""The CNN beat classifier: a skorch ``NeuralNetClassifier`` that behaves as a sklearn one."""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import GroupShuffleSplit
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNet, NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, EpochScoring, EpochTimer, PassthroughScoring, PrintLog
+from skorch.dataset import Dataset
+from torch.utils.data import DataLoader
+
+from .models import BeatCNN
+
+__all__ = ["CNNBeatClassifier"]
+
+
+def _valid_balanced_accuracy(net, X, y):
+    proba = NeuralNet.predict_proba(net, X)  # X may be a skorch Dataset here
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a class absent from the split
+        return balanced_accuracy_score(y, proba.argmax(axis=1))
+
+
+@contextlib.contextmanager
+def _torch_threads(n_threads):
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+class CNNBeatClassifier(NeuralNetClassifier):
+    """1-D CNN beat classifier (skorch) for the :class:`~ecg_sklearn.BeatSegmenter` output.
+
+    A sklearn classifier: string labels in, string labels out (``classes_``),
+    ``predict_proba``, ``random_state``, ``clone``, pickling and ``GridSearchCV`` over
+    ``module__*``, ``lr``, ``max_epochs``, ... The module's input size and number of
+    classes are inferred from the data at ``fit`` (as braindecode does); ``n_leads`` and
+    ``n_rr_features`` tell it how a row splits into RR features and leads.
+
+    Internal validation (for early stopping) holds out whole patients: pass ``groups``
+    (the loaders' record names) to ``fit``; inside a ``Pipeline`` or ``GridSearchCV`` they
+    reach it through metadata routing (``set_fit_request(groups=True)``). Without groups
+    the last ``valid_size`` fraction of the rows, in input order, is held out; the loaders
+    order beats by record, so this is a split by record except at one boundary, never a
+    random split of beats.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=BeatCNN
+        Built with ``n_outputs``, ``beat_length``, ``n_leads`` and ``n_rr_features`` plus
+        any ``module__*`` parameters.
+    n_rr_features : int, default=8
+        Leading columns of ``X`` holding RR features (0 when the segmenter has
+        ``rr_features=False``).
+    n_leads : int, default=1
+        Leads in the waveform part of ``X``.
+    class_weight : {"balanced", "sqrt"}, dict or None, default="balanced"
+        Weights of the classes in the loss: ``"balanced"`` is ``n / (n_classes * count)``,
+        ``"sqrt"`` its square root, a dict maps labels to weights.
+    valid_size : float, default=0.2
+        Fraction of the patients (groups) held out for early stopping; 0 disables it.
+    patience : int, default=5
+        Epochs without a lower validation loss before training stops (the best epoch's
+        weights are restored). 0 disables early stopping.
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation, batch order, dropout and the validation split.
+    n_threads : int or None, default=None
+        Torch threads during ``fit`` and ``predict`` (None: leave torch's setting). Set 1
+        inside parallel grid searches to avoid oversubscribing cores.
+    criterion, optimizer, lr, max_epochs, batch_size, callbacks, verbose, device
+        As in :class:`skorch.NeuralNetClassifier`. ``verbose=0`` silences the epoch table.
+    **kwargs
+        Prefixed parameters (``module__*``, ``optimizer__*``, ``callbacks__*``, ...).
+
+    Attributes
+    ----------
+    classes_ : ndarray of str
+    n_features_in_ : int
+    beat_length_ : int
+    class_weight_ : ndarray of float or None
+    module_ : torch.nn.Module
+    history_ : skorch History
+    """
+
+    def __init__(
+        self,
+        module=BeatCNN,
+        *,
+        n_rr_features=8,
+        n_leads=1,
+        class_weight="balanced",
+        valid_size=0.2,
+        patience=5,
+        random_state=None,
+        n_threads=None,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.AdamW,
+        lr=1e-3,
+        max_epochs=20,
+        batch_size=256,
+        iterator_train=DataLoader,
+        iterator_valid=DataLoader,
+        dataset=Dataset,
+        callbacks=None,
+        predict_nonlinearity="auto",
+        warm_start=False,
+        verbose=1,
+        device="cpu",
+        compile=False,
+        use_caching="auto",
+        torch_load_kwargs=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            iterator_train=iterator_train,
+            iterator_valid=iterator_valid,
+            dataset=dataset,
+            train_split=None,
+            callbacks=callbacks,
+            predict_nonlinearity=predict_nonlinearity,
+            warm_start=warm_start,
+            verbose=verbose,
+            device=device,
+            compile=compile,
+            use_caching=use_caching,
+            torch_load_kwargs=torch_load_kwargs,
+            **kwargs,
+        )
+        self.n_rr_features = n_rr_features
+        self.n_leads = n_leads
+        self.class_weight = class_weight
+        self.valid_size = valid_size
+        self.patience = patience
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    # ------------------------------------------------------------------ skorch hooks
+    def _get_param_names(self):
+        # skorch lists every public attribute; these two are fixed by this class (the
+        # validation split is grouped by patient, classes are inferred from y).
+        return [k for k in super()._get_param_names() if k not in ("train_split", "classes")]
+
+    @property
+    def _default_callbacks(self):
+        callbacks = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+        ]
+        if self.valid_size:
+            callbacks += [
+                ("valid_loss", PassthroughScoring(name="valid_loss")),
+                (
+                    "valid_bacc",
+                    EpochScoring(
+                        _valid_balanced_accuracy, name="valid_bacc", lower_is_better=False
+                    ),
+                ),
+            ]
+            if self.patience:
+                callbacks.append(
+                    (
+                        "early_stopping",
+                        EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
+                    )
+                )
+        return [*callbacks, ("print_log", PrintLog())]
+
+    @property
+    def classes_(self):
+        return self.label_encoder_.classes_
+
+    def initialize_module(self):
+        kwargs = {
+            "n_outputs": len(self.classes_),
+            "beat_length": self.beat_length_,
+            "n_leads": self.n_leads,
+            "n_rr_features": self.n_rr_features,
+            **self.get_params_for("module"),
+        }
+        self.module_ = self.initialized_instance(self.module, kwargs)
+        return self
+
+    def initialize_criterion(self):
+        kwargs = self.get_params_for("criterion")
+        if self.class_weight_ is not None and "weight" not in kwargs:
+            kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        self.criterion_ = self.initialized_instance(self.criterion, kwargs)
+        return self
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        mask = getattr(self, "_valid_mask", None)
+        if mask is None:
+            return self.get_dataset(X, y), None
+        return self.get_dataset(X[~mask], y[~mask]), self.get_dataset(X[mask], y[mask])
+
+    # ------------------------------------------------------------------ helpers
+    def _check_layout(self, n_features):
+        n_rr, n_leads = self.n_rr_features, self.n_leads
+        if not (isinstance(n_rr, numbers.Integral) and n_rr >= 0):
+            raise ValueError(f"n_rr_features must be an int >= 0; got {n_rr!r}")
+        if not (isinstance(n_leads, numbers.Integral) and n_leads >= 1):
+            raise ValueError(f"n_leads must be an int >= 1; got {n_leads!r}")
+        n_wave = n_features - n_rr
+        if n_wave < n_leads or n_wave % n_leads:
+            raise ValueError(
+                f"X has {n_features} features: after n_rr_features={n_rr} RR features, "
+                f"{n_wave} remain, which do not split into n_leads={n_leads} leads"
+            )
+        return n_wave // n_leads
+
+    def _class_weights(self, y_encoded):
+        cw = self.class_weight
+        if cw is None:
+            return None
+        counts = np.bincount(y_encoded, minlength=len(self.classes_)).astype(float)
+        if isinstance(cw, dict):
+            unknown = sorted(set(cw) - set(self.classes_))
+            if unknown:
+                raise ValueError(f"class_weight names unknown labels {unknown}")
+            return np.array([float(cw.get(c, 1.0)) for c in self.classes_])
+        if cw not in ("balanced", "sqrt"):
+            raise ValueError(f"class_weight must be 'balanced', 'sqrt', a dict or None; got {cw!r}")
+        balanced = counts.sum() / (len(counts) * np.maximum(counts, 1))
+        return balanced if cw == "balanced" else np.sqrt(balanced)
+
+    def _validation_mask(self, n, groups, seed):
+        if not self.valid_size:
+            return None
+        if not 0 < self.valid_size < 1:
+            raise ValueError(f"valid_size must be in [0, 1); got {self.valid_size!r}")
+        mask = np.zeros(n, dtype=bool)
+        if groups is not None:
+            groups = np.asarray(groups)
+            if groups.shape != (n,):
+                raise ValueError(f"groups must have shape ({n},); got {groups.shape}")
+            if np.unique(groups).size >= 2:
+                split = GroupShuffleSplit(1, test_size=self.valid_size, random_state=seed)
+                _, valid = next(split.split(np.zeros(n), groups=groups))
+                mask[valid] = True
+                return mask
+        # Fallback without (enough) groups: the last rows, in input order.
+        mask[n - max(1, int(round(self.valid_size * n))) :] = True
+        return mask if mask.sum() < n else None
+
+    # ------------------------------------------------------------------ sklearn API
+    def fit(self, X, y, groups=None, **fit_params):
+        """Train on beats ``X`` (the segmenter's output) with labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_beats, n_rr_features + n_leads * beat_length)
+        y : array-like of str or int, shape (n_beats,)
+        groups : array-like, shape (n_beats,), optional
+            Patient (record) of each beat, for the grouped validation split.
+        **fit_params
+            Passed to skorch's ``fit``.
+        """
+        X, y = validate_data(self, X, y, dtype=np.float32, reset=True)
+        check_classification_targets(y)
+        self.label_encoder_ = LabelEncoder().fit(y)
+        y_encoded = self.label_encoder_.transform(y).astype(np.int64)
+        self.beat_length_ = self._check_layout(X.shape[1])
+        self.class_weight_ = self._class_weights(y_encoded)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        self._valid_mask = self._validation_mask(len(y), groups, seed)
+        try:
+            with _torch_threads(self.n_threads):
+                torch.manual_seed(seed)
+                super().fit(X, y_encoded, **fit_params)
+        finally:
+            del self._valid_mask
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``."""
+        check_is_fitted(self, "label_encoder_")
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        with _torch_threads(self.n_threads):
+            return super().predict_proba(X)
+
+    def predict(self, X):
+        """Predicted labels (values of ``classes_``)."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]

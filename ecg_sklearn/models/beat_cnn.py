@@ -1,0 +1,89 @@
+"""The default 1-D CNN for segmented beats plus RR-interval features."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+class BeatCNN(nn.Module):
+    """1-D CNN over the beat waveform, joined with the RR-interval features.
+
+    Input rows are the :class:`~ecg_sklearn.BeatSegmenter`'s output: ``n_rr_features``
+    RR features, then ``n_leads`` cropped leads of ``beat_length`` samples each. Each
+    lead has its mean removed; ``n_blocks`` blocks of (convolution, batch norm, ReLU,
+    max-pool by 2) extract waveform features, which are flattened (so the position of a
+    wave within the beat is kept) and embedded in ``hidden`` units; the logarithms of the
+    RR features (intervals and ratios, all positive) are batch-normalised and embedded in
+    16 units of their own, so that the few RR features are not drowned among the many
+    waveform ones; a linear layer classifies the joined embeddings.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Number of classes.
+    beat_length : int
+        Samples per lead.
+    n_leads : int, default=1
+    n_rr_features : int, default=8
+        Leading columns holding RR features (0 for none).
+    n_filters : int, default=32
+        Channels of every convolution.
+    kernel_size : int, default=7
+    n_blocks : int, default=3
+    hidden : int, default=64
+        Units of the fully connected layer.
+    dropout : float, default=0.3
+    """
+
+    def __init__(
+        self,
+        n_outputs,
+        beat_length,
+        n_leads=1,
+        n_rr_features=8,
+        n_filters=32,
+        kernel_size=7,
+        n_blocks=3,
+        hidden=64,
+        dropout=0.3,
+    ):
+        super().__init__()
+        self.n_leads = n_leads
+        self.beat_length = beat_length
+        self.n_rr_features = n_rr_features
+        layers, channels, length = [], n_leads, beat_length
+        for _ in range(n_blocks):
+            layers += [
+                nn.Conv1d(channels, n_filters, kernel_size, padding=kernel_size // 2),
+                nn.BatchNorm1d(n_filters),
+                nn.ReLU(),
+                nn.MaxPool1d(2, ceil_mode=True),
+            ]
+            channels, length = n_filters, math.ceil(length / 2)
+        self.input_norm = nn.BatchNorm1d(n_leads)
+        self.features = nn.Sequential(*layers)
+        self.wave_embedding = nn.Sequential(
+            nn.Dropout(dropout), nn.Linear(channels * length, hidden), nn.ReLU()
+        )
+        rr_units = 16 if n_rr_features else 0
+        self.rr_embedding = (
+            nn.Sequential(
+                nn.BatchNorm1d(n_rr_features), nn.Linear(n_rr_features, rr_units), nn.ReLU()
+            )
+            if n_rr_features
+            else None
+        )
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden + rr_units, n_outputs))
+
+    def forward(self, x):
+        """Logits of ``x`` ``(batch, n_rr_features + n_leads * beat_length)``."""
+        rr, wave = x[:, : self.n_rr_features], x[:, self.n_rr_features :]
+        wave = wave.reshape(len(x), self.n_leads, self.beat_length)
+        wave = self.input_norm(wave - wave.mean(dim=-1, keepdim=True))
+        z = self.wave_embedding(self.features(wave).flatten(1))
+        if self.rr_embedding is not None:
+            z = torch.cat([z, self.rr_embedding(torch.log(rr.clamp_min(1e-3)))], dim=1)
+        return self.head(z)

@@ -1,0 +1,128 @@
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import sklearn
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import Pipeline
+
+from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, ECGFilter
+from ecg_sklearn.models import BeatCNN
+
+SMALL = dict(max_epochs=4, lr=3e-3, module__n_filters=8, module__hidden=16, batch_size=128)
+
+
+def _pipeline(fs, **clf_params):
+    return Pipeline(
+        [
+            ("filter", ECGFilter(fs=fs)),
+            ("segment", BeatSegmenter(fs=fs)),
+            ("cnn", CNNBeatClassifier(**{"random_state": 0, "verbose": 0, **SMALL, **clf_params})),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted(sample):
+    pipe = _pipeline(sample.fs, valid_size=0)
+    pipe.fit(sample.X, sample.y)
+    return pipe
+
+
+def test_pipeline_fits_and_predicts_on_excerpt(sample, fitted):
+    clf = fitted[-1]
+    assert list(clf.classes_) == ["F", "N", "S", "V"]
+    proba = fitted.predict_proba(sample.X[:200])
+    assert proba.shape == (200, 4)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    pred = fitted.predict(sample.X)
+    assert set(pred) <= set(clf.classes_)
+    # It learns: far better than the majority class (0.25) on balanced accuracy.
+    from sklearn.metrics import balanced_accuracy_score
+
+    assert balanced_accuracy_score(sample.y, pred) > 0.6
+    assert isinstance(clf.module_, BeatCNN)
+    assert clf.beat_length_ == 235
+
+
+def test_random_state_fixes_results(sample):
+    keep = np.isin(sample.groups, ["100", "208", "232"])
+    X, y, g = sample.X[keep], sample.y[keep], sample.groups[keep]
+    a = _pipeline(sample.fs).fit(X, y, cnn__groups=g).predict_proba(X)
+    b = _pipeline(sample.fs).fit(X, y, cnn__groups=g).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    c = _pipeline(sample.fs, random_state=1).fit(X, y, cnn__groups=g).predict_proba(X)
+    assert not np.array_equal(a, c)
+
+
+def test_clone_pickle_joblib(sample, fitted, tmp_path):
+    expected = fitted.predict_proba(sample.X[:50])
+    again = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(again.predict_proba(sample.X[:50]), expected)
+    joblib.dump(fitted, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.predict_proba(sample.X[:50]), expected)
+    unfitted = clone(fitted)
+    assert not hasattr(unfitted[-1], "module_")
+    assert unfitted.get_params()["cnn__module__n_filters"] == 8
+
+
+def test_validation_split_holds_out_whole_patients(sample):
+    clf = CNNBeatClassifier(valid_size=0.25)
+    mask = clf._validation_mask(len(sample.groups), sample.groups, seed=0)
+    held = set(sample.groups[mask])
+    assert held and not held & set(sample.groups[~mask])
+    # Without groups: the last rows, never a random beat split.
+    mask = clf._validation_mask(100, None, seed=0)
+    assert mask[75:].all() and not mask[:75].any()
+
+
+def test_fit_without_groups_and_silence(sample, capsys):
+    keep = np.isin(sample.groups, ["100", "208"])
+    pipe = _pipeline(sample.fs, max_epochs=1)
+    pipe.fit(sample.X[keep], sample.y[keep])
+    assert capsys.readouterr().out == ""
+    pipe.set_params(cnn__verbose=1).fit(sample.X[keep], sample.y[keep])
+    out = capsys.readouterr().out
+    assert "epoch" in out and "valid_loss" in out
+
+
+def test_errors(sample):
+    X = np.zeros((10, 8 + 100), dtype=np.float32)
+    y = np.array(["N", "V"] * 5)
+    with pytest.raises(ValueError, match="do not split into n_leads=3"):
+        CNNBeatClassifier(n_leads=3, verbose=0).fit(X, y)
+    with pytest.raises(ValueError, match="class_weight"):
+        CNNBeatClassifier(class_weight="inverse", verbose=0).fit(X, y)
+    with pytest.raises(ValueError, match="valid_size"):
+        CNNBeatClassifier(valid_size=1.5, verbose=0).fit(X, y)
+
+
+def _grid(sample, n_jobs):
+    keep = np.isin(sample.groups, ["100", "201", "208", "232"])
+    pipe = _pipeline(sample.fs, max_epochs=2, n_threads=1, valid_size=0.3)
+    pipe[-1].set_fit_request(groups=True)
+    grid = GridSearchCV(
+        pipe,
+        {
+            "filter__method": ["bandpass", "median"],
+            "segment__before": [0.2, 0.25],
+            "cnn__lr": [1e-3],
+        },
+        cv=GroupKFold(n_splits=2),
+        scoring="balanced_accuracy",
+        n_jobs=n_jobs,
+    )
+    grid.fit(sample.X[keep], sample.y[keep], groups=sample.groups[keep])
+    return grid
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_over_all_steps_with_routing(sample, n_jobs):
+    with sklearn.config_context(enable_metadata_routing=True):
+        grid = _grid(sample, n_jobs)
+    assert len(grid.cv_results_["params"]) == 4
+    assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
+    assert grid.best_estimator_.predict(sample.X[:5]).shape == (5,)
