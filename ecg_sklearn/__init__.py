@@ -2,9 +2,11 @@
 
 __version__ = "0.1.0"
 
+from .annotate import annotate_record, write_annotations  # noqa: E402
 from .classifier import CNNBeatClassifier  # noqa: E402
 from .explain import GradCAMExplainer  # noqa: E402
 from .filtering import ECGFilter, filter_ecg  # noqa: E402
+from .pipeline import default_pipeline  # noqa: E402
 from .qrs import QRSDetector, detect_qrs  # noqa: E402
 from .segmentation import BeatSegmenter  # noqa: E402
 
@@ -14,7 +16,10 @@ __all__ = [
     "GradCAMExplainer",
     "ECGFilter",
     "QRSDetector",
+    "annotate_record",
+    "default_pipeline",
     "detect_qrs",
     "filter_ecg",
+    "write_annotations",
     "__version__",
 ]

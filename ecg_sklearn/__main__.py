@@ -1,44 +1,243 @@
-"""Command line: ``ecg-sklearn`` or ``python -m ecg_sklearn``."""
+"""ecg-sklearn: train, annotate, evaluate and explain heartbeat classification on ECG.
+
+Without a command it runs the demo job (``run``): train the default pipeline on DS1,
+evaluate it on DS2, write the report, figures and model. It uses the MIT-BIH excerpt
+shipped with the package unless --data-dir points to the full database.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
-from .datasets import AAMI_CLASSES, load_mitdb, load_sample
+import numpy as np
 
+from .datasets import DS1, DS2, get_data_home, load_mitdb, load_record, load_sample
 
-def _load(data_dir, split, verbose):
-    if data_dir is None:
-        data = load_sample()
-        part = data.groups.astype(str)
-        from .datasets import DS1
-
-        keep = [r in DS1 for r in part] if split == "DS1" else [r not in DS1 for r in part]
-        return data, keep
-    return load_mitdb(split, data_dir, verbose=verbose), None
+COMMANDS = ("run", "train", "annotate", "evaluate", "explain")
 
 
-def run(args) -> int:
-    """Main job: load the data and summarise it (grows into train/evaluate/figures)."""
-    for split in ("DS1", "DS2"):
-        data, keep = _load(args.data_dir, split, 1)
-        y = data.y if keep is None else data.y[keep]
-        counts = ", ".join(f"{c} {int((y == c).sum())}" for c in AAMI_CLASSES)
-        source = args.data_dir or "shipped excerpt"
-        print(f"{split} ({source}): {len(y)} beats: {counts}")
+def _print_report(report, title):
+    from .metrics import format_report
+
+    print(f"\n{title}\n{format_report(report)}")
+
+
+def _split(data, records):
+    keep = np.isin(data.groups, list(records))
+    return data.X[keep], data.y[keep], data.groups[keep]
+
+
+# ---------------------------------------------------------------------- run (demo job)
+def cmd_run(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from . import GradCAMExplainer, default_pipeline
+    from .metrics import classification_report_ec57
+    from .persistence import save_model
+    from .plotting import plot_confusion_matrix, plot_gradcam_examples
+
+    if args.data_dir is None:
+        data, source = load_sample(), "shipped MIT-BIH excerpt"
+        X1, y1, g1 = _split(data, DS1)
+        X2, y2, _ = _split(data, DS2)
+        fs = data.fs
+    else:
+        train, test = load_mitdb("DS1", args.data_dir), load_mitdb("DS2", args.data_dir)
+        X1, y1, g1, X2, y2, fs = train.X, train.y, train.groups, test.X, test.y, train.fs
+        source = str(get_data_home(args.data_dir))
+    print(f"Data: {source}; training on {len(y1)} DS1 beats, testing on {len(y2)} DS2 beats")
+    params = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
+    pipe = default_pipeline(fs, random_state=args.seed, verbose=int(not args.quiet), **params)
+    pipe.fit(X1, y1, cnn__groups=g1)
+    y_pred = pipe.predict(X2)
+    report = classification_report_ec57(y2, y_pred)
+    _print_report(report, "Inter-patient test (DS2), reference beat positions:")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=1))
+    fig, _ = plot_confusion_matrix(report)
+    fig.savefig(out / "confusion_matrix.png", dpi=120, bbox_inches="tight")
+    fig, _ = plot_gradcam_examples(GradCAMExplainer(pipe), X2, y2, y_pred)
+    fig.savefig(out / "gradcam_examples.png", dpi=120, bbox_inches="tight")
+    save_model(pipe, out / "model.joblib")
+    print(f"Wrote report.json, confusion_matrix.png, gradcam_examples.png, model.joblib to {out}")
     return 0
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="ecg-sklearn", description=__doc__)
-    parser.add_argument(
-        "--data-dir",
-        default=None,
-        help="folder of the MIT-BIH database (default: the excerpt shipped with the package)",
+# ---------------------------------------------------------------------- train
+def cmd_train(args) -> int:
+    from . import default_pipeline
+    from .persistence import save_model
+
+    data = load_mitdb(args.split, args.data_dir, download=args.download)
+    params = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
+    pipe = default_pipeline(data.fs, random_state=args.seed, verbose=int(not args.quiet), **params)
+    pipe.fit(data.X, data.y, cnn__groups=data.groups)
+    path = save_model(pipe, args.model)
+    print(f"Trained on {len(data.y)} beats of {args.split}; model saved to {path}")
+    return 0
+
+
+# ---------------------------------------------------------------------- annotate
+def _record_path(record):
+    path = Path(record)
+    return path.parent, path.name
+
+
+def cmd_annotate(args) -> int:
+    from .annotate import annotate_record, pipeline_layout, write_annotations
+    from .persistence import load_model
+
+    pipe = load_model(args.model)
+    _, n_leads, _ = pipeline_layout(pipe)
+    leads = [tuple(args.lead.split(","))] * n_leads if n_leads == 1 else None
+    folder, name = _record_path(args.record)
+    rec = load_record(name, folder, leads=leads)
+    result = annotate_record(pipe, rec.signal, rec.fs)
+    path = write_annotations(
+        result, name, extension=args.extension, write_dir=args.out_dir or folder
     )
-    args = parser.parse_args(argv)
-    return run(args)
+    counts = {c: int((result.label == c).sum()) for c in result.classes}
+    print(f"{name}: {len(result.sample)} beats {counts}; annotations written to {path}")
+    return 0
+
+
+# ---------------------------------------------------------------------- evaluate
+def cmd_evaluate(args) -> int:
+    import wfdb
+
+    from .datasets import AAMI_MAP
+    from .metrics import classification_report_ec57, compare_annotations, flutter_intervals
+
+    folder = Path(args.data_dir) if args.data_dir else get_data_home(None)
+    ann_dir = Path(args.annotation_dir) if args.annotation_dir else folder
+    records = args.records or list(DS2)
+    y_true, y_pred, det = [], [], {"tp": 0, "fn": 0, "fp": 0}
+    for name in records:
+        ref = load_record(name, folder, leads=None)
+        test = wfdb.rdann(str(ann_dir / name), args.extension)
+        symbols = np.asarray(test.symbol)
+        is_beat = np.isin(symbols, list(AAMI_MAP))
+        labels = np.array([AAMI_MAP[s] for s in symbols[is_beat]], dtype="<U1")
+        cmp = compare_annotations(
+            ref.beat_samples, ref.beat_labels, np.asarray(test.sample)[is_beat], labels, ref.fs,
+            exclude=flutter_intervals(ref.ann_samples, ref.ann_symbols),
+        )  # fmt: skip
+        y_true.append(cmp["y_true"])
+        y_pred.append(cmp["y_pred"])
+        for k in det:
+            det[k] += cmp[k]
+        if args.per_record:
+            print(f"{name}: detection Se {cmp['se']:.4f} +P {cmp['ppv']:.4f}")
+    report = classification_report_ec57(np.concatenate(y_true), np.concatenate(y_pred))
+    se = det["tp"] / max(det["tp"] + det["fn"], 1)
+    ppv = det["tp"] / max(det["tp"] + det["fp"], 1)
+    report["detection"] = {**det, "se": se, "ppv": ppv}
+    print(
+        f"Detection over {len(records)} records (150 ms): Se {100 * se:.2f}% +P {100 * ppv:.2f}% "
+        f"(matched {det['tp']}, missed {det['fn']}, unmatched detections {det['fp']})"
+    )
+    _print_report(report, "Classification of matched beats:")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1))
+    return 0
+
+
+# ---------------------------------------------------------------------- explain
+def cmd_explain(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from . import GradCAMExplainer
+    from .annotate import pipeline_layout
+    from .persistence import load_model
+    from .windows import make_beat_windows
+
+    pipe = load_model(args.model)
+    fs, n_leads, n_times = pipeline_layout(pipe)
+    folder, name = _record_path(args.record)
+    rec = load_record(name, folder, leads=[tuple(args.lead.split(","))] * n_leads, fs=fs)
+    if not 0 <= args.beat < len(rec.beat_samples):
+        raise SystemExit(f"--beat must be in [0, {len(rec.beat_samples)}): the record's beats")
+    X = make_beat_windows(rec.signal, rec.beat_samples, fs, context=(n_times - 1) / 2 / fs)
+    fig, _ = GradCAMExplainer(pipe).plot(X, args.beat, y_true=rec.beat_labels[args.beat])
+    fig.savefig(args.out, dpi=120, bbox_inches="tight")
+    print(f"Grad-CAM of beat {args.beat} of record {name} written to {args.out}")
+    return 0
+
+
+# ---------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecg-sklearn",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p, data=True):
+        if data:
+            p.add_argument(
+                "--data-dir", default=None,
+                help="folder of the MIT-BIH .hea/.dat/.atr files (default: $ECG_SKLEARN_DATA, "
+                "else ~/ecg_sklearn_data/mitdb)",
+            )  # fmt: skip
+        p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        p.add_argument("--max-epochs", type=int, default=None, help="override training epochs")
+        p.add_argument("--quiet", action="store_true", help="no per-epoch table")
+
+    p = sub.add_parser("run", help="demo job: train on DS1, test on DS2, write figures")
+    common(p)
+    p.set_defaults(data_dir=None)
+    p.add_argument("--out", default="ecg_sklearn_output", help="output folder")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("train", help="train the default pipeline and save it")
+    common(p)
+    p.add_argument("--split", default="DS1", help="DS1, DS2, all or comma-separated records")
+    p.add_argument("--model", required=True, help="where to save the model (.joblib)")
+    p.add_argument("--download", action="store_true", help="download MIT-BIH if missing")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("annotate", help="label every beat of a record -> WFDB annotation file")
+    p.add_argument("--model", required=True, help="a model saved by 'train'")
+    p.add_argument("--record", required=True, help="record path without extension, e.g. DIR/100")
+    p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
+    p.add_argument("--extension", default="cnn", help="annotation file extension (default cnn)")
+    p.add_argument("--out-dir", default=None, help="folder for the annotation file")
+    p.set_defaults(func=cmd_annotate)
+
+    p = sub.add_parser("evaluate", help="compare annotation files with the reference (EC57)")
+    p.add_argument("--data-dir", default=None, help="folder with the reference .atr files")
+    p.add_argument("--annotation-dir", default=None, help="folder of the annotations tested")
+    p.add_argument("--extension", default="cnn", help="extension of the annotations tested")
+    p.add_argument("--records", nargs="*", default=None, help="records (default: DS2)")
+    p.add_argument("--per-record", action="store_true", help="print each record's detection")
+    p.add_argument("--json", default=None, help="write the report as JSON here")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("explain", help="Grad-CAM of one beat of a record -> PNG")
+    p.add_argument("--model", required=True)
+    p.add_argument("--record", required=True, help="record path without extension")
+    p.add_argument("--beat", type=int, required=True, help="index of the annotated beat")
+    p.add_argument("--lead", default="MLII")
+    p.add_argument("--out", default="gradcam.png")
+    p.set_defaults(func=cmd_explain)
+    return parser
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
+        argv.insert(0, "run")  # the demo job is the default command
+    args = build_parser().parse_args(argv)
+    if args.command == "train" and "," in args.split:
+        args.split = args.split.split(",")
+    return args.func(args)
 
 
 if __name__ == "__main__":

@@ -293,6 +293,15 @@ class CNNBeatClassifier(NeuralNetClassifier):
             del self._valid_mask
         return self
 
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Not supported: use ``fit`` (with ``warm_start=True`` to continue training)."""
+        if "_routing_method" not in fit_params:  # skorch's own fit() goes through here
+            raise NotImplementedError(
+                "CNNBeatClassifier does not support partial_fit; use fit, with "
+                "warm_start=True to continue training"
+            )
+        return super().partial_fit(X, y, classes=classes, **fit_params)
+
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``."""
         check_is_fitted(self, "label_encoder_")
@@ -302,4 +311,5 @@ class CNNBeatClassifier(NeuralNetClassifier):
 
     def predict(self, X):
         """Predicted labels (values of ``classes_``)."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]

@@ -12,6 +12,8 @@ __all__ = [
     "flutter_intervals",
     "detection_scores",
     "classification_report_ec57",
+    "compare_annotations",
+    "format_report",
 ]
 
 
@@ -161,3 +163,76 @@ def classification_report_ec57(y_true, y_pred, *, labels=AAMI_CLASSES) -> dict:
         s, v = per_class["S"], per_class["V"]
         report["j_index"] = float(np.nansum([s["se"], v["se"], s["ppv"], v["ppv"]]))
     return report
+
+
+def compare_annotations(
+    ref_samples, ref_labels, test_samples, test_labels, fs, *, tolerance=0.15, exclude=None
+) -> dict:
+    """Beat-by-beat comparison of a labelled beat list against a reference (one record).
+
+    Detected beats are matched to reference beats within ``tolerance`` seconds (EC57);
+    the labels of matched pairs give the classification part, and the unmatched beats
+    the detection part.
+
+    Parameters
+    ----------
+    ref_samples, test_samples : array-like of int
+        Beat positions (samples) of the reference and of the annotator under test.
+    ref_labels, test_labels : array-like of str
+        Their AAMI labels.
+    fs : float
+        Sampling rate in Hz.
+    tolerance : float, default=0.15
+    exclude : ndarray of shape (n, 2), optional
+        Sample intervals not scored (ventricular flutter, see :func:`flutter_intervals`).
+
+    Returns
+    -------
+    result : dict
+        ``y_true``, ``y_pred`` (labels of matched beats), ``missed`` (reference labels of
+        beats not detected), ``extra`` (test labels of detections matching no reference
+        beat), and the detection counts ``tp``, ``fn``, ``fp``, ``se``, ``ppv``.
+    """
+    ref, ref_labels = np.asarray(ref_samples, dtype=np.int64), np.asarray(ref_labels)
+    test, test_labels = np.asarray(test_samples, dtype=np.int64), np.asarray(test_labels)
+    if exclude is not None and len(exclude):
+        keep_ref, keep_test = _outside(ref, exclude), _outside(test, exclude)
+        ref, ref_labels = ref[keep_ref], ref_labels[keep_ref]
+        test, test_labels = test[keep_test], test_labels[keep_test]
+    ri, ti = match_beats(ref, test, fs, tolerance)
+    missed = np.ones(ref.size, dtype=bool)
+    missed[ri] = False
+    extra = np.ones(test.size, dtype=bool)
+    extra[ti] = False
+    tp, fn, fp = int(ri.size), int(missed.sum()), int(extra.sum())
+    return {
+        "y_true": ref_labels[ri],
+        "y_pred": test_labels[ti],
+        "missed": ref_labels[missed],
+        "extra": test_labels[extra],
+        "tp": tp,
+        "fn": fn,
+        "fp": fp,
+        "se": tp / (tp + fn) if tp + fn else float("nan"),
+        "ppv": tp / (tp + fp) if tp + fp else float("nan"),
+    }
+
+
+def format_report(report) -> str:
+    """Plain-text table of a :func:`classification_report_ec57` report."""
+    lines = [f"{'class':<6}{'Se %':>8}{'+P %':>8}{'F1 %':>8}{'beats':>8}"]
+    for c, r in report["per_class"].items():
+        vals = [f"{100 * r[k]:8.1f}" if r[k] == r[k] else f"{'-':>8}" for k in ("se", "ppv", "f1")]
+        lines.append(f"{c:<6}{''.join(vals)}{r['support']:8d}")
+    lines.append(
+        f"accuracy {100 * report['accuracy']:.1f}%  macro-F1 {100 * report['macro_f1']:.1f}%"
+    )
+    if "j_index" in report:
+        lines.append(f"j-index (Se_S + Se_V + +P_S + +P_V) {report['j_index']:.3f}")
+    labels = report["labels"]
+    lines.append("confusion matrix (rows true, columns predicted): " + " ".join(labels))
+    lines += [
+        f"{lab:<3}" + "".join(f"{v:8d}" for v in row)
+        for lab, row in zip(labels, report["confusion_matrix"], strict=True)
+    ]
+    return "\n".join(lines)

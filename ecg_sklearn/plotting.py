@@ -12,6 +12,7 @@ __all__ = [
     "plot_beat_window",
     "plot_confusion_matrix",
     "plot_gradcam",
+    "plot_gradcam_examples",
 ]
 
 CLASS_COLORS = dict(
@@ -203,3 +204,35 @@ def plot_gradcam(beat, heatmap, fs, *, before=0.25, true_label=None, pred_label=
         xlabel="time from R peak (s)", ylabel="amplitude", title=", ".join(p for p in parts if p)
     )
     return fig, ax
+
+
+def plot_gradcam_examples(explainer, X, y_true, y_pred, *, classes=("N", "S", "V")):
+    """Grad-CAM of one correctly classified beat of each class, side by side.
+
+    Parameters
+    ----------
+    explainer : GradCAMExplainer
+    X : ndarray
+        Beat windows (what the explainer's pipeline takes).
+    y_true, y_pred : array-like of str
+        True and predicted labels of ``X``.
+    classes : sequence of str, default=("N", "S", "V")
+
+    Returns
+    -------
+    fig, axes
+        A class with no correctly classified beat gets an axis saying so.
+    """
+    import matplotlib.pyplot as plt
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    fig, axes = plt.subplots(1, len(classes), figsize=(4.5 * len(classes), 3.2))
+    for ax, label in zip(np.atleast_1d(axes), classes, strict=True):
+        hits = np.flatnonzero((y_true == label) & (y_pred == label))
+        if hits.size == 0:
+            ax.text(0.5, 0.5, f"no correctly classified {label} beat", ha="center", va="center")
+            ax.set_axis_off()
+            continue
+        explainer.plot(X, int(hits[0]), y_true=label, ax=ax)
+    fig.tight_layout()
+    return fig, axes

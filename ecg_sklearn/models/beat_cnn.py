@@ -12,13 +12,16 @@ class BeatCNN(nn.Module):
     """1-D CNN over the beat waveform, joined with the RR-interval features.
 
     Input rows are the :class:`~ecg_sklearn.BeatSegmenter`'s output: ``n_rr_features``
-    RR features, then ``n_leads`` cropped leads of ``beat_length`` samples each. Each
-    lead has its mean removed; ``n_blocks`` blocks of (convolution, batch norm, ReLU,
-    max-pool by 2) extract waveform features, which are flattened (so the position of a
-    wave within the beat is kept) and embedded in ``hidden`` units; the logarithms of the
-    RR features (intervals and ratios, all positive) are batch-normalised and embedded in
-    16 units of their own, so that the few RR features are not drowned among the many
-    waveform ones; a linear layer classifies the joined embeddings.
+    RR features, then ``n_leads`` cropped leads of ``beat_length`` samples each.
+
+    * Waveform: each lead has its mean removed (``center``) and is batch-normalised;
+      ``n_blocks`` blocks of (convolution, batch norm, ReLU, max-pool by 2) extract
+      features, flattened (so the position of a wave within the beat is kept) and
+      embedded in ``hidden`` units.
+    * RR features: their logarithms (intervals and ratios are positive) are
+      batch-normalised and embedded in 16 units of their own, so that the few RR
+      features are not drowned among the many waveform ones.
+    * A linear layer classifies the joined embeddings.
 
     Parameters
     ----------
@@ -36,6 +39,8 @@ class BeatCNN(nn.Module):
     hidden : int, default=64
         Units of the fully connected layer.
     dropout : float, default=0.3
+    center : bool, default=True
+        Remove each lead's mean (baseline offset) before the network.
     """
 
     def __init__(
@@ -49,11 +54,13 @@ class BeatCNN(nn.Module):
         n_blocks=3,
         hidden=64,
         dropout=0.3,
+        center=True,
     ):
         super().__init__()
         self.n_leads = n_leads
         self.beat_length = beat_length
         self.n_rr_features = n_rr_features
+        self.center = center
         layers, channels, length = [], n_leads, beat_length
         for _ in range(n_blocks):
             layers += [
@@ -82,7 +89,9 @@ class BeatCNN(nn.Module):
         """Logits of ``x`` ``(batch, n_rr_features + n_leads * beat_length)``."""
         rr, wave = x[:, : self.n_rr_features], x[:, self.n_rr_features :]
         wave = wave.reshape(len(x), self.n_leads, self.beat_length)
-        wave = self.input_norm(wave - wave.mean(dim=-1, keepdim=True))
+        if self.center:
+            wave = wave - wave.mean(dim=-1, keepdim=True)
+        wave = self.input_norm(wave)
         z = self.wave_embedding(self.features(wave).flatten(1))
         if self.rr_embedding is not None:
             z = torch.cat([z, self.rr_embedding(torch.log(rr.clamp_min(1e-3)))], dim=1)

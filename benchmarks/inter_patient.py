@@ -1,0 +1,231 @@
+"""Inter-patient benchmark (de Chazal et al. 2004): train on DS1, test on DS2.
+
+Trains ``ecg_sklearn.default_pipeline`` on all DS1 beats (reference positions) and
+evaluates on DS2 in two settings:
+
+* ``reference``: DS2 beats at the reference annotation positions (as most papers do);
+* ``end_to_end``: DS2 records annotated by ``annotate_record`` (the package's own QRS
+  detector, windows, classification); each detection is matched to a reference beat
+  within 150 ms, and missed beats and unmatched detections are counted.
+
+Mean and standard deviation over seeds. Writes JSON to
+``benchmarks/results/inter_patient.json`` and the tables to ``docs/benchmarks.md``.
+
+Usage: python benchmarks/inter_patient.py [--data-dir PATH] [--seeds 0 1 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ecg_sklearn import annotate_record, default_pipeline
+from ecg_sklearn.datasets import AAMI_CLASSES, DS2, get_data_home, load_mitdb, load_record
+from ecg_sklearn.metrics import classification_report_ec57, compare_annotations, flutter_intervals
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLISHED = [  # (work, S Se, S +P, V Se, V +P) from ../shared/README.md
+    ("de Chazal et al. 2004 (LDA)", 76, 38, 77, 82),
+    ("Llamedo & Martinez 2011", 77, 39, 81, 87),
+    ("Mar et al. 2011", 83.2, 33.5, 86.8, 75.9),
+    ("Zhang et al. 2014 (SVM)", 79.1, 36.0, 85.5, 92.7),
+    ("Lin & Yang 2014", 81, 31, 86, 73),
+    ("Garcia et al. 2017", 62.0, 53.0, 87.3, 59.4),
+]
+PUBLISHED_F1 = [("Niu et al. 2020 (symbolic CNN)", 76.6, 89.7), ("Xu et al. 2022", 82.8, 91.7)]
+
+
+def end_to_end(pipe, home):
+    """Annotate every DS2 record and compare with the reference, pooled."""
+    y_true, y_pred, missed, extra = [], [], [], []
+    for record in DS2:
+        rec = load_record(record, home, leads="MLII")
+        result = annotate_record(pipe, rec.signal, rec.fs)
+        cmp = compare_annotations(
+            rec.beat_samples, rec.beat_labels, result.sample, result.label, rec.fs,
+            exclude=flutter_intervals(rec.ann_samples, rec.ann_symbols),
+        )  # fmt: skip
+        y_true.append(cmp["y_true"])
+        y_pred.append(cmp["y_pred"])
+        missed.append(cmp["missed"])
+        extra.append(cmp["extra"])
+    y_true, y_pred = np.concatenate(y_true), np.concatenate(y_pred)
+    missed, extra = np.concatenate(missed), np.concatenate(extra)
+    report = classification_report_ec57(y_true, y_pred)
+    tp = len(y_true)
+    report["detection"] = {
+        "matched": tp,
+        "missed": int(missed.size),
+        "unmatched_detections": int(extra.size),
+        "se": tp / (tp + missed.size),
+        "ppv": tp / (tp + extra.size),
+        "missed_by_class": {c: int((missed == c).sum()) for c in AAMI_CLASSES},
+        "unmatched_by_predicted_class": {c: int((extra == c).sum()) for c in AAMI_CLASSES},
+    }
+    return report
+
+
+def per_record(groups, y_true, y_pred):
+    rows = {}
+    for record in np.unique(groups):
+        m = groups == record
+        r = classification_report_ec57(y_true[m], y_pred[m])
+        rows[str(record)] = {
+            c: {k: r["per_class"][c][k] for k in ("support", "se", "ppv")} for c in ("S", "V")
+        }
+    return rows
+
+
+SUMMARY_KEYS = [
+    ("S", "se"), ("S", "ppv"), ("S", "f1"), ("V", "se"), ("V", "ppv"), ("V", "f1"),
+    ("N", "se"), ("N", "ppv"), ("F", "se"), ("F", "ppv"),
+]  # fmt: skip
+
+
+def summarise(reports):
+    out = {}
+    for c, k in SUMMARY_KEYS:
+        vals = np.array([r["per_class"][c][k] for r in reports], dtype=float)
+        out[f"{c}_{k}"] = (float(np.nanmean(vals)), float(np.nanstd(vals)))
+    for k in ("accuracy", "macro_f1", "j_index"):
+        vals = np.array([r[k] for r in reports], dtype=float)
+        out[k] = (float(vals.mean()), float(vals.std()))
+    return out
+
+
+def _pm(pair, scale=100, digits=1):
+    return f"{scale * pair[0]:.{digits}f} ± {scale * pair[1]:.{digits}f}"
+
+
+def markdown(results) -> str:
+    lines = [
+        "## Inter-patient benchmark (DS1 → DS2)",
+        "",
+        f"Command: `{results['command']}`; {len(results['seeds'])} seeds "
+        f"({', '.join(map(str, results['seeds']))}); total run time "
+        f"{results['seconds']:.0f} s on this 2-core CPU machine.",
+        "",
+        "Mean ± standard deviation over seeds, in %.",
+        "",
+        "| setting | S Se | S +P | S F1 | V Se | V +P | V F1 | N Se | F Se | accuracy "
+        "| macro-F1 | j-index (0-4) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for setting in ("reference", "end_to_end"):
+        s = results[setting]["summary"]
+        lines.append(
+            f"| {setting.replace('_', ' ')} | {_pm(s['S_se'])} | {_pm(s['S_ppv'])} | "
+            f"{_pm(s['S_f1'])} | {_pm(s['V_se'])} | {_pm(s['V_ppv'])} | {_pm(s['V_f1'])} | "
+            f"{_pm(s['N_se'])} | {_pm(s['F_se'])} | {_pm(s['accuracy'])} | "
+            f"{_pm(s['macro_f1'])} | {_pm(s['j_index'], 1, 3)} |"
+        )
+    lines += [
+        "",
+        "Published results (reference beat positions):",
+        "",
+        "| work | S Se | S +P | S F1 | V Se | V +P | V F1 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for work, sse, sppv, vse, vppv in PUBLISHED:
+        sf1, vf1 = 2 * sse * sppv / (sse + sppv), 2 * vse * vppv / (vse + vppv)
+        lines.append(f"| {work} | {sse} | {sppv} | {sf1:.1f} | {vse} | {vppv} | {vf1:.1f} |")
+    for work, sf1, vf1 in PUBLISHED_F1:
+        lines.append(f"| {work} | | | {sf1} | | | {vf1} |")
+    det = results["end_to_end"]["reports"][0]["detection"]
+    lines += [
+        "",
+        f"End to end (seed {results['seeds'][0]}): {det['matched']} DS2 beats matched, "
+        f"{det['missed']} missed (by class {det['missed_by_class']}), "
+        f"{det['unmatched_detections']} detections matching no reference beat; detection "
+        f"Se {100 * det['se']:.2f}%, +P {100 * det['ppv']:.2f}%.",
+        "",
+        f"Confusion matrix, reference positions, seed {results['seeds'][0]} "
+        "(rows true, columns predicted, order N S V F Q):",
+        "",
+        "```",
+        *[
+            " ".join(f"{v:6d}" for v in row)
+            for row in results["reference"]["reports"][0]["confusion_matrix"]
+        ],
+        "```",
+        "",
+        f"Per record (seed {results['seeds'][0]}, reference positions), records with S or V beats:",
+        "",
+        "| record | S beats | S Se | S +P | V beats | V Se | V +P |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for record, r in results["reference"]["per_record"].items():
+        s, v = r["S"], r["V"]
+        if s["support"] or v["support"]:
+            f = lambda x: "" if x != x else f"{100 * x:.1f}"  # noqa: E731  (NaN -> blank)
+            lines.append(
+                f"| {record} | {s['support']} | {f(s['se'])} | {f(s['ppv'])} | "
+                f"{v['support']} | {f(v['se'])} | {f(v['ppv'])} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, name: str, text: str) -> None:
+    """Replace the section between ``<!-- name -->`` markers in ``path`` (or append it)."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{start}\n{text}{end}\n"
+    if start in old and end in old:
+        new = old[: old.index(start)] + block + old[old.index(end) + len(end) + 1 :]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block
+    path.write_text(new)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    home = get_data_home(args.data_dir)
+    train = load_mitdb("DS1", home)
+    test = load_mitdb("DS2", home)
+    results = {"seeds": args.seeds, "reference": {"reports": []}, "end_to_end": {"reports": []}}
+    for seed in args.seeds:
+        t = time.perf_counter()
+        pipe = default_pipeline(train.fs, random_state=seed, verbose=0)
+        pipe.fit(train.X, train.y, cnn__groups=train.groups)
+        fit_s = time.perf_counter() - t
+        y_pred = pipe.predict(test.X)
+        ref = classification_report_ec57(test.y, y_pred)
+        ref["fit_seconds"] = fit_s
+        ref["epochs"] = len(pipe[-1].history)
+        results["reference"]["reports"].append(ref)
+        if seed == args.seeds[0]:
+            results["reference"]["per_record"] = per_record(test.groups, test.y, y_pred)
+        e2e = end_to_end(pipe, home)
+        results["end_to_end"]["reports"].append(e2e)
+        print(
+            f"seed {seed}: fit {fit_s:.0f} s ({ref['epochs']} epochs); reference S-F1 "
+            f"{ref['per_class']['S']['f1']:.3f} V-F1 {ref['per_class']['V']['f1']:.3f}; end to end "
+            f"S-F1 {e2e['per_class']['S']['f1']:.3f} V-F1 {e2e['per_class']['V']['f1']:.3f}",
+            flush=True,
+        )
+    for setting in ("reference", "end_to_end"):
+        results[setting]["summary"] = summarise(results[setting]["reports"])
+    results["seconds"] = time.perf_counter() - start
+    results["command"] = " ".join(["python benchmarks/inter_patient.py", *(argv or sys.argv[1:])])
+    text = markdown(results)
+    print(text)
+    print(f"Total run time: {results['seconds']:.0f} s")
+    if not args.no_write:
+        out = ROOT / "benchmarks" / "results"
+        out.mkdir(exist_ok=True)
+        (out / "inter_patient.json").write_text(json.dumps(results, indent=1, default=float))
+        write_section(ROOT / "docs" / "benchmarks.md", "inter_patient", text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Model selection on DS1 only: GridSearchCV with GroupKFold over DS1 records.
+
+DS2 is never loaded here. The score is the mean of the S and V F1 (the classes the
+inter-patient protocol is about), computed on held-out DS1 patients. The best
+configuration is printed; ``ecg_sklearn.default_pipeline`` carries the chosen one.
+
+Usage: python benchmarks/tune.py [--data-dir PATH] [--folds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.metrics import f1_score, make_scorer
+from sklearn.model_selection import GridSearchCV, GroupKFold
+
+from ecg_sklearn import default_pipeline
+from ecg_sklearn.datasets import get_data_home, load_mitdb
+
+GRID = {
+    "cnn__class_weight": ["balanced", "sqrt"],
+    "segment__after": [0.4, 0.3],
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--folds", type=int, default=3)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    data = load_mitdb("DS1", get_data_home(args.data_dir))
+    scorer = make_scorer(f1_score, average="macro", labels=["S", "V"], zero_division=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = default_pipeline(data.fs, random_state=0, verbose=0)
+        pipe["cnn"].set_fit_request(groups=True)
+        grid = GridSearchCV(
+            pipe, GRID, cv=GroupKFold(args.folds), scoring=scorer, refit=False, verbose=2
+        )
+        grid.fit(data.X, data.y, groups=data.groups)
+    rows = sorted(
+        zip(grid.cv_results_["mean_test_score"], grid.cv_results_["std_test_score"],
+            grid.cv_results_["params"], strict=True),
+        key=lambda r: -r[0],
+    )  # fmt: skip
+    print("\nmean (S-F1 + V-F1) / 2 over DS1 GroupKFold folds:")
+    for mean, std, params in rows:
+        print(f"  {mean:.3f} ± {std:.3f}  {params}")
+    print(f"best: {grid.best_params_}; {time.perf_counter() - start:.0f} s")
+    out = Path(__file__).resolve().parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "tune.json").write_text(
+        json.dumps([{"mean": m, "std": s, "params": p} for m, s, p in rows], indent=1)
+    )
+    return np.asarray(rows, dtype=object)
+
+
+if __name__ == "__main__":
+    main()

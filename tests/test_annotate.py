@@ -1,0 +1,118 @@
+import shutil
+
+import numpy as np
+import pytest
+import wfdb
+
+from ecg_sklearn import annotate_record, default_pipeline, write_annotations
+from ecg_sklearn.__main__ import main
+from ecg_sklearn.datasets import AAMI_MAP, load_record, sample_data_dir
+from ecg_sklearn.metrics import compare_annotations
+from ecg_sklearn.persistence import load_model, save_model
+
+QUICK = dict(max_epochs=3, module__n_filters=8, module__hidden=16, valid_size=0, lr=3e-3)
+
+
+@pytest.fixture(scope="module")
+def model(sample):
+    pipe = default_pipeline(sample.fs, random_state=0, verbose=0, **QUICK)
+    return pipe.fit(sample.X, sample.y)
+
+
+def test_annotate_write_read_back_and_evaluate(model, tmp_path):
+    rec = load_record("233", sample_data_dir(), leads="MLII")
+    result = annotate_record(model, rec.signal, rec.fs)
+    assert result.proba.shape == (len(result.sample), len(model.classes_))
+    assert set(result.label) <= set(model.classes_)
+    path = write_annotations(result, "233", extension="cnn", write_dir=tmp_path)
+    back = wfdb.rdann(str(tmp_path / "233"), "cnn")
+    np.testing.assert_array_equal(back.sample, result.sample)
+    labels = np.array([AAMI_MAP[s] for s in back.symbol])
+    np.testing.assert_array_equal(labels, result.label)
+    assert path.name == "233.cnn"
+    cmp = compare_annotations(rec.beat_samples, rec.beat_labels, back.sample, labels, rec.fs)
+    assert cmp["se"] > 0.99 and cmp["ppv"] > 0.99
+    assert len(cmp["y_true"]) == cmp["tp"]
+
+
+def test_given_beats_and_other_sampling_rates(model):
+    rec = load_record("208", sample_data_dir(), leads="MLII")
+    at_ref = annotate_record(model, rec.signal, rec.fs, beats=rec.beat_samples)
+    np.testing.assert_array_equal(at_ref.sample, rec.beat_samples)
+    from ecg_sklearn.datasets import _resample
+
+    for fs in (128.0, 250.0):
+        signal, ref = _resample(rec.signal, rec.beat_samples, rec.fs, fs)
+        result = annotate_record(model, signal, fs)
+        assert result.fs == fs
+        cmp = compare_annotations(ref, rec.beat_labels, result.sample, result.label, fs)
+        assert cmp["se"] > 0.98 and cmp["ppv"] > 0.98, (fs, cmp["se"], cmp["ppv"])
+
+
+def test_errors(model):
+    with pytest.raises(ValueError, match="lead"):
+        annotate_record(model, np.zeros((2, 5000)), 360.0)
+    with pytest.raises(ValueError, match="NaN"):
+        annotate_record(model, np.full(5000, np.nan), 360.0)
+
+
+def test_model_persistence_records_version(model, tmp_path, sample):
+    path = save_model(model, tmp_path / "m.joblib")
+    again = load_model(path)
+    np.testing.assert_array_equal(
+        again.predict_proba(sample.X[:20]), model.predict_proba(sample.X[:20])
+    )
+    import joblib
+
+    blob = joblib.load(path)
+    blob["ecg_sklearn_version"] = "0.0.1"
+    joblib.dump(blob, path)
+    with pytest.warns(UserWarning, match="saved with ecg_sklearn 0.0.1"):
+        load_model(path)
+    with pytest.raises(FileNotFoundError, match="not found"):
+        load_model(tmp_path / "nope.joblib")
+
+
+def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(sample_data_dir(), data)
+    model_path = save_model(model, tmp_path / "model.joblib")
+    assert main(["annotate", "--model", str(model_path), "--record", str(data / "100")]) == 0
+    assert (data / "100.cnn").is_file()
+    assert (
+        main(
+            [
+                "evaluate",
+                "--data-dir",
+                str(data),
+                "--records",
+                "100",
+                "--json",
+                str(tmp_path / "r.json"),
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "Detection over 1 records" in out and "confusion matrix" in out
+    png = tmp_path / "beat.png"
+    assert (
+        main(
+            [
+                "explain",
+                "--model",
+                str(model_path),
+                "--record",
+                str(data / "100"),
+                "--beat",
+                "3",
+                "--out",
+                str(png),
+            ]
+        )
+        == 0
+    )
+    assert png.stat().st_size > 1000
+    with pytest.raises(SystemExit):
+        main(["annotate", "--help"])
+    assert "--record" in capsys.readouterr().out
