@@ -1,0 +1,177 @@
+"""Speed and memory of ecg_sklearn against the tools users would pick instead.
+
+One run, same records, same machine:
+
+1. Preprocessing all 48 MIT-BIH records from WFDB files to classifier input (read, filter,
+   detect beats, segment): ecg_sklearn vs NeuroKit2 (ecg_clean + ecg_peaks + ecg_segment)
+   vs wfdb's xqrs_detect plus ecg_sklearn's windows and segmentation. Beat detection alone
+   on the in-memory signals is timed too, and loading all records as beat windows at the
+   reference positions (``load_mitdb``, then filter and segment).
+2. Training the default pipeline on DS1: seconds and beats per second per epoch.
+3. Inference of the fitted pipeline on the DS2 windows (beats/s), and of the whole-record
+   path (``annotate_record``: raw record to labelled beats).
+4. Peak memory (RSS) of a fresh process loading all 48 records as beat windows.
+
+Usage: python benchmarks/speed.py [--data-dir PATH] [--skip-xqrs] [--skip-training]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ecg_sklearn import BeatSegmenter, ECGFilter, annotate_record, default_pipeline, detect_qrs
+from ecg_sklearn.datasets import DS2, MITDB_RECORDS, get_data_home, load_mitdb, load_record
+from ecg_sklearn.windows import make_beat_windows
+
+ROOT = Path(__file__).resolve().parents[1]
+LEADS = [("MLII", "V5")]
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def ours_from_files(home):
+    """Read, detect, window, filter and segment every record."""
+    n = 0
+    for r in MITDB_RECORDS:
+        rec = load_record(r, home, leads=LEADS)
+        beats = detect_qrs(rec.signal, rec.fs)
+        X = make_beat_windows(rec.signal, beats, rec.fs)
+        F = BeatSegmenter(fs=rec.fs).fit_transform(ECGFilter(fs=rec.fs).fit_transform(X))
+        n += len(F)
+    return n
+
+
+def xqrs_from_files(home):
+    import wfdb.processing
+
+    n = 0
+    for r in MITDB_RECORDS:
+        rec = load_record(r, home, leads=LEADS)
+        beats = wfdb.processing.xqrs_detect(rec.signal[0].astype(float), rec.fs, verbose=False)
+        X = make_beat_windows(rec.signal, np.sort(beats), rec.fs)
+        F = BeatSegmenter(fs=rec.fs).fit_transform(ECGFilter(fs=rec.fs).fit_transform(X))
+        n += len(F)
+    return n
+
+
+def neurokit_from_files(home):
+    import neurokit2 as nk
+
+    n = 0
+    for r in MITDB_RECORDS:
+        rec = load_record(r, home, leads=LEADS)
+        clean = nk.ecg_clean(rec.signal[0], sampling_rate=int(rec.fs))
+        _, info = nk.ecg_peaks(clean, sampling_rate=int(rec.fs))
+        epochs = nk.ecg_segment(
+            clean, rpeaks=info["ECG_R_Peaks"], sampling_rate=int(rec.fs), show=False
+        )
+        n += len(epochs)
+    return n
+
+
+def neurokit_detect(records):
+    import neurokit2 as nk
+
+    for rec in records:
+        clean = nk.ecg_clean(rec.signal[0], sampling_rate=int(rec.fs))
+        nk.ecg_peaks(clean, sampling_rate=int(rec.fs))
+
+
+def load_windows(home):
+    data = load_mitdb("all48", home, leads=LEADS, verbose=0)
+    F = BeatSegmenter(fs=data.fs).fit_transform(ECGFilter(fs=data.fs).fit_transform(data.X))
+    return len(F)
+
+
+def peak_rss_loading(home) -> float:
+    """Peak RSS (MB) of a fresh process that loads all 48 records as beat windows."""
+    code = (
+        "import resource, warnings; warnings.simplefilter('ignore');"
+        "from ecg_sklearn.datasets import load_mitdb;"
+        f"d = load_mitdb('all48', {str(home)!r}, leads=[('MLII', 'V5')], verbose=0);"
+        "print(len(d.y), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--skip-xqrs", action="store_true", help="skip wfdb's slow XQRS")
+    parser.add_argument("--skip-training", action="store_true")
+    args = parser.parse_args(argv)
+    home = get_data_home(args.data_dir)
+    rows = []
+
+    records = [load_record(r, home, leads=LEADS) for r in MITDB_RECORDS]
+    _, t_ours = timed(lambda: [detect_qrs(r.signal, r.fs) for r in records])
+    _, t_nk = timed(neurokit_detect, records)
+    rows.append(("Beat detection, 48 records in memory: ecg_sklearn", t_ours, ""))
+    rows.append(("Beat detection, 48 records in memory: NeuroKit2 clean+peaks", t_nk,
+                 f"ecg_sklearn {t_nk / t_ours:.1f}x faster"))  # fmt: skip
+
+    n, t = timed(load_windows, home)
+    rows.append((f"WFDB files -> segmenter output, reference beats ({n} beats)", t, ""))
+    n, t_ours_files = timed(ours_from_files, home)
+    rows.append((f"WFDB files -> segmenter output, detected beats: ecg_sklearn ({n})",
+                 t_ours_files, ""))  # fmt: skip
+    n, t = timed(neurokit_from_files, home)
+    rows.append((f"WFDB files -> segments: NeuroKit2 clean+peaks+segment ({n})", t,
+                 f"ecg_sklearn {t / t_ours_files:.1f}x faster"))  # fmt: skip
+    if not args.skip_xqrs:
+        n, t = timed(xqrs_from_files, home)
+        rows.append((f"WFDB files -> segmenter output: wfdb XQRS + ecg_sklearn windows ({n})",
+                     t, f"ecg_sklearn {t / t_ours_files:.1f}x faster"))  # fmt: skip
+
+    rows.append(
+        ("Peak RSS loading all 48 records as beat windows (MB)", peak_rss_loading(home), "")
+    )
+
+    if not args.skip_training:
+        train = load_mitdb("DS1", home, verbose=0)
+        pipe = default_pipeline(train.fs, random_state=0, verbose=0)
+        _, t_fit = timed(pipe.fit, train.X, train.y, cnn__groups=train.groups)
+        hist = pipe[-1].history
+        n_train = int(round(len(train.y) * (1 - pipe[-1].valid_size)))
+        per_epoch = np.median(hist[:, "dur"])
+        rows.append((f"Train default pipeline on DS1 ({len(hist)} epochs)", t_fit,
+                     f"{n_train / per_epoch:,.0f} training beats/s per epoch"))  # fmt: skip
+        test = load_mitdb("DS2", home, verbose=0)
+        pipe.predict(test.X[:1000])  # warm-up
+        _, t_pred = timed(pipe.predict, test.X)
+        rows.append((f"Inference, fitted pipeline on DS2 windows ({len(test.y)} beats)", t_pred,
+                     f"{len(test.y) / t_pred:,.0f} beats/s"))  # fmt: skip
+        recs = [load_record(r, home, leads="MLII") for r in DS2]
+        results, t_rec = timed(lambda: [annotate_record(pipe, r.signal, r.fs) for r in recs])
+        n_beats = sum(len(r.sample) for r in results)
+        rows.append((f"Whole-record path on DS2 (raw -> labelled beats, {n_beats} beats)", t_rec,
+                     f"{n_beats / t_rec:,.0f} beats/s"))  # fmt: skip
+
+    lines = ["| measurement | seconds (MB for memory) | note |", "|---|---|---|"]
+    lines += [f"| {name} | {value:.2f} | {note} |" for name, value, note in rows]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    header = (
+        "## Speed and memory\n\nCommand: `python benchmarks/speed.py "
+        + " ".join(argv if argv is not None else sys.argv[1:])
+        + "` on this 2-core CPU machine (one run; ratios measured side by side).\n\n"
+    )
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from inter_patient import write_section
+
+    write_section(ROOT / "docs" / "benchmarks.md", "speed", header + text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""The README's quickstart runs as written; the README and CI agree on the test command."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_quickstart_runs():
+    text = (ROOT / "README.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", text, flags=re.S)[0]
+    code = code.replace(
+        "default_pipeline(fs, random_state=0)",
+        "default_pipeline(fs, random_state=0, verbose=0, max_epochs=2)",
+    )
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert "balanced_accuracy" in str(namespace["grid"].scoring)
+    assert len(namespace["grid"].cv_results_["params"]) == 4
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    command = ci.strip().splitlines()[-1]
+    assert command in readme
+    assert "pytest" in command
