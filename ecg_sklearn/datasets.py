@@ -190,6 +190,14 @@ def _read_header(data_dir: Path, record: str):
         header = wfdb.rdheader(str(data_dir / record))
     except Exception as exc:  # wfdb raises many types on damaged headers
         raise OSError(f"Record {record!r}: cannot read header {record}.hea: {exc}") from exc
+    from wfdb.io._signal import DAT_FMTS
+
+    unsupported = sorted({str(f) for f in header.fmt or []} - set(DAT_FMTS))
+    if unsupported:
+        raise OSError(
+            f"Record {record!r}: unsupported WFDB signal format(s) {unsupported} in "
+            f"{record}.hea; wfdb reads formats {list(DAT_FMTS)}"
+        )
     for name in set(header.file_name or []):
         if not (data_dir / name).is_file():
             raise FileNotFoundError(
@@ -214,7 +222,9 @@ def _read_signal(data_dir: Path, record: str, channels, header):
     try:
         rec = wfdb.rdrecord(str(data_dir / record), channels=list(channels), return_res=32)
     except Exception as exc:
-        raise OSError(f"Record {record!r}: cannot read signal {record}.dat: {exc}") from exc
+        raise OSError(
+            f"Record {record!r}: cannot read signal {record}.dat (truncated or damaged?): {exc}"
+        ) from exc
     signal = np.asarray(rec.p_signal, dtype=np.float32).T
     if signal.shape[1] != header.sig_len:
         raise OSError(
@@ -360,6 +370,8 @@ def load_wfdb(
                 )
             excluded[record] = {"n_beats": int(is_beat.sum()), "reason": msg}
             continue
+        if not is_beat.any():
+            warnings.warn(f"Record {record!r} has no beat annotation: no beats", stacklevel=2)
         rates.add(float(header.fs))
         plan.append((record, header, channels, samples[is_beat], symbols[is_beat]))
     if fs is None:
