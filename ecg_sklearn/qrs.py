@@ -49,7 +49,7 @@ def detect_qrs(
     kept when above ``threshold`` times a running median (8 s) of the beat-energy
     envelope; a peak less than 360 ms after a beat and ``t_wave_ratio`` times weaker is
     taken for a T wave; gaps longer than ``search_back`` local RR intervals are searched
-    again at half the threshold. Each beat is then placed on the largest absolute
+    again at 0.7 times the threshold. Each beat is then placed on the largest absolute
     deflection (within 80 ms) of the lead band-passed 1-40 Hz. Every step ignores the
     sign of the signal, so inverted leads give the same beats.
 
@@ -92,7 +92,7 @@ def detect_qrs(
     level = envelope[peaks]
     keep = heights > threshold * level
     beats = _drop_t_waves(peaks[keep], heights[keep], fs, t_wave_ratio)
-    beats = _search_back(beats, peaks, heights, level, threshold / 2, search_back, fs)
+    beats = _search_back(beats, peaks, heights, level, 0.7 * threshold, search_back, fs)
     return _refine(x[0], beats, fs)
 
 
