@@ -50,8 +50,8 @@ def detect_qrs(
     envelope; a peak less than 360 ms after a beat and ``t_wave_ratio`` times weaker is
     taken for a T wave; gaps longer than ``search_back`` local RR intervals are searched
     again at 0.7 times the threshold. Each beat is then placed on the largest absolute
-    deflection (within 80 ms) of the lead band-passed 1-40 Hz. Every step ignores the
-    sign of the signal, so inverted leads give the same beats.
+    deflection from the local median within 80 ms. Every step ignores the sign of the
+    signal, so inverted leads give the same beats.
 
     Parameters
     ----------
@@ -122,12 +122,12 @@ def _search_back(beats, peaks, heights, level, threshold, factor, fs):
 
 
 def _refine(lead, beats, fs):
-    """Move each beat to the largest absolute deflection of the lead within 80 ms."""
+    """Move each beat to the largest deflection from the local median within 80 ms."""
     half = int(0.08 * fs)
-    wide = _bandpass(lead, fs, 1.0, 40.0)
-    padded = np.pad(np.abs(wide), half)
+    padded = np.pad(lead, half, mode="edge")
     windows = sliding_window_view(padded, 2 * half + 1)[beats]
-    r_peaks = beats + windows.argmax(axis=1) - half
+    deflection = np.abs(windows - np.median(windows, axis=1, keepdims=True))
+    r_peaks = beats + deflection.argmax(axis=1) - half
     return np.unique(np.clip(r_peaks, 0, lead.size - 1)).astype(np.int64)
 
 
