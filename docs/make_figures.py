@@ -1,0 +1,35 @@
+"""Regenerate the signal figures of docs/ from the shipped excerpt: python docs/make_figures.py"""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from ecg_sklearn import BeatSegmenter, ECGFilter, detect_qrs  # noqa: E402
+from ecg_sklearn.datasets import load_record, load_sample, sample_data_dir  # noqa: E402
+from ecg_sklearn.filtering import filter_ecg  # noqa: E402
+from ecg_sklearn.plotting import plot_beat_window, plot_beats, plot_filtering  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "figures"
+
+
+def main():
+    OUT.mkdir(exist_ok=True)
+    rec = load_record("208", sample_data_dir(), leads="MLII")
+    clean = filter_ecg(rec.signal[0], rec.fs)
+    fig, _ = plot_filtering(rec.signal[0], clean, rec.fs, detected=detect_qrs(rec.signal, rec.fs),
+                            reference=rec.beat_samples, start=20, duration=8)  # fmt: skip
+    fig.savefig(OUT / "filtering.png", dpi=100, bbox_inches="tight")
+    data = load_sample()
+    X = ECGFilter(fs=data.fs).fit_transform(data.X)
+    seg = BeatSegmenter(fs=data.fs).fit(X)
+    fig, _ = plot_beats(seg.transform(X)[:, 8:], data.y, data.fs, before=seg.before)
+    fig.savefig(OUT / "beats.png", dpi=100, bbox_inches="tight")
+    i = int((data.y == "V").argmax())
+    fig, _ = plot_beat_window(X[i], data.fs, before=seg.before, after=seg.after, label=data.y[i])
+    fig.savefig(OUT / "beat_window.png", dpi=100, bbox_inches="tight")
+
+
+if __name__ == "__main__":
+    main()
