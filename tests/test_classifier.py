@@ -126,3 +126,26 @@ def test_grid_search_over_all_steps_with_routing(sample, n_jobs):
     assert len(grid.cv_results_["params"]) == 4
     assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
     assert grid.best_estimator_.predict(sample.X[:5]).shape == (5,)
+
+
+def test_imbalanced_learn_sampler_in_imblearn_pipeline(sample):
+    from imblearn.pipeline import Pipeline as ImbPipeline
+    from imblearn.under_sampling import RandomUnderSampler
+
+    pipe = ImbPipeline(
+        [
+            ("filter", ECGFilter(fs=sample.fs)),
+            ("segment", BeatSegmenter(fs=sample.fs)),
+            ("sampler", RandomUnderSampler(random_state=0)),
+            ("cnn", CNNBeatClassifier(random_state=0, verbose=0, class_weight=None, **SMALL)),
+        ]
+    )
+    pipe.fit(sample.X, sample.y)
+    # The sampler balanced the training set (F is the rarest class of the excerpt).
+    n_f = int((sample.y == "F").sum())
+    assert pipe[-1].history[-1, "train_loss"] > 0
+    assert len(pipe.predict(sample.X[:10])) == 10
+    X_res, y_res = RandomUnderSampler(random_state=0).fit_resample(
+        BeatSegmenter(fs=sample.fs).fit_transform(sample.X), sample.y
+    )
+    assert all((y_res == c).sum() == n_f for c in np.unique(sample.y))
