@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -57,6 +58,22 @@ def main(argv=None):
     (out / "tune.json").write_text(
         json.dumps([{"mean": m, "std": s, "params": p} for m, s, p in rows], indent=1)
     )
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from inter_patient import write_section
+
+    table = ["| cnn__class_weight | segment__after | (S-F1 + V-F1) / 2 |", "|---|---|---|"]
+    table += [
+        f"| {p['cnn__class_weight']} | {p['segment__after']} | {m:.3f} ± {s:.3f} |"
+        for m, s, p in rows
+    ]
+    text = (
+        "## Model selection on DS1 (GridSearchCV, GroupKFold by record)\n\n"
+        f"Command: `python benchmarks/tune.py`; {args.folds} folds over the 22 DS1 records, "
+        "DS2 never loaded; mean ± std over folds; "
+        f"{time.perf_counter() - start:.0f} s. The best row is the package default "
+        "(`ecg_sklearn.default_pipeline`).\n\n" + "\n".join(table) + "\n"
+    )
+    write_section(out.parent.parent / "docs" / "benchmarks.md", "tune", text)
     return np.asarray(rows, dtype=object)
 
 
