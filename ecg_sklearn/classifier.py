@@ -78,6 +78,9 @@ class CNNBeatClassifier(NeuralNetClassifier):
     patience : int, default=5
         Epochs without a lower validation loss before training stops (the best epoch's
         weights are restored). 0 disables early stopping.
+    refit : bool, default=False
+        After early stopping, train a fresh network on all rows (the validation patients
+        included) for the number of epochs that early stopping found best.
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation, batch order, dropout and the validation split.
     n_threads : int or None, default=None
@@ -94,6 +97,8 @@ class CNNBeatClassifier(NeuralNetClassifier):
     n_features_in_ : int
     beat_length_ : int
     class_weight_ : ndarray of float or None
+    best_epochs_ : int
+        Epochs of the best validation loss (all epochs without validation).
     module_ : torch.nn.Module
     history_ : skorch History
     """
@@ -107,6 +112,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         class_weight="balanced",
         valid_size=0.2,
         patience=5,
+        refit=False,
         random_state=None,
         n_threads=None,
         criterion=torch.nn.CrossEntropyLoss,
@@ -153,6 +159,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         self.class_weight = class_weight
         self.valid_size = valid_size
         self.patience = patience
+        self.refit = refit
         self.random_state = random_state
         self.n_threads = n_threads
 
@@ -168,7 +175,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
         ]
-        if self.valid_size:
+        if self.valid_size and not getattr(self, "_refitting", False):
             callbacks += [
                 ("valid_loss", PassthroughScoring(name="valid_loss")),
                 (
@@ -289,9 +296,25 @@ class CNNBeatClassifier(NeuralNetClassifier):
             with _torch_threads(self.n_threads):
                 torch.manual_seed(seed)
                 super().fit(X, y_encoded, **fit_params)
+                self.best_epochs_ = self._best_epochs()
+                if self.refit and self._valid_mask is not None:
+                    self._refit_all(X, y_encoded, seed, **fit_params)
         finally:
             del self._valid_mask
+            self._refitting = False
         return self
+
+    def _best_epochs(self):
+        if "valid_loss" not in self.history[-1]:
+            return len(self.history)
+        return int(np.argmin(self.history[:, "valid_loss"])) + 1
+
+    def _refit_all(self, X, y_encoded, seed, **fit_params):
+        """A fresh network on every row for ``best_epochs_`` epochs (no validation)."""
+        self._valid_mask, self._refitting = None, True
+        torch.manual_seed(seed)
+        self.initialize()
+        self.fit_loop(X, y_encoded, epochs=self.best_epochs_, **fit_params)
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         """Not supported: use ``fit`` (with ``warm_start=True`` to continue training)."""
