@@ -101,7 +101,7 @@ def cmd_annotate(args) -> int:
     path = write_annotations(
         result, name, extension=args.extension, write_dir=args.out_dir or folder
     )
-    counts = {c: int((result.label == c).sum()) for c in result.classes}
+    counts = {str(c): int((result.label == c).sum()) for c in result.classes}
     print(f"{name}: {len(result.sample)} beats {counts}; annotations written to {path}")
     return 0
 
