@@ -1,0 +1,37 @@
+"""The same GridSearchCV on a Dask cluster, through joblib's Dask backend."""
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
+
+
+def test_grid_search_on_a_local_dask_cluster(sample):
+    import joblib
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+
+    from ecg_sklearn import default_pipeline
+
+    keep = np.isin(sample.groups, ["100", "201", "208", "232"])
+    pipe = default_pipeline(
+        sample.fs, random_state=0, verbose=0, max_epochs=1, valid_size=0, n_threads=1,
+        module__n_filters=8, module__hidden=16,
+    )  # fmt: skip
+    grid = GridSearchCV(
+        pipe,
+        {"segment__after": [0.3, 0.4]},
+        cv=GroupKFold(n_splits=2),
+        scoring="balanced_accuracy",
+        n_jobs=-1,
+    )
+    with distributed.LocalCluster(
+        host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True,
+        dashboard_address=None,
+    ) as cluster, distributed.Client(cluster) as client:  # fmt: skip
+        with joblib.parallel_backend("dask"), distributed.get_task_stream(client) as tasks:
+            grid.fit(sample.X[keep], sample.y[keep], groups=sample.groups[keep])
+        assert len(client.scheduler_info()["workers"]) == 2
+    # The fits ran as tasks on the cluster's workers.
+    assert len(tasks.data) >= 4
+    assert len(grid.cv_results_["params"]) == 2
+    assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
