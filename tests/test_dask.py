@@ -1,12 +1,22 @@
 """The same GridSearchCV on a Dask cluster, through joblib's Dask backend."""
 
+import os
+
 import numpy as np
 import pytest
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
 
 
-def test_grid_search_on_a_local_dask_cluster(sample):
+@pytest.fixture
+def restore_environ(monkeypatch):
+    """dask.distributed sets OMP_NUM_THREADS=1 in this process's environment: undo it."""
+    monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", ""))
+    if not os.environ["OMP_NUM_THREADS"]:
+        monkeypatch.delenv("OMP_NUM_THREADS")  # absent before: absent again after the test
+
+
+def test_grid_search_on_a_local_dask_cluster(sample, restore_environ):
     import joblib
     from sklearn.model_selection import GridSearchCV, GroupKFold
 

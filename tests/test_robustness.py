@@ -117,7 +117,11 @@ def test_persistence_in_a_new_process(sample, tmp_path):
     path = save_model(pipe, tmp_path / "m.joblib")
     np.save(tmp_path / "X.npy", sample.X[:30])
     np.save(tmp_path / "p.npy", pipe.predict_proba(sample.X[:30]))
+    import torch
+
+    # Bit-identical float results need the same number of torch threads in both processes.
     code = (
+        f"import torch; torch.set_num_threads({torch.get_num_threads()});"
         "import numpy as np; from ecg_sklearn.persistence import load_model;"
         f"m = load_model({str(path)!r}); X = np.load({str(tmp_path / 'X.npy')!r});"
         f"assert np.array_equal(m.predict_proba(X), np.load({str(tmp_path / 'p.npy')!r}))"
