@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from ecg_sklearn.metrics import (
+    classification_report_ec57,
+    compare_annotations,
+    detection_scores,
+    flutter_intervals,
+    format_report,
+    match_beats,
+)
+
+
+def test_match_beats_one_to_one_within_tolerance():
+    ref = [100, 200, 300, 400]
+    det = [105, 190, 195, 330, 460]  # 190 and 195 compete for 200 (the closer wins)
+    ri, di = match_beats(ref, det, fs=100.0, tolerance=0.15)  # 15 samples
+    assert list(zip(ri.tolist(), di.tolist(), strict=True)) == [(0, 0), (1, 2)]
+    ri, di = match_beats(ref, det, fs=100.0, tolerance=0.35)  # 330 now matches 300
+    assert list(zip(ri.tolist(), di.tolist(), strict=True)) == [(0, 0), (1, 2), (2, 3)]
+    assert match_beats(ref, det, fs=100.0, tolerance=0.04)[0].size == 0
+    assert match_beats([], det, 100.0)[0].size == 0
+
+
+def test_detection_scores_and_flutter_exclusion():
+    s = detection_scores([100, 200, 300], [100, 210, 500], fs=100.0)
+    assert (s["tp"], s["fn"], s["fp"]) == (2, 1, 1)
+    assert s["se"] == pytest.approx(2 / 3) and s["ppv"] == pytest.approx(2 / 3)
+    episodes = flutter_intervals([250, 280, 450, 550], ["[", "!", "]", "N"])
+    np.testing.assert_array_equal(episodes, [[250, 450]])
+    s = detection_scores([100, 200, 300], [100, 210, 400], fs=100.0, exclude=episodes)
+    assert (s["tp"], s["fn"], s["fp"]) == (2, 0, 0)
+
+
+def test_ec57_report_by_hand():
+    y_true = ["N"] * 6 + ["S"] * 2 + ["V"] * 2
+    y_pred = ["N"] * 5 + ["S"] + ["S", "N"] + ["V", "V"]
+    r = classification_report_ec57(y_true, y_pred)
+    s = r["per_class"]["S"]
+    assert (s["se"], s["ppv"], s["support"]) == (0.5, 0.5, 2)
+    assert s["f1"] == pytest.approx(0.5)
+    assert r["per_class"]["V"]["f1"] == 1.0
+    assert np.isnan(r["per_class"]["F"]["se"])
+    assert r["accuracy"] == pytest.approx(0.8)
+    assert r["j_index"] == pytest.approx(0.5 + 1 + 0.5 + 1)
+    assert r["confusion_matrix"][1] == [1, 1, 0, 0, 0]
+    assert "confusion matrix" in format_report(r)
+
+
+def test_compare_annotations_counts_missed_and_extra():
+    cmp = compare_annotations(
+        [100, 200, 300], ["N", "V", "S"], [101, 205, 600], ["N", "N", "V"], fs=100.0
+    )
+    assert cmp["y_true"].tolist() == ["N", "V"] and cmp["y_pred"].tolist() == ["N", "N"]
+    assert cmp["missed"].tolist() == ["S"] and cmp["extra"].tolist() == ["V"]
+    assert (cmp["tp"], cmp["fn"], cmp["fp"]) == (2, 1, 1)
