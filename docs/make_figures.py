@@ -1,5 +1,11 @@
-"""Regenerate the signal figures of docs/ from the shipped excerpt: python docs/make_figures.py"""
+"""Regenerate the figures of docs/.
 
+``python docs/make_figures.py`` draws the signal figures from the shipped excerpt;
+``python docs/make_figures.py MODEL DATA_DIR`` also draws Grad-CAM of correctly
+classified N, S and V DS2 beats with a model saved by ``ecg-sklearn train``.
+"""
+
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -31,5 +37,19 @@ def main():
     fig.savefig(OUT / "beat_window.png", dpi=100, bbox_inches="tight")
 
 
+def gradcam(model_path, data_dir):
+    from ecg_sklearn import GradCAMExplainer
+    from ecg_sklearn.datasets import load_mitdb
+    from ecg_sklearn.persistence import load_model
+    from ecg_sklearn.plotting import plot_gradcam_examples
+
+    pipe = load_model(model_path)
+    test = load_mitdb("DS2", data_dir, verbose=0)
+    fig, _ = plot_gradcam_examples(GradCAMExplainer(pipe), test.X, test.y, pipe.predict(test.X))
+    fig.savefig(OUT / "gradcam_examples.png", dpi=100, bbox_inches="tight")
+
+
 if __name__ == "__main__":
     main()
+    if len(sys.argv) == 3:
+        gradcam(*sys.argv[1:])
