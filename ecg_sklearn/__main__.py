@@ -192,7 +192,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="demo job: train on DS1, test on DS2, write figures")
     common(p)
-    p.set_defaults(data_dir=None)
     p.add_argument("--out", default="ecg_sklearn_output", help="output folder")
     p.set_defaults(func=cmd_run)
 

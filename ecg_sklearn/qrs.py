@@ -10,13 +10,9 @@ from scipy import ndimage, signal
 from sklearn.base import BaseEstimator
 
 from ._validation import check_fs
+from .filtering import filter_ecg
 
 __all__ = ["detect_qrs", "QRSDetector"]
-
-
-def _bandpass(x, fs, low, high):
-    sos = signal.butter(2, [low, min(high, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
-    return signal.sosfiltfilt(sos, x, axis=-1)
 
 
 def _slow_envelope(x, fs, width):
@@ -28,7 +24,8 @@ def _slow_envelope(x, fs, width):
 
 def _energy(lead, fs):
     """QRS energy: absolute slope of the 5-20 Hz band, averaged over 100 ms."""
-    slope = np.abs(np.diff(_bandpass(lead, fs, 5.0, 20.0), prepend=0.0))
+    band = filter_ecg(lead, fs, lowcut=5.0, highcut=min(20.0, 0.45 * fs), order=2)
+    slope = np.abs(np.diff(band, prepend=0.0))
     return ndimage.uniform_filter1d(slope, size=max(1, int(0.1 * fs)))
 
 
@@ -59,7 +56,7 @@ def detect_qrs(
         Raw ECG.
     fs : float
         Sampling rate in Hz (any rate from about 100 Hz).
-    threshold : float, default=0.3
+    threshold : float, default=0.35
         Fraction of the typical beat energy a peak must reach.
     refractory : float, default=0.25
         Minimum seconds between two beats.
@@ -159,11 +156,4 @@ class QRSDetector(BaseEstimator):
 
     def detect(self, ecg) -> np.ndarray:
         """R-peak sample indices of a 1-D or ``(n_leads, n_samples)`` ECG."""
-        return detect_qrs(
-            ecg,
-            self.fs,
-            threshold=self.threshold,
-            refractory=self.refractory,
-            search_back=self.search_back,
-            t_wave_ratio=self.t_wave_ratio,
-        )
+        return detect_qrs(ecg, **self.get_params())
