@@ -5,7 +5,7 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from scipy import ndimage, signal
+from scipy import fft, ndimage, signal
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -14,12 +14,53 @@ from ._validation import check_fs, validate_signal
 __all__ = ["ECGFilter", "filter_ecg"]
 
 METHODS = ("bandpass", "median", "none")
+IMPLEMENTATIONS = ("sosfiltfilt", "fft")
+#: Rows filtered at once by the FFT path: temporaries stay ~10 MB and are reused.
+_FFT_CHUNK = 2048
 
 
 def _sosfiltfilt(sos, x):
     """Zero-phase filtering along the last axis, also of signals shorter than the padding."""
     padlen = 3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
     return signal.sosfiltfilt(sos, x, axis=-1, padlen=min(padlen, x.shape[-1] - 1))
+
+
+def _fft_filtfilt(sections, x, fs, out):
+    """Zero-phase filtering along the last axis in the frequency domain.
+
+    Multiplies the spectrum by the squared magnitude response ``|H(f)|**2`` of the
+    cascaded ``sections`` -- the response of ``sosfiltfilt`` -- after removing the line
+    through each row's first and last samples, which makes the circular FFT continuous
+    (a zero-phase filter passes a line scaled by its DC gain, which is added back). It
+    differs from ``sosfiltfilt`` only in how the edges are extended. The line is removed
+    in the frequency domain (its spectrum is that of two fixed ramps), and rows are
+    filtered in chunks to bound memory; the result is written into ``out``.
+    """
+    if x.ndim == 1:
+        x, out = x[None], out[None]
+    n = x.shape[-1]
+    n_fft = fft.next_fast_len(n, real=True)
+    gain = np.ones(n_fft // 2 + 1)
+    for sos in sections:
+        gain *= np.abs(signal.sosfreqz(sos, worN=fft.rfftfreq(n_fft, 1 / fs), fs=fs)[1]) ** 2
+    # line = first * (1 - ramp) + last * ramp: its filtered spectrum, per end point.
+    ramp = np.linspace(0.0, 1.0, n)
+    ends = fft.rfft(np.stack([1.0 - ramp, ramp]), n=n_fft, axis=-1) * gain
+    gain, ends = gain.astype(x.dtype), ends.astype(np.result_type(x.dtype, np.complex64))
+    dc = float(gain[0])
+    flat = x.flags.c_contiguous and out.flags.c_contiguous
+    rows, dest = (x.reshape(-1, n), out.reshape(-1, n)) if flat else (x, out)
+    for start in range(0, len(rows), _FFT_CHUNK):
+        chunk = rows[start : start + _FFT_CHUNK]
+        first_last = np.stack([chunk[..., 0], chunk[..., -1]], axis=-1)
+        spectrum = fft.rfft(chunk, n=n_fft, axis=-1)
+        spectrum *= gain
+        spectrum -= first_last @ ends
+        filtered = fft.irfft(spectrum, n=n_fft, axis=-1)[..., :n]
+        if dc > 1e-9:  # low-pass only: the line passes, scaled by the DC gain
+            filtered += dc * (first_last @ np.stack([1.0 - ramp, ramp]).astype(x.dtype))
+        dest[start : start + _FFT_CHUNK] = filtered
+    return out
 
 
 def _median_baseline(x, fs, widths=(0.2, 0.6), rate=60.0):
@@ -52,6 +93,8 @@ def filter_ecg(
     highcut: float | None = 45.0,
     order: int = 2,
     notch: float | None = None,
+    implementation: str = "sosfiltfilt",
+    out: np.ndarray | None = None,
 ):
     """Filter ECG along its last axis (any leading shape: one record, leads, windows).
 
@@ -74,10 +117,18 @@ def filter_ecg(
         Butterworth order (doubled by the zero-phase forward-backward pass).
     notch : float or None, default=None
         Powerline frequency (50 or 60 Hz) to notch out.
+    implementation : {"sosfiltfilt", "fft"}, default="sosfiltfilt"
+        How the zero-phase Butterworth and notch stages are applied. ``"sosfiltfilt"``:
+        forward-backward IIR filtering (:func:`scipy.signal.sosfiltfilt`, odd extension
+        at the edges). ``"fft"``: the same squared magnitude response applied to the
+        spectrum (edges joined after removing the line through the end points); several
+        times faster on short windows, equal away from the edges.
+    out : ndarray, optional
+        Array of the same shape as ``x`` (float32 or float64) to write the result into.
 
     Returns
     -------
-    filtered : ndarray, same shape and dtype as ``x``
+    filtered : ndarray, same shape and dtype as ``x`` (``out`` if given)
     """
     fs = check_fs(fs)
     x = np.asarray(x)
@@ -90,21 +141,40 @@ def filter_ecg(
             )
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}")
-    y = x.astype(dtype, copy=True)
-    if y.shape[-1] < 2:
-        return y
+    if implementation not in IMPLEMENTATIONS:
+        raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}; got {implementation!r}")
+    if out is None:
+        out = np.empty(x.shape, dtype=dtype)
+    elif out.shape != x.shape:
+        raise ValueError(f"out must have the shape of x {x.shape}; got {out.shape}")
+    y = x.astype(out.dtype, copy=False)
+    if method == "median" and y.shape[-1] >= 2:
+        y = y - _median_baseline(y, fs)
+    sections = _sections(fs, method, lowcut, highcut, order, notch)
+    if not sections or y.shape[-1] < 2:
+        out[...] = y
+    elif implementation == "fft":
+        _fft_filtfilt(sections, y, fs, out)
+    else:
+        for sos in sections:
+            y = _sosfiltfilt(sos, y)
+        out[...] = y
+    return out
+
+
+def _sections(fs, method, lowcut, highcut, order, notch) -> list:
+    """Second-order sections of the linear stages (band-pass or low-pass, then notch)."""
+    sections = []
     if method == "bandpass":
         band = [lowcut, highcut] if highcut is not None else lowcut
         btype = "bandpass" if highcut is not None else "highpass"
-        y = _sosfiltfilt(signal.butter(order, band, btype=btype, fs=fs, output="sos"), y)
-    elif method == "median":
-        y = y - _median_baseline(y, fs)
-        if highcut is not None:
-            y = _sosfiltfilt(signal.butter(order, highcut, btype="lowpass", fs=fs, output="sos"), y)
+        sections.append(signal.butter(order, band, btype=btype, fs=fs, output="sos"))
+    elif method == "median" and highcut is not None:
+        sections.append(signal.butter(order, highcut, btype="lowpass", fs=fs, output="sos"))
     if notch is not None:
         b, a = signal.iirnotch(notch, Q=30.0, fs=fs)
-        y = _sosfiltfilt(signal.tf2sos(b, a), y)
-    return y.astype(dtype, copy=False)
+        sections.append(signal.tf2sos(b, a))
+    return sections
 
 
 class ECGFilter(TransformerMixin, BaseEstimator):
@@ -131,6 +201,10 @@ class ECGFilter(TransformerMixin, BaseEstimator):
     beat_channel : bool, default=True
         The last channel of 3-D ``X`` is the beat channel of :mod:`ecg_sklearn.windows`
         and passes through unchanged. Ignored for 2-D ``X``.
+    implementation : {"fft", "sosfiltfilt"}, default="fft"
+        See :func:`filter_ecg`. On beat windows ``"fft"`` is several times faster, and
+        over the part of the window the segmenter keeps it is at least as close to
+        filtering the whole record as ``"sosfiltfilt"`` of the windows (tested).
 
     Attributes
     ----------
@@ -156,6 +230,7 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         "order": [Interval(Real, 1, None, closed="left")],
         "notch": [Interval(Real, 0, None, closed="neither"), None],
         "beat_channel": ["boolean"],
+        "implementation": [StrOptions(set(IMPLEMENTATIONS))],
     }
 
     def __init__(
@@ -168,6 +243,7 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         order=2,
         notch=None,
         beat_channel=True,
+        implementation="fft",
     ):
         self.fs = fs
         self.method = method
@@ -176,6 +252,7 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         self.order = order
         self.notch = notch
         self.beat_channel = beat_channel
+        self.implementation = implementation
 
     def fit(self, X, y=None):
         """Check ``X`` and the parameters; record the input layout."""
@@ -202,10 +279,11 @@ class ECGFilter(TransformerMixin, BaseEstimator):
             highcut=self.highcut,
             order=int(self.order),
             notch=self.notch,
+            implementation=self.implementation,
         )
         if X.ndim == 3 and self.beat_channel:
             out = np.empty_like(X)
-            out[:, :-1] = filter_ecg(X[:, :-1], self.fs, **kwargs)
+            filter_ecg(X[:, :-1], self.fs, out=out[:, :-1], **kwargs)
             out[:, -1] = X[:, -1]
             return out
         return filter_ecg(X, self.fs, **kwargs)

@@ -15,18 +15,30 @@ from .filtering import filter_ecg
 __all__ = ["detect_qrs", "QRSDetector"]
 
 
-def _slow_envelope(x, fs, width):
-    """Running median of ``x`` over ``width`` seconds, computed at about 10 Hz."""
+def _beat_level(energy, fs, at, max_width=1.5, median_width=8.0):
+    """Typical beat energy at samples ``at``: running median (8 s) of the running maximum
+    (1.5 s) of ``energy``, both computed on 0.1-s block maxima."""
     q = max(1, int(fs // 10))
-    low = ndimage.median_filter(x[::q], size=max(1, int(width * fs / q)) | 1, mode="nearest")
-    return np.interp(np.arange(x.size), np.arange(low.size) * q, low)
+    n_blocks = -(-energy.size // q)
+    padded = np.pad(energy, (0, n_blocks * q - energy.size), mode="edge")
+    blocks = padded.reshape(n_blocks, q).max(axis=1)
+    envelope = ndimage.maximum_filter1d(blocks, max(1, int(round(max_width * fs / q))))
+    envelope = ndimage.median_filter(
+        envelope, size=max(1, int(median_width * fs / q)) | 1, mode="nearest"
+    )
+    return np.interp(at, (np.arange(n_blocks) + 0.5) * q, envelope)
 
 
 def _energy(lead, fs):
     """QRS energy: absolute slope of the 5-20 Hz band, averaged over 100 ms."""
-    band = filter_ecg(lead, fs, lowcut=5.0, highcut=min(20.0, 0.45 * fs), order=2)
-    slope = np.abs(np.diff(band, prepend=0.0))
-    return ndimage.uniform_filter1d(slope, size=max(1, int(0.1 * fs)))
+    band = filter_ecg(
+        lead.astype(np.float32), fs, lowcut=5.0, highcut=min(20.0, 0.45 * fs), order=2
+    )
+    slope = np.abs(np.diff(band, prepend=band[0]))
+    width = max(1, int(0.1 * fs))  # centred moving average, as a difference of cumsums
+    padded = np.pad(slope, (width // 2 + 1, width - 1 - width // 2), mode="edge")
+    summed = np.cumsum(padded, dtype=np.float64)
+    return (summed[width:] - summed[:-width]) / width
 
 
 def detect_qrs(
@@ -36,7 +48,7 @@ def detect_qrs(
     threshold: float = 0.35,
     refractory: float = 0.25,
     search_back: float = 1.6,
-    t_wave_ratio: float = 0.5,
+    wave_ratio: float = 0.5,
 ) -> np.ndarray:
     """Detect R peaks in a 1-D or ``(n_leads, n_samples)`` ECG.
 
@@ -44,9 +56,10 @@ def detect_qrs(
     lead lowered +P on MIT-BIH): the lead is band-passed (5-20 Hz) and its absolute
     slope averaged over 100 ms. Peaks of that energy, at least ``refractory`` apart, are
     kept when above ``threshold`` times a running median (8 s) of the beat-energy
-    envelope; a peak less than 360 ms after a beat and ``t_wave_ratio`` times weaker is
-    taken for a T wave; gaps longer than ``search_back`` local RR intervals are searched
-    again at 0.7 times the threshold. Each beat is then placed on the largest absolute
+    envelope; of two peaks less than 360 ms apart, one ``wave_ratio`` times weaker than
+    the other is taken for a T wave (after the beat) or a P wave (before it); gaps
+    longer than ``search_back`` local RR intervals are searched again at 0.7 times the
+    threshold. Each beat is then placed on the largest absolute
     deflection from the local median within 80 ms. Every step ignores the sign of the
     signal, so inverted leads give the same beats.
 
@@ -62,8 +75,9 @@ def detect_qrs(
         Minimum seconds between two beats.
     search_back : float, default=1.6
         Gap, in local RR intervals, after which a missed beat is searched for.
-    t_wave_ratio : float, default=0.5
-        Energy ratio below which a close second peak is taken for a T wave.
+    wave_ratio : float, default=0.5
+        Energy ratio below which a peak within 360 ms of a stronger one is taken for a
+        T or P wave.
 
     Returns
     -------
@@ -84,22 +98,23 @@ def detect_qrs(
     distance = max(1, int(refractory * fs))
     peaks, _ = signal.find_peaks(energy, distance=distance)
     heights = energy[peaks]
-    # Typical beat energy: running median of the 1.5-s maximum envelope.
-    envelope = _slow_envelope(ndimage.maximum_filter1d(energy, int(1.5 * fs)), fs, 8.0)
-    level = envelope[peaks]
+    level = _beat_level(energy, fs, peaks)
     keep = heights > threshold * level
-    beats = _drop_t_waves(peaks[keep], heights[keep], fs, t_wave_ratio)
+    beats = _drop_weak_neighbours(peaks[keep], heights[keep], fs, wave_ratio)
     beats = _search_back(beats, peaks, heights, level, 0.7 * threshold, search_back, fs)
     return _refine(x[0], beats, fs)
 
 
-def _drop_t_waves(beats, heights, fs, ratio, window=0.36):
-    """Drop a beat closer than ``window`` s to the previous one and ``ratio`` times weaker."""
+def _drop_weak_neighbours(beats, heights, fs, ratio, window=0.36):
+    """Of two beats closer than ``window`` s, drop one ``ratio`` times weaker than the
+    other: a T wave after the QRS, or a (large) P wave before it."""
     if beats.size < 2 or ratio <= 0:
         return beats
     close = np.diff(beats) < window * fs
-    weak = heights[1:] < ratio * heights[:-1]
-    return beats[np.concatenate([[True], ~(close & weak)])]
+    weak_after = close & (heights[1:] < ratio * heights[:-1])
+    weak_before = close & (heights[:-1] < ratio * heights[1:])
+    keep = np.concatenate([[True], ~weak_after]) & np.concatenate([~weak_before, [True]])
+    return beats[keep]
 
 
 def _search_back(beats, peaks, heights, level, threshold, factor, fs):
@@ -135,7 +150,7 @@ class QRSDetector(BaseEstimator):
     ----------
     fs : float
         Sampling rate in Hz.
-    threshold, refractory, search_back, t_wave_ratio : float
+    threshold, refractory, search_back, wave_ratio : float
         See :func:`detect_qrs`.
     """
 
@@ -144,15 +159,15 @@ class QRSDetector(BaseEstimator):
         "threshold": [Real],
         "refractory": [Real],
         "search_back": [Real],
-        "t_wave_ratio": [Real],
+        "wave_ratio": [Real],
     }
 
-    def __init__(self, fs, *, threshold=0.35, refractory=0.25, search_back=1.6, t_wave_ratio=0.5):
+    def __init__(self, fs, *, threshold=0.35, refractory=0.25, search_back=1.6, wave_ratio=0.5):
         self.fs = fs
         self.threshold = threshold
         self.refractory = refractory
         self.search_back = search_back
-        self.t_wave_ratio = t_wave_ratio
+        self.wave_ratio = wave_ratio
 
     def detect(self, ecg) -> np.ndarray:
         """R-peak sample indices of a 1-D or ``(n_leads, n_samples)`` ECG."""

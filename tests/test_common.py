@@ -13,6 +13,7 @@ from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, ECGFilter
 ESTIMATORS = [
     ECGFilter(fs=100.0),
     ECGFilter(fs=360.0, method="median", notch=60.0),
+    ECGFilter(fs=250.0, implementation="sosfiltfilt"),
     BeatSegmenter(fs=1.0, before=0.0, after=0.0, rr_features=False),
     # Small and quick; sklearn's toy data has no RR features and no patients.
     CNNBeatClassifier(

@@ -17,19 +17,55 @@ def _power(x):
     return float(np.mean(x[500:-500] ** 2))
 
 
+@pytest.mark.parametrize("implementation", ["sosfiltfilt", "fft"])
 @pytest.mark.parametrize("method", ["bandpass", "median"])
-def test_baseline_wander_removed_and_qrs_band_kept(method):
+def test_baseline_wander_removed_and_qrs_band_kept(method, implementation):
     drift, qrs_band = _tone(0.15), _tone(10.0)
-    assert _power(filter_ecg(drift, FS, method=method)) < 0.05 * _power(drift)
-    assert _power(filter_ecg(qrs_band, FS, method=method)) > 0.8 * _power(qrs_band)
+    kw = dict(method=method, implementation=implementation)
+    assert _power(filter_ecg(drift, FS, **kw)) < 0.05 * _power(drift)
+    assert _power(filter_ecg(qrs_band, FS, **kw)) > 0.8 * _power(qrs_band)
 
 
-def test_notch_and_low_pass():
+@pytest.mark.parametrize("implementation", ["sosfiltfilt", "fft"])
+def test_notch_and_low_pass(implementation):
     hum = _tone(60.0)
-    assert _power(filter_ecg(hum, FS, method="none", notch=60.0)) < 0.01 * _power(hum)
-    assert _power(filter_ecg(hum, FS, highcut=None)) > 0.8 * _power(hum)
+    kw = dict(implementation=implementation)
+    assert _power(filter_ecg(hum, FS, method="none", notch=60.0, **kw)) < 0.01 * _power(hum)
+    assert _power(filter_ecg(hum, FS, highcut=None, **kw)) > 0.8 * _power(hum)
     noise = _tone(100.0)
-    assert _power(filter_ecg(noise, FS, highcut=40.0)) < 0.05 * _power(noise)
+    assert _power(filter_ecg(noise, FS, highcut=40.0, **kw)) < 0.05 * _power(noise)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"highcut": None}, {"method": "median"}, {"method": "none", "notch": 50.0}],
+)
+def test_fft_matches_sosfiltfilt_away_from_edges(kwargs):
+    rng = np.random.default_rng(0)
+    # Drift + line offset + broadband noise: exercises the end-point line removal.
+    x = 2.0 + 0.3 * _tone(0.2, 20.0) + rng.normal(size=int(20 * FS)) + np.linspace(0, 3, 7200)
+    ref = filter_ecg(x, FS, **kwargs)
+    fast = filter_ecg(x, FS, implementation="fft", **kwargs)
+    assert fast.shape == x.shape and fast.dtype == x.dtype
+    inner = slice(int(5 * FS), -int(5 * FS))
+    np.testing.assert_allclose(fast[inner], ref[inner], atol=1e-3 * np.ptp(x))
+    out = np.empty_like(x)
+    assert filter_ecg(x, FS, implementation="fft", out=out, **kwargs) is out
+
+
+def test_fft_windows_as_close_to_the_whole_record_as_sosfiltfilt(sample):
+    m = sample.groups == "208"
+    rec = load_record("208", sample_data_dir(), leads="MLII")
+    whole = filter_ecg(rec.signal[0], rec.fs)
+    kept = np.arange(-90, 145)  # the default segmenter's crop around the beat
+    idx = sample.samples[m][:, None] + kept
+    inside = (idx.min(axis=1) >= 720) & (idx.max(axis=1) < whole.size - 720)
+    errors = {}
+    for impl in ("fft", "sosfiltfilt"):
+        win = ECGFilter(fs=sample.fs, implementation=impl).fit_transform(sample.X[m])
+        errors[impl] = np.abs(win[inside, 0][:, 720 + kept] - whole[idx[inside]])
+    assert np.percentile(errors["fft"], 99) <= np.percentile(errors["sosfiltfilt"], 99)
+    assert np.percentile(errors["fft"], 99) < 0.05
 
 
 def test_fast_median_baseline_close_to_exact():
