@@ -20,6 +20,7 @@ from scipy.signal import resample_poly
 from sklearn.utils import Bunch
 from tqdm.auto import tqdm
 
+from ._annotations import read_mit_annotations
 from .windows import DEFAULT_AVG_RR_SPAN, DEFAULT_CONTEXT, make_beat_windows, window_length
 
 __all__ = [
@@ -210,6 +211,9 @@ def _read_annotations(data_dir: Path, record: str):
     import wfdb
 
     try:
+        parsed = read_mit_annotations(data_dir / f"{record}.atr")
+        if parsed is not None:
+            return parsed
         ann = wfdb.rdann(str(data_dir / record), "atr")
     except Exception as exc:
         raise OSError(f"Record {record!r}: cannot read annotations {record}.atr: {exc}") from exc

@@ -272,7 +272,14 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         X_filtered : ndarray, same shape and dtype as ``X``
         """
         self._validate_params()
-        X = validate_signal(self, X, reset=False)
+        return self._transform(validate_signal(self, X, reset=False))
+
+    def fit_transform(self, X, y=None):
+        """Fit to ``X`` and filter it (``X`` is validated once)."""
+        self._validate_params()
+        return self._transform(validate_signal(self, X, reset=True))
+
+    def _transform(self, X):
         kwargs = dict(
             method=self.method,
             lowcut=self.lowcut,

@@ -13,6 +13,9 @@ from ._validation import validate_signal
 
 __all__ = ["BeatSegmenter", "RR_FEATURES", "rr_features"]
 
+#: Windows processed at once when reading the beat channel.
+_CHUNK = 4096
+
 #: Names of the RR-interval features, in output order (intervals in seconds).
 RR_FEATURES = (
     "pre_rr",
@@ -49,22 +52,34 @@ def rr_features(beat_channel, fs: float) -> np.ndarray:
     M = np.asarray(beat_channel)
     n, T = M.shape
     c = T // 2
+    out = np.empty((n, len(RR_FEATURES)), dtype=np.float64)
+    for start in range(0, n, _CHUNK):  # chunks keep the boolean temporaries small
+        out[start : start + _CHUNK] = _rr_chunk(M[start : start + _CHUNK], fs, c, start)
+    return out
+
+
+def _rr_chunk(M, fs, c, offset):
+    n, T = M.shape
+    # Marked samples as sorted flat indices row * T + column.
+    flat = np.flatnonzero(M != 0)
+    rows, cols = flat // T, flat % T
+    starts = np.searchsorted(rows, np.arange(n), side="left")
+    ends = np.searchsorted(rows, np.arange(n), side="right")
+    centre = np.minimum(np.searchsorted(flat, np.arange(n) * T + c), max(flat.size - 1, 0))
     avg = M[:, c].astype(np.float64)
     unmarked = ~(avg > 0)
     if unmarked.any():
         raise ValueError(
             f"{int(unmarked.sum())} window(s) have no beat marked at their centre (sample "
-            f"{c}) of the beat channel: were they built with make_beat_windows?"
+            f"{c}) of the beat channel, the first at row {offset + np.argmax(unmarked)}: "
+            "were they built with make_beat_windows?"
         )
-    marked = M != 0
-    idx = np.arange(T)
-    left = np.where(marked[:, :c], idx[:c], -1).max(axis=1, initial=-1)
-    right = np.where(marked[:, c + 1 :], idx[c + 1 :], T).min(axis=1, initial=T)
+    left = np.where(centre > starts, cols[np.maximum(centre - 1, 0)], -1)
+    right = np.where(centre + 1 < ends, cols[np.minimum(centre + 1, flat.size - 1)], T)
     pre = np.where(left >= 0, c - left, c) / fs
     post = np.where(right < T, right - c, T - 1 - c) / fs
-    count = marked.sum(axis=1)
-    first = marked.argmax(axis=1)
-    last = T - 1 - marked[:, ::-1].argmax(axis=1)
+    count = ends - starts
+    first, last = cols[starts], cols[ends - 1]
     local = np.where(count >= 2, (last - first) / np.maximum(count - 1, 1) / fs, pre)
     return np.column_stack([pre, post, local, avg, pre / avg, post / avg, local / avg, pre / post])
 
@@ -155,11 +170,15 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Check ``X`` against the parameters and record its layout."""
+        self._fit(X)
+        return self
+
+    def _fit(self, X):
         self._validate_params()
         X = validate_signal(self, X, reset=True)
         self.n_leads_, _, n_before, n_after = self._layout(X)
         self.beat_length_ = n_before + n_after + 1
-        return self
+        return X
 
     def transform(self, X):
         """Crop the beats and compute the RR features.
@@ -173,15 +192,26 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         features : ndarray, shape (n_beats, n_rr + n_leads * beat_length)
         """
         check_is_fitted(self)
-        X = validate_signal(self, X, reset=False)
+        return self._transform(validate_signal(self, X, reset=False))
+
+    def fit_transform(self, X, y=None):
+        """Fit to ``X`` and transform it (``X`` is validated once)."""
+        return self._transform(self._fit(X))
+
+    def _transform(self, X):
         n_leads, has_beats, n_before, n_after = self._layout(X)
         c = X.shape[-1] // 2
         ecg = X[:, None, :] if X.ndim == 2 else X[:, :n_leads]
-        beats = ecg[:, :, c - n_before : c + n_after + 1].reshape(len(X), -1)
-        if not self.rr_features:
-            return np.ascontiguousarray(beats)
-        rr = rr_features(X[:, -1], self.fs).astype(X.dtype)
-        return np.hstack([rr, beats])
+        n_rr = len(RR_FEATURES) if self.rr_features else 0
+        length = n_before + n_after + 1
+        out = np.empty((len(X), n_rr + n_leads * length), dtype=X.dtype)
+        for k in range(n_leads):
+            out[:, n_rr + k * length : n_rr + (k + 1) * length] = ecg[
+                :, k, c - n_before : c + n_after + 1
+            ]
+        if n_rr:
+            out[:, :n_rr] = rr_features(X[:, -1], self.fs)
+        return out
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: RR features, then ``ch{k}_{offset}`` samples."""
