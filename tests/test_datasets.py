@@ -3,8 +3,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.pipeline import make_pipeline
 
-from ecg_sklearn import datasets
+from ecg_sklearn import BeatSegmenter, ECGFilter, datasets
 from ecg_sklearn.datasets import (
     AAMI_CLASSES,
     DS1,
@@ -202,3 +203,16 @@ def test_all_48_records_kept_plus_excluded(mitdb_dir):
     assert fallback.record_leads == {"102": ["V5"], "104": ["V5"]}
     with pytest.raises(ValueError, match="has no lead among"):
         load_mitdb(["102"], mitdb_dir, verbose=0)
+
+
+def test_transform_while_loading_equals_transform_after(sample):
+    pre = make_pipeline(ECGFilter(fs=sample.fs), BeatSegmenter(fs=sample.fs)).fit(sample.X[:5])
+    streamed = load_sample(transform=pre.transform)
+    np.testing.assert_array_equal(streamed.X, pre.transform(sample.X))
+    np.testing.assert_array_equal(streamed.y, sample.y)
+    np.testing.assert_array_equal(streamed.groups, sample.groups)
+    # A transform that returns a view of the (reused) buffer is copied, not overwritten.
+    centre = load_sample(transform=lambda w: w[:, 0, w.shape[-1] // 2])
+    np.testing.assert_array_equal(centre.X, sample.X[:, 0, sample.X.shape[-1] // 2])
+    with pytest.raises(ValueError, match="one row per beat"):
+        load_sample(records=["100"], transform=lambda w: w[:3])
