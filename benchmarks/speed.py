@@ -5,12 +5,14 @@ One run, same records, same machine:
 1. Preprocessing all 48 MIT-BIH records from WFDB files to classifier input (read, filter,
    detect beats, segment): ecg_sklearn vs NeuroKit2 (ecg_clean + ecg_peaks + ecg_segment)
    vs wfdb's xqrs_detect plus ecg_sklearn's windows and segmentation. Beat detection alone
-   on the in-memory signals is timed too, and loading all records as beat windows at the
-   reference positions (``load_mitdb``, then filter and segment).
+   on the in-memory signals is timed too, and loading all records to segmenter output at
+   the reference positions, both ways: filtered and segmented record by record while
+   loading (``load_mitdb(..., transform=)``), and all windows first.
 2. Training the default pipeline on DS1: seconds and beats per second per epoch.
 3. Inference of the fitted pipeline on the DS2 windows (beats/s), and of the whole-record
    path (``annotate_record``: raw record to labelled beats).
-4. Peak memory (RSS) of a fresh process loading all 48 records as beat windows.
+4. Peak memory (RSS) of a fresh process loading all 48 records as beat windows, and as
+   segmenter output (``transform=``).
 
 Usage: python benchmarks/speed.py [--data-dir PATH] [--skip-xqrs] [--skip-training]
 """
@@ -24,9 +26,17 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.pipeline import make_pipeline
 
 from ecg_sklearn import BeatSegmenter, ECGFilter, annotate_record, default_pipeline, detect_qrs
-from ecg_sklearn.datasets import DS2, MITDB_RECORDS, get_data_home, load_mitdb, load_record
+from ecg_sklearn.datasets import (
+    DS2,
+    MITDB_RECORDS,
+    get_data_home,
+    load_mitdb,
+    load_record,
+    load_sample,
+)
 from ecg_sklearn.windows import make_beat_windows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,17 +95,31 @@ def neurokit_detect(records):
 
 
 def load_windows(home):
+    """All windows first, then the filter and the segmenter on all of them."""
     data = load_mitdb("all48", home, leads=LEADS, verbose=0)
     F = BeatSegmenter(fs=data.fs).fit_transform(ECGFilter(fs=data.fs).fit_transform(data.X))
     return len(F)
 
 
-def peak_rss_loading(home) -> float:
-    """Peak RSS (MB) of a fresh process that loads all 48 records as beat windows."""
+def load_segmented(home):
+    """Filter and segmenter applied record by record while loading (``transform=``)."""
+    pre = make_pipeline(ECGFilter(fs=360.0), BeatSegmenter(fs=360.0))
+    pre.fit(load_sample(records=["100"]).X)
+    return len(load_mitdb("all48", home, leads=LEADS, verbose=0, transform=pre.transform).X)
+
+
+def peak_rss_loading(home, segmented=False) -> float:
+    """Peak RSS (MB) of a fresh process that loads all 48 records as beat windows (or as
+    segmenter output, filtering and segmenting record by record)."""
     code = (
         "import resource, warnings; warnings.simplefilter('ignore');"
-        "from ecg_sklearn.datasets import load_mitdb;"
-        f"d = load_mitdb('all48', {str(home)!r}, leads=[('MLII', 'V5')], verbose=0);"
+        "from sklearn.pipeline import make_pipeline;"
+        "from ecg_sklearn import ECGFilter, BeatSegmenter;"
+        "from ecg_sklearn.datasets import load_mitdb, load_sample;"
+        "pre = make_pipeline(ECGFilter(fs=360.0), BeatSegmenter(fs=360.0));"
+        "pre.fit(load_sample(records=['100']).X);"
+        f"d = load_mitdb('all48', {str(home)!r}, leads=[('MLII', 'V5')], verbose=0,"
+        f" transform={'pre.transform' if segmented else 'None'});"
         "print(len(d.y), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -112,6 +136,7 @@ def main(argv=None):
     # First, while this process is small: a child's ru_maxrss starts from its parent's
     # RSS at fork, so measuring later would report this process's memory, not the child's.
     rss = peak_rss_loading(home)
+    rss_segmented = peak_rss_loading(home, segmented=True)
     rows = []
 
     records = [load_record(r, home, leads=LEADS) for r in MITDB_RECORDS]
@@ -121,8 +146,22 @@ def main(argv=None):
     rows.append(("Beat detection, 48 records in memory: NeuroKit2 clean+peaks", t_nk,
                  f"ecg_sklearn {t_nk / t_ours:.1f}x faster"))  # fmt: skip
 
+    windows = load_mitdb("all48", home, leads=LEADS, verbose=0).X
+    n_windows = len(windows)
+    t_fft = timed(ECGFilter(fs=360.0).fit_transform, windows)[1]
+    t_sos = timed(ECGFilter(fs=360.0, implementation="sosfiltfilt").fit_transform, windows)[1]
+    del windows
+    rows.append((f"ECGFilter on the {n_windows} windows of the 48 records: implementation='fft'",
+                 t_fft, ""))  # fmt: skip
+    rows.append(("ECGFilter on the same windows: implementation='sosfiltfilt'", t_sos,
+                 f"fft {t_sos / t_fft:.1f}x faster"))  # fmt: skip
+
+    n, t = timed(load_segmented, home)
+    rows.append((f"WFDB files -> segmenter output, reference beats ({n} beats), "
+                 "filtered and segmented while loading (`transform=`)", t, ""))  # fmt: skip
     n, t = timed(load_windows, home)
-    rows.append((f"WFDB files -> segmenter output, reference beats ({n} beats)", t, ""))
+    rows.append((f"WFDB files -> segmenter output, reference beats ({n} beats), all windows "
+                 "loaded first", t, ""))  # fmt: skip
     n, t_ours_files = timed(from_files, home, ours)
     rows.append((f"WFDB files -> segmenter output, detected beats: ecg_sklearn ({n})",
                  t_ours_files, ""))  # fmt: skip
@@ -137,6 +176,8 @@ def main(argv=None):
     rows.append(
         ("Peak RSS of a fresh process loading all 48 records as beat windows (MB)", rss, "")
     )
+    rows.append(("Peak RSS of a fresh process loading all 48 records as segmenter output, "
+                 "`transform=` (MB)", rss_segmented, ""))  # fmt: skip
 
     if not args.skip_training:
         train = load_mitdb("DS1", home, verbose=0)
