@@ -18,8 +18,10 @@ def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Pipel
     early stopping hold out whole patients; with metadata routing enabled, call
     ``pipe["cnn"].set_fit_request(groups=True)`` and pass ``groups=`` instead).
 
-    The configuration: zero-phase Butterworth band-pass 0.5-45 Hz; beats cropped 250 ms
-    before to 400 ms after the R peak with the 8 RR features; the default
+    The configuration: zero-phase Butterworth band-pass 0.5-45 Hz applied to each window
+    with ``scipy.signal.sosfiltfilt`` (grid 'width' of ``benchmarks/tune.py`` scored it
+    above the faster FFT implementation on DS1, within the folds' spread); beats cropped
+    250 ms before to 400 ms after the R peak with the 8 RR features; the default
     :class:`~ecg_sklearn.models.BeatCNN` trained with class weights ``"balanced"``
     (S and V are 2% and 7% of DS1 beats; balanced weights raised DS1 cross-validated S
     sensitivity most), early stopping on 20% of the training patients.
@@ -52,7 +54,7 @@ def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Pipel
     params.update(cnn_params)
     return Pipeline(
         [
-            ("filter", ECGFilter(fs=fs, method="bandpass", lowcut=0.5, highcut=45.0)),
+            ("filter", ECGFilter(fs=fs, lowcut=0.5, highcut=45.0, implementation="sosfiltfilt")),
             ("segment", BeatSegmenter(fs=fs, before=0.25, after=0.4)),
             ("cnn", CNNBeatClassifier(**params)),
         ]
