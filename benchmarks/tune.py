@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
+from sklearn.base import clone
+from sklearn.ensemble import VotingClassifier
 from sklearn.metrics import f1_score, make_scorer
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
@@ -40,7 +42,23 @@ GRIDS = {
         "cnn__module__n_filters": [32, 16],
         "filter__implementation": ["fft", "sosfiltfilt"],
     },
+    # One CNN, or the soft vote of three (seeds 0-2: different initialisations and
+    # different held-out patients for early stopping), built from the pipeline below.
+    "ensemble": lambda pipe: {
+        "cnn": [
+            pipe["cnn"],
+            VotingClassifier(
+                [(f"seed{s}", clone(pipe["cnn"]).set_params(random_state=s)) for s in range(3)],
+                voting="soft",
+            ),
+        ]
+    },
 }
+
+
+def _label(params):
+    """Short text for a row of the results (estimators by class name)."""
+    return {k: type(v).__name__ if hasattr(v, "fit") else v for k, v in params.items()}
 
 
 def main(argv=None):
@@ -55,9 +73,10 @@ def main(argv=None):
     with sklearn.config_context(enable_metadata_routing=True):
         pipe = default_pipeline(data.fs, random_state=0, verbose=0)
         pipe["cnn"].set_fit_request(groups=True)
+        param_grid = GRIDS[args.grid]
         grid = GridSearchCV(
             pipe,
-            GRIDS[args.grid],
+            param_grid(pipe) if callable(param_grid) else param_grid,
             cv=GroupKFold(args.folds),
             scoring=scorer,
             refit=False,
@@ -66,13 +85,15 @@ def main(argv=None):
         grid.fit(data.X, data.y, groups=data.groups)
     rows = sorted(
         zip(grid.cv_results_["mean_test_score"], grid.cv_results_["std_test_score"],
-            grid.cv_results_["params"], strict=True),
+            [_label(p) for p in grid.cv_results_["params"]], strict=True),
         key=lambda r: -r[0],
     )  # fmt: skip
     print("\nmean (S-F1 + V-F1) / 2 over DS1 GroupKFold folds:")
     for mean, std, params in rows:
         print(f"  {mean:.3f} ± {std:.3f}  {params}")
-    print(f"best: {grid.best_params_}; {time.perf_counter() - start:.0f} s")
+    folds = [grid.cv_results_[f"split{k}_test_score"] for k in range(args.folds)]
+    print("per fold:", np.round(np.column_stack(folds), 3).tolist())
+    print(f"best: {_label(grid.best_params_)}; {time.perf_counter() - start:.0f} s")
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"tune-{args.grid}.json").write_text(
