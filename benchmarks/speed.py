@@ -140,11 +140,14 @@ def main(argv=None):
     rows = []
 
     records = [load_record(r, home, leads=LEADS) for r in MITDB_RECORDS]
-    _, t_ours = timed(lambda: [detect_qrs(r.signal, r.fs) for r in records])
-    _, t_nk = timed(neurokit_detect, records)
-    rows.append(("Beat detection, 48 records in memory: ecg_sklearn", t_ours, ""))
-    rows.append(("Beat detection, 48 records in memory: NeuroKit2 clean+peaks", t_nk,
-                 f"ecg_sklearn {t_nk / t_ours:.1f}x faster"))  # fmt: skip
+    # Best of 3 alternating runs of each: the first pass over fresh memory is slower.
+    t_ours = t_nk = np.inf
+    for _ in range(3):
+        t_ours = min(t_ours, timed(lambda: [detect_qrs(r.signal, r.fs) for r in records])[1])
+        t_nk = min(t_nk, timed(neurokit_detect, records)[1])
+    rows.append(("Beat detection, 48 records in memory: ecg_sklearn (best of 3)", t_ours, ""))
+    rows.append(("Beat detection, 48 records in memory: NeuroKit2 clean+peaks (best of 3)",
+                 t_nk, f"ecg_sklearn {t_nk / t_ours:.1f}x faster"))  # fmt: skip
 
     windows = load_mitdb("all48", home, leads=LEADS, verbose=0).X
     n_windows = len(windows)

@@ -425,12 +425,15 @@ def load_wfdb(
         make_beat_windows(
             signal, beat_samples, fs_out, context=context, avg_rr_span=avg_rr_span, out=out
         )
-        if transform is not None:
+        if transform is not None and beat_samples.size:
             outputs.append(_apply_transform(transform, out, record))
         samples_out[start:stop] = beat_samples
         record_leads[record] = [header.sig_name[c] for c in channels]
         start = stop
-    X = windows if transform is None else np.concatenate(outputs)
+    if transform is None:
+        X = windows
+    else:
+        X = np.concatenate(outputs) if outputs else np.empty((0, 0), dtype=np.float32)
 
     symbols = np.concatenate([p[4] for p in plan])
     names = ["/".join(alt) for alt in lead_spec]

@@ -59,9 +59,9 @@ def detect_qrs(
     envelope; of two peaks less than 360 ms apart, one ``wave_ratio`` times weaker than
     the other is taken for a T wave (after the beat) or a P wave (before it); gaps
     longer than ``search_back`` local RR intervals are searched again at 0.7 times the
-    threshold. Each beat is then placed on the largest absolute
-    deflection from the local median within 80 ms. Every step ignores the sign of the
-    signal, so inverted leads give the same beats.
+    threshold. Each beat is then placed on the largest absolute deflection from the
+    local median within 80 ms. Every step ignores the sign of the signal, so inverted
+    leads give the same beats.
 
     Parameters
     ----------

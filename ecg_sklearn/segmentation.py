@@ -59,6 +59,7 @@ def rr_features(beat_channel, fs: float) -> np.ndarray:
 
 
 def _rr_chunk(M, fs, c, offset):
+    """:func:`rr_features` of the windows ``offset ..`` whose beat channel is ``M``."""
     n, T = M.shape
     # Marked samples as sorted flat indices row * T + column.
     flat = np.flatnonzero(M != 0)

@@ -48,6 +48,9 @@ def test_record_without_beats_warns(record_dir):
     with pytest.warns(UserWarning, match="no beat annotation"):
         data = load_wfdb(record_dir, ["100"], verbose=0)
     assert data.X.shape[0] == 0
+    with pytest.warns(UserWarning, match="no beat annotation"):
+        data = load_wfdb(record_dir, ["100"], verbose=0, transform=lambda w: w[:, 0])
+    assert data.X.shape[0] == 0
 
 
 @pytest.mark.parametrize("damaged", [".atr", ".hea"])
