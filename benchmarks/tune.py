@@ -36,6 +36,8 @@ GRIDS = {
         {"segment__rr_features": [True], "filter__method": ["bandpass", "median"]},
         {"segment__rr_features": [False], "cnn__n_rr_features": [0]},
     ],
+    # How much of the beat before the R peak the CNN sees (P waves of S beats).
+    "before": {"segment__before": [0.25, 0.35, 0.45]},
     # Network width (16 filters per convolution run the CNN about 4x faster than 32),
     # crossed with the filter's implementation on windows.
     "width": {

@@ -32,7 +32,7 @@ def _beat_level(energy, fs, at, max_width=1.5, median_width=8.0):
 def _energy(lead, fs):
     """QRS energy: absolute slope of the 5-20 Hz band, averaged over 100 ms."""
     band = filter_ecg(
-        lead.astype(np.float32), fs, lowcut=5.0, highcut=min(20.0, 0.45 * fs), order=2
+        lead.astype(np.float32, copy=False), fs, lowcut=5.0, highcut=min(20.0, 0.45 * fs)
     )
     slope = np.abs(np.diff(band, prepend=band[0]))
     width = max(1, int(0.1 * fs))  # centred moving average, as a difference of cumsums
@@ -85,13 +85,15 @@ def detect_qrs(
         Sorted R-peak sample indices.
     """
     fs = check_fs(fs)
-    x = np.asarray(ecg, dtype=np.float64)
+    x = np.asarray(ecg)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
     if x.ndim == 1:
         x = x[None]
     if x.ndim != 2:
         raise ValueError(f"ecg must be 1-D or (n_leads, n_samples); got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("ecg contains NaN or inf values")
+    if not np.isfinite(x[0].sum()) and not np.all(np.isfinite(x[0])):
+        raise ValueError("ecg contains NaN or inf values in its first lead")
     if x.shape[1] < int(2 * fs):
         raise ValueError(f"ecg is too short: {x.shape[1]} samples, need at least 2 s of signal")
     energy = _energy(x[0], fs)
