@@ -202,9 +202,11 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         The last channel of 3-D ``X`` is the beat channel of :mod:`ecg_sklearn.windows`
         and passes through unchanged. Ignored for 2-D ``X``.
     implementation : {"fft", "sosfiltfilt"}, default="fft"
-        See :func:`filter_ecg`. On beat windows ``"fft"`` is several times faster, and
-        over the part of the window the segmenter keeps it is at least as close to
-        filtering the whole record as ``"sosfiltfilt"`` of the windows (tested).
+        See :func:`filter_ecg`. On beat windows ``"fft"`` is faster (see
+        ``docs/benchmarks.md``), and over the part of the window the segmenter keeps it
+        is at least as close to filtering the whole record as ``"sosfiltfilt"`` of the
+        windows (tested). :func:`~ecg_sklearn.default_pipeline` uses ``"sosfiltfilt"``,
+        the better of the two in its DS1 model selection.
 
     Attributes
     ----------
