@@ -10,7 +10,7 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_fs
-from .datasets import _resample
+from .datasets import resample_record
 from .qrs import detect_qrs
 from .windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 
@@ -81,7 +81,7 @@ def annotate_record(
         raise ValueError("signal contains NaN or inf values")
     given = None if beats is None else np.unique(np.asarray(beats, dtype=np.int64))
     if fs != model_fs:
-        signal, rescaled = _resample(signal, given if given is not None else [], fs, model_fs)
+        signal, rescaled = resample_record(signal, given if given is not None else [], fs, model_fs)
         given = None if given is None else rescaled
     found = detect_qrs(signal, model_fs, **detect_kwargs) if given is None else given
     classes = pipeline.classes_ if hasattr(pipeline, "classes_") else pipeline[-1].classes_

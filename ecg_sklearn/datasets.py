@@ -36,6 +36,7 @@ __all__ = [
     "load_wfdb",
     "load_mitdb",
     "load_sample",
+    "resample_record",
 ]
 
 #: The five AAMI EC57 heartbeat classes, in the order used for reports.
@@ -176,7 +177,27 @@ def _pick_leads(sig_names, leads, record) -> list[int] | None:
     return picked
 
 
-def _resample(signal, samples, fs_in, fs_out):
+def resample_record(signal, samples, fs_in, fs_out):
+    """Resample a record and move its annotation positions to the new rate.
+
+    Polyphase resampling (:func:`scipy.signal.resample_poly`, anti-aliased) by the
+    rational approximation of ``fs_out / fs_in`` (denominator up to 1000).
+
+    Parameters
+    ----------
+    signal : array-like, shape (n_leads, n_samples)
+        Continuous record.
+    samples : array-like of int
+        Annotation (beat) positions at ``fs_in``.
+    fs_in, fs_out : float
+        Sampling rates in Hz.
+
+    Returns
+    -------
+    signal : ndarray of float32, shape (n_leads, n_samples_out)
+    samples : ndarray of int64
+        Positions at ``fs_out``, rounded and kept inside the record.
+    """
     ratio = Fraction(fs_out / fs_in).limit_denominator(1000)
     signal = resample_poly(signal, ratio.numerator, ratio.denominator, axis=-1)
     samples = np.round(np.asarray(samples) * (fs_out / fs_in)).astype(np.int64)
@@ -276,7 +297,7 @@ def load_record(record, data_dir, *, leads=None, fs=None) -> Bunch:
     signal = _read_signal(data_dir, record, channels, header)
     fs_out = float(header.fs)
     if fs is not None and float(fs) != fs_out:
-        signal, samples = _resample(signal, samples, fs_out, float(fs))
+        signal, samples = resample_record(signal, samples, fs_out, float(fs))
         fs_out = float(fs)
     is_beat = np.isin(symbols, list(AAMI_MAP))
     beat_symbols = symbols[is_beat]
@@ -419,7 +440,7 @@ def load_wfdb(
     ):
         signal = _read_signal(data_dir, record, channels, header)
         if float(header.fs) != fs_out:
-            signal, beat_samples = _resample(signal, beat_samples, float(header.fs), fs_out)
+            signal, beat_samples = resample_record(signal, beat_samples, float(header.fs), fs_out)
         stop = start + beat_samples.size
         out = windows[start:stop] if transform is None else windows[: beat_samples.size]
         make_beat_windows(

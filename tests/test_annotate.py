@@ -39,10 +39,10 @@ def test_given_beats_and_other_sampling_rates(model):
     rec = load_record("208", sample_data_dir(), leads="MLII")
     at_ref = annotate_record(model, rec.signal, rec.fs, beats=rec.beat_samples)
     np.testing.assert_array_equal(at_ref.sample, rec.beat_samples)
-    from ecg_sklearn.datasets import _resample
+    from ecg_sklearn.datasets import resample_record
 
     for fs in (128.0, 250.0):
-        signal, ref = _resample(rec.signal, rec.beat_samples, rec.fs, fs)
+        signal, ref = resample_record(rec.signal, rec.beat_samples, rec.fs, fs)
         result = annotate_record(model, signal, fs)
         assert result.fs == fs
         cmp = compare_annotations(ref, rec.beat_labels, result.sample, result.label, fs)

@@ -15,6 +15,7 @@ from ecg_sklearn.datasets import (
     load_record,
     load_sample,
     load_wfdb,
+    resample_record,
 )
 from ecg_sklearn.windows import make_beat_windows
 
@@ -74,6 +75,20 @@ def test_resample_to_target_rate():
     native = load_sample(records=["100"])
     ratio = data.samples / native.samples.clip(1)
     assert np.allclose(ratio[5:], 250 / 360, atol=0.01)
+
+
+def test_resample_record_moves_beats_with_the_signal():
+    fs = 360.0
+    t = np.arange(int(10 * fs)) / fs
+    beats = np.array([360, 1000, 2500])
+    signal = np.zeros((1, t.size))
+    signal[0, beats] = 1.0
+    out, moved = resample_record(signal, beats, fs, 250.0)
+    assert out.dtype == np.float32 and out.shape == (1, 2500)
+    np.testing.assert_array_equal(moved, np.round(beats * 250 / 360).astype(int))
+    # The resampled impulses peak where the moved positions say.
+    for b in moved:
+        assert abs(int(np.argmax(out[0, b - 5 : b + 6])) - 5) <= 1
 
 
 def test_make_beat_windows_marks_neighbours():

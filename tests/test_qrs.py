@@ -3,7 +3,7 @@ import pytest
 
 from ecg_sklearn import QRSDetector, detect_qrs
 from ecg_sklearn.datasets import MITDB_RECORDS, SAMPLE_RECORDS, load_record, sample_data_dir
-from ecg_sklearn.datasets import _resample as resample
+from ecg_sklearn.datasets import resample_record as resample
 from ecg_sklearn.metrics import detection_scores, flutter_intervals
 
 
