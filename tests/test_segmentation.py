@@ -90,3 +90,16 @@ def test_errors(sample):
         seg.transform(unmarked)
     with pytest.raises(ValueError, match="no ECG channel"):
         BeatSegmenter(fs=sample.fs).fit(sample.X[:4, -1:])
+
+
+def test_rr_features_independent_of_chunking(sample, monkeypatch):
+    from ecg_sklearn import segmentation
+
+    whole = segmentation.rr_features(sample.X[:, -1], sample.fs)
+    monkeypatch.setattr(segmentation, "_CHUNK", 7)  # many chunks, a ragged last one
+    np.testing.assert_array_equal(segmentation.rr_features(sample.X[:, -1], sample.fs), whole)
+    # The error names the first window without a beat at its centre, across chunks.
+    broken = sample.X[:, -1].copy()
+    broken[10, broken.shape[1] // 2] = 0.0
+    with pytest.raises(ValueError, match="at row 10"):
+        segmentation.rr_features(broken, sample.fs)
