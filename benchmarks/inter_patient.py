@@ -25,8 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from ecg_sklearn import annotate_record, default_pipeline
-from ecg_sklearn.datasets import AAMI_CLASSES, DS2, get_data_home, load_mitdb, load_record
-from ecg_sklearn.metrics import classification_report_ec57, compare_annotations, flutter_intervals
+from ecg_sklearn.datasets import DS2, get_data_home, load_mitdb, load_record
+from ecg_sklearn.metrics import (
+    classification_report_ec57,
+    compare_annotations,
+    flutter_intervals,
+    pooled_report,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = [  # (work, S Se, S +P, V Se, V +P) from ../shared/README.md
@@ -42,32 +47,15 @@ PUBLISHED_F1 = [("Niu et al. 2020 (symbolic CNN)", 76.6, 89.7), ("Xu et al. 2022
 
 def end_to_end(pipe, home):
     """Annotate every DS2 record and compare with the reference, pooled."""
-    y_true, y_pred, missed, extra = [], [], [], []
+    comparisons = []
     for record in DS2:
         rec = load_record(record, home, leads="MLII")
         result = annotate_record(pipe, rec.signal, rec.fs)
-        cmp = compare_annotations(
+        comparisons.append(compare_annotations(
             rec.beat_samples, rec.beat_labels, result.sample, result.label, rec.fs,
             exclude=flutter_intervals(rec.ann_samples, rec.ann_symbols),
-        )  # fmt: skip
-        y_true.append(cmp["y_true"])
-        y_pred.append(cmp["y_pred"])
-        missed.append(cmp["missed"])
-        extra.append(cmp["extra"])
-    y_true, y_pred = np.concatenate(y_true), np.concatenate(y_pred)
-    missed, extra = np.concatenate(missed), np.concatenate(extra)
-    report = classification_report_ec57(y_true, y_pred)
-    tp = len(y_true)
-    report["detection"] = {
-        "matched": tp,
-        "missed": int(missed.size),
-        "unmatched_detections": int(extra.size),
-        "se": tp / (tp + missed.size),
-        "ppv": tp / (tp + extra.size),
-        "missed_by_class": {c: int((missed == c).sum()) for c in AAMI_CLASSES},
-        "unmatched_by_predicted_class": {c: int((extra == c).sum()) for c in AAMI_CLASSES},
-    }
-    return report
+        ))  # fmt: skip
+    return pooled_report(comparisons)
 
 
 def per_record(groups, y_true, y_pred):

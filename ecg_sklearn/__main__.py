@@ -111,12 +111,12 @@ def cmd_evaluate(args) -> int:
     import wfdb
 
     from .datasets import AAMI_MAP
-    from .metrics import classification_report_ec57, compare_annotations, flutter_intervals
+    from .metrics import compare_annotations, flutter_intervals, pooled_report
 
     folder = Path(args.data_dir) if args.data_dir else get_data_home(None)
     ann_dir = Path(args.annotation_dir) if args.annotation_dir else folder
     records = args.records or list(DS2)
-    y_true, y_pred, det = [], [], {"tp": 0, "fn": 0, "fp": 0}
+    comparisons = []
     for name in records:
         ref = load_record(name, folder, leads=None)
         test = wfdb.rdann(str(ann_dir / name), args.extension)
@@ -127,19 +127,15 @@ def cmd_evaluate(args) -> int:
             ref.beat_samples, ref.beat_labels, np.asarray(test.sample)[is_beat], labels, ref.fs,
             exclude=flutter_intervals(ref.ann_samples, ref.ann_symbols),
         )  # fmt: skip
-        y_true.append(cmp["y_true"])
-        y_pred.append(cmp["y_pred"])
-        for k in det:
-            det[k] += cmp[k]
+        comparisons.append(cmp)
         if args.per_record:
             print(f"{name}: detection Se {cmp['se']:.4f} +P {cmp['ppv']:.4f}")
-    report = classification_report_ec57(np.concatenate(y_true), np.concatenate(y_pred))
-    se = det["tp"] / max(det["tp"] + det["fn"], 1)
-    ppv = det["tp"] / max(det["tp"] + det["fp"], 1)
-    report["detection"] = {**det, "se": se, "ppv": ppv}
+    report = pooled_report(comparisons)
+    det = report["detection"]
     print(
-        f"Detection over {len(records)} records (150 ms): Se {100 * se:.2f}% +P {100 * ppv:.2f}% "
-        f"(matched {det['tp']}, missed {det['fn']}, unmatched detections {det['fp']})"
+        f"Detection over {len(records)} records (150 ms): Se {100 * det['se']:.2f}% "
+        f"+P {100 * det['ppv']:.2f}% (matched {det['matched']}, missed {det['missed']}, "
+        f"unmatched detections {det['unmatched_detections']})"
     )
     _print_report(report, "Classification of matched beats:")
     if args.json:

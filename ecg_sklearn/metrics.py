@@ -13,6 +13,7 @@ __all__ = [
     "detection_scores",
     "classification_report_ec57",
     "compare_annotations",
+    "pooled_report",
     "format_report",
 ]
 
@@ -216,6 +217,44 @@ def compare_annotations(
         "se": tp / (tp + fn) if tp + fn else float("nan"),
         "ppv": tp / (tp + fp) if tp + fp else float("nan"),
     }
+
+
+def pooled_report(comparisons) -> dict:
+    """EC57 report over several records, from their :func:`compare_annotations` results.
+
+    The matched beats of all records are pooled into one
+    :func:`classification_report_ec57`, to which a ``"detection"`` entry is added:
+    ``matched``, ``missed``, ``unmatched_detections``, ``se``, ``ppv``, and the
+    missed beats by reference class and the unmatched detections by predicted class.
+
+    Parameters
+    ----------
+    comparisons : iterable of dict
+        One :func:`compare_annotations` result per record.
+
+    Returns
+    -------
+    report : dict
+    """
+    comparisons = list(comparisons)
+    if not comparisons:
+        raise ValueError("comparisons is empty: give one compare_annotations result per record")
+    y_true = np.concatenate([c["y_true"] for c in comparisons])
+    y_pred = np.concatenate([c["y_pred"] for c in comparisons])
+    missed = np.concatenate([c["missed"] for c in comparisons])
+    extra = np.concatenate([c["extra"] for c in comparisons])
+    report = classification_report_ec57(y_true, y_pred)
+    tp = len(y_true)
+    report["detection"] = {
+        "matched": tp,
+        "missed": int(missed.size),
+        "unmatched_detections": int(extra.size),
+        "se": tp / (tp + missed.size) if tp + missed.size else float("nan"),
+        "ppv": tp / (tp + extra.size) if tp + extra.size else float("nan"),
+        "missed_by_class": {c: int((missed == c).sum()) for c in AAMI_CLASSES},
+        "unmatched_by_predicted_class": {c: int((extra == c).sum()) for c in AAMI_CLASSES},
+    }
+    return report
 
 
 def format_report(report) -> str:

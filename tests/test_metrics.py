@@ -8,6 +8,7 @@ from ecg_sklearn.metrics import (
     flutter_intervals,
     format_report,
     match_beats,
+    pooled_report,
 )
 
 
@@ -54,3 +55,18 @@ def test_compare_annotations_counts_missed_and_extra():
     assert cmp["y_true"].tolist() == ["N", "V"] and cmp["y_pred"].tolist() == ["N", "N"]
     assert cmp["missed"].tolist() == ["S"] and cmp["extra"].tolist() == ["V"]
     assert (cmp["tp"], cmp["fn"], cmp["fp"]) == (2, 1, 1)
+
+
+def test_pooled_report_adds_detection_counts_over_records():
+    a = compare_annotations(
+        [100, 200, 300], ["N", "V", "S"], [101, 205, 600], ["N", "N", "V"], fs=100.0
+    )
+    b = compare_annotations([50, 150], ["S", "N"], [50, 150], ["S", "N"], fs=100.0)
+    r = pooled_report([a, b])
+    det = r["detection"]
+    assert (det["matched"], det["missed"], det["unmatched_detections"]) == (4, 1, 1)
+    assert det["se"] == pytest.approx(0.8) and det["ppv"] == pytest.approx(0.8)
+    assert det["missed_by_class"]["S"] == 1 and det["unmatched_by_predicted_class"]["V"] == 1
+    assert r["per_class"]["S"]["support"] == 1  # only matched beats are classified
+    with pytest.raises(ValueError, match="empty"):
+        pooled_report([])
