@@ -99,18 +99,11 @@ def detection_scores(reference, detected, fs, *, tolerance=0.15, exclude=None) -
     """
     ref = np.asarray(reference, dtype=np.int64)
     det = np.asarray(detected, dtype=np.int64)
-    if exclude is not None and len(exclude):
-        ref, det = ref[_outside(ref, exclude)], det[_outside(det, exclude)]
-    ri, _ = match_beats(ref, det, fs, tolerance)
-    tp = int(ri.size)
-    fn, fp = int(ref.size - tp), int(det.size - tp)
-    return {
-        "tp": tp,
-        "fn": fn,
-        "fp": fp,
-        "se": tp / (tp + fn) if tp + fn else float("nan"),
-        "ppv": tp / (tp + fp) if tp + fp else float("nan"),
-    }
+    unlabelled = compare_annotations(
+        ref, np.zeros(ref.size, dtype="<U1"), det, np.zeros(det.size, dtype="<U1"), fs,
+        tolerance=tolerance, exclude=exclude,
+    )  # fmt: skip
+    return {k: unlabelled[k] for k in ("tp", "fn", "fp", "se", "ppv")}
 
 
 def classification_report_ec57(y_true, y_pred, *, labels=AAMI_CLASSES) -> dict:
