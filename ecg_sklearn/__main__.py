@@ -30,12 +30,21 @@ def _split(data, records):
     return data.X[keep], data.y[keep], data.groups[keep]
 
 
+def _fit_default_pipeline(args, fs, X, y, groups):
+    """The default pipeline with the command line's seed, epochs and verbosity, fitted."""
+    from . import default_pipeline
+
+    params = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
+    pipe = default_pipeline(fs, random_state=args.seed, verbose=int(not args.quiet), **params)
+    return pipe.fit(X, y, cnn__groups=groups)
+
+
 # ---------------------------------------------------------------------- run (demo job)
 def cmd_run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from . import GradCAMExplainer, default_pipeline
+    from . import GradCAMExplainer
     from .metrics import classification_report_ec57
     from .persistence import save_model
     from .plotting import plot_confusion_matrix, plot_gradcam_examples
@@ -50,9 +59,7 @@ def cmd_run(args) -> int:
         X1, y1, g1, X2, y2, fs = train.X, train.y, train.groups, test.X, test.y, train.fs
         source = str(get_data_home(args.data_dir))
     print(f"Data: {source}; training on {len(y1)} DS1 beats, testing on {len(y2)} DS2 beats")
-    params = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
-    pipe = default_pipeline(fs, random_state=args.seed, verbose=int(not args.quiet), **params)
-    pipe.fit(X1, y1, cnn__groups=g1)
+    pipe = _fit_default_pipeline(args, fs, X1, y1, g1)
     y_pred = pipe.predict(X2)
     report = classification_report_ec57(y2, y_pred)
     _print_report(report, "Inter-patient test (DS2), reference beat positions:")
@@ -70,13 +77,10 @@ def cmd_run(args) -> int:
 
 # ---------------------------------------------------------------------- train
 def cmd_train(args) -> int:
-    from . import default_pipeline
     from .persistence import save_model
 
     data = load_mitdb(args.split, args.data_dir, download=args.download)
-    params = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
-    pipe = default_pipeline(data.fs, random_state=args.seed, verbose=int(not args.quiet), **params)
-    pipe.fit(data.X, data.y, cnn__groups=data.groups)
+    pipe = _fit_default_pipeline(args, data.fs, data.X, data.y, data.groups)
     path = save_model(pipe, args.model)
     print(f"Trained on {len(data.y)} beats of {args.split}; model saved to {path}")
     return 0
@@ -108,9 +112,7 @@ def cmd_annotate(args) -> int:
 
 # ---------------------------------------------------------------------- evaluate
 def cmd_evaluate(args) -> int:
-    import wfdb
-
-    from .datasets import AAMI_MAP
+    from .datasets import _beats, _read_annotations
     from .metrics import compare_annotations, flutter_intervals, pooled_report
 
     folder = Path(args.data_dir) if args.data_dir else get_data_home(None)
@@ -119,12 +121,9 @@ def cmd_evaluate(args) -> int:
     comparisons = []
     for name in records:
         ref = load_record(name, folder, leads=None)
-        test = wfdb.rdann(str(ann_dir / name), args.extension)
-        symbols = np.asarray(test.symbol)
-        is_beat = np.isin(symbols, list(AAMI_MAP))
-        labels = np.array([AAMI_MAP[s] for s in symbols[is_beat]], dtype="<U1")
+        test_samples, _, test_labels = _beats(*_read_annotations(ann_dir, name, args.extension))
         cmp = compare_annotations(
-            ref.beat_samples, ref.beat_labels, np.asarray(test.sample)[is_beat], labels, ref.fs,
+            ref.beat_samples, ref.beat_labels, test_samples, test_labels, ref.fs,
             exclude=flutter_intervals(ref.ann_samples, ref.ann_symbols),
         )  # fmt: skip
         comparisons.append(cmp)

@@ -228,17 +228,28 @@ def _read_header(data_dir: Path, record: str):
     return header
 
 
-def _read_annotations(data_dir: Path, record: str):
+def _read_annotations(data_dir: Path, record: str, extension: str = "atr"):
+    """Samples and symbols of ``{record}.{extension}`` (any MIT-format annotation file)."""
     import wfdb
 
     try:
-        parsed = read_mit_annotations(data_dir / f"{record}.atr")
+        parsed = read_mit_annotations(data_dir / f"{record}.{extension}")
         if parsed is not None:
             return parsed
-        ann = wfdb.rdann(str(data_dir / record), "atr")
+        ann = wfdb.rdann(str(data_dir / record), extension)
     except Exception as exc:
-        raise OSError(f"Record {record!r}: cannot read annotations {record}.atr: {exc}") from exc
+        raise OSError(
+            f"Record {record!r}: cannot read annotations {record}.{extension}: {exc}"
+        ) from exc
     return np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype="<U2")
+
+
+def _beats(samples, symbols):
+    """Positions, symbols and AAMI labels of the beat annotations among ``symbols``."""
+    is_beat = np.isin(symbols, list(AAMI_MAP))
+    beat_symbols = symbols[is_beat]
+    labels = np.array([AAMI_MAP[s] for s in beat_symbols], dtype="<U1")
+    return samples[is_beat], beat_symbols, labels
 
 
 def _read_signal(data_dir: Path, record: str, channels, header):
@@ -299,8 +310,7 @@ def load_record(record, data_dir, *, leads=None, fs=None) -> Bunch:
     if fs is not None and float(fs) != fs_out:
         signal, samples = resample_record(signal, samples, fs_out, float(fs))
         fs_out = float(fs)
-    is_beat = np.isin(symbols, list(AAMI_MAP))
-    beat_symbols = symbols[is_beat]
+    beat_samples, beat_symbols, beat_labels = _beats(samples, symbols)
     return Bunch(
         record=record,
         signal=signal,
@@ -308,9 +318,9 @@ def load_record(record, data_dir, *, leads=None, fs=None) -> Bunch:
         leads=[names[c] for c in channels],
         ann_samples=samples,
         ann_symbols=symbols,
-        beat_samples=samples[is_beat],
+        beat_samples=beat_samples,
         beat_symbols=beat_symbols,
-        beat_labels=np.array([AAMI_MAP[s] for s in beat_symbols], dtype="<U1"),
+        beat_labels=beat_labels,
     )
 
 
