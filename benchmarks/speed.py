@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.pipeline import make_pipeline
 
-from ecg_sklearn import BeatSegmenter, ECGFilter, annotate_record, default_pipeline, detect_qrs
+from ecg_sklearn import BeatSegmenter, ECGFilter, annotate_record, default_pipeline
 from ecg_sklearn.datasets import (
     DS2,
     MITDB_RECORDS,
@@ -61,16 +61,6 @@ def from_files(home, detect):
     return n
 
 
-def ours(rec):
-    return detect_qrs(rec.signal, rec.fs)
-
-
-def xqrs(rec):
-    import wfdb.processing
-
-    return wfdb.processing.xqrs_detect(rec.signal[0].astype(float), rec.fs, verbose=False)
-
-
 def neurokit_from_files(home):
     import neurokit2 as nk
 
@@ -84,14 +74,6 @@ def neurokit_from_files(home):
         )
         n += len(epochs)
     return n
-
-
-def neurokit_detect(records):
-    import neurokit2 as nk
-
-    for rec in records:
-        clean = nk.ecg_clean(rec.signal[0], sampling_rate=int(rec.fs))
-        nk.ecg_peaks(clean, sampling_rate=int(rec.fs))
 
 
 def load_windows(home):
@@ -111,16 +93,16 @@ def load_segmented(home):
 def peak_rss_loading(home, segmented=False) -> float:
     """Peak RSS (MB) of a fresh process that loads all 48 records as beat windows (or as
     segmenter output, filtering and segmenting record by record)."""
+    load = (
+        "load_segmented(home)"
+        if segmented
+        else "len(load_mitdb('all48', home, leads=LEADS, verbose=0).y)"
+    )
     code = (
-        "import resource, warnings; warnings.simplefilter('ignore');"
-        "from sklearn.pipeline import make_pipeline;"
-        "from ecg_sklearn import ECGFilter, BeatSegmenter;"
-        "from ecg_sklearn.datasets import load_mitdb, load_sample;"
-        "pre = make_pipeline(ECGFilter(fs=360.0), BeatSegmenter(fs=360.0));"
-        "pre.fit(load_sample(records=['100']).X);"
-        f"d = load_mitdb('all48', {str(home)!r}, leads=[('MLII', 'V5')], verbose=0,"
-        f" transform={'pre.transform' if segmented else 'None'});"
-        "print(len(d.y), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "import resource, sys, warnings; warnings.simplefilter('ignore');"
+        f"sys.path.insert(0, {str(ROOT / 'benchmarks')!r});"
+        f"from speed import LEADS, load_mitdb, load_segmented; home = {str(home)!r};"
+        f"print({load}, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.split()[1])
@@ -139,12 +121,17 @@ def main(argv=None):
     rss_segmented = peak_rss_loading(home, segmented=True)
     rows = []
 
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from inter_patient import write_section
+    from qrs import DETECTORS
+
+    ours, xqrs = DETECTORS["ecg_sklearn"], DETECTORS["xqrs"]
     records = [load_record(r, home, leads=LEADS) for r in MITDB_RECORDS]
     # Best of 3 alternating runs of each: the first pass over fresh memory is slower.
     t_ours = t_nk = np.inf
     for _ in range(3):
-        t_ours = min(t_ours, timed(lambda: [detect_qrs(r.signal, r.fs) for r in records])[1])
-        t_nk = min(t_nk, timed(neurokit_detect, records)[1])
+        t_ours = min(t_ours, timed(lambda: [ours(r) for r in records])[1])
+        t_nk = min(t_nk, timed(lambda: [DETECTORS["neurokit2"](r) for r in records])[1])
     rows.append(("Beat detection, 48 records in memory: ecg_sklearn (best of 3)", t_ours, ""))
     rows.append(("Beat detection, 48 records in memory: NeuroKit2 clean+peaks (best of 3)",
                  t_nk, f"ecg_sklearn {t_nk / t_ours:.1f}x faster"))  # fmt: skip
@@ -211,9 +198,6 @@ def main(argv=None):
         + " ".join(argv if argv is not None else sys.argv[1:])
         + "` on this 2-core CPU machine (one run; ratios measured side by side).\n\n"
     )
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from inter_patient import write_section
-
     write_section(ROOT / "docs" / "benchmarks.md", "speed", header + text)
 
 
