@@ -45,8 +45,10 @@ def _fft_filtfilt(sections, x, fs, out):
         gain *= np.abs(signal.sosfreqz(sos, worN=fft.rfftfreq(n_fft, 1 / fs), fs=fs)[1]) ** 2
     # line = first * (1 - ramp) + last * ramp: its filtered spectrum, per end point.
     ramp = np.linspace(0.0, 1.0, n)
-    ends = fft.rfft(np.stack([1.0 - ramp, ramp]), n=n_fft, axis=-1) * gain
+    line_basis = np.stack([1.0 - ramp, ramp])
+    ends = fft.rfft(line_basis, n=n_fft, axis=-1) * gain
     gain, ends = gain.astype(x.dtype), ends.astype(np.result_type(x.dtype, np.complex64))
+    line_basis = line_basis.astype(x.dtype)
     dc = float(gain[0])
     flat = x.flags.c_contiguous and out.flags.c_contiguous
     rows, dest = (x.reshape(-1, n), out.reshape(-1, n)) if flat else (x, out)
@@ -58,7 +60,7 @@ def _fft_filtfilt(sections, x, fs, out):
         spectrum -= first_last @ ends
         filtered = fft.irfft(spectrum, n=n_fft, axis=-1)[..., :n]
         if dc > 1e-9:  # low-pass only: the line passes, scaled by the DC gain
-            filtered += dc * (first_last @ np.stack([1.0 - ramp, ramp]).astype(x.dtype))
+            filtered += dc * (first_last @ line_basis)
         dest[start : start + _FFT_CHUNK] = filtered
     return out
 
