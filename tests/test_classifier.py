@@ -149,3 +149,43 @@ def test_imbalanced_learn_sampler_in_imblearn_pipeline(sample):
         BeatSegmenter(fs=sample.fs).fit_transform(sample.X), sample.y
     )
     assert all((y_res == c).sum() == n_f for c in np.unique(sample.y))
+
+
+def test_batch_loader_gives_dataloaders_batches():
+    import torch
+    from skorch.dataset import Dataset
+    from torch.utils.data import DataLoader
+
+    from ecg_sklearn.classifier import BatchLoader
+
+    X = np.arange(50, dtype=np.float32).reshape(25, 2)
+    y = np.arange(25)
+    dataset = Dataset(X, y)
+    for shuffle in (False, True):
+        torch.manual_seed(3)
+        ours = [(xb.clone(), yb.clone()) for xb, yb in BatchLoader(dataset, 4, shuffle=shuffle)]
+        torch.manual_seed(3)
+        theirs = list(DataLoader(dataset, 4, shuffle=shuffle))
+        assert len(ours) == len(theirs) == 7
+        for (xa, ya), (xb, yb) in zip(ours, theirs, strict=True):
+            torch.testing.assert_close(xa, xb)
+            torch.testing.assert_close(ya, yb)
+    assert len(list(BatchLoader(dataset, 4, drop_last=True))) == 6
+
+
+def test_training_batches_are_shuffled():
+    from skorch.dataset import Dataset
+
+    clf = CNNBeatClassifier()
+    assert clf.get_params()["iterator_train__shuffle"] is True
+    dataset = Dataset(np.zeros((300, 3), np.float32), np.arange(300))
+    (_, first), *_ = clf.get_iterator(dataset, training=True)
+    assert not np.array_equal(first.numpy(), np.arange(256))  # a random draw, not rows 0..255
+    (_, first), *_ = clf.get_iterator(dataset, training=False)
+    np.testing.assert_array_equal(first.numpy(), np.arange(256))  # prediction keeps the order
+    assert (
+        clone(CNNBeatClassifier(iterator_train__shuffle=False)).get_params()[
+            "iterator_train__shuffle"
+        ]
+        is False
+    )
