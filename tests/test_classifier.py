@@ -189,3 +189,18 @@ def test_training_batches_are_shuffled():
         ]
         is False
     )
+
+
+def test_beat_cnn_downsample_averages_sample_pairs():
+    import torch
+
+    torch.manual_seed(0)
+    half = BeatCNN(3, 117, n_rr_features=2).eval()
+    pooled = BeatCNN(3, 234, n_rr_features=2, downsample=2).eval()
+    pooled.load_state_dict(half.state_dict())  # the pooling has no weights
+    x = torch.rand(5, 2 + 234) + 0.5
+    pairs = x[:, 2:].reshape(5, 117, 2).mean(-1)
+    with torch.no_grad():
+        torch.testing.assert_close(pooled(x), half(torch.cat([x[:, :2], pairs], 1)))
+    odd = BeatCNN(3, 235, downsample=2).eval()  # an odd length keeps its last sample
+    assert odd(torch.rand(4, 8 + 235) + 0.5).shape == (4, 3)

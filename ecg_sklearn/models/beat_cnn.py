@@ -41,6 +41,10 @@ class BeatCNN(nn.Module):
     dropout : float, default=0.3
     center : bool, default=True
         Remove each lead's mean (baseline offset) before the network.
+    downsample : int, default=1
+        Average each run of ``downsample`` samples before the convolutions. A beat
+        band-limited to 45 Hz and sampled at 360 Hz keeps its content at 2 (180 Hz),
+        which halves the network's cost.
     """
 
     def __init__(
@@ -55,13 +59,15 @@ class BeatCNN(nn.Module):
         hidden=64,
         dropout=0.3,
         center=True,
+        downsample=1,
     ):
         super().__init__()
         self.n_leads = n_leads
         self.beat_length = beat_length
         self.n_rr_features = n_rr_features
         self.center = center
-        layers, channels, length = [], n_leads, beat_length
+        self.pool_input = nn.AvgPool1d(downsample, ceil_mode=True) if downsample > 1 else None
+        layers, channels, length = [], n_leads, math.ceil(beat_length / downsample)
         for _ in range(n_blocks):
             layers += [
                 nn.Conv1d(channels, n_filters, kernel_size, padding=kernel_size // 2),
@@ -91,6 +97,8 @@ class BeatCNN(nn.Module):
         wave = wave.reshape(len(x), self.n_leads, self.beat_length)
         if self.center:
             wave = wave - wave.mean(dim=-1, keepdim=True)
+        if self.pool_input is not None:
+            wave = self.pool_input(wave)
         wave = self.input_norm(wave)
         z = self.wave_embedding(self.features(wave).flatten(1))
         if self.rr_embedding is not None:
