@@ -204,3 +204,41 @@ def test_beat_cnn_downsample_averages_sample_pairs():
         torch.testing.assert_close(pooled(x), half(torch.cat([x[:, :2], pairs], 1)))
     odd = BeatCNN(3, 235, downsample=2).eval()  # an odd length keeps its last sample
     assert odd(torch.rand(4, 8 + 235) + 0.5).shape == (4, 3)
+
+
+def test_beat_augmentation_shifts_and_scales_only_in_training():
+    import torch
+
+    from ecg_sklearn.models import BeatAugmentation
+
+    wave = torch.randn(64, 2, 50)
+    aug = BeatAugmentation(max_shift=3, max_scale=1.5)
+    assert aug.eval()(wave) is wave
+    torch.manual_seed(0)
+    out = aug.train()(wave)
+    shifts = set()
+    for row, orig in zip(out, wave, strict=True):
+        factor = row[0, 25] / orig[0, 25 - _shift_of(row, orig)]
+        assert 1 / 1.5 - 1e-5 <= factor <= 1.5 + 1e-5
+        shifts.add(_shift_of(row, orig))
+    assert shifts == set(range(-3, 4))  # 64 draws reach every shift
+    torch.manual_seed(0)
+    torch.testing.assert_close(aug(wave), out)  # the seed fixes the draws
+    with pytest.raises(ValueError, match="max_scale"):
+        BeatAugmentation(max_scale=0.5)
+
+
+def _shift_of(row, orig):
+    """The shift s in [-3, 3] with row[:, t] proportional to orig[:, t - s] inside."""
+    for s in range(-3, 4):
+        a, b = row[:, 5:-5], orig[:, 5 - s : orig.shape[-1] - 5 - s]
+        ratio = a / b
+        if _is_constant(ratio):
+            return s
+    raise AssertionError("no shift in [-3, 3] explains the row")
+
+
+def _is_constant(x):
+    import torch
+
+    return bool(torch.allclose(x, torch.full_like(x, float(x[0, 0])), rtol=1e-4))

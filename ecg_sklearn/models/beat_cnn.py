@@ -7,6 +7,8 @@ import math
 import torch
 from torch import nn
 
+from .augment import BeatAugmentation
+
 
 class BeatCNN(nn.Module):
     """1-D CNN over the beat waveform, joined with the RR-interval features.
@@ -45,6 +47,12 @@ class BeatCNN(nn.Module):
         Average each run of ``downsample`` samples before the convolutions. A beat
         band-limited to 45 Hz and sampled at 360 Hz keeps its content at 2 (180 Hz),
         which halves the network's cost.
+    max_shift : int, default=0
+        Training only: shift each beat by up to this many samples at random (see
+        :class:`~ecg_sklearn.models.BeatAugmentation`).
+    max_scale : float, default=1.0
+        Training only: scale each beat's amplitude by a random factor between
+        ``1 / max_scale`` and ``max_scale``.
     """
 
     def __init__(
@@ -60,12 +68,17 @@ class BeatCNN(nn.Module):
         dropout=0.3,
         center=True,
         downsample=1,
+        max_shift=0,
+        max_scale=1.0,
     ):
         super().__init__()
         self.n_leads = n_leads
         self.beat_length = beat_length
         self.n_rr_features = n_rr_features
         self.center = center
+        self.augment = (
+            BeatAugmentation(max_shift, max_scale) if max_shift or max_scale != 1 else None
+        )
         self.pool_input = nn.AvgPool1d(downsample, ceil_mode=True) if downsample > 1 else None
         layers, channels, length = [], n_leads, math.ceil(beat_length / downsample)
         for _ in range(n_blocks):
@@ -95,6 +108,8 @@ class BeatCNN(nn.Module):
         """Logits of ``x`` ``(batch, n_rr_features + n_leads * beat_length)``."""
         rr, wave = x[:, : self.n_rr_features], x[:, self.n_rr_features :]
         wave = wave.reshape(len(x), self.n_leads, self.beat_length)
+        if self.augment is not None:
+            wave = self.augment(wave)
         if self.center:
             wave = wave - wave.mean(dim=-1, keepdim=True)
         if self.pool_input is not None:
