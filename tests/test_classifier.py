@@ -242,3 +242,15 @@ def _is_constant(x):
     import torch
 
     return bool(torch.allclose(x, torch.full_like(x, float(x[0, 0])), rtol=1e-4))
+
+
+def test_max_class_weight_caps_balanced_weights():
+    X = np.random.default_rng(0).normal(size=(110, 8 + 20)).astype(np.float32) ** 2 + 0.1
+    y = np.array(["N"] * 100 + ["S"] * 9 + ["Q"])
+    params = dict(max_epochs=1, valid_size=0, verbose=0, module__n_filters=4)
+    balanced = CNNBeatClassifier(**params).fit(X, y).class_weight_
+    np.testing.assert_allclose(balanced, 110 / (3 * np.array([100, 1, 9])))  # N Q S
+    capped = CNNBeatClassifier(max_class_weight=2.0, **params).fit(X, y).class_weight_
+    np.testing.assert_allclose(capped, np.minimum(balanced, 2.0))
+    with pytest.raises(ValueError, match="max_class_weight"):
+        CNNBeatClassifier(max_class_weight=-1, **params).fit(X, y)
