@@ -73,6 +73,17 @@ GRIDS = {
             "cnn__random_state": [0, 1],
         },
     ],
+    # Robustness, on the fast configuration of 'speed': class weights capped at about F's
+    # weight (DS1's Q beats weigh 1,275 under 'balanced'), and training-time shifts of up
+    # to 5 samples (14 ms) with amplitude factors within 1.25; two seeds each.
+    "robust": {
+        "filter__implementation": ["fft"],
+        "cnn__module__downsample": [2],
+        "cnn__max_class_weight": [None, 25.0],
+        "cnn__module__max_shift": [0, 5],
+        "cnn__module__max_scale": [1.0, 1.25],
+        "cnn__random_state": [0, 1],
+    },
     # One CNN, or the soft vote of three (seeds 0-2: different initialisations and
     # different held-out patients for early stopping), built from the pipeline below.
     "ensemble": lambda pipe: {
