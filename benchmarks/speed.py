@@ -180,14 +180,17 @@ def main(argv=None):
                      f"{n_train / per_epoch:,.0f} training beats/s per epoch"))  # fmt: skip
         test = load_mitdb("DS2", home, verbose=0)
         pipe.predict(test.X[:1000])  # warm-up
-        _, t_pred = timed(pipe.predict, test.X)
-        rows.append((f"Inference, fitted pipeline on DS2 windows ({len(test.y)} beats)", t_pred,
-                     f"{len(test.y) / t_pred:,.0f} beats/s"))  # fmt: skip
+        # Best of 3: on this VM the first touches of the filter's 0.6 GB output vary.
+        t_pred = min(timed(pipe.predict, test.X)[1] for _ in range(3))
+        rows.append((f"Inference, fitted pipeline on DS2 windows ({len(test.y)} beats, "
+                     "best of 3)", t_pred, f"{len(test.y) / t_pred:,.0f} beats/s"))  # fmt: skip
         recs = [load_record(r, home, leads="MLII") for r in DS2]
-        results, t_rec = timed(lambda: [annotate_record(pipe, r.signal, r.fs) for r in recs])
-        n_beats = sum(len(r.sample) for r in results)
-        rows.append((f"Whole-record path on DS2 (raw -> labelled beats, {n_beats} beats)", t_rec,
-                     f"{n_beats / t_rec:,.0f} beats/s"))  # fmt: skip
+        runs = [timed(lambda: [annotate_record(pipe, r.signal, r.fs) for r in recs])
+                for _ in range(3)]  # fmt: skip
+        t_rec = min(t for _, t in runs)
+        n_beats = sum(len(r.sample) for r in runs[0][0])
+        rows.append((f"Whole-record path on DS2 (raw -> labelled beats, {n_beats} beats, "
+                     "best of 3)", t_rec, f"{n_beats / t_rec:,.0f} beats/s"))  # fmt: skip
 
     lines = ["| measurement | seconds (MB for memory) | note |", "|---|---|---|"]
     lines += [f"| {name} | {value:.2f} | {note} |" for name, value, note in rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
@@ -85,6 +86,23 @@ def _rr_chunk(M, fs, c, offset):
     return np.column_stack([pre, post, local, avg, pre / avg, post / avg, local / avg, pre / post])
 
 
+def _neighbour_average(ecg, beat_channel, n_before, n_after):
+    """Per window and lead, the mean crop of the window's other beats (own crop if none)."""
+    n, n_leads, T = ecg.shape
+    c = T // 2
+    rows, cols = np.nonzero(beat_channel)
+    keep = (cols != c) & (cols >= n_before) & (cols + n_after < T)
+    rows, cols = rows[keep], cols[keep]
+    crops = sliding_window_view(ecg, n_before + n_after + 1, axis=-1)
+    mean = crops[:, :, c - n_before].astype(np.float64)  # windows without another beat
+    if rows.size:
+        # rows are sorted (row-major nonzero): one sum per window that has neighbours
+        with_beats, first = np.unique(rows, return_index=True)
+        sums = np.add.reduceat(crops[rows, :, cols - n_before], first, axis=0, dtype=np.float64)
+        mean[with_beats] = sums / np.diff(np.append(first, rows.size))[:, None, None]
+    return mean
+
+
 class BeatSegmenter(TransformerMixin, BaseEstimator):
     """Crop each beat around its R peak and append RR-interval features.
 
@@ -108,6 +126,12 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         Prepend the RR-interval features (needs the beat channel).
     beat_channel : bool, default=True
         The last channel of 3-D ``X`` is the beat channel.
+    neighbours : bool, default=False
+        Append, after the leads, each lead's average of the *other* beats of the window
+        (those marked in the beat channel whose crop fits in the window), cropped the
+        same way: a local reference of this patient's beats, from unlabelled signal of
+        the same window. A window without such a beat repeats its own beat. The output
+        then has ``2 * n_leads`` waveform channels (set the CNN's ``n_leads`` to match).
 
     Attributes
     ----------
@@ -116,7 +140,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
     n_timepoints_in_ : int
         Window length seen at ``fit``.
     n_leads_ : int
-        ECG channels in the output.
+        ECG channels in the output (doubled by ``neighbours``).
     beat_length_ : int
         Samples per cropped beat, ``round(before * fs) + round(after * fs) + 1``.
 
@@ -136,14 +160,18 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         "after": [Interval(Real, 0, None, closed="left")],
         "rr_features": ["boolean"],
         "beat_channel": ["boolean"],
+        "neighbours": ["boolean"],
     }
 
-    def __init__(self, fs, *, before=0.25, after=0.4, rr_features=True, beat_channel=True):
+    def __init__(
+        self, fs, *, before=0.25, after=0.4, rr_features=True, beat_channel=True, neighbours=False
+    ):
         self.fs = fs
         self.before = before
         self.after = after
         self.rr_features = rr_features
         self.beat_channel = beat_channel
+        self.neighbours = neighbours
 
     def _layout(self, X):
         """(n_leads, has_beat_channel, n_before, n_after) for input ``X``, checked."""
@@ -153,11 +181,12 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"X has {X.shape[1]} channel(s): no ECG channel besides the beat channel"
             )
-        if self.rr_features and not has_beats:
-            raise ValueError(
-                "rr_features=True needs the beat channel: X must be 3-D (n_beats, n_channels, "
-                "n_timepoints) with beat_channel=True; set rr_features=False otherwise"
-            )
+        for name in ("rr_features", "neighbours"):
+            if getattr(self, name) and not has_beats:
+                raise ValueError(
+                    f"{name}=True needs the beat channel: X must be 3-D (n_beats, n_channels, "
+                    f"n_timepoints) with beat_channel=True; set {name}=False otherwise"
+                )
         n_before = int(round(self.before * self.fs))
         n_after = int(round(self.after * self.fs))
         c = X.shape[-1] // 2
@@ -177,7 +206,8 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
     def _fit(self, X):
         self._validate_params()
         X = validate_signal(self, X, reset=True)
-        self.n_leads_, _, n_before, n_after = self._layout(X)
+        n_leads, _, n_before, n_after = self._layout(X)
+        self.n_leads_ = 2 * n_leads if self.neighbours else n_leads
         self.beat_length_ = n_before + n_after + 1
         return X
 
@@ -205,11 +235,16 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         ecg = X[:, None, :] if X.ndim == 2 else X[:, :n_leads]
         n_rr = len(RR_FEATURES) if self.rr_features else 0
         length = n_before + n_after + 1
-        out = np.empty((len(X), n_rr + n_leads * length), dtype=X.dtype)
-        for k in range(n_leads):
-            out[:, n_rr + k * length : n_rr + (k + 1) * length] = ecg[
-                :, k, c - n_before : c + n_after + 1
-            ]
+        n_out = 2 * n_leads if self.neighbours else n_leads
+        out = np.empty((len(X), n_rr + n_out * length), dtype=X.dtype)
+        beats = out[:, n_rr:].reshape(len(X), n_out, length)
+        beats[:, :n_leads] = ecg[:, :, c - n_before : c + n_after + 1]
+        if self.neighbours:
+            for start in range(0, len(X), _CHUNK):
+                stop = start + _CHUNK
+                beats[start:stop, n_leads:] = _neighbour_average(
+                    ecg[start:stop], X[start:stop, -1], n_before, n_after
+                )
         if n_rr:
             out[:, :n_rr] = rr_features(X[:, -1], self.fs)
         return out
@@ -219,7 +254,10 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         n_before = int(round(self.before * self.fs))
         offsets = np.arange(self.beat_length_) - n_before
-        names = [f"ch{k}_{o:+d}" for k in range(self.n_leads_) for o in offsets]
+        n_leads = self.n_leads_ // 2 if self.neighbours else self.n_leads_
+        names = [f"ch{k}_{o:+d}" for k in range(n_leads) for o in offsets]
+        if self.neighbours:
+            names += [f"neighbours_ch{k}_{o:+d}" for k in range(n_leads) for o in offsets]
         return np.asarray([*RR_FEATURES, *names] if self.rr_features else names, dtype=object)
 
     def __sklearn_tags__(self):

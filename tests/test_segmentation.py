@@ -103,3 +103,30 @@ def test_rr_features_independent_of_chunking(sample, monkeypatch):
     broken[10, broken.shape[1] // 2] = 0.0
     with pytest.raises(ValueError, match="at row 10"):
         segmentation.rr_features(broken, sample.fs)
+
+
+def test_neighbours_average_the_other_beats_of_the_window(monkeypatch):
+    from ecg_sklearn import segmentation
+
+    beats = [100, 180, 300, 390, 1000, 1050, 1100, 1500]
+    X = _windows(beats)
+    X[:, 0] += np.arange(len(beats))[:, None]  # tell the windows apart
+    seg = BeatSegmenter(fs=FS, before=0.1, after=0.2, neighbours=True).fit(X)
+    out = seg.transform(X)
+    assert seg.n_leads_ == 2 and out.shape == (8, 8 + 2 * 31)
+    np.testing.assert_array_equal(out[:, 8:39], X[:, 0, 90:121])
+    # Windows span 201 samples with the beat at 100; crops run from -10 to +20 samples.
+    # Beat 180 (window 80..280): 100 at column 20 fits (crop 10..40).
+    np.testing.assert_array_equal(out[1, 39:], X[1, 0, 10:41])
+    # Beat 300 (window 200..400): 390 at column 190 would end past 200 -> its own beat.
+    np.testing.assert_array_equal(out[2, 39:], out[2, 8:39])
+    # Beat 1050 (window 950..1150): 1000 and 1100 at columns 50 and 150 -> their mean.
+    expected = (X[5, 0, 40:71] + X[5, 0, 140:171]) / 2
+    np.testing.assert_allclose(out[5, 39:], expected, rtol=1e-6)
+    np.testing.assert_array_equal(out[7, 39:], out[7, 8:39])  # 1500: alone
+    names = seg.get_feature_names_out()
+    assert len(names) == out.shape[1] and names[39] == "neighbours_ch0_-10"
+    monkeypatch.setattr(segmentation, "_CHUNK", 3)  # chunks do not change the result
+    np.testing.assert_array_equal(seg.transform(X), out)
+    with pytest.raises(ValueError, match="neighbours=True needs the beat channel"):
+        BeatSegmenter(fs=FS, rr_features=False, neighbours=True).fit(X[:, 0])
