@@ -84,6 +84,23 @@ GRIDS = {
         "cnn__module__max_scale": [1.0, 1.25],
         "cnn__random_state": [0, 1],
     },
+    # The beat with, or without, the mean of its window's other beats as a second channel
+    # (a local reference of the patient's beats), on the fast configuration; two seeds.
+    "neighbours": [
+        {
+            "filter__implementation": ["fft"],
+            "cnn__module__downsample": [2],
+            "segment__neighbours": [False],
+            "cnn__random_state": [0, 1],
+        },
+        {
+            "filter__implementation": ["fft"],
+            "cnn__module__downsample": [2],
+            "segment__neighbours": [True],
+            "cnn__n_leads": [2],
+            "cnn__random_state": [0, 1],
+        },
+    ],
     # One CNN, or the soft vote of three (seeds 0-2: different initialisations and
     # different held-out patients for early stopping), built from the pipeline below.
     "ensemble": lambda pipe: {
