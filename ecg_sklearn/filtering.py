@@ -207,8 +207,8 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         See :func:`filter_ecg`. On beat windows ``"fft"`` is faster (see
         ``docs/benchmarks.md``), and over the part of the window the segmenter keeps it
         is at least as close to filtering the whole record as ``"sosfiltfilt"`` of the
-        windows (tested). :func:`~ecg_sklearn.default_pipeline` uses ``"sosfiltfilt"``,
-        the better of the two in its DS1 model selection.
+        windows (tested). The two scored level in the DS1 model selection of
+        :func:`~ecg_sklearn.default_pipeline`, which uses ``"fft"``.
 
     Attributes
     ----------

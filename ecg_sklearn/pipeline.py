@@ -19,12 +19,22 @@ def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Pipel
     ``pipe["cnn"].set_fit_request(groups=True)`` and pass ``groups=`` instead).
 
     The configuration: zero-phase Butterworth band-pass 0.5-45 Hz applied to each window
-    with ``scipy.signal.sosfiltfilt`` (grid 'width' of ``benchmarks/tune.py`` scored it
-    above the faster FFT implementation on DS1, within the folds' spread); beats cropped
-    250 ms before to 400 ms after the R peak with the 8 RR features; the default
-    :class:`~ecg_sklearn.models.BeatCNN` trained with class weights ``"balanced"``
-    (S and V are 2% and 7% of DS1 beats; balanced weights raised DS1 cross-validated S
-    sensitivity most), early stopping on 20% of the training patients.
+    in the frequency domain (``implementation="fft"``); beats cropped 250 ms before to
+    400 ms after the R peak with the 8 RR features and, as a second channel, the mean
+    of the window's other beats (``neighbours=True``: a local reference of the
+    patient's beats from unlabelled signal); the default
+    :class:`~ecg_sklearn.models.BeatCNN` (``n_leads=2``: the beat and that reference)
+    on beats averaged down to 180 Hz
+    (``module__downsample=2`` at 360 Hz; ``fs // 180`` in general, at least 1), trained
+    on shuffled batches with random shifts of up to 14 ms (5 samples at 360 Hz) and
+    amplitude factors within 1.25 (``module__max_shift``,
+    ``module__max_scale``), class weights ``"balanced"`` (S and V are 2% and 7% of DS1
+    beats), early stopping on 20% of the training patients. Grids 'speed', 'robust' and
+    'neighbours' of ``benchmarks/tune.py`` chose the filter, the 180 Hz CNN, the
+    augmentation and the reference channel on DS1 (see ``docs/benchmarks.md``; the
+    differences are within the seeds' effect, and the faster options were taken where
+    the scores were level). For windows with several leads, pass
+    ``n_leads=2 * n_leads``.
 
     Parameters
     ----------
@@ -48,14 +58,18 @@ def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Pipel
         valid_size=0.2,
         lr=1e-3,
         batch_size=256,
+        n_leads=2,
+        module__downsample=max(1, int(fs // 180)),  # 2 at MIT-BIH's 360 Hz
+        module__max_shift=int(round(fs * 5 / 360)),  # 5 samples at 360 Hz, 14 ms
+        module__max_scale=1.25,
         random_state=random_state,
         verbose=verbose,
     )
     params.update(cnn_params)
     return Pipeline(
         [
-            ("filter", ECGFilter(fs=fs, lowcut=0.5, highcut=45.0, implementation="sosfiltfilt")),
-            ("segment", BeatSegmenter(fs=fs, before=0.25, after=0.4)),
+            ("filter", ECGFilter(fs=fs, lowcut=0.5, highcut=45.0, implementation="fft")),
+            ("segment", BeatSegmenter(fs=fs, before=0.25, after=0.4, neighbours=True)),
             ("cnn", CNNBeatClassifier(**params)),
         ]
     )

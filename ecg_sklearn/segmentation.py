@@ -6,6 +6,7 @@ from numbers import Real
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
@@ -52,18 +53,22 @@ def rr_features(beat_channel, fs: float) -> np.ndarray:
     """
     M = np.asarray(beat_channel)
     n, T = M.shape
-    c = T // 2
     out = np.empty((n, len(RR_FEATURES)), dtype=np.float64)
     for start in range(0, n, _CHUNK):  # chunks keep the boolean temporaries small
-        out[start : start + _CHUNK] = _rr_chunk(M[start : start + _CHUNK], fs, c, start)
+        block = M[start : start + _CHUNK]
+        out[start : start + _CHUNK] = _rr_chunk(block, _marks(block), fs, start)
     return out
 
 
-def _rr_chunk(M, fs, c, offset):
+def _marks(M):
+    """Sorted flat indices ``row * n_timepoints + column`` of the beats marked in ``M``."""
+    return np.flatnonzero(M != 0)
+
+
+def _rr_chunk(M, flat, fs, offset):
     """:func:`rr_features` of the windows ``offset ..`` whose beat channel is ``M``."""
     n, T = M.shape
-    # Marked samples as sorted flat indices row * T + column.
-    flat = np.flatnonzero(M != 0)
+    c = T // 2
     rows, cols = flat // T, flat % T
     starts = np.searchsorted(rows, np.arange(n), side="left")
     ends = np.searchsorted(rows, np.arange(n), side="right")
@@ -86,20 +91,27 @@ def _rr_chunk(M, fs, c, offset):
     return np.column_stack([pre, post, local, avg, pre / avg, post / avg, local / avg, pre / post])
 
 
-def _neighbour_average(ecg, beat_channel, n_before, n_after):
-    """Per window and lead, the mean crop of the window's other beats (own crop if none)."""
+def _neighbour_average(ecg, flat, n_before, n_after):
+    """Per window and lead, the mean crop of the window's other beats (own crop if none).
+
+    ``flat`` holds the beat channel's marks (:func:`_marks`); the mean is one sparse
+    product of a row-averaging matrix with the neighbours' crops.
+    """
     n, n_leads, T = ecg.shape
-    c = T // 2
-    rows, cols = np.nonzero(beat_channel)
+    c, length = T // 2, n_before + n_after + 1
+    rows, cols = np.divmod(flat, T)
     keep = (cols != c) & (cols >= n_before) & (cols + n_after < T)
     rows, cols = rows[keep], cols[keep]
-    crops = sliding_window_view(ecg, n_before + n_after + 1, axis=-1)
-    mean = crops[:, :, c - n_before].astype(np.float64)  # windows without another beat
-    if rows.size:
-        # rows are sorted (row-major nonzero): one sum per window that has neighbours
-        with_beats, first = np.unique(rows, return_index=True)
-        sums = np.add.reduceat(crops[rows, :, cols - n_before], first, axis=0, dtype=np.float64)
-        mean[with_beats] = sums / np.diff(np.append(first, rows.size))[:, None, None]
+    crops = sliding_window_view(ecg, length, axis=-1)  # (n, n_leads, T - length + 1, length)
+    picked = crops[rows, :, cols - n_before].reshape(rows.size, -1)
+    count = np.bincount(rows, minlength=n)
+    weights = (1.0 / count[rows]).astype(picked.dtype)
+    average = sparse.csr_matrix(
+        (weights, np.arange(rows.size), np.r_[0, np.cumsum(count)]), shape=(n, rows.size)
+    )
+    mean = np.asarray(average @ picked).reshape(n, n_leads, length)
+    alone = count == 0
+    mean[alone] = crops[alone, :, c - n_before]
     return mean
 
 
@@ -239,14 +251,14 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         out = np.empty((len(X), n_rr + n_out * length), dtype=X.dtype)
         beats = out[:, n_rr:].reshape(len(X), n_out, length)
         beats[:, :n_leads] = ecg[:, :, c - n_before : c + n_after + 1]
-        if self.neighbours:
-            for start in range(0, len(X), _CHUNK):
-                stop = start + _CHUNK
-                beats[start:stop, n_leads:] = _neighbour_average(
-                    ecg[start:stop], X[start:stop, -1], n_before, n_after
-                )
-        if n_rr:
-            out[:, :n_rr] = rr_features(X[:, -1], self.fs)
+        if self.neighbours or n_rr:
+            for start in range(0, len(X), _CHUNK):  # the beat marks once per chunk
+                block = slice(start, start + _CHUNK)
+                flat = _marks(X[block, -1])
+                if n_rr:
+                    out[block, :n_rr] = _rr_chunk(X[block, -1], flat, self.fs, start)
+                if self.neighbours:
+                    beats[block, n_leads:] = _neighbour_average(ecg[block], flat, n_before, n_after)
         return out
 
     def get_feature_names_out(self, input_features=None):
