@@ -120,6 +120,10 @@ GRIDS = {
             "cnn__random_state": [0, 1],
         },
     ],
+    # Early stopping on 20% of the training patients, or all patients for the full 12
+    # epochs, with the third session's default; two seeds (information only: run after
+    # that default's DS2 figures, so not used to change it).
+    "stopping": {"cnn__valid_size": [0.2, 0.0], "cnn__random_state": [0, 1]},
     # One CNN, or the soft vote of three (seeds 0-2: different initialisations and
     # different held-out patients for early stopping), built from the pipeline below.
     "ensemble": lambda pipe: {

@@ -11,7 +11,7 @@ from .segmentation import BeatSegmenter
 __all__ = ["default_pipeline"]
 
 
-def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Pipeline:
+def default_pipeline(fs, *, n_leads=1, random_state=None, verbose=1, **cnn_params) -> Pipeline:
     """Unfitted ``Pipeline(filter, segment, cnn)`` with the tuned default configuration.
 
     Ready for ``fit(X, y, cnn__groups=groups)`` on the loaders' output (``groups`` makes
@@ -33,13 +33,15 @@ def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Pipel
     'neighbours' of ``benchmarks/tune.py`` chose the filter, the 180 Hz CNN, the
     augmentation and the reference channel on DS1 (see ``docs/benchmarks.md``; the
     differences are within the seeds' effect, and the faster options were taken where
-    the scores were level). For windows with several leads, pass
-    ``n_leads=2 * n_leads``.
+    the scores were level).
 
     Parameters
     ----------
     fs : float
         Sampling rate of the beat windows in Hz.
+    n_leads : int, default=1
+        ECG leads in the windows (the loaders' ``leads``); the CNN gets twice as many
+        channels (each lead and its neighbours' mean).
     random_state : int or None
         Seed of the classifier.
     verbose : int, default=1
@@ -58,7 +60,7 @@ def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Pipel
         valid_size=0.2,
         lr=1e-3,
         batch_size=256,
-        n_leads=2,
+        n_leads=2 * n_leads,
         module__downsample=max(1, int(fs // 180)),  # 2 at MIT-BIH's 360 Hz
         module__max_shift=int(round(fs * 5 / 360)),  # 5 samples at 360 Hz, 14 ms
         module__max_scale=1.25,

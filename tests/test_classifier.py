@@ -266,3 +266,15 @@ def test_default_pipeline_scales_its_sample_counts_with_fs():
     at_128 = default_pipeline(128.0, module__max_scale=1.0).get_params()
     assert (at_128["cnn__module__downsample"], at_128["cnn__module__max_shift"]) == (1, 2)
     assert at_128["cnn__module__max_scale"] == 1.0  # overrides win
+    assert default_pipeline(360.0, n_leads=2).get_params()["cnn__n_leads"] == 4
+
+
+def test_default_pipeline_on_two_lead_windows():
+    from ecg_sklearn import default_pipeline
+    from ecg_sklearn.datasets import load_sample
+
+    data = load_sample(records=["100", "208"], leads=["MLII", ("V1", "V2", "V4", "V5")])
+    pipe = default_pipeline(data.fs, n_leads=2, max_epochs=1, valid_size=0, verbose=0)
+    pipe.fit(data.X, data.y)
+    assert pipe["segment"].n_leads_ == 4 and pipe["cnn"].beat_length_ == 235
+    assert pipe.predict(data.X[:3]).shape == (3,)
