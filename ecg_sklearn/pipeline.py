@@ -20,20 +20,18 @@ def default_pipeline(fs, *, n_leads=1, random_state=None, verbose=1, **cnn_param
 
     The configuration: zero-phase Butterworth band-pass 0.5-45 Hz applied to each window
     in the frequency domain (``implementation="fft"``); beats cropped 250 ms before to
-    400 ms after the R peak with the 8 RR features and, as a second channel, the mean
-    of the window's other beats (``neighbours=True``: a local reference of the
+    400 ms after the R peak with the 8 RR features and, per lead, a second channel with
+    the mean of the window's other beats (``neighbours=True``: a local reference of the
     patient's beats from unlabelled signal); the default
-    :class:`~ecg_sklearn.models.BeatCNN` (``n_leads=2``: the beat and that reference)
-    on beats averaged down to 180 Hz
-    (``module__downsample=2`` at 360 Hz; ``fs // 180`` in general, at least 1), trained
-    on shuffled batches with random shifts of up to 14 ms (5 samples at 360 Hz) and
-    amplitude factors within 1.25 (``module__max_shift``,
-    ``module__max_scale``), class weights ``"balanced"`` (S and V are 2% and 7% of DS1
-    beats), early stopping on 20% of the training patients. Grids 'speed', 'robust' and
-    'neighbours' of ``benchmarks/tune.py`` chose the filter, the 180 Hz CNN, the
-    augmentation and the reference channel on DS1 (see ``docs/benchmarks.md``; the
-    differences are within the seeds' effect, and the faster options were taken where
-    the scores were level).
+    :class:`~ecg_sklearn.models.BeatCNN` on beats averaged down to about 180 Hz
+    (``module__downsample=fs // 180``, 2 at 360 Hz), trained on shuffled batches with
+    random shifts of up to 14 ms (``module__max_shift``, 5 samples at 360 Hz) and
+    amplitude factors within 1.25 (``module__max_scale``), class weights ``"balanced"``
+    (S and V are 2% and 7% of DS1 beats), early stopping on 20% of the training
+    patients. Grids 'speed', 'robust' and 'neighbours' of ``benchmarks/tune.py`` chose
+    the filter, the 180 Hz CNN, the augmentation and the reference channel on DS1 (see
+    ``docs/benchmarks.md``; the differences are within the seeds' effect, and the
+    faster options were taken where the scores were level).
 
     Parameters
     ----------
