@@ -14,8 +14,9 @@ __all__ = ["default_pipeline"]
 def default_pipeline(fs, *, n_leads=1, random_state=None, verbose=1, **cnn_params) -> Pipeline:
     """Unfitted ``Pipeline(filter, segment, cnn)`` with the tuned default configuration.
 
-    Ready for ``fit(X, y, cnn__groups=groups)`` on the loaders' output (``groups`` makes
-    early stopping hold out whole patients; with metadata routing enabled, call
+    Ready for ``fit(X, y)`` on the loaders' output. With early stopping switched on
+    (``valid_size=0.2``), pass ``cnn__groups=groups`` so that it holds out whole
+    patients (with metadata routing enabled, call
     ``pipe["cnn"].set_fit_request(groups=True)`` and pass ``groups=`` instead).
 
     The configuration: zero-phase Butterworth band-pass 0.5-45 Hz applied to each window
@@ -27,11 +28,12 @@ def default_pipeline(fs, *, n_leads=1, random_state=None, verbose=1, **cnn_param
     (``module__downsample=fs // 180``, 2 at 360 Hz), trained on shuffled batches with
     random shifts of up to 14 ms (``module__max_shift``, 5 samples at 360 Hz) and
     amplitude factors within 1.25 (``module__max_scale``), class weights ``"balanced"``
-    (S and V are 2% and 7% of DS1 beats), early stopping on 20% of the training
-    patients. Grids 'speed', 'robust' and 'neighbours' of ``benchmarks/tune.py`` chose
-    the filter, the 180 Hz CNN, the augmentation and the reference channel on DS1 (see
-    ``docs/benchmarks.md``; the differences are within the seeds' effect, and the
-    faster options were taken where the scores were level).
+    (S and V are 2% and 7% of DS1 beats), 12 epochs on all training patients without
+    early stopping (``valid_size=0``). Grids 'speed', 'robust', 'neighbours' and
+    'stopping' of ``benchmarks/tune.py`` chose the filter, the 180 Hz CNN, the
+    augmentation, the reference channel and the training length on DS1 (see
+    ``docs/benchmarks.md``; the differences are mostly within the seeds' effect, and
+    the faster options were taken where the scores were level).
 
     Parameters
     ----------
@@ -54,8 +56,8 @@ def default_pipeline(fs, *, n_leads=1, random_state=None, verbose=1, **cnn_param
     params = dict(
         class_weight="balanced",
         max_epochs=12,
-        patience=4,
-        valid_size=0.2,
+        patience=4,  # used only with early stopping (valid_size > 0)
+        valid_size=0.0,
         lr=1e-3,
         batch_size=256,
         n_leads=2 * n_leads,
