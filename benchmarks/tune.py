@@ -127,6 +127,9 @@ GRIDS = {
     # Early stopping on 20% of the training patients, or all patients for the full 12
     # epochs; two seeds. (Asked after a DS2 run, see docs/benchmarks.md.)
     "stopping": {"cnn__valid_size": [0.2, 0.0], "cnn__random_state": [0, 1]},
+    # The final default with 32 or 16 filters per convolution (16: a cheaper forward
+    # pass, for #6's inference target); two seeds. Information for the next selection.
+    "filters": {"cnn__module__n_filters": [32, 16], "cnn__random_state": [0, 1]},
     # One CNN, or the soft vote of three (seeds 0-2: different initialisations and
     # different held-out patients for early stopping), built from the pipeline below.
     "ensemble": lambda pipe: {
