@@ -49,6 +49,12 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - start
 
 
+def best_of(n, fn, *args):
+    """``(output, seconds)`` of the fastest of ``n`` calls: on this VM first runs pay for
+    fresh memory and the file cache."""
+    return min((timed(fn, *args) for _ in range(n)), key=lambda run: run[1])
+
+
 def from_files(home, detect):
     """Read every record, detect beats with ``detect``, then window, filter and segment."""
     n = 0
@@ -146,12 +152,11 @@ def main(argv=None):
     rows.append(("ECGFilter on the same windows: implementation='sosfiltfilt'", t_sos,
                  f"fft {t_sos / t_fft:.1f}x faster"))  # fmt: skip
 
-    # Best of 3 (first runs on this VM are up to 1 s slower: fresh memory, file cache).
-    n, t = min((timed(load_segmented, home) for _ in range(3)), key=lambda r: r[1])
+    n, t = best_of(3, load_segmented, home)
     rows.append((f"WFDB files -> segmenter output, reference beats ({n} beats), "
                  "filtered and segmented while loading (`transform=`, best of 3)", t,
                  ""))  # fmt: skip
-    n, t = min((timed(load_windows, home) for _ in range(3)), key=lambda r: r[1])
+    n, t = best_of(3, load_windows, home)
     rows.append((f"WFDB files -> segmenter output, reference beats ({n} beats), all windows "
                  "loaded first (best of 3)", t, ""))  # fmt: skip
     n, t_ours_files = timed(from_files, home, ours)
@@ -182,15 +187,12 @@ def main(argv=None):
                      f"{n_train / per_epoch:,.0f} training beats/s per epoch"))  # fmt: skip
         test = load_mitdb("DS2", home, verbose=0)
         pipe.predict(test.X[:1000])  # warm-up
-        # Best of 3: on this VM the first touches of the filter's 0.6 GB output vary.
-        t_pred = min(timed(pipe.predict, test.X)[1] for _ in range(3))
+        _, t_pred = best_of(3, pipe.predict, test.X)  # the filter returns 0.6 GB
         rows.append((f"Inference, fitted pipeline on DS2 windows ({len(test.y)} beats, "
                      "best of 3)", t_pred, f"{len(test.y) / t_pred:,.0f} beats/s"))  # fmt: skip
         recs = [load_record(r, home, leads="MLII") for r in DS2]
-        runs = [timed(lambda: [annotate_record(pipe, r.signal, r.fs) for r in recs])
-                for _ in range(3)]  # fmt: skip
-        t_rec = min(t for _, t in runs)
-        n_beats = sum(len(r.sample) for r in runs[0][0])
+        results, t_rec = best_of(3, lambda: [annotate_record(pipe, r.signal, r.fs) for r in recs])
+        n_beats = sum(len(r.sample) for r in results)
         rows.append((f"Whole-record path on DS2 (raw -> labelled beats, {n_beats} beats, "
                      "best of 3)", t_rec, f"{n_beats / t_rec:,.0f} beats/s"))  # fmt: skip
 
