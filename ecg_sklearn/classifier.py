@@ -290,12 +290,12 @@ class CNNBeatClassifier(NeuralNetClassifier):
         return n_wave // n_leads
 
     def _class_weights(self, y_encoded):
-        weights = self._uncapped_class_weights(y_encoded)
         cap = self.max_class_weight
+        if cap is not None and not (isinstance(cap, numbers.Real) and cap > 0):
+            raise ValueError(f"max_class_weight must be a positive number or None; got {cap!r}")
+        weights = self._uncapped_class_weights(y_encoded)
         if cap is None or weights is None:
             return weights
-        if not (isinstance(cap, numbers.Real) and cap > 0):
-            raise ValueError(f"max_class_weight must be a positive number or None; got {cap!r}")
         return np.minimum(weights, float(cap))
 
     def _uncapped_class_weights(self, y_encoded):

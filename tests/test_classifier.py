@@ -252,8 +252,9 @@ def test_max_class_weight_caps_balanced_weights():
     np.testing.assert_allclose(balanced, 110 / (3 * np.array([100, 1, 9])))  # N Q S
     capped = CNNBeatClassifier(max_class_weight=2.0, **params).fit(X, y).class_weight_
     np.testing.assert_allclose(capped, np.minimum(balanced, 2.0))
-    with pytest.raises(ValueError, match="max_class_weight"):
-        CNNBeatClassifier(max_class_weight=-1, **params).fit(X, y)
+    for class_weight in ("balanced", None):  # checked even when there is nothing to cap
+        with pytest.raises(ValueError, match="max_class_weight"):
+            CNNBeatClassifier(max_class_weight=-1, class_weight=class_weight, **params).fit(X, y)
 
 
 def test_default_pipeline_scales_its_sample_counts_with_fs():
