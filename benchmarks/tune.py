@@ -138,6 +138,18 @@ GRIDS = {
         "cnn__class_weight": ["balanced", "sqrt"],
         "cnn__random_state": [0, 1],
     },
+    # The 3 rhythm features (the beat's intervals against the window's other RR
+    # intervals, and their spread), with 16 filters; two seeds. The rows without them
+    # repeat grid 'weights' "balanced" rows.
+    "rhythm": [
+        {
+            "cnn__module__n_filters": [16],
+            "segment__rhythm_features": [rhythm],
+            "cnn__n_rr_features": [11 if rhythm else 8],
+            "cnn__random_state": [0, 1],
+        }
+        for rhythm in (False, True)
+    ],
     # One CNN, or the soft vote of three (seeds 0-2: different initialisations and
     # different held-out patients for early stopping), built from the pipeline below.
     "ensemble": lambda pipe: {

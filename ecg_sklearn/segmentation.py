@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import validate_signal
 
-__all__ = ["BeatSegmenter", "RR_FEATURES", "rr_features"]
+__all__ = ["BeatSegmenter", "RHYTHM_FEATURES", "RR_FEATURES", "rr_features"]
 
 #: Windows processed at once when reading the beat channel.
 _CHUNK = 4096
@@ -30,8 +30,11 @@ RR_FEATURES = (
     "pre_post_ratio",
 )
 
+#: Names of the optional rhythm features (``rhythm=True``), output after :data:`RR_FEATURES`.
+RHYTHM_FEATURES = ("pre_other_ratio", "post_other_ratio", "other_rr_spread")
 
-def rr_features(beat_channel, fs: float) -> np.ndarray:
+
+def rr_features(beat_channel, fs: float, *, rhythm: bool = False) -> np.ndarray:
     """RR-interval features of each window from its beat channel.
 
     Parameters
@@ -41,10 +44,19 @@ def rr_features(beat_channel, fs: float) -> np.ndarray:
         beats, holding the record's average RR at each; the window's beat at the centre.
     fs : float
         Sampling rate in Hz.
+    rhythm : bool, default=False
+        Append the 3 :data:`RHYTHM_FEATURES`, which compare the beat's intervals with
+        the window's *other* RR intervals (those not ending or starting at the beat):
+        ``pre_other_ratio`` and ``post_other_ratio``, ``pre_rr`` and ``post_rr`` over
+        the mean of the other intervals (over ``local_rr`` when there are none); and
+        ``other_rr_spread``, the longest over the shortest other interval (1 with fewer
+        than two). A premature beat in a regular rhythm has a small
+        ``pre_other_ratio`` and a spread near 1; an irregular rhythm (atrial
+        fibrillation) shows in the spread.
 
     Returns
     -------
-    features : ndarray of float64, shape (n_beats, 8)
+    features : ndarray of float64, shape (n_beats, 8) or (n_beats, 11) with ``rhythm``
         ``pre_rr`` and ``post_rr``: seconds to the previous / next beat (when none lies
         in the window, the distance to the window's edge, a lower bound); ``local_rr``:
         mean RR of the beats in the window; ``avg_rr``: the record's average RR; then
@@ -53,10 +65,10 @@ def rr_features(beat_channel, fs: float) -> np.ndarray:
     """
     M = np.asarray(beat_channel)
     n, T = M.shape
-    out = np.empty((n, len(RR_FEATURES)), dtype=np.float64)
+    out = np.empty((n, len(RR_FEATURES) + rhythm * len(RHYTHM_FEATURES)), dtype=np.float64)
     for start in range(0, n, _CHUNK):  # chunks keep the boolean temporaries small
         block = M[start : start + _CHUNK]
-        out[start : start + _CHUNK] = _rr_chunk(block, _marks(block), fs, start)
+        out[start : start + _CHUNK] = _rr_chunk(block, _marks(block), fs, start, rhythm)
     return out
 
 
@@ -65,7 +77,7 @@ def _marks(M):
     return np.flatnonzero(M != 0)
 
 
-def _rr_chunk(M, flat, fs, offset):
+def _rr_chunk(M, flat, fs, offset, rhythm=False):
     """:func:`rr_features` of the windows ``offset ..`` whose beat channel is ``M``."""
     n, T = M.shape
     c = T // 2
@@ -88,7 +100,27 @@ def _rr_chunk(M, flat, fs, offset):
     count = ends - starts
     first, last = cols[starts], cols[ends - 1]
     local = np.where(count >= 2, (last - first) / np.maximum(count - 1, 1) / fs, pre)
-    return np.column_stack([pre, post, local, avg, pre / avg, post / avg, local / avg, pre / post])
+    columns = [pre, post, local, avg, pre / avg, post / avg, local / avg, pre / post]
+    if rhythm:
+        columns += _rhythm_columns(rows, cols, centre, n, fs, pre, post, local)
+    return np.column_stack(columns)
+
+
+def _rhythm_columns(rows, cols, centre, n, fs, pre, post, local):
+    """The :data:`RHYTHM_FEATURES` from the window's intervals not adjacent to its beat."""
+    k = np.flatnonzero(rows[1:] == rows[:-1])  # interval k joins marks k and k + 1
+    r = rows[k]
+    other = (k != centre[r] - 1) & (k != centre[r])
+    k, r = k[other], r[other]
+    interval = (cols[k + 1] - cols[k]) / fs
+    count = np.bincount(r, minlength=n)
+    mean = np.bincount(r, interval, minlength=n) / np.maximum(count, 1)
+    mean = np.where(count > 0, mean, local)
+    longest, shortest = np.zeros(n), np.full(n, np.inf)
+    np.maximum.at(longest, r, interval)
+    np.minimum.at(shortest, r, interval)
+    spread = np.where(count >= 2, longest / np.where(count >= 2, shortest, 1.0), 1.0)
+    return [pre / mean, post / mean, spread]
 
 
 def _neighbour_average(ecg, flat, n_before, n_after):
@@ -120,7 +152,8 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
 
     The input is beat windows ``(n_beats, n_channels, n_timepoints)`` with the beat at the
     centre and, by default, the beat channel last (see ``docs/design.md``). The output is
-    one row per beat: the 8 RR features first (:data:`RR_FEATURES`, if ``rr_features``),
+    one row per beat: the 8 RR features first (:data:`RR_FEATURES`, if ``rr_features``;
+    then the 3 :data:`RHYTHM_FEATURES` if ``rhythm_features``),
     then the cropped waveform of each ECG channel, lead after lead. It feeds the CNN
     classifier as well as any ordinary sklearn estimator (see
     :meth:`get_feature_names_out`). 2-D input is read as single-lead windows without a
@@ -136,6 +169,11 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         Seconds kept after the R peak.
     rr_features : bool, default=True
         Prepend the RR-interval features (needs the beat channel).
+    rhythm_features : bool, default=False
+        Add the 3 :data:`RHYTHM_FEATURES` after the 8 RR features (needs
+        ``rr_features``; set the CNN's ``n_rr_features`` to 11): the beat's intervals
+        against the window's other RR intervals, and their spread (see
+        :func:`rr_features`).
     beat_channel : bool, default=True
         The last channel of 3-D ``X`` is the beat channel.
     neighbours : bool, default=False
@@ -171,17 +209,27 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         "before": [Interval(Real, 0, None, closed="left")],
         "after": [Interval(Real, 0, None, closed="left")],
         "rr_features": ["boolean"],
+        "rhythm_features": ["boolean"],
         "beat_channel": ["boolean"],
         "neighbours": ["boolean"],
     }
 
     def __init__(
-        self, fs, *, before=0.25, after=0.4, rr_features=True, beat_channel=True, neighbours=False
+        self,
+        fs,
+        *,
+        before=0.25,
+        after=0.4,
+        rr_features=True,
+        rhythm_features=False,
+        beat_channel=True,
+        neighbours=False,
     ):
         self.fs = fs
         self.before = before
         self.after = after
         self.rr_features = rr_features
+        self.rhythm_features = rhythm_features
         self.beat_channel = beat_channel
         self.neighbours = neighbours
 
@@ -199,6 +247,10 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
                     f"{name}=True needs the beat channel: X must be 3-D (n_beats, n_channels, "
                     f"n_timepoints) with beat_channel=True; set {name}=False otherwise"
                 )
+        if self.rhythm_features and not self.rr_features:
+            raise ValueError(
+                "rhythm_features=True needs rr_features=True: they follow the RR features"
+            )
         n_before = int(round(self.before * self.fs))
         n_after = int(round(self.after * self.fs))
         c = X.shape[-1] // 2
@@ -245,7 +297,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         n_leads, has_beats, n_before, n_after = self._layout(X)
         c = X.shape[-1] // 2
         ecg = X[:, None, :] if X.ndim == 2 else X[:, :n_leads]
-        n_rr = len(RR_FEATURES) if self.rr_features else 0
+        n_rr = len(self._rr_names())
         length = n_before + n_after + 1
         n_out = 2 * n_leads if self.neighbours else n_leads
         out = np.empty((len(X), n_rr + n_out * length), dtype=X.dtype)
@@ -256,7 +308,8 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
                 block = slice(start, start + _CHUNK)
                 flat = _marks(X[block, -1])
                 if n_rr:
-                    out[block, :n_rr] = _rr_chunk(X[block, -1], flat, self.fs, start)
+                    rr = _rr_chunk(X[block, -1], flat, self.fs, start, self.rhythm_features)
+                    out[block, :n_rr] = rr
                 if self.neighbours:
                     beats[block, n_leads:] = _neighbour_average(ecg[block], flat, n_before, n_after)
         return out
@@ -270,7 +323,12 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         names = [f"ch{k}_{o:+d}" for k in range(n_leads) for o in offsets]
         if self.neighbours:
             names += [f"neighbours_ch{k}_{o:+d}" for k in range(n_leads) for o in offsets]
-        return np.asarray([*RR_FEATURES, *names] if self.rr_features else names, dtype=object)
+        return np.asarray([*self._rr_names(), *names], dtype=object)
+
+    def _rr_names(self):
+        if not self.rr_features:
+            return ()
+        return RR_FEATURES + RHYTHM_FEATURES if self.rhythm_features else RR_FEATURES
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

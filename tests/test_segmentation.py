@@ -7,7 +7,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ecg_sklearn import BeatSegmenter, ECGFilter
-from ecg_sklearn.segmentation import RR_FEATURES
+from ecg_sklearn.segmentation import RHYTHM_FEATURES, RR_FEATURES
 from ecg_sklearn.windows import make_beat_windows
 
 FS = 100.0
@@ -130,3 +130,33 @@ def test_neighbours_average_the_other_beats_of_the_window(monkeypatch):
     np.testing.assert_array_equal(seg.transform(X), out)
     with pytest.raises(ValueError, match="neighbours=True needs the beat channel"):
         BeatSegmenter(fs=FS, rr_features=False, neighbours=True).fit(X[:, 0])
+
+
+def test_rhythm_features_compare_the_beat_with_the_other_intervals(monkeypatch):
+    from ecg_sklearn import segmentation
+
+    beats = np.array([100, 180, 260, 320, 420, 500, 580])  # 320 premature, then a pause
+    signal = np.sin(np.arange(2000) / 7.0)[None].astype(np.float32)
+    X = make_beat_windows(signal, beats, FS, context=2.0)  # windows of +-200 samples
+    seg = BeatSegmenter(fs=FS, before=0.1, after=0.2, rhythm_features=True).fit(X)
+    out = seg.transform(X)
+    n_rr = len(RR_FEATURES) + len(RHYTHM_FEATURES)
+    assert out.shape == (7, n_rr + 31)
+    np.testing.assert_array_equal(
+        out[:, :8], BeatSegmenter(fs=FS, before=0.1, after=0.2).fit_transform(X)[:, :8]
+    )
+    rhythm = out[:, 8:n_rr]
+    # 320 (window 120..520): other intervals 180->260 and 420->500, 0.8 s each.
+    np.testing.assert_allclose(rhythm[3], [0.6 / 0.8, 1.0 / 0.8, 1.0])
+    # 260 (window 60..460): other intervals 100->180 (0.8 s) and 320->420 (1.0 s).
+    np.testing.assert_allclose(rhythm[2], [0.8 / 0.9, 0.6 / 0.9, 1.25])
+    # 500 (window 300..700): one other interval, 320->420 (1.0 s) -> spread 1.
+    np.testing.assert_allclose(rhythm[5], [0.8, 0.8, 1.0])
+    names = seg.get_feature_names_out()
+    assert list(names[:n_rr]) == [*RR_FEATURES, *RHYTHM_FEATURES] and len(names) == out.shape[1]
+    public = segmentation.rr_features(X[:, -1], FS, rhythm=True)  # float64; out is float32
+    np.testing.assert_allclose(public, out[:, :n_rr], rtol=1e-6)
+    monkeypatch.setattr(segmentation, "_CHUNK", 3)  # chunks do not change the result
+    np.testing.assert_array_equal(seg.transform(X), out)
+    with pytest.raises(ValueError, match="rhythm_features=True needs rr_features=True"):
+        BeatSegmenter(fs=FS, rr_features=False, rhythm_features=True).fit(X)
