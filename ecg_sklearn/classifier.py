@@ -23,6 +23,8 @@ from .models import BeatCNN
 
 __all__ = ["BatchLoader", "CNNBeatClassifier"]
 
+_LOADER_PREFIXES = ("iterator_train__", "iterator_valid__")
+
 
 class BatchLoader(DataLoader):
     """A ``DataLoader`` that fetches each mini-batch with one indexing of the dataset.
@@ -137,6 +139,9 @@ class CNNBeatClassifier(NeuralNetClassifier):
         once per row). Training batches are reshuffled every epoch:
         ``iterator_train__shuffle=True`` unless given otherwise (the loaders order beats
         by record, so unshuffled batches would each hold one patient's beats).
+        Predictions run in batches of 1024 (``iterator_valid__batch_size=1024`` unless
+        given otherwise: on 2 CPU cores about a quarter faster than batches of 256, and
+        the same predictions, as the network has no batch-dependent layer in eval mode).
     **kwargs
         Prefixed parameters (``module__*``, ``optimizer__*``, ``iterator_train__*``, ...).
 
@@ -183,7 +188,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         torch_load_kwargs=None,
         **kwargs,
     ):
-        kwargs = {"iterator_train__shuffle": True, **kwargs}
+        kwargs = {"iterator_train__shuffle": True, "iterator_valid__batch_size": 1024, **kwargs}
         super().__init__(
             module,
             criterion=criterion,
@@ -220,6 +225,18 @@ class CNNBeatClassifier(NeuralNetClassifier):
         # skorch lists every public attribute; these two are fixed by this class (the
         # validation split is grouped by patient, classes are inferred from y).
         return [k for k in super()._get_param_names() if k not in ("train_split", "classes")]
+
+    def set_params(self, **params):
+        """Set parameters; the loaders' (``iterator_*__``) also on a fitted net."""
+        # skorch 1.x raises "Something went wrong" for loader parameters once the net is
+        # initialized; loaders are built anew at every fit and predict, so storing the
+        # value is all that is needed.
+        loader = {k: params.pop(k) for k in list(params) if k.startswith(_LOADER_PREFIXES)}
+        if loader and self.initialized_:
+            vars(self).update(loader)
+        else:
+            params.update(loader)
+        return super().set_params(**params) if params else self
 
     @property
     def _default_callbacks(self):

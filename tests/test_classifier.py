@@ -45,6 +45,14 @@ def test_pipeline_fits_and_predicts_on_excerpt(sample, fitted):
     assert balanced_accuracy_score(sample.y, pred) > 0.6
     assert isinstance(clf.module_, BeatCNN)
     assert clf.beat_length_ == 235
+    # Prediction batches of 1024 (the default) or 7 give the same probabilities.
+    rows = fitted[:-1].transform(sample.X[:1500])
+    expected = clf.predict_proba(rows)
+    fitted.set_params(cnn__iterator_valid__batch_size=7)  # on a fitted net
+    try:
+        np.testing.assert_allclose(clf.predict_proba(rows), expected, atol=1e-6)
+    finally:
+        fitted.set_params(cnn__iterator_valid__batch_size=1024)
 
 
 def test_random_state_fixes_results(sample):
@@ -178,11 +186,11 @@ def test_training_batches_are_shuffled():
 
     clf = CNNBeatClassifier()
     assert clf.get_params()["iterator_train__shuffle"] is True
-    dataset = Dataset(np.zeros((300, 3), np.float32), np.arange(300))
+    dataset = Dataset(np.zeros((3000, 3), np.float32), np.arange(3000))
     (_, first), *_ = clf.get_iterator(dataset, training=True)
     assert not np.array_equal(first.numpy(), np.arange(256))  # a random draw, not rows 0..255
     (_, first), *_ = clf.get_iterator(dataset, training=False)
-    np.testing.assert_array_equal(first.numpy(), np.arange(256))  # prediction keeps the order
+    np.testing.assert_array_equal(first.numpy(), np.arange(1024))  # in order, 1024 at a time
     assert (
         clone(CNNBeatClassifier(iterator_train__shuffle=False)).get_params()[
             "iterator_train__shuffle"
