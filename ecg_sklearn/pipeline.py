@@ -23,15 +23,16 @@ def default_pipeline(fs, *, n_leads=1, random_state=None, verbose=1, **cnn_param
     in the frequency domain (``implementation="fft"``); beats cropped 250 ms before to
     400 ms after the R peak with the 8 RR features and, per lead, a second channel with
     the mean of the window's other beats (``neighbours=True``: a local reference of the
-    patient's beats from unlabelled signal); the default
-    :class:`~ecg_sklearn.models.BeatCNN` on beats averaged down to about 180 Hz
-    (``module__downsample=fs // 180``, 2 at 360 Hz), trained on shuffled batches with
+    patient's beats from unlabelled signal); :class:`~ecg_sklearn.models.BeatCNN` with
+    16 filters per convolution (``module__n_filters=16``) on beats averaged down to
+    about 180 Hz (``module__downsample=fs // 180``, 2 at 360 Hz), trained on shuffled batches with
     random shifts of up to 14 ms (``module__max_shift``, 5 samples at 360 Hz) and
     amplitude factors within 1.25 (``module__max_scale``), class weights ``"balanced"``
     (S and V are 2% and 7% of DS1 beats), 12 epochs on all training patients without
-    early stopping (``valid_size=0``). Grids 'speed', 'robust', 'neighbours' and
-    'stopping' of ``benchmarks/tune.py`` chose the filter, the 180 Hz CNN, the
-    augmentation, the reference channel and the training length on DS1 (see
+    early stopping (``valid_size=0``). Grids 'speed', 'robust', 'neighbours',
+    'stopping', 'filters' and 'weights' of ``benchmarks/tune.py`` chose the filter, the
+    180 Hz CNN, the augmentation, the reference channel, the training length, the
+    network's width and the class weights on DS1 (see
     ``docs/benchmarks.md``; the differences are mostly within the seeds' effect, and
     the faster options were taken where the scores were level).
 
@@ -47,7 +48,7 @@ def default_pipeline(fs, *, n_leads=1, random_state=None, verbose=1, **cnn_param
     verbose : int, default=1
         Print the per-epoch training table.
     **cnn_params
-        Override parameters of the classifier (``max_epochs=5``, ``module__n_filters=16``).
+        Override parameters of the classifier (``max_epochs=5``, ``module__n_filters=32``).
 
     Returns
     -------
@@ -61,6 +62,7 @@ def default_pipeline(fs, *, n_leads=1, random_state=None, verbose=1, **cnn_param
         lr=1e-3,
         batch_size=256,
         n_leads=2 * n_leads,
+        module__n_filters=16,
         module__downsample=max(1, int(fs // 180)),  # 2 at MIT-BIH's 360 Hz
         module__max_shift=int(round(fs * 5 / 360)),  # 5 samples at 360 Hz, 14 ms
         module__max_scale=1.25,
