@@ -194,14 +194,18 @@ def main(argv=None):
                      f"{n_train / per_epoch:,.0f} training beats/s per epoch"))  # fmt: skip
         test = load_mitdb("DS2", home, verbose=0)
         pipe.predict(test.X[:1000])  # warm-up
-        # The filter returns 0.57 GB of fresh memory, whose first touch costs 0.1-2 s on
-        # this VM (docs/benchmarks.md): the median of 5 is printed beside the best.
-        _, times = repeat(5, pipe.predict, test.X)
-        t_pred, t_median = min(times), float(np.median(times))
-        rows.append((f"Inference, fitted pipeline on DS2 windows ({len(test.y)} beats, "
-                     "best of 5)", t_pred, f"{len(test.y) / t_pred:,.0f} beats/s (median "
-                     f"of 5: {t_median:.2f} s, {len(test.y) / t_median:,.0f} beats/s)")
-                    )  # fmt: skip
+        # Best and median of 5: all at once, the filter returns 0.57 GB of fresh memory,
+        # whose first touch costs 0.1-2 s on this VM (docs/benchmarks.md).
+        for chunk_size, how in [(4096, "in chunks of 4096 windows (the default)"),
+                                (None, "all windows at once (chunk_size=None)")]:  # fmt: skip
+            pipe.set_params(chunk_size=chunk_size)
+            _, times = repeat(5, pipe.predict, test.X)
+            t_pred, t_median = min(times), float(np.median(times))
+            rows.append((f"Inference, fitted pipeline on DS2 windows ({len(test.y)} beats), "
+                         f"{how}, best of 5", t_pred, f"{len(test.y) / t_pred:,.0f} beats/s "
+                         f"(median of 5: {t_median:.2f} s, {len(test.y) / t_median:,.0f} "
+                         "beats/s)"))  # fmt: skip
+        pipe.set_params(chunk_size=4096)
         recs = [load_record(r, home, leads="MLII") for r in DS2]
         results, t_rec = best_of(3, lambda: [annotate_record(pipe, r.signal, r.fs) for r in recs])
         n_beats = sum(len(r.sample) for r in results)

@@ -6,12 +6,13 @@ from .annotate import annotate_record, write_annotations  # noqa: E402
 from .classifier import CNNBeatClassifier  # noqa: E402
 from .explain import GradCAMExplainer  # noqa: E402
 from .filtering import ECGFilter, filter_ecg  # noqa: E402
-from .pipeline import default_pipeline  # noqa: E402
+from .pipeline import ChunkedPipeline, default_pipeline  # noqa: E402
 from .qrs import QRSDetector, detect_qrs  # noqa: E402
 from .segmentation import BeatSegmenter  # noqa: E402
 
 __all__ = [
     "BeatSegmenter",
+    "ChunkedPipeline",
     "CNNBeatClassifier",
     "GradCAMExplainer",
     "ECGFilter",

@@ -2,17 +2,80 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
+import numpy as np
 from sklearn.pipeline import Pipeline
+from sklearn.utils import gen_batches
+from sklearn.utils.metaestimators import available_if
 
 from .classifier import CNNBeatClassifier
 from .filtering import ECGFilter
 from .segmentation import BeatSegmenter
 
-__all__ = ["default_pipeline"]
+__all__ = ["ChunkedPipeline", "default_pipeline"]
 
 
-def default_pipeline(fs, *, n_leads=1, random_state=None, verbose=1, **cnn_params) -> Pipeline:
-    """Unfitted ``Pipeline(filter, segment, cnn)`` with the tuned default configuration.
+def _final_has(method):
+    return lambda self: hasattr(self._final_estimator, method)
+
+
+class ChunkedPipeline(Pipeline):
+    """A :class:`~sklearn.pipeline.Pipeline` that predicts ``chunk_size`` rows at a time.
+
+    ``predict``, ``predict_proba`` and ``predict_log_proba`` pass the rows through all
+    steps in chunks and concatenate the results: the plain pipeline's labels, and its
+    probabilities up to rounding (tested). The steps' intermediate arrays then stay
+    small: the window filter's output for all DS2 beats is 0.57 GB, and on this
+    project's VM the first touch of that much fresh memory took from 0.1 to 2 s, varying
+    from call to call; in chunks of 4096 windows prediction took 1.6-1.9 s instead of
+    1.9-3.5 s (5 runs each, ad hoc; see ``docs/benchmarks.md``). Everything else is
+    :class:`~sklearn.pipeline.Pipeline`'s.
+
+    Parameters
+    ----------
+    steps : list of (str, estimator) tuples
+        As for :class:`~sklearn.pipeline.Pipeline`.
+    chunk_size : int or None, default=4096
+        Rows per chunk at prediction; ``None`` predicts all rows at once. Predictions
+        with extra parameters (``**params``) are never chunked.
+    transform_input, memory, verbose
+        As for :class:`~sklearn.pipeline.Pipeline`.
+    """
+
+    def __init__(self, steps, *, chunk_size=4096, transform_input=None, memory=None, verbose=False):
+        super().__init__(steps, transform_input=transform_input, memory=memory, verbose=verbose)
+        self.chunk_size = chunk_size
+
+    def _in_chunks(self, method, X, params):
+        size = self.chunk_size
+        if size is not None and not (isinstance(size, Integral) and size > 0):
+            raise ValueError(f"chunk_size must be a positive int or None; got {size!r}")
+        predict = getattr(super(), method)
+        if size is None or params or not hasattr(X, "shape") or len(X) <= size:
+            return predict(X, **params)
+        return np.concatenate([predict(X[chunk]) for chunk in gen_batches(len(X), size)])
+
+    @available_if(_final_has("predict"))
+    def predict(self, X, **params):
+        """Labels of ``X``, predicted ``chunk_size`` rows at a time."""
+        return self._in_chunks("predict", X, params)
+
+    @available_if(_final_has("predict_proba"))
+    def predict_proba(self, X, **params):
+        """Class probabilities of ``X``, predicted ``chunk_size`` rows at a time."""
+        return self._in_chunks("predict_proba", X, params)
+
+    @available_if(_final_has("predict_log_proba"))
+    def predict_log_proba(self, X, **params):
+        """Log class probabilities of ``X``, predicted ``chunk_size`` rows at a time."""
+        return self._in_chunks("predict_log_proba", X, params)
+
+
+def default_pipeline(
+    fs, *, n_leads=1, random_state=None, verbose=1, **cnn_params
+) -> ChunkedPipeline:
+    """Unfitted ``ChunkedPipeline(filter, segment, cnn)``: the tuned default configuration.
 
     Ready for ``fit(X, y)`` on the loaders' output. With early stopping switched on
     (``valid_size=0.2``), pass ``cnn__groups=groups`` so that it holds out whole
@@ -52,7 +115,8 @@ def default_pipeline(fs, *, n_leads=1, random_state=None, verbose=1, **cnn_param
 
     Returns
     -------
-    pipeline : Pipeline
+    pipeline : ChunkedPipeline
+        A :class:`~sklearn.pipeline.Pipeline` that predicts 4096 windows at a time.
     """
     params = dict(
         class_weight="balanced",
@@ -70,7 +134,7 @@ def default_pipeline(fs, *, n_leads=1, random_state=None, verbose=1, **cnn_param
         verbose=verbose,
     )
     params.update(cnn_params)
-    return Pipeline(
+    return ChunkedPipeline(
         [
             ("filter", ECGFilter(fs=fs, lowcut=0.5, highcut=45.0, implementation="fft")),
             ("segment", BeatSegmenter(fs=fs, before=0.25, after=0.4, neighbours=True)),

@@ -52,17 +52,17 @@ def detect_qrs(
 ) -> np.ndarray:
     """Detect R peaks in a 1-D or ``(n_leads, n_samples)`` ECG.
 
-    An energy detector on the first lead (the others are ignored; adding a noisier second
-    lead lowered +P on MIT-BIH): the lead is averaged down to about 180 Hz (means of
-    ``fs // 180`` samples; the 5-20 Hz band needs no more), band-passed (5-20 Hz) and
-    its absolute slope averaged over 100 ms. Peaks of that energy, at least ``refractory`` apart, are
-    kept when above ``threshold`` times a running median (8 s) of the beat-energy
-    envelope; of two peaks less than 360 ms apart, one ``wave_ratio`` times weaker than
-    the other is taken for a T wave (after the beat) or a P wave (before it); gaps
-    longer than ``search_back`` local RR intervals are searched again at 0.7 times the
-    threshold. Each beat is then placed on the largest absolute deflection from the
-    local median within 80 ms. Every step ignores the sign of the signal, so inverted
-    leads give the same beats.
+    An energy detector on the first lead (the others are ignored; adding a noisier
+    second lead lowered +P on MIT-BIH): the lead is averaged down to about 180 Hz (means
+    of ``fs // 180`` samples; the 5-20 Hz band needs no more), band-passed (5-20 Hz) and
+    its absolute slope averaged over 100 ms. Peaks of that energy, at least
+    ``refractory`` apart, are kept when above ``threshold`` times a running median (8 s)
+    of the beat-energy envelope; of two peaks less than 360 ms apart, one ``wave_ratio``
+    times weaker than the other is taken for a T wave (after the beat) or a P wave
+    (before it); gaps longer than ``search_back`` local RR intervals are searched again
+    at 0.7 times the threshold. Each beat is then placed on the largest absolute
+    deflection from the local median within 80 ms. Every step ignores the sign of the
+    signal, so inverted leads give the same beats.
 
     Parameters
     ----------

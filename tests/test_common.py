@@ -11,9 +11,11 @@ checks' accuracy bar then fails). They are tested in test_segmentation.py and
 test_classifier.py.
 """
 
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, ECGFilter
+from ecg_sklearn import BeatSegmenter, ChunkedPipeline, CNNBeatClassifier, ECGFilter
 
 ESTIMATORS = [
     ECGFilter(fs=100.0),
@@ -34,6 +36,8 @@ ESTIMATORS = [
         module__dropout=0.0,
         module__center=False,  # toy features are not waveforms with a baseline offset
     ),
+    # Chunks of 7 rows: the checks' predictions then span several chunks.
+    ChunkedPipeline([("scale", StandardScaler()), ("clf", LogisticRegression())], chunk_size=7),
 ]
 
 _SKORCH = "skorch's NeuralNet"
@@ -49,7 +53,14 @@ EXPECTED_FAILED = {
         "check_set_params": f"{_SKORCH}.set_params rejects arbitrary values for callbacks",
         "check_fit_score_takes_y": "partial_fit is not supported (raises NotImplementedError)",
         "check_n_features_in_after_fitting": "partial_fit is not supported",
-    }
+    },
+    # sklearn's own Pipeline fails the same two checks (checked with check_estimator on
+    # Pipeline([StandardScaler(), LogisticRegression()]), scikit-learn 1.9.1): fit fits
+    # the estimators held in the public ``steps``.
+    "ChunkedPipeline": {
+        "check_estimators_overwrite_params": "Pipeline.fit fits the estimators in `steps`",
+        "check_dont_overwrite_parameters": "Pipeline.fit fits the estimators in `steps`",
+    },
 }
 
 
