@@ -160,6 +160,14 @@ GRIDS = {
         "cnn__max_epochs": [12, 24],
         "cnn__random_state": [0, 1],
     },
+    # Class weights capped at 10 (Q's balanced weight on DS1 is about 1,300, F's 25, S's
+    # 11), now that training runs without early stopping; 16 filters, two seeds. The
+    # uncapped rows repeat grid 'weights' "balanced" rows.
+    "cap": {
+        "cnn__module__n_filters": [16],
+        "cnn__max_class_weight": [None, 10.0],
+        "cnn__random_state": [0, 1],
+    },
     # One CNN, or the soft vote of three (seeds 0-2: different initialisations and
     # different held-out patients for early stopping), built from the pipeline below.
     "ensemble": lambda pipe: {
