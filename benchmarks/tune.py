@@ -168,6 +168,9 @@ GRIDS = {
         "cnn__max_class_weight": [None, 10.0],
         "cnn__random_state": [0, 1],
     },
+    # The default with two more seeds: how good a draw the baseline rows of grids
+    # 'weights' to 'cap' (seeds 0 and 1) are.
+    "seeds": {"cnn__module__n_filters": [16], "cnn__random_state": [2, 3]},
     # One CNN, or the soft vote of three (seeds 0-2: different initialisations and
     # different held-out patients for early stopping), built from the pipeline below.
     "ensemble": lambda pipe: {

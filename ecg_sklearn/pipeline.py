@@ -47,6 +47,13 @@ class ChunkedPipeline(Pipeline):
         super().__init__(steps, transform_input=transform_input, memory=memory, verbose=verbose)
         self.chunk_size = chunk_size
 
+    def __getitem__(self, ind):
+        """As :class:`~sklearn.pipeline.Pipeline`'s; a slice keeps ``chunk_size``."""
+        sub = super().__getitem__(ind)
+        if isinstance(sub, ChunkedPipeline):
+            sub.set_params(chunk_size=self.chunk_size)
+        return sub
+
     def _in_chunks(self, method, X, params):
         size = self.chunk_size
         if size is not None and not (isinstance(size, Integral) and size > 0):

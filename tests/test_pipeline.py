@@ -36,6 +36,7 @@ def test_chunked_predictions_equal_the_plain_pipelines(sample):
 def test_chunked_pipeline_params_errors_and_grid_search(sample):
     pipe = ChunkedPipeline(_steps(sample.fs), chunk_size=50)
     assert pipe.get_params()["chunk_size"] == 50
+    assert pipe[:-1].chunk_size == 50 and isinstance(pipe[:-1], ChunkedPipeline)
     assert clone(pipe).get_params()["clf__max_iter"] == 300
     with pytest.raises(ValueError, match="chunk_size must be a positive int or None"):
         pipe.set_params(chunk_size=0).fit(sample.X, sample.y).predict(sample.X)
