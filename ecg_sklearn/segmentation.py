@@ -190,7 +190,10 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
     n_timepoints_in_ : int
         Window length seen at ``fit``.
     n_leads_ : int
-        ECG channels in the output (doubled by ``neighbours``).
+        ECG channels in the output (doubled by ``neighbours``): the CNN's ``n_leads``.
+    n_rr_features_ : int
+        Leading RR-feature columns of the output (8, 11 with ``rhythm_features``, 0
+        without ``rr_features``): the CNN's ``n_rr_features``.
     beat_length_ : int
         Samples per cropped beat, ``round(before * fs) + round(after * fs) + 1``.
 
@@ -272,6 +275,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         X = validate_signal(self, X, reset=True)
         n_leads, _, n_before, n_after = self._layout(X)
         self.n_leads_ = 2 * n_leads if self.neighbours else n_leads
+        self.n_rr_features_ = len(self._rr_names())
         self.beat_length_ = n_before + n_after + 1
         return X
 

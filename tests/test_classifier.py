@@ -288,4 +288,5 @@ def test_default_pipeline_on_two_lead_windows():
     pipe = default_pipeline(data.fs, n_leads=2, max_epochs=1, valid_size=0, verbose=0)
     pipe.fit(data.X, data.y)
     assert pipe["segment"].n_leads_ == 4 and pipe["cnn"].beat_length_ == 235
+    assert pipe["segment"].n_rr_features_ == pipe["cnn"].n_rr_features == 8
     assert pipe.predict(data.X[:3]).shape == (3,)

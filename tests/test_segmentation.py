@@ -154,6 +154,8 @@ def test_rhythm_features_compare_the_beat_with_the_other_intervals(monkeypatch):
     np.testing.assert_allclose(rhythm[5], [0.8, 0.8, 1.0])
     names = seg.get_feature_names_out()
     assert list(names[:n_rr]) == [*RR_FEATURES, *RHYTHM_FEATURES] and len(names) == out.shape[1]
+    assert seg.n_rr_features_ == n_rr
+    assert BeatSegmenter(fs=FS, rr_features=False).fit(X).n_rr_features_ == 0
     public = segmentation.rr_features(X[:, -1], FS, rhythm=True)  # float64; out is float32
     np.testing.assert_allclose(public, out[:, :n_rr], rtol=1e-6)
     monkeypatch.setattr(segmentation, "_CHUNK", 3)  # chunks do not change the result
