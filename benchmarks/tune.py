@@ -6,10 +6,10 @@ configuration is printed; ``ecg_sklearn.default_pipeline`` carries the chosen on
 
 Each grid varies the current ``default_pipeline``. Grids 'speed', 'robust',
 'neighbours' and 'stopping' set the later choices explicitly and so rerun as recorded;
-'filters', 'weights', 'rhythm' and 'epochs' rerun as recorded on the fourth session's
-default (16 filters, which they name); the older grids ('default' to 'fast') were run
-before training batches were shuffled and on older defaults, so a rerun now measures
-something else.
+'filters', 'weights', 'rhythm', 'epochs', 'cap' and 'seeds' rerun as recorded on the
+fourth session's default (16 filters, which they name); the older grids ('default' to
+'fast') were run before training batches were shuffled and on older defaults, so a
+rerun now measures something else.
 
 Usage: python benchmarks/tune.py [--grid NAME] [--folds 3] [--data-dir PATH]
 """
