@@ -5,7 +5,7 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, _final_estimator_has
 from sklearn.utils import gen_batches
 from sklearn.utils.metaestimators import available_if
 
@@ -14,10 +14,6 @@ from .filtering import ECGFilter
 from .segmentation import BeatSegmenter
 
 __all__ = ["ChunkedPipeline", "default_pipeline"]
-
-
-def _final_has(method):
-    return lambda self: hasattr(self._final_estimator, method)
 
 
 class ChunkedPipeline(Pipeline):
@@ -63,17 +59,17 @@ class ChunkedPipeline(Pipeline):
             return predict(X, **params)
         return np.concatenate([predict(X[chunk]) for chunk in gen_batches(len(X), size)])
 
-    @available_if(_final_has("predict"))
+    @available_if(_final_estimator_has("predict"))
     def predict(self, X, **params):
         """Labels of ``X``, predicted ``chunk_size`` rows at a time."""
         return self._in_chunks("predict", X, params)
 
-    @available_if(_final_has("predict_proba"))
+    @available_if(_final_estimator_has("predict_proba"))
     def predict_proba(self, X, **params):
         """Class probabilities of ``X``, predicted ``chunk_size`` rows at a time."""
         return self._in_chunks("predict_proba", X, params)
 
-    @available_if(_final_has("predict_log_proba"))
+    @available_if(_final_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X, **params):
         """Log class probabilities of ``X``, predicted ``chunk_size`` rows at a time."""
         return self._in_chunks("predict_log_proba", X, params)
