@@ -6,10 +6,10 @@ configuration is printed; ``ecg_sklearn.default_pipeline`` carries the chosen on
 
 Each grid varies the current ``default_pipeline``. Grids 'speed', 'robust',
 'neighbours' and 'stopping' set the later choices explicitly and so rerun as recorded;
-'filters', 'weights', 'rhythm', 'epochs', 'cap' and 'seeds' rerun as recorded on the
-fourth session's default (16 filters, which they name); the older grids ('default' to
-'fast') were run before training batches were shuffled and on older defaults, so a
-rerun now measures something else.
+'filters', 'weights', 'rhythm', 'epochs', 'cap', 'seeds' and 'ablations' rerun as
+recorded on the fourth session's default (16 filters, which they name); the older
+grids ('default' to 'fast') were run before training batches were shuffled and on older
+defaults, so a rerun now measures something else.
 
 Usage: python benchmarks/tune.py [--grid NAME] [--folds 3] [--data-dir PATH]
 """
@@ -171,6 +171,21 @@ GRIDS = {
     # The default with two more seeds: how good a draw the baseline rows of grids
     # 'weights' to 'cap' (seeds 0 and 1) are.
     "seeds": {"cnn__module__n_filters": [16], "cnn__random_state": [2, 3]},
+    # The benchmark issue's ablations, redone on the fourth session's default (the
+    # 'ablation', 'before' and 'default' grids ran in an older regime): one change at a
+    # time against the default, two seeds each.
+    "ablations": [
+        {"cnn__module__n_filters": [16], "cnn__random_state": [0, 1], **change}
+        for change in (
+            {},
+            {"segment__rr_features": [False], "cnn__n_rr_features": [0]},
+            {"segment__neighbours": [False], "cnn__n_leads": [1]},
+            {"filter__method": ["median"]},
+            {"segment__before": [0.35]},
+            {"segment__after": [0.3]},
+            {"cnn__class_weight": [None]},
+        )
+    ],
     # One CNN, or the soft vote of three (seeds 0-2: different initialisations and
     # different held-out patients for early stopping), built from the pipeline below.
     "ensemble": lambda pipe: {
