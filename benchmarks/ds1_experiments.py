@@ -1,4 +1,4 @@
-"""Two ideas for the inter-patient benchmark, tried on DS1 only (GroupKFold by record).
+"""Ideas for the inter-patient benchmark, tried on DS1 only (GroupKFold by record).
 
 DS2 is never loaded. Each configuration is fitted on the training folds with seeds 0
 and 1 and scored, like ``tune.py``, by the mean of the S and V F1 on the held-out DS1
@@ -18,6 +18,11 @@ patients; the pooled confusion matrix over the held-out folds is printed too.
   beat channel built from the detections), and score the held-out patients at both
   positions. On DS1, 40% of V detections lie more than 14 ms from the reference mark
   (printed), so this asks whether the end-to-end setting needs training on detections.
+* ``context``: windows of +/-2 s (the default), +/-3 s or +/-1.5 s around each beat.
+  The context sets how many neighbouring beats the RR features and the neighbours
+  channel see; the CNN's crop stays 0.25 s before to 0.4 s after the R peak.
+* ``vote``: the default with seeds 0, 1 and 2, each alone and as a soft vote (mean of
+  their probabilities): how much of the seeds' spread an ensemble removes.
 
 Usage: python benchmarks/ds1_experiments.py EXPERIMENT [--folds 3] [--data-dir PATH]
 """
@@ -42,6 +47,8 @@ from ecg_sklearn.qrs import detect_qrs
 from ecg_sklearn.windows import make_beat_windows
 
 SEEDS = (0, 1)
+CONTEXTS = (2.0, 3.0, 1.5)
+VOTE_SEEDS = (0, 1, 2)
 HALF_BEATS = 16
 
 
@@ -92,7 +99,7 @@ def pooled(name, y_true, y_pred, scores, seconds):
     return {"name": name, "folds": scores, "mean": float(np.mean(scores))}
 
 
-def run_irregularity(data, cv):
+def run_irregularity(data, cv, home):
     irr = np.empty(len(data.y), dtype=np.float32)
     for record in np.unique(data.groups):
         at = data.groups == record
@@ -176,13 +183,52 @@ def run_positions(data, cv, home):
     return rows
 
 
+def run_context(data, cv, home):
+    rows = []
+    for context in CONTEXTS:
+        windows = data if context == 2.0 else load_mitdb("DS1", home, context=context, verbose=0)
+        assert np.array_equal(windows.groups, data.groups), "same beats, same folds"
+        for seed in SEEDS:
+            start, scores = time.perf_counter(), []
+            y_pred = np.empty(len(data.y), dtype=data.y.dtype)
+            for train, test in cv:
+                pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
+                pipe.fit(windows.X[train], windows.y[train])
+                y_pred[test] = pipe.predict(windows.X[test])
+                scores.append(sv_score(data.y[test], y_pred[test]))
+            name = f"windows of +/-{context:g} s, seed {seed}"
+            rows.append(pooled(name, data.y, y_pred, scores, time.perf_counter() - start))
+    return rows
+
+
+def run_vote(data, cv, home):
+    start, proba = time.perf_counter(), {}
+    for fold, (train, test) in enumerate(cv):
+        for seed in VOTE_SEEDS:
+            pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
+            pipe.fit(data.X[train], data.y[train])
+            proba[fold, seed] = pipe.predict_proba(data.X[test])
+            classes = pipe.classes_
+    rows = []
+    for members in [(seed,) for seed in VOTE_SEEDS] + [VOTE_SEEDS]:
+        scores = []
+        y_pred = np.empty(len(data.y), dtype=data.y.dtype)
+        for fold, (_, test) in enumerate(cv):
+            mean = np.mean([proba[fold, seed] for seed in members], axis=0)
+            y_pred[test] = classes[mean.argmax(axis=1)]
+            scores.append(sv_score(data.y[test], y_pred[test]))
+        name = f"seed {members[0]}" if len(members) == 1 else f"soft vote of seeds {members}"
+        rows.append(pooled(name, data.y, y_pred, scores, time.perf_counter() - start))
+    return rows
+
+
 def _scores(scores):
     return f"{np.mean(scores):.3f} {np.round(scores, 3).tolist()}"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("experiment", choices=["irregularity", "positions"])
+    parser.add_argument("experiment", choices=["irregularity", "positions", "context", "vote"])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--folds", type=int, default=3)
     args = parser.parse_args(argv)
@@ -190,8 +236,9 @@ def main(argv=None):
     home = get_data_home(args.data_dir)
     data = load_mitdb("DS1", home, verbose=0)
     cv = list(GroupKFold(args.folds).split(data.X, data.y, data.groups))
-    if args.experiment == "irregularity":
-        rows = run_irregularity(data, cv)
+    runs = {"irregularity": run_irregularity, "context": run_context, "vote": run_vote}
+    if args.experiment in runs:
+        rows = runs[args.experiment](data, cv, home)
         table = ["| configuration | mean [per fold] |", "|---|---|"]
         table += [f"| {r['name']} | {_scores(r['folds'])} |" for r in rows]
     else:
