@@ -1,8 +1,9 @@
 """Ideas for the inter-patient benchmark, tried on DS1 only (GroupKFold by record).
 
 DS2 is never loaded. Each configuration is fitted on the training folds with seeds 0
-and 1 and scored, like ``tune.py``, by the mean of the S and V F1 on the held-out DS1
-patients; the pooled confusion matrix over the held-out folds is printed too.
+and 1 (``--seeds`` to change) and scored, like ``tune.py``, by the mean of the S and V
+F1 on the held-out DS1 patients; the pooled confusion matrix over the held-out folds is
+printed too.
 
 * ``irregularity``: one more RR column for the CNN, the rhythm irregularity around each
   beat: the median absolute difference of successive RR intervals over the 16 beats on
@@ -23,6 +24,12 @@ patients; the pooled confusion matrix over the held-out folds is printed too.
   channel see; the CNN's crop stays 0.25 s before to 0.4 s after the R peak.
 * ``vote``: the default with seeds 0, 1 and 2, each alone and as a soft vote (mean of
   their probabilities): how much of the seeds' spread an ensemble removes.
+* ``adabn``: the fitted default predicts each held-out record with its batch-norm
+  statistics recomputed on that record's beats (unlabelled; "AdaBN", Li et al. 2016):
+  a per-record normalisation of the RR features, the input and every convolution,
+  against the patient-to-patient shift; or only those of the waveform branch (the RR
+  features are already divided by the record's average RR). Same fitted networks in
+  every row.
 
 Usage: python benchmarks/ds1_experiments.py EXPERIMENT [--folds 3] [--data-dir PATH]
 """
@@ -30,11 +37,13 @@ Usage: python benchmarks/ds1_experiments.py EXPERIMENT [--folds 3] [--data-dir P
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import GroupKFold
@@ -46,9 +55,8 @@ from ecg_sklearn.metrics import AAMI_CLASSES, match_beats
 from ecg_sklearn.qrs import detect_qrs
 from ecg_sklearn.windows import make_beat_windows
 
-SEEDS = (0, 1)
+SEEDS = {"vote": (0, 1, 2)}  # the members of the vote; (0, 1) for the others
 CONTEXTS = (2.0, 3.0, 1.5)
-VOTE_SEEDS = (0, 1, 2)
 HALF_BEATS = 16
 
 
@@ -99,7 +107,7 @@ def pooled(name, y_true, y_pred, scores, seconds):
     return {"name": name, "folds": scores, "mean": float(np.mean(scores))}
 
 
-def run_irregularity(data, cv, home):
+def run_irregularity(data, cv, home, seeds):
     irr = np.empty(len(data.y), dtype=np.float32)
     for record in np.unique(data.groups):
         at = data.groups == record
@@ -110,7 +118,7 @@ def run_irregularity(data, cv, home):
     X_irr = np.concatenate([data.X, extra], axis=1)
     rows = []
     for with_irr in (False, True):
-        for seed in SEEDS:
+        for seed in seeds:
             start, scores = time.perf_counter(), []
             y_pred = np.empty(len(data.y), dtype=data.y.dtype)
             for train, test in cv:
@@ -155,11 +163,11 @@ def detected_beats(home):
     return np.concatenate(X), np.concatenate(y), np.concatenate(groups)
 
 
-def run_positions(data, cv, home):
+def run_positions(data, cv, home, seeds):
     X_det, y_det, g_det = detected_beats(home)
     rows = []
     for both in (False, True):
-        for seed in SEEDS:
+        for seed in seeds:
             start, at_ref, at_det = time.perf_counter(), [], []
             for _, test in cv:
                 held_out = np.unique(data.groups[test])
@@ -183,12 +191,12 @@ def run_positions(data, cv, home):
     return rows
 
 
-def run_context(data, cv, home):
+def run_context(data, cv, home, seeds):
     rows = []
     for context in CONTEXTS:
         windows = data if context == 2.0 else load_mitdb("DS1", home, context=context, verbose=0)
         assert np.array_equal(windows.groups, data.groups), "same beats, same folds"
-        for seed in SEEDS:
+        for seed in seeds:
             start, scores = time.perf_counter(), []
             y_pred = np.empty(len(data.y), dtype=data.y.dtype)
             for train, test in cv:
@@ -201,16 +209,16 @@ def run_context(data, cv, home):
     return rows
 
 
-def run_vote(data, cv, home):
+def run_vote(data, cv, home, seeds):
     start, proba = time.perf_counter(), {}
     for fold, (train, test) in enumerate(cv):
-        for seed in VOTE_SEEDS:
+        for seed in seeds:
             pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
             pipe.fit(data.X[train], data.y[train])
             proba[fold, seed] = pipe.predict_proba(data.X[test])
             classes = pipe.classes_
     rows = []
-    for members in [(seed,) for seed in VOTE_SEEDS] + [VOTE_SEEDS]:
+    for members in [(seed,) for seed in seeds] + [tuple(seeds)]:
         scores = []
         y_pred = np.empty(len(data.y), dtype=data.y.dtype)
         for fold, (_, test) in enumerate(cv):
@@ -222,27 +230,84 @@ def run_vote(data, cv, home):
     return rows
 
 
+def adapt_batch_norm(module, Z, *, skip=(), batch_size=1024):
+    """A copy of ``module`` whose batch-norm statistics are those of the rows ``Z``
+    (except in the submodules named in ``skip``)."""
+    module = copy.deepcopy(module).eval()
+    kept = {id(m) for name in skip for m in getattr(module, name).modules()}
+    for norm in module.modules():
+        if isinstance(norm, torch.nn.BatchNorm1d) and id(norm) not in kept:
+            norm.reset_running_stats()
+            norm.momentum = None  # cumulative average over all batches
+            norm.train()
+    with torch.no_grad():
+        for batch in torch.from_numpy(np.ascontiguousarray(Z, dtype=np.float32)).split(batch_size):
+            module(batch)
+    return module.eval()
+
+
+ADAPTED = {  # row name: submodules whose batch norms keep the training statistics
+    "default": None,
+    "all batch norms per record": (),
+    "waveform batch norms per record": ("rr_embedding",),
+}
+
+
+def run_adabn(data, cv, home, seeds):
+    rows = []
+    for seed in seeds:
+        start = time.perf_counter()
+        scores = {name: [] for name in ADAPTED}
+        y_pred = {name: np.empty_like(data.y) for name in ADAPTED}
+        for train, test in cv:
+            pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
+            pipe.fit(data.X[train], data.y[train])
+            net, fitted = pipe["cnn"], pipe["cnn"].module_
+            for record in np.unique(data.groups[test]):
+                rows_of = test[data.groups[test] == record]
+                Z = pipe[:-1].transform(data.X[rows_of])
+                for name, skip in ADAPTED.items():
+                    net.module_ = fitted if skip is None else adapt_batch_norm(fitted, Z, skip=skip)
+                    y_pred[name][rows_of] = net.predict(Z)
+                net.module_ = fitted
+            for name in ADAPTED:
+                scores[name].append(sv_score(data.y[test], y_pred[name][test]))
+        for name in ADAPTED:
+            seconds = time.perf_counter() - start
+            rows.append(pooled(f"{name}, seed {seed}", data.y, y_pred[name], scores[name], seconds))
+    return rows
+
+
 def _scores(scores):
     return f"{np.mean(scores):.3f} {np.round(scores, 3).tolist()}"
 
 
+EXPERIMENTS = {
+    "irregularity": run_irregularity,
+    "context": run_context,
+    "vote": run_vote,
+    "adabn": run_adabn,
+}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("experiment", choices=["irregularity", "positions", "context", "vote"])
+    parser.add_argument("experiment", choices=[*EXPERIMENTS, "positions"])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, nargs="+", default=None)
     args = parser.parse_args(argv)
+    seeds = args.seeds or SEEDS.get(args.experiment, (0, 1))
     start = time.perf_counter()
     home = get_data_home(args.data_dir)
     data = load_mitdb("DS1", home, verbose=0)
     cv = list(GroupKFold(args.folds).split(data.X, data.y, data.groups))
-    runs = {"irregularity": run_irregularity, "context": run_context, "vote": run_vote}
-    if args.experiment in runs:
-        rows = runs[args.experiment](data, cv, home)
+    if args.experiment in EXPERIMENTS:
+        rows = EXPERIMENTS[args.experiment](data, cv, home, seeds)
         table = ["| configuration | mean [per fold] |", "|---|---|"]
         table += [f"| {r['name']} | {_scores(r['folds'])} |" for r in rows]
     else:
-        rows = run_positions(data, cv, home)
+        rows = run_positions(data, cv, home, seeds)
         table = ["| training | scored at reference | scored at detected |", "|---|---|---|"]
         table += [
             f"| {r['name']} | {_scores(r['at_reference'])} | {_scores(r['at_detected'])} |"
@@ -253,16 +318,21 @@ def main(argv=None):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from inter_patient import write_section
 
+    option = suffix = ""
+    if args.seeds is not None:  # a section of its own beside the default seeds'
+        option = " --seeds " + " ".join(map(str, seeds))
+        suffix = "-seeds-" + "-".join(map(str, seeds))
+
     text = (
-        f"## DS1 experiment '{args.experiment}' (GroupKFold by record)\n\n"
-        f"Command: `python benchmarks/ds1_experiments.py {args.experiment} --folds "
-        f"{args.folds}`; {args.folds} folds over the 22 DS1 records, DS2 never loaded; "
-        f"(S-F1 + V-F1) / 2 of the held-out patients; {seconds:.0f} s.\n\n"
+        f"## DS1 experiment '{args.experiment}'{suffix.replace('-', ' ')} (GroupKFold by "
+        f"record)\n\nCommand: `python benchmarks/ds1_experiments.py {args.experiment} "
+        f"--folds {args.folds}{option}`; {args.folds} folds over the 22 DS1 records, DS2 "
+        f"never loaded; (S-F1 + V-F1) / 2 of the held-out patients; {seconds:.0f} s.\n\n"
         + "\n".join(table)
         + "\n"
     )
     docs = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-    write_section(docs, f"ds1-{args.experiment}", text)
+    write_section(docs, f"ds1-{args.experiment}{suffix}", text)
 
 
 if __name__ == "__main__":
