@@ -31,7 +31,8 @@ printed too.
   features are already divided by the record's average RR). Same fitted networks in
   every row.
 
-Usage: python benchmarks/ds1_experiments.py EXPERIMENT [--folds 3] [--data-dir PATH]
+Usage: python benchmarks/ds1_experiments.py EXPERIMENT [--folds 3] [--seeds 0 1]
+[--data-dir PATH]
 """
 
 from __future__ import annotations
@@ -77,8 +78,11 @@ def irregularity(beat_samples, fs, half=HALF_BEATS):
 
 
 class ExtraChannel(TransformerMixin, BaseEstimator):
-    """Apply ``step`` to all channels but the last; pass the last on, or insert its first
-    value after the ``insert_at`` leading columns of ``step``'s 2-D output."""
+    """Apply ``step`` to all channels but the last, and carry the last one past it.
+
+    The last channel is passed on as it is, or, with ``insert_at``, its first value is
+    inserted after the ``insert_at`` leading columns of ``step``'s 2-D output.
+    """
 
     def __init__(self, step, insert_at=None):
         self.step = step
@@ -231,8 +235,10 @@ def run_vote(data, cv, home, seeds):
 
 
 def adapt_batch_norm(module, Z, *, skip=(), batch_size=1024):
-    """A copy of ``module`` whose batch-norm statistics are those of the rows ``Z``
-    (except in the submodules named in ``skip``)."""
+    """A copy of ``module`` with batch-norm statistics from the rows ``Z``.
+
+    The batch norms inside the submodules named in ``skip`` keep theirs.
+    """
     module = copy.deepcopy(module).eval()
     kept = {id(m) for name in skip for m in getattr(module, name).modules()}
     for norm in module.modules():
