@@ -324,10 +324,12 @@ def main(argv=None):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from inter_patient import write_section
 
-    option = suffix = ""
-    if args.seeds is not None:  # a section of its own beside the default seeds'
+    option = suffix = ""  # other folds or seeds get a section of their own
+    if args.folds != 3:
+        suffix += f"-folds-{args.folds}"
+    if args.seeds is not None:
         option = " --seeds " + " ".join(map(str, seeds))
-        suffix = "-seeds-" + "-".join(map(str, seeds))
+        suffix += "-seeds-" + "-".join(map(str, seeds))
 
     text = (
         f"## DS1 experiment '{args.experiment}'{suffix.replace('-', ' ')} (GroupKFold by "
