@@ -73,6 +73,27 @@ def _valid_balanced_accuracy(net, X, y):
         return balanced_accuracy_score(y, proba.argmax(axis=1))
 
 
+def _warn_smoothing_with_weights(smoothing, weights):
+    """Warn when label smoothing's share of the heaviest class outweighs a true label.
+
+    ``torch.nn.CrossEntropyLoss`` weights every class's share of the smoothed target by
+    that class's weight; with DS1's balanced weights (Q about 1,000, N 0.2) every beat
+    then pulls towards Q, and a fitted network called every beat Q.
+    """
+    weights = np.asarray(weights, dtype=float)
+    share = smoothing / len(weights)
+    if smoothing > 0 and share * weights.max() > (1 - smoothing) * weights.min():
+        warnings.warn(
+            f"criterion__label_smoothing={smoothing:g} with class weights from "
+            f"{weights.min():.3g} to {weights.max():.3g}: torch weights each class's "
+            "smoothed share by its weight, so every sample pulls towards the heaviest "
+            "class and the network may predict it everywhere. Cap the weights "
+            "(max_class_weight) or set class_weight=None.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 @contextlib.contextmanager
 def _torch_threads(n_threads):
     if n_threads is None:
@@ -114,7 +135,10 @@ class CNNBeatClassifier(NeuralNetClassifier):
         Leads in the waveform part of ``X``.
     class_weight : {"balanced", "sqrt"}, dict or None, default="balanced"
         Weights of the classes in the loss: ``"balanced"`` is ``n / (n_classes * count)``,
-        ``"sqrt"`` its square root, a dict maps labels to weights.
+        ``"sqrt"`` its square root, a dict maps labels to weights. With
+        ``criterion__label_smoothing``, torch weights each class's smoothed share by its
+        weight, so very uneven weights pull every sample towards the heaviest class (a
+        warning says so at ``fit``).
     max_class_weight : float or None, default=None
         Upper bound on any class's weight. Under ``"balanced"`` the 8 Q beats of DS1
         weigh 1,275 each against 0.22 for an N beat: one Q beat then outweighs the rest
@@ -282,6 +306,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         kwargs = self.get_params_for("criterion")
         if self.class_weight_ is not None and "weight" not in kwargs:
             kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+            _warn_smoothing_with_weights(kwargs.get("label_smoothing", 0.0), self.class_weight_)
         self.criterion_ = self.initialized_instance(self.criterion, kwargs)
         return self
 

@@ -1,4 +1,5 @@
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -263,6 +264,20 @@ def test_max_class_weight_caps_balanced_weights():
     for class_weight in ("balanced", None):  # checked even when there is nothing to cap
         with pytest.raises(ValueError, match="max_class_weight"):
             CNNBeatClassifier(max_class_weight=-1, class_weight=class_weight, **params).fit(X, y)
+
+
+def test_label_smoothing_with_uneven_class_weights_warns():
+    X = np.random.default_rng(0).normal(size=(110, 8 + 20)).astype(np.float32) ** 2 + 0.1
+    y = np.array(["N"] * 100 + ["S"] * 9 + ["Q"])  # balanced weights 0.37 (N) to 36.7 (Q)
+    params = dict(max_epochs=1, valid_size=0, verbose=0, module__n_filters=4)
+    smoothing = {"criterion__label_smoothing": 0.1}
+    with pytest.warns(UserWarning, match="label_smoothing=0.1 with class weights"):
+        CNNBeatClassifier(**params, **smoothing).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        CNNBeatClassifier(class_weight=None, **params, **smoothing).fit(X, y)
+        CNNBeatClassifier(max_class_weight=1.0, **params, **smoothing).fit(X, y)
+        CNNBeatClassifier(**params).fit(X, y)
 
 
 def test_default_pipeline_scales_its_sample_counts_with_fs():
