@@ -39,16 +39,17 @@ from __future__ import annotations
 
 import argparse
 import copy
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from inter_patient import write_section  # a script beside this one, like tune
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics import confusion_matrix, f1_score
-from sklearn.model_selection import GroupKFold
+from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
+from tune import sv_score
 
 from ecg_sklearn import default_pipeline
 from ecg_sklearn.datasets import DS1, get_data_home, load_mitdb, load_record
@@ -59,11 +60,6 @@ from ecg_sklearn.windows import make_beat_windows
 SEEDS = {"vote": (0, 1, 2)}  # the members of the vote; (0, 1) for the others
 CONTEXTS = (2.0, 3.0, 1.5)
 HALF_BEATS = 16
-
-
-def sv_score(y_true, y_pred):
-    """Mean of the S and V F1, the score of ``tune.py``."""
-    return f1_score(y_true, y_pred, average="macro", labels=["S", "V"], zero_division=0)
 
 
 def irregularity(beat_samples, fs, half=HALF_BEATS):
@@ -100,6 +96,12 @@ class ExtraChannel(TransformerMixin, BaseEstimator):
         return np.column_stack([out[:, :k], X[:, -1, 0], out[:, k:]]).astype(out.dtype)
 
 
+def held_out(pipe, X, y, cv):
+    """Held-out predictions (a clone of ``pipe`` fitted per fold) and each fold's score."""
+    y_pred = cross_val_predict(pipe, X, y, cv=cv)
+    return y_pred, [sv_score(y[test], y_pred[test]) for _, test in cv]
+
+
 def pooled(name, y_true, y_pred, scores, seconds):
     matrix = confusion_matrix(y_true, y_pred, labels=list(AAMI_CLASSES))
     sf1, vf1 = f1_score(y_true, y_pred, labels=["S", "V"], average=None, zero_division=0)
@@ -123,20 +125,15 @@ def run_irregularity(data, cv, home, seeds):
     rows = []
     for with_irr in (False, True):
         for seed in seeds:
-            start, scores = time.perf_counter(), []
-            y_pred = np.empty(len(data.y), dtype=data.y.dtype)
-            for train, test in cv:
-                pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
-                X = data.X
-                if with_irr:
-                    pipe = Pipeline([
-                        ("filter", ExtraChannel(pipe["filter"])),
-                        ("segment", ExtraChannel(pipe["segment"], insert_at=8)),
-                        ("cnn", pipe["cnn"].set_params(n_rr_features=9)),
-                    ])  # fmt: skip
-                    X = X_irr
-                y_pred[test] = pipe.fit(X[train], data.y[train]).predict(X[test])
-                scores.append(sv_score(data.y[test], y_pred[test]))
+            start = time.perf_counter()
+            pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
+            if with_irr:
+                pipe = Pipeline([
+                    ("filter", ExtraChannel(pipe["filter"])),
+                    ("segment", ExtraChannel(pipe["segment"], insert_at=8)),
+                    ("cnn", pipe["cnn"].set_params(n_rr_features=9)),
+                ])  # fmt: skip
+            y_pred, scores = held_out(pipe, X_irr if with_irr else data.X, data.y, cv)
             name = f"{'with' if with_irr else 'without'} irregularity, seed {seed}"
             rows.append(pooled(name, data.y, y_pred, scores, time.perf_counter() - start))
     return rows
@@ -201,13 +198,9 @@ def run_context(data, cv, home, seeds):
         windows = data if context == 2.0 else load_mitdb("DS1", home, context=context, verbose=0)
         assert np.array_equal(windows.groups, data.groups), "same beats, same folds"
         for seed in seeds:
-            start, scores = time.perf_counter(), []
-            y_pred = np.empty(len(data.y), dtype=data.y.dtype)
-            for train, test in cv:
-                pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
-                pipe.fit(windows.X[train], windows.y[train])
-                y_pred[test] = pipe.predict(windows.X[test])
-                scores.append(sv_score(data.y[test], y_pred[test]))
+            start = time.perf_counter()
+            pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
+            y_pred, scores = held_out(pipe, windows.X, data.y, cv)
             name = f"windows of +/-{context:g} s, seed {seed}"
             rows.append(pooled(name, data.y, y_pred, scores, time.perf_counter() - start))
     return rows
@@ -321,8 +314,6 @@ def main(argv=None):
         ]
     seconds = time.perf_counter() - start
     print(f"{seconds:.0f} s")
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from inter_patient import write_section
 
     option = suffix = ""  # other folds or seeds get a section of their own
     if args.folds != 3:
