@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._validation import check_fs
 from .datasets import resample_record
 from .qrs import detect_qrs
+from .rhythm import DEFAULT_AF_THRESHOLD, exclude_sveb_in_af
 from .windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 
 __all__ = ["annotate_record", "write_annotations", "pipeline_layout"]
@@ -39,7 +40,14 @@ def pipeline_layout(pipeline) -> tuple[float, int, int]:
 
 
 def annotate_record(
-    pipeline, signal, fs, *, beats=None, avg_rr_span=DEFAULT_AVG_RR_SPAN, **detect_kwargs
+    pipeline,
+    signal,
+    fs,
+    *,
+    beats=None,
+    avg_rr_span=DEFAULT_AVG_RR_SPAN,
+    af_threshold=DEFAULT_AF_THRESHOLD,
+    **detect_kwargs,
 ) -> Bunch:
     """Detect, window and classify every beat of a whole record.
 
@@ -57,6 +65,11 @@ def annotate_record(
         Beat positions (samples at ``fs``) to classify instead of detecting them.
     avg_rr_span : float, default=300.0
         As in :func:`ecg_sklearn.windows.make_beat_windows`.
+    af_threshold : float or None, default=0.1
+        Rule out S (SVEB) where the rhythm of the beats called N is irregular, as in
+        atrial fibrillation: :func:`ecg_sklearn.rhythm.exclude_sveb_in_af` with this
+        threshold. ``None`` keeps the pipeline's own labels. Applied only when the
+        pipeline's classes include ``"S"`` and ``"N"``.
     **detect_kwargs
         Passed to :func:`ecg_sklearn.detect_qrs`.
 
@@ -64,7 +77,8 @@ def annotate_record(
     -------
     result : Bunch
         ``sample`` (beat positions at ``fs``), ``label`` (AAMI class), ``proba``
-        (``(n_beats, n_classes)``), ``classes`` and ``fs``.
+        (``(n_beats, n_classes)``, after the rule), ``irregular`` (bool, where the rule
+        applied), ``classes`` and ``fs``.
     """
     fs = check_fs(fs)
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
@@ -90,6 +104,7 @@ def annotate_record(
             sample=np.zeros(0, dtype=np.int64),
             label=np.zeros(0, dtype="<U1"),
             proba=np.zeros((0, len(classes))),
+            irregular=np.zeros(0, dtype=bool),
             classes=classes,
             fs=fs,
         )
@@ -98,11 +113,17 @@ def annotate_record(
     if X.shape[-1] != n_times:  # rounding of context * fs
         raise ValueError(f"windows of {X.shape[-1]} samples, pipeline expects {n_times}")
     proba = pipeline.predict_proba(X)
+    irregular = np.zeros(found.size, dtype=bool)
+    if af_threshold is not None and {"S", "N"} <= set(classes):
+        proba, irregular = exclude_sveb_in_af(
+            proba, classes, found, model_fs, threshold=af_threshold
+        )
     sample = found if fs == model_fs else np.round(found * fs / model_fs).astype(np.int64)
     return Bunch(
         sample=sample,
         label=np.asarray(classes)[proba.argmax(axis=1)],
         proba=proba,
+        irregular=irregular,
         classes=classes,
         fs=fs,
     )

@@ -116,3 +116,18 @@ def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["annotate", "--help"])
     assert "--record" in capsys.readouterr().out
+
+
+def test_af_rule_moves_s_to_n_where_the_rhythm_is_irregular(model):
+    rec = load_record("201", sample_data_dir(), leads="MLII")  # ends in atrial fibrillation
+    plain = annotate_record(model, rec.signal, rec.fs, af_threshold=None)
+    # the quick model calls most beats S, so few normal intervals: a low threshold
+    ruled = annotate_record(model, rec.signal, rec.fs, af_threshold=0.05)
+    assert not plain.irregular.any() and ruled.irregular.any()
+    assert "S" in plain.label[ruled.irregular] and "S" not in ruled.label[ruled.irregular]
+    np.testing.assert_array_equal(ruled.label[~ruled.irregular], plain.label[~ruled.irregular])
+    s, n = (list(model.classes_).index(c) for c in "SN")
+    expected = plain.proba[ruled.irregular].copy()
+    expected[:, n] += expected[:, s]
+    expected[:, s] = 0
+    np.testing.assert_allclose(ruled.proba[ruled.irregular], expected)
