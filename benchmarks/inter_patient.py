@@ -8,9 +8,9 @@ evaluates on DS2 in two settings:
   detector, windows, classification); each detection is matched to a reference beat
   within 150 ms, and missed beats and unmatched detections are counted.
 
-Both settings apply the package's rhythm rule (``ecg_sklearn.rhythm.exclude_sveb_in_af``:
-no S where the rhythm of the beats called N is irregular, as in atrial fibrillation), as
-``annotate_record`` does by default; the rows "network alone" leave it out.
+The rows "AF rule" add the optional rhythm rule (``ecg_sklearn.rhythm.exclude_sveb_in_af``:
+no S where the rhythm of the beats called N is irregular, as in atrial fibrillation;
+``annotate_record(..., af_threshold=0.1)``) to the same networks' probabilities.
 
 Mean and standard deviation over seeds. Writes JSON to
 ``benchmarks/results/inter_patient.json`` and the tables to ``docs/benchmarks.md``.
@@ -36,9 +36,9 @@ from ecg_sklearn.metrics import (
     flutter_intervals,
     pooled_report,
 )
-from ecg_sklearn.rhythm import exclude_sveb_in_af
+from ecg_sklearn.rhythm import DEFAULT_AF_THRESHOLD, exclude_sveb_in_af
 
-SETTINGS = ("reference", "end_to_end", "reference_network_alone", "end_to_end_network_alone")
+SETTINGS = ("reference", "end_to_end", "reference_AF_rule", "end_to_end_AF_rule")
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = [  # (work, S Se, S +P, V Se, V +P) from ../shared/README.md
@@ -72,6 +72,20 @@ def per_record(groups, y_true, y_pred):
         r = classification_report_ec57(y_true[m], y_pred[m])
         rows[str(record)] = {
             c: {k: r["per_class"][c][k] for k in ("support", "se", "ppv")} for c in ("S", "V")
+        }
+    return rows
+
+
+def af_rule_per_record(test, y_pred, y_ruled, irregular):
+    """Per record: beats under the AF rule, and the S beats it lost and false S it removed."""
+    changed = (y_pred == "S") & (y_ruled != "S")
+    rows = {}
+    for record in np.unique(test.groups[irregular]):
+        m = test.groups == record
+        rows[str(record)] = {
+            "irregular": int(irregular[m].sum()),
+            "true_s_lost": int((changed & m & (test.y == "S")).sum()),
+            "false_s_removed": int((changed & m & (test.y != "S")).sum()),
         }
     return rows
 
@@ -112,7 +126,7 @@ def markdown(results) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for setting in SETTINGS:
-        s, name = results[setting]["summary"], setting.replace("_network", ", network")
+        s, name = results[setting]["summary"], setting.replace("_AF", ", AF")
         lines.append(
             f"| {name.replace('_', ' ')} | {_pm(s['S_se'])} | {_pm(s['S_ppv'])} | "
             f"{_pm(s['S_f1'])} | {_pm(s['V_se'])} | {_pm(s['V_ppv'])} | {_pm(s['V_f1'])} | "
@@ -162,6 +176,23 @@ def markdown(results) -> str:
                 f"| {record} | {s['support']} | {f(s['se'])} | {f(s['ppv'])} | "
                 f"{v['support']} | {f(v['se'])} | {f(v['ppv'])} |"
             )
+    lines += [
+        "",
+        "AF rule, reference positions, records where it applied (per seed: beats under the "
+        "rule / true S beats it turned N / false S calls it removed):",
+        "",
+        "| record | " + " | ".join(f"seed {seed}" for seed in results["seeds"]) + " |",
+        "|---|" + "---|" * len(results["seeds"]),
+    ]
+    per_seed = results["reference_AF_rule"]["per_record"]
+    for record in sorted(set().union(*per_seed)):
+        cells = [
+            "{irregular} / {true_s_lost} / {false_s_removed}".format(**rows[record])
+            if record in rows
+            else ""
+            for rows in per_seed
+        ]
+        lines.append(f"| {record} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -194,22 +225,26 @@ def main(argv=None):
         pipe.fit(train.X, train.y, cnn__groups=train.groups)
         fit_s = time.perf_counter() - t
         proba, classes = pipe.predict_proba(test.X), pipe.classes_
-        ruled, irregular = exclude_sveb_in_af(
-            proba, classes, test.samples, test.fs, groups=test.groups
-        )
-        y_pred = classes[ruled.argmax(axis=1)]
+        y_pred = classes[proba.argmax(axis=1)]
         ref = classification_report_ec57(test.y, y_pred)
         ref["fit_seconds"] = fit_s
         ref["epochs"] = len(pipe[-1].history)
-        ref["irregular_beats"] = int(irregular.sum())
         results["reference"]["reports"].append(ref)
-        alone = classification_report_ec57(test.y, classes[proba.argmax(axis=1)])
-        results["reference_network_alone"]["reports"].append(alone)
+        ruled, irregular = exclude_sveb_in_af(
+            proba, classes, test.samples, test.fs, groups=test.groups
+        )
+        y_ruled = classes[ruled.argmax(axis=1)]
+        rule = classification_report_ec57(test.y, y_ruled)
+        rule["irregular_beats"] = int(irregular.sum())
+        results["reference_AF_rule"]["reports"].append(rule)
         if seed == args.seeds[0]:
             results["reference"]["per_record"] = per_record(test.groups, test.y, y_pred)
+        results["reference_AF_rule"].setdefault("per_record", []).append(
+            af_rule_per_record(test, y_pred, y_ruled, irregular)
+        )
         results["end_to_end"]["reports"].append(end_to_end(pipe, home))
-        results["end_to_end_network_alone"]["reports"].append(
-            end_to_end(pipe, home, af_threshold=None)
+        results["end_to_end_AF_rule"]["reports"].append(
+            end_to_end(pipe, home, af_threshold=DEFAULT_AF_THRESHOLD)
         )
         print(
             f"seed {seed}: fit {fit_s:.0f} s ({ref['epochs']} epochs); S-F1 / V-F1 "

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._validation import check_fs
 from .datasets import resample_record
 from .qrs import detect_qrs
-from .rhythm import DEFAULT_AF_THRESHOLD, exclude_sveb_in_af
+from .rhythm import exclude_sveb_in_af
 from .windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 
 __all__ = ["annotate_record", "write_annotations", "pipeline_layout"]
@@ -46,7 +46,7 @@ def annotate_record(
     *,
     beats=None,
     avg_rr_span=DEFAULT_AVG_RR_SPAN,
-    af_threshold=DEFAULT_AF_THRESHOLD,
+    af_threshold=None,
     **detect_kwargs,
 ) -> Bunch:
     """Detect, window and classify every beat of a whole record.
@@ -65,11 +65,12 @@ def annotate_record(
         Beat positions (samples at ``fs``) to classify instead of detecting them.
     avg_rr_span : float, default=300.0
         As in :func:`ecg_sklearn.windows.make_beat_windows`.
-    af_threshold : float or None, default=0.1
+    af_threshold : float, optional
         Rule out S (SVEB) where the rhythm of the beats called N is irregular, as in
         atrial fibrillation: :func:`ecg_sklearn.rhythm.exclude_sveb_in_af` with this
-        threshold. ``None`` keeps the pipeline's own labels. Applied only when the
-        pipeline's classes include ``"S"`` and ``"N"``.
+        threshold (e.g. ``DEFAULT_AF_THRESHOLD``, 0.1). Off by default: chosen on DS1,
+        it lowered DS2's S-F1 (docs/benchmarks.md). Applied only when the pipeline's
+        classes include ``"S"`` and ``"N"``.
     **detect_kwargs
         Passed to :func:`ecg_sklearn.detect_qrs`.
 

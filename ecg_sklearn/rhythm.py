@@ -8,6 +8,10 @@ here looks at the rhythm of the beats the classifier calls normal (their
 normal-to-normal, NN, intervals, as heart-rate-variability analysis does), so premature
 beats and the pauses after them do not count as irregularity; where that rhythm is
 irregular, S is ruled out.
+
+The rule is optional (``annotate_record(..., af_threshold=0.1)``): chosen on DS1, it
+lowered S-F1 on DS2, where the NN intervals of a record with long sinus pauses (232)
+looked irregular for some networks (docs/design.md).
 """
 
 from __future__ import annotations
@@ -31,9 +35,9 @@ def nn_irregularity(beat_samples, labels, fs, *, n_neighbours=16, normal="N") ->
     For every three consecutive beats labelled ``normal``, the change between their two
     RR intervals is one value. A beat's irregularity is the median absolute change over
     the ``2 * n_neighbours`` values nearest to it (fewer in a short record), divided by
-    the median NN interval they involve. Regular rhythms give about 0.01 to 0.05 (also
-    with frequent ectopic beats, which are left out), atrial fibrillation about 0.1 to
-    0.2.
+    the median NN interval they involve. On DS1, rhythms without AF gave about 0.01 to
+    0.07 (also with frequent ectopic beats, which are left out), AF about 0.1 to 0.2;
+    long pauses between beats called N also raise it.
 
     Parameters
     ----------

@@ -120,7 +120,7 @@ def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
 
 def test_af_rule_moves_s_to_n_where_the_rhythm_is_irregular(model):
     rec = load_record("201", sample_data_dir(), leads="MLII")  # ends in atrial fibrillation
-    plain = annotate_record(model, rec.signal, rec.fs, af_threshold=None)
+    plain = annotate_record(model, rec.signal, rec.fs)  # no rule by default
     # the quick model calls most beats S, so few normal intervals: a low threshold
     ruled = annotate_record(model, rec.signal, rec.fs, af_threshold=0.05)
     assert not plain.irregular.any() and ruled.irregular.any()
