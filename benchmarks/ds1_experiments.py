@@ -34,6 +34,12 @@ printed too.
   :func:`ecg_sklearn.rhythm.exclude_sveb_in_af` (no S where the rhythm of the beats
   called N is irregular, as in atrial fibrillation) at several irregularity thresholds;
   the same fitted networks in every row.
+* ``template``: a longer reference of the patient's beats than the neighbours channel
+  (the mean of the other beats in the same 4-s window): the pointwise median of the
+  filtered beat crops of the 30 beats on either side in the same record (unlabelled),
+  in place of the neighbours channel or as a third channel beside it. Filter and
+  segmenter are fitted once (they learn nothing from the data) and only the CNN per
+  fold; the baseline row is the default computed the same way.
 
 Usage: python benchmarks/ds1_experiments.py EXPERIMENT [--folds 3] [--seeds 0 1]
 [--data-dir PATH]
@@ -49,6 +55,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from inter_patient import write_section  # a script beside this one, like tune
+from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, cross_val_predict
@@ -310,6 +317,53 @@ def run_af(data, cv, home, seeds):
     return rows
 
 
+TEMPLATE_HALF = 30  # beats on either side of the median template
+
+
+def record_templates(crops, groups, half=TEMPLATE_HALF):
+    """Per beat, the pointwise median of the crops of the ``2 * half + 1`` beats around it.
+
+    Beats are taken from the same record (in ``groups``) in their order; near a
+    record's ends the ``2 * half + 1`` beats nearest to the end.
+    """
+    out = np.empty_like(crops)
+    for record in np.unique(groups):
+        rows = np.flatnonzero(groups == record)
+        width = min(2 * half + 1, rows.size)
+        first = np.clip(np.arange(rows.size) - half, 0, rows.size - width)
+        for start in range(0, rows.size, 512):  # chunks keep the median's copy small
+            stop = min(start + 512, rows.size)
+            lo, hi = first[start], first[stop - 1] + width
+            view = sliding_window_view(crops[rows[lo:hi]], width, axis=0)
+            out[rows[start:stop]] = np.median(view, axis=-1)[first[start:stop] - lo]
+    return out
+
+
+def run_template(data, cv, home, seeds):
+    front = default_pipeline(data.fs)[:-1]
+    Z = front.fit_transform(data.X)
+    n_rr, length = front["segment"].n_rr_features_, front["segment"].beat_length_
+    crop, neighbours = slice(n_rr, n_rr + length), slice(n_rr + length, None)
+    template = record_templates(Z[:, crop], data.groups)
+    instead = Z.copy()
+    instead[:, neighbours] = template
+    variants = {
+        "default": (Z, 2),
+        "template instead of neighbours": (instead, 2),
+        "template added": (np.concatenate([Z, template], axis=1), 3),
+    }
+    rows = []
+    for seed in seeds:
+        for name, (features, n_leads) in variants.items():
+            start = time.perf_counter()
+            cnn = default_pipeline(data.fs, random_state=seed, verbose=0)["cnn"]
+            y_pred, scores = held_out(cnn.set_params(n_leads=n_leads), features, data.y, cv)
+            rows.append(
+                pooled(f"{name}, seed {seed}", data.y, y_pred, scores, time.perf_counter() - start)
+            )
+    return rows
+
+
 def _scores(scores):
     return f"{np.mean(scores):.3f} {np.round(scores, 3).tolist()}"
 
@@ -320,6 +374,7 @@ EXPERIMENTS = {
     "vote": run_vote,
     "adabn": run_adabn,
     "af": run_af,
+    "template": run_template,
 }
 
 
