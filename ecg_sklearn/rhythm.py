@@ -100,11 +100,12 @@ def exclude_sveb_in_af(
 ):
     """Rule out SVEB where the normal-to-normal rhythm is irregular (atrial fibrillation).
 
-    The beats' labels are the most probable classes; per record, beats whose
-    :func:`nn_irregularity` exceeds ``threshold`` get probability 0 for ``sveb`` (the
-    other classes rescaled to sum to 1), so a beat called S there becomes its next most
-    probable class. The rule uses only the beat positions and the predictions: no
-    reference labels.
+    The beats' labels are the most probable classes; per record, in beats whose
+    :func:`nn_irregularity` exceeds ``threshold`` the probability of ``sveb`` is added
+    to that of ``normal`` and set to 0 (a supraventricular beat in AF is a normal
+    conducted one), so rows still sum to what they did and the other classes keep
+    theirs. The rule uses only the beat positions and the predictions: no reference
+    labels.
 
     Parameters
     ----------
