@@ -79,6 +79,10 @@ def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
     model_path = save_model(model, tmp_path / "model.joblib")
     assert main(["annotate", "--model", str(model_path), "--record", str(data / "100")]) == 0
     assert (data / "100.cnn").is_file()
+    assert "irregular rhythm" not in capsys.readouterr().out  # no AF rule by default
+    args = ["annotate", "--model", str(model_path), "--record", str(data / "201")]
+    assert main([*args, "--af-threshold", "0.05"]) == 0
+    assert "in irregular rhythm, where S is ruled out" in capsys.readouterr().out
     assert (
         main(
             [
