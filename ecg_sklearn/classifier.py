@@ -12,6 +12,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GroupShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet, NeuralNetClassifier
@@ -94,6 +95,19 @@ def _warn_smoothing_with_weights(smoothing, weights):
         )
 
 
+def _warn_if_sorted_by_class(y_encoded):
+    """Warn when rows come in one block per class, as a resampler returns them."""
+    blocks = 1 + np.count_nonzero(np.diff(y_encoded))
+    if blocks == np.unique(y_encoded).size > 1:
+        warnings.warn(
+            "fit got rows in one block per class (as a resampler returns them) and no "
+            "groups: the validation split holds out the last valid_size of each class's "
+            "rows, which need not be whole patients. Pass groups, or valid_size=0.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 @contextlib.contextmanager
 def _torch_threads(n_threads):
     if n_threads is None:
@@ -118,10 +132,12 @@ class CNNBeatClassifier(NeuralNetClassifier):
 
     Internal validation (for early stopping) holds out whole patients: pass ``groups``
     (the loaders' record names) to ``fit``; inside a ``Pipeline`` or ``GridSearchCV`` they
-    reach it through metadata routing (``set_fit_request(groups=True)``). Without groups
-    the last ``valid_size`` fraction of the rows, in input order, is held out; the loaders
-    order beats by record, so this is a split by record except at one boundary, never a
-    random split of beats.
+    reach it through metadata routing (``set_fit_request(groups=True)``); a grouped split
+    that would leave a class out of training is redrawn. Without groups the last
+    ``valid_size`` fraction of each class's rows, in input order, is held out: the loaders
+    order beats by record, so this holds out the last records' beats of each class, never
+    a random split of beats, and no class is lost from training. ``fit`` warns when rows
+    arrive in one block per class (as a resampler returns them) without groups.
 
     Parameters
     ----------
@@ -153,6 +169,8 @@ class CNNBeatClassifier(NeuralNetClassifier):
         included) for the number of epochs that early stopping found best.
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation, batch order, dropout and the validation split.
+        Training draws from a fork of torch's global generator: the caller's torch
+        random state is the same after ``fit`` as before.
     n_threads : int or None, default=None
         Torch threads during ``fit`` and ``predict`` (None: leave torch's setting). Set 1
         inside parallel grid searches to avoid oversubscribing cores.
@@ -246,9 +264,17 @@ class CNNBeatClassifier(NeuralNetClassifier):
 
     # ------------------------------------------------------------------ skorch hooks
     def _get_param_names(self):
-        # skorch lists every public attribute; these two are fixed by this class (the
+        # skorch lists every attribute set in __init__ (before 1.4 also sklearn's private
+        # _metadata_request); train_split and classes are fixed by this class (the
         # validation split is grouped by patient, classes are inferred from y).
-        return [k for k in super()._get_param_names() if k not in ("train_split", "classes")]
+        return [
+            k
+            for k in super()._get_param_names()
+            if k not in ("train_split", "classes") and not k.startswith("_")
+        ]
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "label_encoder_")
 
     def set_params(self, **params):
         """Set parameters; the loaders' (``iterator_*__``) also on a fitted net."""
@@ -355,24 +381,50 @@ class CNNBeatClassifier(NeuralNetClassifier):
         balanced = counts.sum() / (len(counts) * np.maximum(counts, 1))
         return balanced if cw == "balanced" else np.sqrt(balanced)
 
-    def _validation_mask(self, n, groups, seed):
+    def _validation_mask(self, y_encoded, groups, seed):
+        """Rows held out for early stopping; None for no validation.
+
+        With groups: whole patients, from the first of 20 random grouped splits that
+        leaves every class in training (none if no draw does). Without groups: the last
+        ``valid_size`` of each class's rows in input order (classes with one row stay in
+        training), so every class keeps its share on both sides.
+        """
         if not self.valid_size:
             return None
         if not 0 < self.valid_size < 1:
             raise ValueError(f"valid_size must be in [0, 1); got {self.valid_size!r}")
+        n = len(y_encoded)
         mask = np.zeros(n, dtype=bool)
         if groups is not None:
             groups = np.asarray(groups)
             if groups.shape != (n,):
                 raise ValueError(f"groups must have shape ({n},); got {groups.shape}")
             if np.unique(groups).size >= 2:
-                split = GroupShuffleSplit(1, test_size=self.valid_size, random_state=seed)
-                _, valid = next(split.split(np.zeros(n), groups=groups))
+                return self._grouped_mask(y_encoded, groups, seed)
+        _warn_if_sorted_by_class(y_encoded)
+        for c in np.unique(y_encoded):
+            rows = np.flatnonzero(y_encoded == c)
+            n_valid = min(int(round(self.valid_size * rows.size)), rows.size - 1)
+            if n_valid > 0:
+                mask[rows[-n_valid:]] = True
+        return mask if mask.any() else None
+
+    def _grouped_mask(self, y_encoded, groups, seed):
+        n_classes = np.unique(y_encoded).size
+        split = GroupShuffleSplit(20, test_size=self.valid_size, random_state=seed)
+        for train, valid in split.split(np.zeros(len(y_encoded)), groups=groups):
+            if np.unique(y_encoded[train]).size == n_classes:
+                mask = np.zeros(len(y_encoded), dtype=bool)
                 mask[valid] = True
                 return mask
-        # Fallback without (enough) groups: the last rows, in input order.
-        mask[n - max(1, int(round(self.valid_size * n))) :] = True
-        return mask if mask.sum() < n else None
+        warnings.warn(
+            f"No split of the {np.unique(groups).size} groups into training and "
+            f"validation (valid_size={self.valid_size}) keeps every class in training; "
+            "training without validation (no early stopping).",
+            UserWarning,
+            stacklevel=4,
+        )
+        return None
 
     # ------------------------------------------------------------------ sklearn API
     def fit(self, X, y, groups=None, **fit_params):
@@ -394,11 +446,13 @@ class CNNBeatClassifier(NeuralNetClassifier):
         self.beat_length_ = self._check_layout(X.shape[1])
         self.class_weight_ = self._class_weights(y_encoded)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        self._valid_mask = self._validation_mask(len(y), groups, seed)
+        self._valid_mask = self._validation_mask(y_encoded, groups, seed)
+        # Torch's global generator drives weight initialisation, dropout and shuffling;
+        # fork it so that the caller's random stream is left as it was.
         try:
-            with _torch_threads(self.n_threads):
+            with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
-                super().fit(X, y_encoded, **fit_params)
+                self._train(X, y_encoded, **fit_params)
                 self.best_epochs_ = self._best_epochs()
                 if self.refit and self._valid_mask is not None:
                     self._refit_all(X, y_encoded, seed, **fit_params)
@@ -406,6 +460,17 @@ class CNNBeatClassifier(NeuralNetClassifier):
             del self._valid_mask
             self._refitting = False
         return self
+
+    def _train(self, X, y_encoded, epochs=None, **fit_params):
+        """skorch's ``fit`` without its detour through ``partial_fit``."""
+        if not self.warm_start or not self.initialized_:
+            self.initialize()
+        self.notify("on_train_begin", X=X, y=y_encoded)
+        try:
+            self.fit_loop(X, y_encoded, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            pass
+        self.notify("on_train_end", X=X, y=y_encoded)
 
     def _best_epochs(self):
         if "valid_loss" not in self.history[-1]:
@@ -417,16 +482,13 @@ class CNNBeatClassifier(NeuralNetClassifier):
         self._valid_mask, self._refitting = None, True
         torch.manual_seed(seed)
         self.initialize()
-        self.fit_loop(X, y_encoded, epochs=self.best_epochs_, **fit_params)
+        self._train(X, y_encoded, epochs=self.best_epochs_, **fit_params)
 
+    # Incremental training is not offered (use ``fit`` with ``warm_start=True``);
+    # ``available_if`` hides skorch's ``partial_fit`` so that ``hasattr`` is False.
+    @available_if(lambda self: False)
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         """Not supported: use ``fit`` (with ``warm_start=True`` to continue training)."""
-        if "_routing_method" not in fit_params:  # skorch's own fit() goes through here
-            raise NotImplementedError(
-                "CNNBeatClassifier does not support partial_fit; use fit, with "
-                "warm_start=True to continue training"
-            )
-        return super().partial_fit(X, y, classes=classes, **fit_params)
 
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``."""

@@ -8,6 +8,7 @@ import sklearn
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import Pipeline
+from skorch.callbacks import Callback
 
 from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, ECGFilter
 from ecg_sklearn.models import BeatCNN
@@ -80,12 +81,56 @@ def test_clone_pickle_joblib(sample, fitted, tmp_path):
 
 def test_validation_split_holds_out_whole_patients(sample):
     clf = CNNBeatClassifier(valid_size=0.25)
-    mask = clf._validation_mask(len(sample.groups), sample.groups, seed=0)
+    y = np.unique(sample.y, return_inverse=True)[1]
+    mask = clf._validation_mask(y, sample.groups, seed=0)
     held = set(sample.groups[mask])
     assert held and not held & set(sample.groups[~mask])
-    # Without groups: the last rows, never a random beat split.
-    mask = clf._validation_mask(100, None, seed=0)
-    assert mask[75:].all() and not mask[:75].any()
+    assert set(y[~mask]) == set(y)  # every class stays in training
+    # Patients 0 and 1 hold the only rows of class 1: no split may hold both out.
+    y_small, g_small = np.array([0, 1, 1, 0, 0, 0]), np.array([0, 1, 1, 2, 3, 4])
+    for seed in range(10):
+        mask = CNNBeatClassifier(valid_size=0.5)._validation_mask(y_small, g_small, seed)
+        assert 1 in y_small[~mask]
+    with pytest.warns(UserWarning, match="keeps every class in training"):
+        only = CNNBeatClassifier(valid_size=0.5)._validation_mask(
+            np.array([0, 0, 1, 1]), np.array([0, 0, 1, 1]), 0
+        )
+    assert only is None
+
+
+def test_validation_split_without_groups_keeps_every_class():
+    clf = CNNBeatClassifier(valid_size=0.2)
+    # Rows in record order: the last fifth of each class's rows, in input order.
+    y = np.array([0] * 50 + [1] * 10 + [0] * 30 + [2] * 1 + [1] * 10)
+    mask = clf._validation_mask(y, None, seed=0)
+    for c, n in ((0, 16), (1, 4), (2, 0)):
+        rows = np.flatnonzero(y == c)
+        assert mask[rows].sum() == n and mask[rows[len(rows) - n :]].all()
+    # Rows sorted by class, as a resampler returns them: same shares, and a warning.
+    with pytest.warns(UserWarning, match="one block per class"):
+        mask = clf._validation_mask(np.repeat([0, 1, 2, 3], [40, 40, 40, 8]), None, 0)
+    assert list(np.bincount(np.repeat([0, 1, 2, 3], [40, 40, 40, 8])[~mask])) == [32, 32, 32, 6]
+
+
+def test_fit_leaves_the_callers_torch_random_state_alone():
+    import torch
+
+    X = np.random.default_rng(0).normal(size=(40, 8 + 20)).astype(np.float32) ** 2 + 0.1
+    y = np.array(["N", "V"] * 20)
+    for random_state in (0, None):
+        torch.manual_seed(5)
+        state = torch.random.get_rng_state()
+        CNNBeatClassifier(max_epochs=1, valid_size=0, verbose=0, random_state=random_state).fit(
+            X, y
+        )
+        assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def test_partial_fit_is_not_offered():
+    clf = CNNBeatClassifier()
+    assert not hasattr(clf, "partial_fit")
+    with pytest.raises(AttributeError):
+        clf.partial_fit(np.zeros((2, 9)), [0, 1])
 
 
 def test_fit_without_groups_and_silence(sample, capsys):
@@ -137,27 +182,43 @@ def test_grid_search_over_all_steps_with_routing(sample, n_jobs):
     assert grid.best_estimator_.predict(sample.X[:5]).shape == (5,)
 
 
+class _TrainingRows(Callback):
+    """Records the labels of the rows the network trains on and validates on."""
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.train, self.valid = None, None
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        if self.train is None:
+            self.train = np.bincount(dataset_train.y, minlength=len(net.classes_))
+            self.valid = np.bincount(dataset_valid.y, minlength=len(net.classes_))
+
+
 def test_imbalanced_learn_sampler_in_imblearn_pipeline(sample):
     from imblearn.pipeline import Pipeline as ImbPipeline
     from imblearn.under_sampling import RandomUnderSampler
 
+    spy = _TrainingRows()
+    clf = CNNBeatClassifier(
+        random_state=0, verbose=0, class_weight=None, callbacks=[("spy", spy)], **SMALL
+    )
     pipe = ImbPipeline(
         [
             ("filter", ECGFilter(fs=sample.fs)),
             ("segment", BeatSegmenter(fs=sample.fs)),
             ("sampler", RandomUnderSampler(random_state=0)),
-            ("cnn", CNNBeatClassifier(random_state=0, verbose=0, class_weight=None, **SMALL)),
+            ("cnn", clf),
         ]
     )
-    pipe.fit(sample.X, sample.y)
-    # The sampler balanced the training set (F is the rarest class of the excerpt).
-    n_f = int((sample.y == "F").sum())
-    assert pipe[-1].history[-1, "train_loss"] > 0
+    with pytest.warns(UserWarning, match="one block per class"):
+        pipe.fit(sample.X, sample.y)
+    # The sampler balanced the rows; the network trains on 80% of each class and
+    # validates on the other 20%: no class is missing from either side.
+    n_f = int((sample.y == "F").sum())  # F is the rarest class of the excerpt
+    n_valid = round(0.2 * n_f)
+    assert list(spy.train) == [n_f - n_valid] * 4
+    assert list(spy.valid) == [n_valid] * 4
     assert len(pipe.predict(sample.X[:10])) == 10
-    X_res, y_res = RandomUnderSampler(random_state=0).fit_resample(
-        BeatSegmenter(fs=sample.fs).fit_transform(sample.X), sample.y
-    )
-    assert all((y_res == c).sum() == n_f for c in np.unique(sample.y))
 
 
 def test_batch_loader_gives_dataloaders_batches():

@@ -50,9 +50,6 @@ EXPECTED_FAILED = {
         "check_do_not_raise_errors_in_init_or_set_params": (
             f"{_SKORCH}.set_params validates callbacks and prefixed parameters at once"
         ),
-        "check_set_params": f"{_SKORCH}.set_params rejects arbitrary values for callbacks",
-        "check_fit_score_takes_y": "partial_fit is not supported (raises NotImplementedError)",
-        "check_n_features_in_after_fitting": "partial_fit is not supported",
     },
     # sklearn's own Pipeline fails the same two checks (checked with check_estimator on
     # Pipeline([StandardScaler(), LogisticRegression()]), scikit-learn 1.9.1): fit fits

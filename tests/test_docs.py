@@ -21,7 +21,15 @@ def test_readme_quickstart_runs():
 
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
-    ci = (ROOT / ".ci" / "run").read_text()
-    command = ci.strip().splitlines()[-1]
-    assert command in readme
-    assert "pytest" in command
+    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+    test_command = blocks[1].strip()  # the second of the two set-up commands
+    assert "pytest" in test_command
+    steps = [
+        line
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "set ", "cd "))
+    ]
+    assert steps[0] == test_command  # the README's test command comes first
+    development = readme[readme.index("## Development") :]
+    for step in steps[1:]:  # and every later step is listed in the development section
+        assert f"`{step}`" in development, step
