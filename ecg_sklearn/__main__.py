@@ -140,6 +140,7 @@ def cmd_evaluate(args) -> int:
         f"unmatched detections {det['unmatched_detections']})"
     )
     _print_report(report, "Classification of matched beats:")
+    _print_report(report["bxb"], "Classification with missed and extra beats as errors (bxb):")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
     return 0

@@ -39,7 +39,7 @@ class GradCAMExplainer:
     Examples
     --------
     >>> explainer = GradCAMExplainer(pipeline)          # doctest: +SKIP
-    >>> heatmaps = explainer.explain(X)                 # (n_beats, beat_length)
+    >>> heatmaps = explainer.explain(X)  # (n_beats, beat_length)  # doctest: +SKIP
     """
 
     def __init__(self, pipeline, layer=None, batch_size=512):

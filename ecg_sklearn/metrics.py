@@ -12,6 +12,7 @@ __all__ = [
     "flutter_intervals",
     "detection_scores",
     "classification_report_ec57",
+    "UNMATCHED",
     "compare_annotations",
     "pooled_report",
     "format_report",
@@ -106,21 +107,48 @@ def detection_scores(reference, detected, fs, *, tolerance=0.15, exclude=None) -
     return {k: unlabelled[k] for k in ("tp", "fn", "fp", "se", "ppv")}
 
 
-def classification_report_ec57(y_true, y_pred, *, labels=AAMI_CLASSES) -> dict:
+#: Label of the unmatched row and column of an end-to-end confusion matrix (bxb's
+#: "X" row of detections with no reference beat and "O" column of missed beats).
+UNMATCHED = "-"
+
+
+def classification_report_ec57(
+    y_true, y_pred, *, labels=AAMI_CLASSES, missed=None, extra=None
+) -> dict:
     """EC57-style classification report: per-class Se, +P, F1 and the confusion matrix.
 
     Parameters
     ----------
     y_true, y_pred : array-like of str
-        AAMI labels.
+        AAMI labels of the beats (for an end-to-end comparison, of the matched beats).
     labels : sequence of str, default=("N", "S", "V", "F", "Q")
+    missed : array-like of str, optional
+        Reference labels of beats the annotator did not detect. Given together with
+        ``extra``, unmatched beats count as errors, as in PhysioNet's ``bxb``: a missed
+        beat of class c lowers c's Se, an extra detection labelled c lowers c's +P, and
+        the confusion matrix gains a row and a column :data:`UNMATCHED` (``"-"``):
+        the row holds detections matching no reference beat, the column the missed
+        reference beats. Accuracy then divides by all beats, unmatched ones included.
+    extra : array-like of str, optional
+        Predicted labels of detections that match no reference beat.
 
     Returns
     -------
     report : dict
         ``confusion_matrix`` (rows true, columns predicted, in ``labels`` order),
         ``per_class`` {label: {se, ppv, f1, support}}, ``accuracy``, ``macro_f1`` (over
-        classes with support), ``j_index`` (Se_S + Se_V + +P_S + +P_V) and ``labels``.
+        classes with support), ``j_index`` (Se_S + Se_V + +P_S + +P_V), ``labels`` (with
+        ``"-"`` last when unmatched beats are counted) and ``counting``
+        (``"given beats"`` or ``"unmatched as errors (bxb)"``).
+
+    Examples
+    --------
+    >>> r = classification_report_ec57(["N", "V", "V"], ["N", "V", "N"])
+    >>> round(r["per_class"]["V"]["se"], 2), r["per_class"]["V"]["ppv"]
+    (0.5, 1.0)
+    >>> r = classification_report_ec57(["N", "V"], ["N", "V"], missed=["V"], extra=["V"])
+    >>> r["per_class"]["V"]["se"], r["per_class"]["V"]["ppv"], r["labels"][-1]
+    (0.5, 0.5, '-')
     """
     labels = list(labels)
     y_true = np.asarray(y_true)
@@ -128,10 +156,22 @@ def classification_report_ec57(y_true, y_pred, *, labels=AAMI_CLASSES) -> dict:
     unknown = sorted(set(np.unique(y_true)) - set(labels))
     if unknown:
         raise ValueError(f"y_true holds labels {unknown} outside {labels}")
-    cm = confusion_matrix(y_true, y_pred, labels=labels)
-    tp = np.diag(cm).astype(float)
-    support = cm.sum(axis=1)
-    predicted = cm.sum(axis=0)
+    if (missed is None) != (extra is None):
+        raise ValueError("give both missed and extra (or neither)")
+    bxb = missed is not None
+    if bxb:
+        missed, extra = np.asarray(missed, dtype=y_true.dtype), np.asarray(extra)
+        unknown = sorted(set(np.unique(missed)) - set(labels))
+        if unknown:
+            raise ValueError(f"missed holds labels {unknown} outside {labels}")
+        y_true = np.concatenate([y_true, missed, np.full(extra.size, UNMATCHED)])
+        y_pred = np.concatenate([y_pred, np.full(missed.size, UNMATCHED), extra])
+    all_labels = [*labels, UNMATCHED] if bxb else labels
+    cm = confusion_matrix(y_true, y_pred, labels=all_labels)
+    k = len(labels)
+    tp = np.diag(cm)[:k].astype(float)
+    support = cm[:k].sum(axis=1)
+    predicted = cm[:, :k].sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.where(support > 0, tp / support, np.nan)
         ppv = np.where(predicted > 0, tp / predicted, np.where(support > 0, 0.0, np.nan))
@@ -147,7 +187,8 @@ def classification_report_ec57(y_true, y_pred, *, labels=AAMI_CLASSES) -> dict:
         for i, c in enumerate(labels)
     }
     report = {
-        "labels": labels,
+        "labels": all_labels,
+        "counting": "unmatched as errors (bxb)" if bxb else "given beats",
         "confusion_matrix": cm.tolist(),
         "per_class": per_class,
         "accuracy": float(tp.sum() / max(cm.sum(), 1)),
@@ -185,7 +226,9 @@ def compare_annotations(
     result : dict
         ``y_true``, ``y_pred`` (labels of matched beats), ``missed`` (reference labels of
         beats not detected), ``extra`` (test labels of detections matching no reference
-        beat), and the detection counts ``tp``, ``fn``, ``fp``, ``se``, ``ppv``.
+        beat), and the detection counts ``tp``, ``fn``, ``fp``, ``se``, ``ppv``. Pass
+        ``missed`` and ``extra`` to :func:`classification_report_ec57` to count them as
+        class errors (bxb); :func:`pooled_report` does both over records.
     """
     ref, ref_labels = np.asarray(ref_samples, dtype=np.int64), np.asarray(ref_labels)
     test, test_labels = np.asarray(test_samples, dtype=np.int64), np.asarray(test_labels)
@@ -216,9 +259,15 @@ def pooled_report(comparisons) -> dict:
     """EC57 report over several records, from their :func:`compare_annotations` results.
 
     The matched beats of all records are pooled into one
-    :func:`classification_report_ec57`, to which a ``"detection"`` entry is added:
-    ``matched``, ``missed``, ``unmatched_detections``, ``se``, ``ppv``, and the
-    missed beats by reference class and the unmatched detections by predicted class.
+    :func:`classification_report_ec57` (``counting`` "given beats": the class figures
+    of the beats both sides agree exist). Two entries are added:
+
+    * ``"bxb"``: the same report with missed beats and unmatched detections counted as
+      errors of their class, as PhysioNet's ``bxb`` does (see
+      :func:`classification_report_ec57`); the figure to compare end-to-end systems by;
+    * ``"detection"``: ``matched``, ``missed``, ``unmatched_detections``, ``se``,
+      ``ppv``, the missed beats by reference class and the unmatched detections by
+      predicted class.
 
     Parameters
     ----------
@@ -237,6 +286,7 @@ def pooled_report(comparisons) -> dict:
     missed = np.concatenate([c["missed"] for c in comparisons])
     extra = np.concatenate([c["extra"] for c in comparisons])
     report = classification_report_ec57(y_true, y_pred)
+    report["bxb"] = classification_report_ec57(y_true, y_pred, missed=missed, extra=extra)
     tp = len(y_true)
     report["detection"] = {
         "matched": tp,
@@ -259,10 +309,14 @@ def format_report(report) -> str:
     lines.append(
         f"accuracy {100 * report['accuracy']:.1f}%  macro-F1 {100 * report['macro_f1']:.1f}%"
     )
+    if report.get("counting", "given beats") != "given beats":
+        lines.append(f"counting: {report['counting']}")
     if "j_index" in report:
         lines.append(f"j-index (Se_S + Se_V + +P_S + +P_V) {report['j_index']:.3f}")
     labels = report["labels"]
     lines.append("confusion matrix (rows true, columns predicted): " + " ".join(labels))
+    if UNMATCHED in labels:
+        lines.append(f"('{UNMATCHED}': row = detections matching no beat, column = missed beats)")
     lines += [
         f"{lab:<3}" + "".join(f"{v:8d}" for v in row)
         for lab, row in zip(labels, report["confusion_matrix"], strict=True)

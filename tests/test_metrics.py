@@ -68,5 +68,26 @@ def test_pooled_report_adds_detection_counts_over_records():
     assert det["se"] == pytest.approx(0.8) and det["ppv"] == pytest.approx(0.8)
     assert det["missed_by_class"]["S"] == 1 and det["unmatched_by_predicted_class"]["V"] == 1
     assert r["per_class"]["S"]["support"] == 1  # only matched beats are classified
+    assert r["counting"] == "given beats"
+    # bxb: the missed S beat lowers S's Se, the extra detection called V lowers V's +P.
+    bxb = r["bxb"]
+    assert bxb["counting"] == "unmatched as errors (bxb)" and bxb["labels"][-1] == "-"
+    assert bxb["per_class"]["S"]["support"] == 2 and bxb["per_class"]["S"]["se"] == 0.5
+    assert bxb["per_class"]["S"]["ppv"] == 1.0
+    assert bxb["per_class"]["V"]["ppv"] == 0.0 and bxb["per_class"]["V"]["support"] == 1
+    cm = np.array(bxb["confusion_matrix"])
+    assert cm.shape == (6, 6) and cm.sum() == 6  # 4 matched + 1 missed + 1 extra
+    assert cm[1, 5] == 1 and cm[5, 2] == 1  # S missed (column "-"); extra V (row "-")
+    assert bxb["accuracy"] == pytest.approx(3 / 6)
+    assert "missed beats" in format_report(bxb)
     with pytest.raises(ValueError, match="empty"):
         pooled_report([])
+
+
+def test_report_with_unmatched_beats_needs_both_and_known_labels():
+    with pytest.raises(ValueError, match="both missed and extra"):
+        classification_report_ec57(["N"], ["N"], missed=["N"])
+    with pytest.raises(ValueError, match="missed holds labels"):
+        classification_report_ec57(["N"], ["N"], missed=["X"], extra=[])
+    r = classification_report_ec57(["N"], ["N"], missed=[], extra=[])
+    assert r["confusion_matrix"][0][0] == 1 and r["per_class"]["N"]["se"] == 1.0
