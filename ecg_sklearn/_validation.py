@@ -22,6 +22,18 @@ def validate_signal(estimator, X, *, reset: bool):
     ``n_features_in_`` is the number of channels of 3-D input (the number of time points of
     2-D input, as sklearn defines it); ``n_timepoints_in_`` the window length.
     """
+    fitted_ndim = getattr(estimator, "ndim_in_", None)
+    if not reset and fitted_ndim is not None and np.ndim(X) != fitted_ndim:
+        expected = (
+            f"3-D windows (n_samples, n_channels, n_timepoints) with "
+            f"{estimator.n_features_in_} channels"
+            if fitted_ndim == 3
+            else "2-D windows (n_samples, n_timepoints)"
+        )
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted on {expected}; got {np.ndim(X)}-D input "
+            f"of shape {np.shape(X)}"
+        )
     X = validate_data(
         estimator, X, reset=reset, allow_nd=True, dtype=[np.float32, np.float64], copy=False
     )

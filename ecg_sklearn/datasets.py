@@ -33,6 +33,8 @@ __all__ = [
     "get_data_home",
     "download_mitdb",
     "load_record",
+    "load_beat_timing",
+    "beat_rhythms",
     "load_wfdb",
     "load_mitdb",
     "load_sample",
@@ -101,8 +103,9 @@ def _mitdb_checksums() -> dict[str, str]:
 def download_mitdb(data_home=None, *, verbose: int = 1) -> Path:
     """Download the MIT-BIH Arrhythmia Database from PhysioNet through ``wfdb``.
 
-    Files already present with the right SHA-256 are kept; every file is checked against
-    PhysioNet's published checksums after the download.
+    Every file of the 48 records is checked against the SHA-256 checksums shipped with
+    the package (PhysioNet's): files present and intact are kept, the records of missing
+    or damaged files are downloaded again, and every file is checked once more.
 
     Parameters
     ----------
@@ -324,6 +327,67 @@ def load_record(record, data_dir, *, leads=None, fs=None) -> Bunch:
     )
 
 
+def beat_rhythms(ann_samples, ann_symbols, ann_notes, beat_samples) -> np.ndarray:
+    """The rhythm in force at each beat, from a record's rhythm-change annotations.
+
+    Rhythm changes are ``+`` annotations whose note names the new rhythm (``"(N"``,
+    ``"(AFIB"``, ``"(AFL"``, ...); a beat takes the last one at or before it, ``""``
+    before the first.
+    """
+    symbols, notes = np.asarray(ann_symbols), np.asarray(ann_notes, dtype=str)
+    is_change = (symbols == "+") & np.char.startswith(notes, "(")
+    at, names = np.asarray(ann_samples)[is_change], notes[is_change]
+    index = np.searchsorted(at, np.asarray(beat_samples), side="right") - 1
+    return np.where(index >= 0, names[np.maximum(index, 0)] if names.size else "", "")
+
+
+def load_beat_timing(record, data_dir) -> Bunch:
+    """Beat positions, labels and rhythm of one record, without its signal.
+
+    Reads only the header (for ``fs``) and the ``.atr`` file, so it works for databases
+    shipped without signals (the Long-Term AF Database copy in ``shared/``).
+
+    Parameters
+    ----------
+    record : str
+        Record name.
+    data_dir : path-like
+        Folder holding ``{record}.hea`` and ``{record}.atr``.
+
+    Returns
+    -------
+    timing : Bunch
+        ``record``, ``fs``, ``beat_samples``, ``beat_symbols``, ``beat_labels`` (AAMI)
+        and ``rhythm`` (per beat, see :func:`beat_rhythms`).
+    """
+    import wfdb
+
+    data_dir, record = Path(data_dir), str(record)
+    for ext in (".hea", ".atr"):
+        if not (data_dir / f"{record}{ext}").is_file():
+            raise FileNotFoundError(
+                f"Record {record!r}: {record}{ext} not found in {str(data_dir)!r}"
+            )
+    try:
+        fs = float(wfdb.rdheader(str(data_dir / record)).fs)
+        parsed = read_mit_annotations(data_dir / f"{record}.atr", aux=True)
+        if parsed is None:
+            ann = wfdb.rdann(str(data_dir / record), "atr")
+            parsed = (np.asarray(ann.sample), np.asarray(ann.symbol), np.asarray(ann.aux_note))
+    except Exception as exc:
+        raise OSError(f"Record {record!r}: cannot read {record}.hea / .atr: {exc}") from exc
+    samples, symbols, notes = parsed
+    beat_samples, beat_symbols, beat_labels = _beats(samples, symbols)
+    return Bunch(
+        record=record,
+        fs=fs,
+        beat_samples=beat_samples,
+        beat_symbols=beat_symbols,
+        beat_labels=beat_labels,
+        rhythm=beat_rhythms(samples, symbols, notes, beat_samples),
+    )
+
+
 # --------------------------------------------------------------------------- beats
 def load_wfdb(
     data_dir,
@@ -531,7 +595,8 @@ def load_mitdb(split="DS1", data_dir=None, *, download: bool = False, **kwargs) 
     data_dir : path-like, optional
         Folder of the database; see :func:`get_data_home`.
     download : bool, default=False
-        Download the database into that folder if it is not there.
+        Check every file of the database in that folder against the shipped SHA-256
+        checksums and download those missing or damaged (:func:`download_mitdb`).
     **kwargs
         Passed to :func:`load_wfdb` (``leads``, ``fs``, ``context``, ...).
 
@@ -542,15 +607,15 @@ def load_mitdb(split="DS1", data_dir=None, *, download: bool = False, **kwargs) 
     """
     records = _resolve_split(split)
     home = get_data_home(data_dir)
-    if not (home / f"{records[0]}.hea").is_file():
-        if not download:
-            raise OSError(
-                f"MIT-BIH database not found in {str(home)!r}. Pass data_dir= (or set "
-                f"{_ENV_VAR}) to the folder holding the .hea/.dat/.atr files, or call "
-                "load_mitdb(..., download=True) / ecg_sklearn.datasets.download_mitdb() "
-                "to fetch it from PhysioNet."
-            )
+    if download:
         download_mitdb(home, verbose=kwargs.get("verbose", 1))
+    elif not (home / f"{records[0]}.hea").is_file():
+        raise OSError(
+            f"MIT-BIH database not found in {str(home)!r}. Pass data_dir= (or set "
+            f"{_ENV_VAR}) to the folder holding the .hea/.dat/.atr files, or call "
+            "load_mitdb(..., download=True) / ecg_sklearn.datasets.download_mitdb() "
+            "to fetch it from PhysioNet."
+        )
     data = load_wfdb(home, records, **kwargs)
     data.DESCR = f"MIT-BIH Arrhythmia Database, split {split!r}. {data.DESCR}\n{MITDB_CITATION}"
     return data

@@ -7,8 +7,21 @@ _SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mitd
 
 
 def _full_data_dir():
-    path = Path(os.environ.get("ECG_SKLEARN_DATA") or _SHARED)
-    return path if (path / "100.hea").is_file() else None
+    """The full database's folder, None when absent; an error when misconfigured.
+
+    ``ECG_SKLEARN_DATA`` pointing at a folder without the database is a mistake, not an
+    absent database: the tests that need it fail instead of skipping. Under CI (``CI``
+    set) the database must be there.
+    """
+    configured = os.environ.get("ECG_SKLEARN_DATA")
+    path = Path(configured or _SHARED)
+    if (path / "100.hea").is_file():
+        return path
+    if configured:
+        pytest.fail(f"ECG_SKLEARN_DATA={configured!r} holds no MIT-BIH database (no 100.hea)")
+    if os.environ.get("CI"):
+        pytest.fail(f"CI run without the full MIT-BIH database: not found at {_SHARED}")
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import wfdb
 
-from ecg_sklearn import annotate_record, default_pipeline, write_annotations
+from ecg_sklearn import annotate_record, default_pipeline, detect_qrs, write_annotations
 from ecg_sklearn.__main__ import main
 from ecg_sklearn.datasets import AAMI_MAP, load_record, sample_data_dir
 from ecg_sklearn.metrics import compare_annotations
@@ -32,7 +32,11 @@ def test_annotate_write_read_back_and_evaluate(model, tmp_path):
     assert path.name == "233.cnn"
     cmp = compare_annotations(rec.beat_samples, rec.beat_labels, back.sample, labels, rec.fs)
     assert cmp["se"] > 0.99 and cmp["ppv"] > 0.99
-    assert len(cmp["y_true"]) == cmp["tp"]
+    # Each matched reference beat carries the label of the detection nearest to it.
+    nearest = np.abs(rec.beat_samples[:, None] - back.sample[None, :]).argmin(axis=1)
+    close = np.abs(back.sample[nearest] - rec.beat_samples) <= 0.15 * rec.fs
+    np.testing.assert_array_equal(cmp["y_pred"], labels[nearest[close]])
+    np.testing.assert_array_equal(cmp["y_true"], rec.beat_labels[close])
 
 
 def test_given_beats_and_other_sampling_rates(model):
@@ -47,6 +51,19 @@ def test_given_beats_and_other_sampling_rates(model):
         assert result.fs == fs
         cmp = compare_annotations(ref, rec.beat_labels, result.sample, result.label, fs)
         assert cmp["se"] > 0.98 and cmp["ppv"] > 0.98, (fs, cmp["se"], cmp["ppv"])
+
+
+def test_flat_line_and_pure_noise(model):
+    flat = annotate_record(model, np.zeros(20 * 360), 360.0)
+    assert flat.sample.size == 0 and flat.label.size == 0
+    assert flat.proba.shape == (0, len(model.classes_))
+    noise = np.random.default_rng(0).normal(size=60 * 360)
+    beats = detect_qrs(noise, 360.0)  # the detector finds peaks even in pure noise
+    assert beats.size > 0 and np.all(np.diff(beats) > 0)
+    assert 0 <= beats[0] and beats[-1] < noise.size
+    result = annotate_record(model, noise, 360.0)
+    np.testing.assert_array_equal(result.sample, beats)
+    assert set(result.label) <= set(model.classes_)
 
 
 def test_errors(model):
@@ -99,6 +116,11 @@ def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "Detection over 1 records" in out and "confusion matrix" in out
+    assert "missed and extra beats as errors (bxb)" in out
+    import json
+
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["bxb"]["labels"][-1] == "-" and saved["counting"] == "given beats"
     png = tmp_path / "beat.png"
     assert (
         main(

@@ -182,11 +182,16 @@ def test_download_path_with_patched_downloader(tmp_path, monkeypatch):
     # A second call finds the verified files and downloads nothing.
     load_mitdb("DS1", home, download=True, verbose=0)
     assert len(calls) == 1
-    # A corrupted download is detected.
+    # A damaged local file is found by its checksum and its record fetched again.
     (home / "100.dat").write_bytes(b"garbage")
+    load_mitdb("DS1", home, download=True, verbose=0)
+    assert calls[-1] == ("mitdb", ["100"])
+    assert datasets._sha256(home / "100.dat") == datasets._sha256(src / "100.dat")
+    # A file still damaged after the download is named in the error.
+    (home / "208.atr").write_bytes(b"garbage")
     monkeypatch.setattr(wfdb, "dl_database", lambda *a, **k: None)
-    with pytest.raises(OSError, match="wrong SHA-256"):
-        datasets.download_mitdb(home, verbose=0)
+    with pytest.raises(OSError, match=r"wrong SHA-256 checksum, e\.g\. 208\.atr"):
+        load_mitdb("DS1", home, download=True, verbose=0)
 
 
 def test_shipped_checksums_cover_all_records():
@@ -231,3 +236,18 @@ def test_transform_while_loading_equals_transform_after(sample):
     np.testing.assert_array_equal(centre.X, sample.X[:, 0, sample.X.shape[-1] // 2])
     with pytest.raises(ValueError, match="one row per beat"):
         load_sample(records=["100"], transform=lambda w: w[:3])
+
+
+def test_full_data_tests_fail_rather_than_skip_when_misconfigured(tmp_path, monkeypatch):
+    from conftest import _full_data_dir
+
+    monkeypatch.setenv("ECG_SKLEARN_DATA", str(tmp_path))  # a folder without the database
+    with pytest.raises(pytest.fail.Exception, match="holds no MIT-BIH database"):
+        _full_data_dir()
+    monkeypatch.delenv("ECG_SKLEARN_DATA")
+    monkeypatch.setattr("conftest._SHARED", tmp_path / "absent")
+    monkeypatch.delenv("CI", raising=False)
+    assert _full_data_dir() is None  # a user without the database: the tests skip
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI run without the full"):
+        _full_data_dir()

@@ -109,6 +109,9 @@ def test_errors(sample):
         f.transform(np.zeros((4, 3, 1441), dtype=np.float32))
     with pytest.raises(ValueError, match="time points"):
         f.transform(sample.X[:4, :, :1001])
+    message = r"fitted on 3-D windows .* with 2 channels; got 2-D input of shape \(4, 1441\)"
+    with pytest.raises(ValueError, match=message):
+        f.transform(sample.X[:4, 0])
     bad = sample.X[:4].copy()
     bad[0, 0, 3] = np.nan
     with pytest.raises(ValueError, match="NaN"):

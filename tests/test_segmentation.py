@@ -65,7 +65,12 @@ def test_window_lengths_tunable_by_grid_search(sample):
         cv=GroupKFold(n_splits=2),
     )
     grid.fit(sample.X[keep], sample.y[keep], groups=sample.groups[keep])
-    assert grid.best_params_["beatsegmenter__before"] in (0.1, 0.25)
+    scores = grid.cv_results_["mean_test_score"]
+    assert scores[0] != scores[1]  # the window length reached the segmenter
+    best = grid.cv_results_["params"][int(np.argmax(scores))]["beatsegmenter__before"]
+    assert grid.best_params_["beatsegmenter__before"] == best
+    seg = grid.best_estimator_[0]
+    assert seg.before == best and seg.beat_length_ == round((best + 0.3) * sample.fs) + 1
     assert clone(grid.best_estimator_).get_params()["beatsegmenter__after"] == 0.3
 
 
