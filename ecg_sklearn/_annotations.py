@@ -25,7 +25,7 @@ def _symbol_table() -> np.ndarray:
     return table
 
 
-def read_mit_annotations(path) -> tuple[np.ndarray, np.ndarray] | None:
+def read_mit_annotations(path, *, aux=False) -> tuple[np.ndarray, ...] | None:
     """Samples and symbols of the annotations in a MIT-format annotation file.
 
     Parameters
@@ -33,9 +33,14 @@ def read_mit_annotations(path) -> tuple[np.ndarray, np.ndarray] | None:
     path : path-like
         The annotation file (e.g. ``100.atr``).
 
+    aux : bool, default=False
+        Also return each annotation's auxiliary note (e.g. the rhythm, ``"(AFIB"``, of a
+        rhythm-change annotation; ``""`` for none).
+
     Returns
     -------
     samples, symbols : ndarray of int64, ndarray of str
+        (and ``notes``, ndarray of str, with ``aux=True``)
         Or None when the file uses what this reader does not decode (an annotation code
         without a standard symbol, or a database's own label definitions): read it with
         ``wfdb.rdann`` then. Like ``wfdb.rdann``, code 0 ("not an annotation") and the
@@ -50,6 +55,7 @@ def read_mit_annotations(path) -> tuple[np.ndarray, np.ndarray] | None:
     structural = np.ones(words.size, dtype=bool)  # False for payload words
     dropped = np.zeros(words.size, dtype=bool)  # definitions, not annotations
     pos = 0
+    notes = {}  # word index of the annotation -> its aux note
     for k in np.flatnonzero((codes == _SKIP) | (codes == _AUX)):
         if k < pos:  # inside a payload
             continue
@@ -60,16 +66,18 @@ def read_mit_annotations(path) -> tuple[np.ndarray, np.ndarray] | None:
             steps[k] = skip - (1 << 32) if skip >= 1 << 31 else skip
             pos = k + 3
         else:  # AUX: a string of steps[k] bytes, padded to whole words
-            aux = data[2 * (k + 1) : 2 * (k + 1) + int(steps[k])]
+            note = data[2 * (k + 1) : 2 * (k + 1) + int(steps[k])]
             pos = k + 1 + (int(steps[k]) + 1) // 2
             steps[k] = 0
-            if aux.startswith(b"## "):  # a definition (wfdb.wrann writes the rate so)
-                if not aux.startswith(b"## time resolution"):
+            owner = k - 1
+            while owner > 0 and not (structural[owner] and codes[owner] < _SKIP):
+                owner -= 1
+            if note.startswith(b"## "):  # a definition (wfdb.wrann writes the rate so)
+                if not note.startswith(b"## time resolution"):
                     return None  # e.g. the database's own annotation labels
-                owner = k - 1
-                while owner > 0 and not (structural[owner] and codes[owner] < _SKIP):
-                    owner -= 1
                 dropped[owner] = True
+            else:
+                notes[owner] = note.rstrip(b"\x00").decode("latin-1")
         structural[k + 1 : pos] = False
     end = np.flatnonzero(structural & (words == 0))
     stop = int(end[0]) if end.size else words.size
@@ -81,4 +89,12 @@ def read_mit_annotations(path) -> tuple[np.ndarray, np.ndarray] | None:
     symbols = table[codes[is_annotation]]
     if np.any(symbols == ""):
         return None
-    return samples[is_annotation], symbols
+    if not aux:
+        return samples[is_annotation], symbols
+    words_at = np.flatnonzero(is_annotation)
+    texts = np.full(words_at.size, "", dtype=object)
+    for word, note in notes.items():
+        i = np.searchsorted(words_at, word)
+        if i < words_at.size and words_at[i] == word:
+            texts[i] = note
+    return samples[is_annotation], symbols, texts.astype(str)

@@ -1,0 +1,146 @@
+"""The RR-interval context of each beat: features of the rhythm around it, from timing alone.
+
+A beat window of a few seconds cannot tell atrial fibrillation (AF) from a regular rhythm
+with premature beats. The features here look at the RR intervals of tens of beats around
+each beat, scaled by their median, and describe how irregular they are in ways that
+separate AF (irregular without pattern) from ectopy (a few short-long pairs in a regular
+rhythm), bigeminy (two alternating intervals) and sinus pauses (rare long intervals).
+They need beat positions only, no labels and no signal, so a model on them can be
+trained on Holter annotations (the Long-Term AF Database) and applied to any record.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._validation import check_fs
+
+__all__ = ["RR_CONTEXT_FEATURES", "rr_context_features"]
+
+#: Names of the columns of :func:`rr_context_features`, in order.
+RR_CONTEXT_FEATURES = (
+    "median_rr",  # s, the local rhythm's period
+    "pre_rr",  # the beat's own RR interval, over median_rr
+    "post_rr",  # the next RR interval, over median_rr
+    "pre_over_previous",  # the beat's RR over the one before it
+    "successive_change",  # median |x[k] - x[k-1]| of the scaled intervals x
+    "lag2_change",  # median |x[k] - x[k-2]|: small in bigeminy, large in AF
+    "iqr",  # interquartile range of x
+    "changes_over_10pct",  # share of |x[k] - x[k-1]| > 0.1
+    "two_cluster_spread",  # spread left when x splits into two groups (bigeminy: ~0)
+    "regular_spread",  # spread of x once premature intervals and the next are removed
+    "turning_points",  # share of local extrema in x (random order: 2/3)
+    "long_intervals",  # share of x > 1.5 (pauses)
+    "wide_successive_change",  # successive_change over a context three times as wide
+    "wide_regular_spread",  # regular_spread over that wider context
+)
+
+
+def _rr(beat_samples, fs):
+    t = np.asarray(beat_samples, dtype=np.float64)
+    if t.ndim != 1:
+        raise ValueError(f"beat_samples must be 1-D; got shape {t.shape}")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("beat_samples must be strictly increasing (one record)")
+    return np.diff(t) / fs
+
+
+def _windows(values, n):
+    """Rows of the ``2 n + 1`` values centred on each index (edges reflected)."""
+    padded = np.pad(values, n, mode="reflect") if values.size > n else np.resize(values, 2 * n + 1)
+    if values.size <= n:
+        return np.tile(padded, (values.size, 1))
+    return sliding_window_view(padded, 2 * n + 1)
+
+
+def _spread_stats(x):
+    """Irregularity statistics of rows of scaled RR intervals (median 1)."""
+    d1 = np.abs(np.diff(x, axis=1))
+    successive = np.median(d1, axis=1)
+    lag2 = np.median(np.abs(x[:, 2:] - x[:, :-2]), axis=1)
+    q75, q25 = np.percentile(x, [75, 25], axis=1)
+    over = (d1 > 0.1).mean(axis=1)
+    # Two groups: the best split of the sorted values into a low and a high group.
+    s = np.sort(x, axis=1)
+    n = s.shape[1]
+    csum, csum2 = np.cumsum(s, axis=1), np.cumsum(s**2, axis=1)
+    k = np.arange(1, n)
+    left_ss = csum2[:, :-1] - csum[:, :-1] ** 2 / k
+    right_n = n - k
+    right_sum = csum[:, -1:] - csum[:, :-1]
+    right_ss = (csum2[:, -1:] - csum2[:, :-1]) - right_sum**2 / right_n
+    two_cluster = np.sqrt(np.maximum(np.min(left_ss + right_ss, axis=1), 0) / n)
+    # Regular spread: drop premature intervals (x < 0.85) and the interval after each.
+    premature = x < 0.85
+    after = np.zeros_like(premature)
+    after[:, 1:] = premature[:, :-1]
+    kept = np.where(premature | after, np.nan, x)
+    with warnings.catch_warnings():  # rows where every interval was dropped
+        warnings.simplefilter("ignore", RuntimeWarning)
+        regular = np.nanmedian(np.abs(kept - np.nanmedian(kept, axis=1, keepdims=True)), axis=1)
+    regular = np.where(np.isnan(regular), 1.0, regular)
+    mid = x[:, 1:-1]
+    turning = ((mid > x[:, :-2]) & (mid > x[:, 2:])) | ((mid < x[:, :-2]) & (mid < x[:, 2:]))
+    long_ = (x > 1.5).mean(axis=1)
+    return successive, lag2, q75 - q25, over, two_cluster, regular, turning.mean(axis=1), long_
+
+
+def rr_context_features(beat_samples, fs, *, n_intervals=30) -> np.ndarray:
+    """Features of the rhythm around each beat of one record, from beat positions alone.
+
+    For beat ``i``, the RR intervals ending at the ``n_intervals`` beats on either side
+    are scaled by their median (``x``); the columns (:data:`RR_CONTEXT_FEATURES`)
+    describe the beat's own intervals against that rhythm and how irregular ``x`` is.
+    Intervals near the record's ends are mirrored. Computed in a few vectorised passes
+    (about 1 s per million beats on one core).
+
+    Parameters
+    ----------
+    beat_samples : array-like of int, shape (n_beats,)
+        Strictly increasing beat positions (samples) of one record; at least 3.
+    fs : float
+        Sampling rate in Hz.
+    n_intervals : int, default=30
+        Intervals on each side of the beat (61 in all, about 50 s at 70 beats/min);
+        the wide features use three times as many.
+
+    Returns
+    -------
+    features : ndarray of float32, shape (n_beats, len(RR_CONTEXT_FEATURES))
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> regular = np.arange(0, 360 * 120, 300)  # 72 beats/min at 360 Hz
+    >>> f = rr_context_features(regular, 360.0)
+    >>> f.shape, round(float(f[60, 0]), 3), float(f[60, 4])
+    ((144, 14), 0.833, 0.0)
+    """
+    fs = check_fs(fs)
+    if not isinstance(n_intervals, numbers.Integral) or n_intervals < 2:
+        raise ValueError(f"n_intervals must be an int >= 2; got {n_intervals!r}")
+    rr = _rr(beat_samples, fs)
+    if rr.size < 2:
+        raise ValueError(f"need at least 3 beats to describe a rhythm; got {rr.size + 1}")
+    # rr_at[i] is the interval ending at beat i (the first beat takes the first interval).
+    rr_at = np.concatenate([rr[:1], rr])
+    out = np.empty((rr_at.size, len(RR_CONTEXT_FEATURES)), dtype=np.float32)
+    for wide, n in ((False, n_intervals), (True, 3 * n_intervals)):
+        win = _windows(rr_at, n)
+        med = np.median(win, axis=1)
+        stats = _spread_stats(win / med[:, None])
+        if wide:
+            out[:, 12], out[:, 13] = stats[0], stats[5]
+            continue
+        post = np.concatenate([rr_at[1:], rr_at[-1:]])
+        previous = np.concatenate([rr_at[:1], rr_at[:-1]])
+        out[:, 0] = med
+        out[:, 1] = rr_at / med
+        out[:, 2] = post / med
+        out[:, 3] = rr_at / previous
+        out[:, 4:12] = np.column_stack(stats)
+    return out

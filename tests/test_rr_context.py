@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+import wfdb
+
+from ecg_sklearn._annotations import read_mit_annotations
+from ecg_sklearn.datasets import beat_rhythms, load_beat_timing, sample_data_dir
+from ecg_sklearn.rr_context import RR_CONTEXT_FEATURES, rr_context_features
+
+FS = 360.0
+COLUMN = {name: i for i, name in enumerate(RR_CONTEXT_FEATURES)}
+
+
+def _beats(intervals):
+    return np.round(np.cumsum(np.concatenate([[1.0], intervals])) * FS).astype(int)
+
+
+def test_regular_rhythm_has_no_irregularity():
+    f = rr_context_features(_beats(np.full(200, 0.8)), FS)
+    assert f.shape == (201, len(RR_CONTEXT_FEATURES)) and f.dtype == np.float32
+    np.testing.assert_allclose(f[:, COLUMN["median_rr"]], 0.8, atol=2e-3)
+    np.testing.assert_allclose(f[:, COLUMN["pre_rr"]], 1.0, atol=5e-3)
+    for name in ("successive_change", "iqr", "two_cluster_spread", "regular_spread"):
+        assert f[:, COLUMN[name]].max() < 0.01, name
+
+
+def test_premature_beat_stands_out_against_its_rhythm():
+    rr = np.full(120, 0.8)
+    rr[60], rr[61] = 0.5, 1.1  # a premature beat and its compensatory pause
+    f = rr_context_features(_beats(rr), FS)
+    beat = 61  # the beat that ends interval 60
+    assert f[beat, COLUMN["pre_rr"]] == pytest.approx(0.5 / 0.8, abs=0.01)
+    assert f[beat, COLUMN["post_rr"]] == pytest.approx(1.1 / 0.8, abs=0.01)
+    # One ectopic pair leaves the regular rhythm's spread at zero.
+    assert f[beat, COLUMN["regular_spread"]] < 0.01
+
+
+def test_af_bigeminy_and_regular_rhythms_separate():
+    rng = np.random.default_rng(0)
+    af = rr_context_features(_beats(rng.uniform(0.4, 1.2, 300)), FS)[150]
+    bigeminy = rr_context_features(_beats(np.tile([0.55, 1.0], 150)), FS)[150]
+    # Both are irregular beat to beat, but bigeminy repeats at lag 2 and splits into two
+    # tight groups; AF does neither.
+    assert af[COLUMN["successive_change"]] > 0.2 and bigeminy[COLUMN["successive_change"]] > 0.2
+    assert bigeminy[COLUMN["lag2_change"]] < 0.01 < 0.2 < af[COLUMN["lag2_change"]]
+    assert bigeminy[COLUMN["two_cluster_spread"]] < 0.01 < 0.05 < af[COLUMN["two_cluster_spread"]]
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="at least 3 beats"):
+        rr_context_features([10, 400], FS)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        rr_context_features([10, 400, 300, 900], FS)
+    with pytest.raises(ValueError, match="n_intervals"):
+        rr_context_features(_beats(np.full(10, 0.8)), FS, n_intervals=1)
+    with pytest.raises(ValueError, match="fs"):
+        rr_context_features(_beats(np.full(10, 0.8)), -1.0)
+
+
+def test_short_record_works():
+    f = rr_context_features(_beats(np.array([0.8, 0.7, 0.9])), FS)
+    assert f.shape == (4, len(RR_CONTEXT_FEATURES)) and np.all(np.isfinite(f))
+
+
+def test_aux_notes_match_wfdb():
+    folder = sample_data_dir()
+    samples, symbols, notes = read_mit_annotations(folder / "201.atr", aux=True)
+    ann = wfdb.rdann(str(folder / "201"), "atr")
+    np.testing.assert_array_equal(samples, ann.sample)
+    assert list(notes) == [n.rstrip("\x00") for n in ann.aux_note]
+    assert "(AFIB" in set(notes)
+
+
+def test_beat_timing_carries_the_rhythm_of_each_beat():
+    timing = load_beat_timing("201", sample_data_dir())
+    ann = wfdb.rdann(str(sample_data_dir() / "201"), "atr")
+    assert timing.fs == 360.0 and len(timing.rhythm) == len(timing.beat_samples)
+    # Brute force: the last rhythm change at or before each beat.
+    changes = [
+        (s, n) for s, sym, n in zip(ann.sample, ann.symbol, ann.aux_note, strict=True) if sym == "+"
+    ]
+    expected = [next((n for s, n in reversed(changes) if s <= b), "") for b in timing.beat_samples]
+    assert list(timing.rhythm) == [e.rstrip("\x00") for e in expected]
+    assert "(AFIB" in set(timing.rhythm)
+    rhythm = beat_rhythms([5, 50], ["+", "+"], ["(N", "(AFIB"], [1, 5, 49, 50, 99])
+    assert list(rhythm) == ["", "(N", "(N", "(AFIB", "(AFIB"]
+    with pytest.raises(FileNotFoundError, match="999.hea"):
+        load_beat_timing("999", sample_data_dir())
