@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import read_json, write_json, write_section
+from qrs import DETECTORS
 from sklearn.pipeline import make_pipeline
 
 from ecg_sklearn import BeatSegmenter, ECGFilter, annotate_record, default_pipeline
@@ -134,10 +136,6 @@ def main(argv=None):
     rss_segmented = peak_rss_loading(home, segmented=True)
     rows = []
 
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from inter_patient import write_section
-    from qrs import DETECTORS
-
     ours, xqrs = DETECTORS["ecg_sklearn"], DETECTORS["xqrs"]
     records = [load_record(r, home, leads=LEADS) for r in MITDB_RECORDS]
     # Best of 3 alternating runs of each: the first pass over fresh memory is slower.
@@ -212,16 +210,23 @@ def main(argv=None):
         rows.append((f"Whole-record path on DS2 (raw -> labelled beats, {n_beats} beats, "
                      "best of 3)", t_rec, f"{n_beats / t_rec:,.0f} beats/s"))  # fmt: skip
 
-    lines = ["| measurement | seconds (MB for memory) | note |", "|---|---|---|"]
-    lines += [f"| {name} | {value:.2f} | {note} |" for name, value, note in rows]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    header = (
-        "## Speed and memory\n\nCommand: `python benchmarks/speed.py "
-        + " ".join(argv if argv is not None else sys.argv[1:])
-        + "` on this 2-core CPU machine (one run; ratios measured side by side).\n\n"
+    command = " ".join(
+        ["python benchmarks/speed.py", *(argv if argv is not None else sys.argv[1:])]
     )
-    write_section(ROOT / "docs" / "benchmarks.md", "speed", header + text)
+    write_json("speed", {"command": command, "rows": rows})
+    text = markdown(read_json("speed"))
+    print(text)
+    write_section("speed", text)
+
+
+def markdown(results) -> str:
+    """The docs section, from the JSON that :func:`main` writes."""
+    lines = ["| measurement | seconds (MB for memory) | note |", "|---|---|---|"]
+    lines += [f"| {name} | {value:.2f} | {note} |" for name, value, note in results["rows"]]
+    return (
+        f"## Speed and memory\n\nCommand: `{results['command']}` on this 2-core CPU machine "
+        "(one run; ratios measured side by side).\n\n" + "\n".join(lines) + "\n"
+    )
 
 
 if __name__ == "__main__":

@@ -17,16 +17,14 @@ Usage: python benchmarks/tune.py [--grid NAME] [--folds 3] [--data-dir PATH]
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import sklearn
+from _common import read_json, sv_score, write_json, write_section
 from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier
-from sklearn.metrics import f1_score, make_scorer
+from sklearn.metrics import make_scorer
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
 from ecg_sklearn import default_pipeline
@@ -210,11 +208,6 @@ GRIDS = {
 }
 
 
-def sv_score(y_true, y_pred):
-    """The score of every grid: the mean of the S and V F1."""
-    return f1_score(y_true, y_pred, average="macro", labels=["S", "V"], zero_division=0)
-
-
 def _label(params):
     """Short text for a row of the results (estimators by class name)."""
     return {k: type(v).__name__ if hasattr(v, "fit") else v for k, v in params.items()}
@@ -242,36 +235,55 @@ def main(argv=None):
             verbose=2,
         )
         grid.fit(data.X, data.y, groups=data.groups)
-    rows = sorted(
-        zip(grid.cv_results_["mean_test_score"], grid.cv_results_["std_test_score"],
-            [_label(p) for p in grid.cv_results_["params"]], strict=True),
-        key=lambda r: -r[0],
-    )  # fmt: skip
     print("\nmean (S-F1 + V-F1) / 2 over DS1 GroupKFold folds:")
-    for mean, std, params in rows:
-        print(f"  {mean:.3f} ± {std:.3f}  {params}")
-    folds = [grid.cv_results_[f"split{k}_test_score"] for k in range(args.folds)]
-    print("per fold:", np.round(np.column_stack(folds), 3).tolist())
+    for i in np.argsort(-grid.cv_results_["mean_test_score"], kind="stable"):
+        print(
+            f"  {grid.cv_results_['mean_test_score'][i]:.3f} ± "
+            f"{grid.cv_results_['std_test_score'][i]:.3f}  {_label(grid.cv_results_['params'][i])}"
+        )
+    folds = np.column_stack([grid.cv_results_[f"split{k}_test_score"] for k in range(args.folds)])
+    print("per fold:", np.round(folds, 3).tolist())
     print(f"best: {_label(grid.best_params_)}; {time.perf_counter() - start:.0f} s")
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"tune-{args.grid}.json").write_text(
-        json.dumps([{"mean": m, "std": s, "params": p} for m, s, p in rows], indent=1)
-    )
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from inter_patient import write_section
+    order = np.argsort(-grid.cv_results_["mean_test_score"], kind="stable")
+    results = {
+        "command": f"python benchmarks/tune.py --grid {args.grid} --folds {args.folds}",
+        "grid": args.grid,
+        "folds": args.folds,
+        "seconds": time.perf_counter() - start,
+        "rows": [
+            {"mean": m, "std": s, "params": p, "per_fold": f}
+            for m, s, p, f in (
+                (
+                    grid.cv_results_["mean_test_score"][i],
+                    grid.cv_results_["std_test_score"][i],
+                    _label(grid.cv_results_["params"][i]),
+                    folds[i].tolist(),
+                )
+                for i in order
+            )
+        ],
+    }
+    write_json(f"tune-{args.grid}", results)
+    write_section(f"tune-{args.grid}", markdown(read_json(f"tune-{args.grid}")))
+    return results
 
-    table = ["| parameters | (S-F1 + V-F1) / 2 |", "|---|---|"]
-    table += [f"| {p} | {m:.3f} ± {s:.3f} |" for m, s, p in rows]
-    text = (
-        f"## Model selection on DS1, grid '{args.grid}' (GridSearchCV, GroupKFold by record)\n\n"
-        f"Command: `python benchmarks/tune.py --grid {args.grid} --folds {args.folds}`; "
-        f"{args.folds} folds over "
-        "the 22 DS1 records, DS2 never loaded; mean ± std over folds; "
-        f"{time.perf_counter() - start:.0f} s.\n\n" + "\n".join(table) + "\n"
+
+def table(rows) -> list[str]:
+    """Markdown table rows of a grid's results (best first)."""
+    lines = ["| parameters | (S-F1 + V-F1) / 2 |", "|---|---|"]
+    return lines + [f"| {r['params']} | {r['mean']:.3f} ± {r['std']:.3f} |" for r in rows]
+
+
+def markdown(results) -> str:
+    """The docs section, from the JSON that :func:`main` writes."""
+    return (
+        f"## Model selection on DS1, grid '{results['grid']}' (GridSearchCV, GroupKFold by "
+        f"record)\n\nCommand: `{results['command']}`; {results['folds']} folds over the 22 "
+        "DS1 records, DS2 never loaded; mean ± std over folds (per-fold scores in "
+        f"benchmarks/results/tune-{results['grid']}.json); {results['seconds']:.0f} s.\n\n"
+        + "\n".join(table(results["rows"]))
+        + "\n"
     )
-    write_section(out.parent.parent / "docs" / "benchmarks.md", f"tune-{args.grid}", text)
-    return np.asarray(rows, dtype=object)
 
 
 if __name__ == "__main__":

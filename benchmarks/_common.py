@@ -1,0 +1,61 @@
+"""What the benchmark scripts share: results as JSON, and generated sections of the docs.
+
+Each script writes its figures to ``benchmarks/results/NAME.json`` and renders its
+section of ``docs/benchmarks.md`` from that JSON alone, between ``<!-- NAME:start -->``
+and ``<!-- NAME:end -->``; prose about the figures stays outside those markers, so a
+rerun replaces only what the script produced. ``tests/test_benchmark_docs.py`` renders
+each section again from its JSON and compares.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sklearn.metrics import f1_score
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
+
+
+def write_json(name: str, results) -> Path:
+    """Write ``results`` to ``benchmarks/results/{name}.json``."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(results, indent=1, default=float))
+    return path
+
+
+def read_json(name: str):
+    return json.loads((RESULTS / f"{name}.json").read_text())
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def read_section(name: str, path: Path = BENCHMARKS_MD) -> str | None:
+    """The text between the section's markers, None if it has none."""
+    start, end = _markers(name)
+    text = path.read_text()
+    if start not in text or end not in text:
+        return None
+    return text[text.index(start) + len(start) + 1 : text.index(end)]
+
+
+def write_section(name: str, text: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace the section between the ``name`` markers in ``path`` (or append it)."""
+    start, end = _markers(name)
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{start}\n{text}{end}\n"
+    if start in old and end in old:
+        new = old[: old.index(start)] + block + old[old.index(end) + len(end) + 1 :]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block
+    path.write_text(new)
+
+
+def sv_score(y_true, y_pred) -> float:
+    """The model-selection score on DS1: the mean of the S and V F1."""
+    return f1_score(y_true, y_pred, average="macro", labels=["S", "V"], zero_division=0)

@@ -1,0 +1,81 @@
+"""Out-of-fold predictions of the default pipeline over all DS1 records, several seeds.
+
+The model-selection evidence for record-level changes: ``GroupKFold`` over the 22 DS1
+records (11 folds: two patients held out at a time, 20 in training), the default
+pipeline fitted per fold and seed, and the held-out probabilities pooled over all folds,
+so that every DS1 beat is predicted once per seed by a network that never saw its
+patient. Changes that act on the probabilities (decision rules, rhythm context) are then
+scored on the same pooled predictions, seed by seed. DS2 is never loaded.
+
+The probabilities are saved to ``benchmarks/results/ds1_oof.npz`` (not in git; rerun to
+make it) and the pooled scores to ``benchmarks/results/ds1_oof.json``.
+
+Usage: python benchmarks/ds1_oof.py [--data-dir PATH] [--seeds 0 1 2] [--folds 11]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+from _common import RESULTS, write_json
+from sklearn.model_selection import GroupKFold
+
+from ecg_sklearn import default_pipeline
+from ecg_sklearn.datasets import get_data_home, load_mitdb
+from ecg_sklearn.metrics import classification_report_ec57
+
+
+def out_of_fold(data, seed, folds):
+    """Held-out probabilities of every beat (columns in the order of ``classes``)."""
+    proba = None
+    for k, (train, test) in enumerate(GroupKFold(folds).split(data.X, groups=data.groups)):
+        t = time.perf_counter()
+        pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
+        pipe.fit(data.X[train], data.y[train], cnn__groups=data.groups[train])
+        p = pipe.predict_proba(data.X[test])
+        if proba is None:
+            classes = list(pipe.classes_)
+            proba = np.zeros((len(data.y), len(classes)), dtype=np.float32)
+        # A class missing from a fold's training beats gets probability 0 there.
+        for j, c in enumerate(pipe.classes_):
+            proba[test, classes.index(c)] = p[:, j]
+        held = sorted(set(data.groups[test]))
+        print(f"seed {seed} fold {k} ({', '.join(held)}): {time.perf_counter() - t:.0f} s",
+              flush=True)  # fmt: skip
+    return proba, np.array(classes)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--folds", type=int, default=11)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    data = load_mitdb("DS1", get_data_home(args.data_dir), verbose=0)
+    probas, reports = {}, {}
+    for seed in args.seeds:
+        proba, classes = out_of_fold(data, seed, args.folds)
+        probas[f"seed{seed}"] = proba
+        report = classification_report_ec57(data.y, classes[proba.argmax(axis=1)])
+        reports[seed] = {c: report["per_class"][c] for c in ("S", "V", "F")}
+        s, v = report["per_class"]["S"], report["per_class"]["V"]
+        print(f"seed {seed}: S Se/+P/F1 {s['se']:.3f}/{s['ppv']:.3f}/{s['f1']:.3f}  "
+              f"V {v['se']:.3f}/{v['ppv']:.3f}/{v['f1']:.3f}", flush=True)  # fmt: skip
+    RESULTS.mkdir(exist_ok=True)
+    np.savez_compressed(
+        RESULTS / "ds1_oof.npz", classes=classes, y=data.y, groups=data.groups,
+        samples=data.samples, fs=data.fs, **probas,
+    )  # fmt: skip
+    write_json("ds1_oof", {
+        "command": " ".join(["python benchmarks/ds1_oof.py", *sys.argv[1:]]),
+        "folds": args.folds, "seeds": args.seeds, "reports": reports,
+        "seconds": time.perf_counter() - start,
+    })  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Record-level decisions on DS1: rhythm context and prior correction, out of fold.
+
+Works on the pooled out-of-fold probabilities of ``benchmarks/ds1_oof.py`` (every DS1
+beat predicted by networks that never saw its patient, several seeds) and changes only
+the decision:
+
+* ``af``: a rhythm model trained on the Long-Term AF Database alone
+  (``rr_context_features`` + gradient boosting; never DS1 or DS2) gives each DS1 beat a
+  probability of atrial fibrillation or flutter from beat timing; where it is above 0.5,
+  S is ruled out (its probability moves to N: no beat in AF is supraventricular ectopic).
+* ``prior``: the network is trained with balanced class weights, so its probabilities
+  are those of a world where every class is equally common. Multiplying them by the
+  training share of each class to the power ``alpha`` (0: unchanged, 1: the Bayes
+  decision under the training priors) trades sensitivity of the rare classes (S, F) for
+  precision; ``alpha`` is chosen here, on DS1.
+
+Scores are pooled over all DS1 beats, per seed. DS2 is never loaded.
+
+Usage: python benchmarks/record_context.py [--ltafdb PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import RESULTS, read_json, write_json, write_section
+from rhythm_context import AF_RHYTHMS, LTAFDB, model
+
+from ecg_sklearn.datasets import load_beat_timing
+from ecg_sklearn.metrics import classification_report_ec57
+from ecg_sklearn.rr_context import rr_context_features
+
+ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def af_model(folder, every=10):
+    """The AF-per-beat model, trained on every ``every``-th beat of all ltafdb records."""
+    X, y = [], []
+    for path in sorted(Path(folder).glob("*.atr")):
+        t = load_beat_timing(path.stem, folder)
+        X.append(rr_context_features(t.beat_samples, t.fs)[::every])
+        y.append(np.isin(t.rhythm, AF_RHYTHMS)[::every])
+    return model().fit(np.concatenate(X), np.concatenate(y))
+
+
+def af_probability(clf, samples, groups, fs):
+    p = np.zeros(len(samples))
+    for record in np.unique(groups):
+        rows = np.flatnonzero(groups == record)
+        p[rows] = clf.predict_proba(rr_context_features(samples[rows], fs))[:, 1]
+    return p
+
+
+def decide(proba, classes, p_af=None, alpha=0.0, priors=None):
+    proba = proba.astype(np.float64).copy()
+    if alpha:
+        proba *= priors[None, :] ** alpha
+    if p_af is not None:
+        s, n = list(classes).index("S"), list(classes).index("N")
+        af = p_af > 0.5
+        proba[af, n] += proba[af, s]
+        proba[af, s] = 0.0
+    return classes[proba.argmax(axis=1)]
+
+
+def summary(y, y_pred):
+    r = classification_report_ec57(y, y_pred)
+    cm = np.array(r["confusion_matrix"])
+    out = {f"{c}_{k}": r["per_class"][c][k] for c in ("S", "V") for k in ("se", "ppv", "f1")}
+    out["score"] = (out["S_f1"] + out["V_f1"]) / 2
+    out["N_called_F"] = int(cm[0, 3])
+    out["N_called_S"] = int(cm[0, 1])
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ltafdb", default=str(LTAFDB))
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    oof = np.load(RESULTS / "ds1_oof.npz")
+    classes, y, groups = oof["classes"], oof["y"], oof["groups"]
+    samples, fs = oof["samples"], float(oof["fs"])
+    seeds = sorted(k for k in oof.files if k.startswith("seed"))
+    clf = af_model(args.ltafdb)
+    p_af = af_probability(clf, samples, groups, fs)
+    priors = np.array([np.mean(y == c) for c in classes])
+    rows = []
+    for name, use_af in (("default", False), ("af", True)):
+        for alpha in ALPHAS:
+            per_seed = {
+                seed: summary(y, decide(oof[seed], classes, p_af if use_af else None, alpha,
+                                        priors))  # fmt: skip
+                for seed in seeds
+            }
+            rows.append({"af": use_af, "alpha": alpha, "per_seed": per_seed})
+            scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
+            print(f"{name:8s} alpha {alpha:.2f}: {scores}", flush=True)
+    af_beats = p_af > 0.5
+    results = {
+        "command": " ".join(["python benchmarks/record_context.py", *sys.argv[1:]]),
+        "seeds": seeds,
+        "rows": rows,
+        "af_called_per_record": {
+            str(r): int(af_beats[groups == r].sum()) for r in np.unique(groups)
+        },
+        "seconds": time.perf_counter() - start,
+    }
+    write_json("record_context", results)
+    text = markdown(read_json("record_context"))
+    print(text)
+    write_section("record_context", text)
+
+
+def markdown(results) -> str:
+    """The docs section, from the JSON that :func:`main` writes."""
+    seeds = results["seeds"]
+    lines = [
+        "## Record-level decisions on DS1 (pooled out-of-fold predictions)",
+        "",
+        f"Command: `{results['command']}` after `python benchmarks/ds1_oof.py`; "
+        f"{results['seconds']:.0f} s. Every DS1 beat predicted by default pipelines that "
+        "never saw its patient (11-fold GroupKFold), seeds "
+        f"{', '.join(s[4:] for s in seeds)}; only the decision changes between rows. "
+        "Score: (S-F1 + V-F1) / 2, pooled over DS1, per seed.",
+        "",
+        "| AF rule | alpha | score per seed | S Se | S +P | S F1 | V F1 | N called S | "
+        "N called F |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results["rows"]:
+        per = row["per_seed"]
+
+        def mean(key, per=per):
+            return np.mean([per[s][key] for s in seeds])
+
+        lines.append(
+            f"| {'yes' if row['af'] else 'no'} | {row['alpha']:.2f} | "
+            + " / ".join(f"{per[s]['score']:.3f}" for s in seeds)
+            + f" | {100 * mean('S_se'):.1f} | {100 * mean('S_ppv'):.1f} | "
+            f"{100 * mean('S_f1'):.1f} | {100 * mean('V_f1'):.1f} | {mean('N_called_S'):.0f} | "
+            f"{mean('N_called_F'):.0f} |"
+        )
+    called = ", ".join(f"{r} {n}" for r, n in results["af_called_per_record"].items() if n)
+    lines += ["", f"DS1 beats in AF by the rhythm model, per record: {called}.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The generated sections of docs/benchmarks.md match the JSON behind them."""
+
+import importlib
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+_common = importlib.import_module("_common")
+
+SECTIONS = re.findall(r"<!-- (\S+):start -->", _common.BENCHMARKS_MD.read_text())
+SCRIPTS = {"qrs": "qrs", "inter_patient": "inter_patient", "speed": "speed"}
+
+
+def _script(name):
+    if name.startswith("tune-"):
+        return importlib.import_module("tune")
+    return importlib.import_module(SCRIPTS[name])
+
+
+def test_sections_found():
+    assert {"qrs", "inter_patient", "speed"} <= set(SECTIONS)
+
+
+@pytest.mark.parametrize("name", SECTIONS)
+def test_generated_section_matches_its_json(name):
+    path = _common.RESULTS / f"{name}.json"
+    assert path.is_file(), f"section {name!r} has no JSON at {path}"
+    results = json.loads(path.read_text())
+    section = _common.read_section(name)
+    script = _script(name)
+    if isinstance(results, list):  # grids run before the JSON held the whole section
+        assert "\n".join(script.table(results)) in section
+    else:
+        assert section == script.markdown(results)
+
+
+def test_write_section_replaces_only_its_block(tmp_path):
+    path = tmp_path / "b.md"
+    path.write_text("# B\n\nprose before\n\n<!-- x:start -->\nold\n<!-- x:end -->\nprose after\n")
+    _common.write_section("x", "new\n", path)
+    assert path.read_text() == (
+        "# B\n\nprose before\n\n<!-- x:start -->\nnew\n<!-- x:end -->\nprose after\n"
+    )
+    assert _common.read_section("x", path) == "new\n"
+    _common.write_section("y", "more\n", path)
+    assert _common.read_section("y", path) == "more\n"
