@@ -23,7 +23,8 @@ def validate_signal(estimator, X, *, reset: bool):
     2-D input, as sklearn defines it); ``n_timepoints_in_`` the window length.
     """
     fitted_ndim = getattr(estimator, "ndim_in_", None)
-    if not reset and fitted_ndim is not None and np.ndim(X) != fitted_ndim:
+    ndim = np.asarray(X).ndim if fitted_ndim is not None and not reset else None
+    if ndim in (2, 3) and ndim != fitted_ndim:  # 1-D and 4-D get sklearn's messages
         expected = (
             f"3-D windows (n_samples, n_channels, n_timepoints) with "
             f"{estimator.n_features_in_} channels"
@@ -31,8 +32,8 @@ def validate_signal(estimator, X, *, reset: bool):
             else "2-D windows (n_samples, n_timepoints)"
         )
         raise ValueError(
-            f"{type(estimator).__name__} was fitted on {expected}; got {np.ndim(X)}-D input "
-            f"of shape {np.shape(X)}"
+            f"{type(estimator).__name__} was fitted on {expected}; got {ndim}-D input "
+            f"of shape {np.asarray(X).shape}"
         )
     X = validate_data(
         estimator, X, reset=reset, allow_nd=True, dtype=[np.float32, np.float64], copy=False

@@ -13,7 +13,9 @@ sys.path.insert(0, str(BENCHMARKS))
 _common = importlib.import_module("_common")
 
 SECTIONS = re.findall(r"<!-- (\S+):start -->", _common.BENCHMARKS_MD.read_text())
-SCRIPTS = {"qrs": "qrs", "inter_patient": "inter_patient", "speed": "speed"}
+SCRIPTS = {
+    name: name for name in ("qrs", "inter_patient", "speed", "rhythm_context", "record_context")
+}
 
 
 def _script(name):

@@ -85,3 +85,13 @@ def test_beat_timing_carries_the_rhythm_of_each_beat():
     assert list(rhythm) == ["", "(N", "(N", "(AFIB", "(AFIB"]
     with pytest.raises(FileNotFoundError, match="999.hea"):
         load_beat_timing("999", sample_data_dir())
+
+
+def test_index_describes_a_subset_with_the_whole_context():
+    rng = np.random.default_rng(1)
+    beats = _beats(rng.uniform(0.5, 1.1, 400))
+    full = rr_context_features(beats, FS)
+    np.testing.assert_allclose(rr_context_features(beats, FS, index=[0, 7, 200, 400]),
+                               full[[0, 7, 200, 400]], rtol=1e-6)  # fmt: skip
+    with pytest.raises(ValueError, match="index"):
+        rr_context_features(beats, FS, index=[401])
