@@ -65,16 +65,17 @@ def main(argv=None):
         s, v = report["per_class"]["S"], report["per_class"]["V"]
         print(f"seed {seed}: S Se/+P/F1 {s['se']:.3f}/{s['ppv']:.3f}/{s['f1']:.3f}  "
               f"V {v['se']:.3f}/{v['ppv']:.3f}/{v['f1']:.3f}", flush=True)  # fmt: skip
-    RESULTS.mkdir(exist_ok=True)
-    np.savez_compressed(
-        RESULTS / "ds1_oof.npz", classes=classes, y=data.y, groups=data.groups,
-        samples=data.samples, fs=data.fs, **probas,
-    )  # fmt: skip
-    write_json("ds1_oof", {
-        "command": " ".join(["python benchmarks/ds1_oof.py", *sys.argv[1:]]),
-        "folds": args.folds, "seeds": args.seeds, "reports": reports,
-        "seconds": time.perf_counter() - start,
-    })  # fmt: skip
+        # Saved after every seed, so that an interrupted run keeps what it finished.
+        RESULTS.mkdir(exist_ok=True)
+        np.savez_compressed(
+            RESULTS / "ds1_oof.npz", classes=classes, y=data.y, groups=data.groups,
+            samples=data.samples, fs=data.fs, **probas,
+        )  # fmt: skip
+        write_json("ds1_oof", {
+            "command": " ".join(["python benchmarks/ds1_oof.py", *sys.argv[1:]]),
+            "folds": args.folds, "seeds": sorted(reports), "reports": reports,
+            "seconds": time.perf_counter() - start,
+        })  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -4,10 +4,10 @@ Works on the pooled out-of-fold probabilities of ``benchmarks/ds1_oof.py`` (ever
 beat predicted by networks that never saw its patient, several seeds) and changes only
 the decision:
 
-* ``af``: a rhythm model trained on the Long-Term AF Database alone
+* AF rule: a rhythm model trained on the Long-Term AF Database alone
   (``rr_context_features`` + gradient boosting; never DS1 or DS2) gives each DS1 beat a
-  probability of atrial fibrillation or flutter from beat timing; where it is above 0.5,
-  S is ruled out (its probability moves to N: no beat in AF is supraventricular ectopic).
+  probability of atrial fibrillation or flutter from beat timing; where it is above 0.5
+  (or 0.9), S is ruled out (its probability moves to N: no beat in AF is supraventricular ectopic).
 * ``prior``: the network is trained with balanced class weights, so its probabilities
   are those of a world where every class is equally common. Multiplying them by the
   training share of each class to the power ``alpha`` (0: unchanged, 1: the Bayes
@@ -29,12 +29,14 @@ from pathlib import Path
 import numpy as np
 from _common import RESULTS, read_json, write_json, write_section
 from rhythm_context import AF_RHYTHMS, LTAFDB, model
+from sklearn.model_selection import GroupKFold
 
 from ecg_sklearn.datasets import load_beat_timing
 from ecg_sklearn.metrics import classification_report_ec57
 from ecg_sklearn.rr_context import rr_context_features
 
 ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+AF_THRESHOLDS = (0.5, 0.9)
 
 
 def af_model(folder, every=10):
@@ -42,8 +44,9 @@ def af_model(folder, every=10):
     X, y = [], []
     for path in sorted(Path(folder).glob("*.atr")):
         t = load_beat_timing(path.stem, folder)
-        X.append(rr_context_features(t.beat_samples, t.fs)[::every])
-        y.append(np.isin(t.rhythm, AF_RHYTHMS)[::every])
+        rows = np.arange(0, len(t.beat_samples), every)
+        X.append(rr_context_features(t.beat_samples, t.fs, index=rows))
+        y.append(np.isin(t.rhythm, AF_RHYTHMS)[rows])
     return model().fit(np.concatenate(X), np.concatenate(y))
 
 
@@ -55,13 +58,21 @@ def af_probability(clf, samples, groups, fs):
     return p
 
 
-def decide(proba, classes, p_af=None, alpha=0.0, priors=None):
+def training_priors(y, groups, classes, folds):
+    """Per beat, the class shares of the records its fold's network was trained on."""
+    priors = np.zeros((len(y), len(classes)))
+    for train, test in GroupKFold(folds).split(y, groups=groups):
+        priors[test] = [np.mean(y[train] == c) for c in classes]
+    return priors
+
+
+def decide(proba, classes, p_af=None, alpha=0.0, priors=None, threshold=0.5):
     proba = proba.astype(np.float64).copy()
     if alpha:
-        proba *= priors[None, :] ** alpha
+        proba *= priors**alpha
     if p_af is not None:
         s, n = list(classes).index("S"), list(classes).index("N")
-        af = p_af > 0.5
+        af = p_af > threshold
         proba[af, n] += proba[af, s]
         proba[af, s] = 0.0
     return classes[proba.argmax(axis=1)]
@@ -88,18 +99,27 @@ def main(argv=None):
     seeds = sorted(k for k in oof.files if k.startswith("seed"))
     clf = af_model(args.ltafdb)
     p_af = af_probability(clf, samples, groups, fs)
-    priors = np.array([np.mean(y == c) for c in classes])
+    priors = training_priors(y, groups, classes, int(read_json("ds1_oof")["folds"]))
     rows = []
-    for name, use_af in (("default", False), ("af", True)):
+    for threshold in (None, *AF_THRESHOLDS):
         for alpha in ALPHAS:
             per_seed = {
-                seed: summary(y, decide(oof[seed], classes, p_af if use_af else None, alpha,
-                                        priors))  # fmt: skip
+                seed: summary(
+                    y,
+                    decide(
+                        oof[seed],
+                        classes,
+                        None if threshold is None else p_af,
+                        alpha,
+                        priors,
+                        threshold or 0.5,
+                    ),
+                )  # fmt: skip
                 for seed in seeds
             }
-            rows.append({"af": use_af, "alpha": alpha, "per_seed": per_seed})
+            rows.append({"af": threshold, "alpha": alpha, "per_seed": per_seed})
             scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
-            print(f"{name:8s} alpha {alpha:.2f}: {scores}", flush=True)
+            print(f"AF above {threshold} alpha {alpha:.2f}: {scores}", flush=True)
     af_beats = p_af > 0.5
     results = {
         "command": " ".join(["python benchmarks/record_context.py", *sys.argv[1:]]),
@@ -128,18 +148,19 @@ def markdown(results) -> str:
         f"{', '.join(s[4:] for s in seeds)}; only the decision changes between rows. "
         "Score: (S-F1 + V-F1) / 2, pooled over DS1, per seed.",
         "",
-        "| AF rule | alpha | score per seed | S Se | S +P | S F1 | V F1 | N called S | "
+        "| S ruled out where | alpha | score per seed | S Se | S +P | S F1 | V F1 | N called S | "
         "N called F |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in results["rows"]:
         per = row["per_seed"]
+        where = "nowhere" if row["af"] is None else f"P(AF) > {row['af']}"
 
         def mean(key, per=per):
             return np.mean([per[s][key] for s in seeds])
 
         lines.append(
-            f"| {'yes' if row['af'] else 'no'} | {row['alpha']:.2f} | "
+            f"| {where} | {row['alpha']:.2f} | "
             + " / ".join(f"{per[s]['score']:.3f}" for s in seeds)
             + f" | {100 * mean('S_se'):.1f} | {100 * mean('S_ppv'):.1f} | "
             f"{100 * mean('S_f1'):.1f} | {100 * mean('V_f1'):.1f} | {mean('N_called_S'):.0f} | "
