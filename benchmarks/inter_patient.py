@@ -10,6 +10,13 @@ evaluates on DS2 in two settings:
   count missed beats and unmatched detections as errors of their class (as PhysioNet's
   bxb does).
 
+Rows "record context" decide each beat in the context of its record
+(``ecg_sklearn.rr_context.apply_rhythm_context``, settings chosen on DS1 by
+``benchmarks/record_context.py``): timing models fitted on the Long-Term AF Database
+(never MIT-BIH) split the network's N-or-S probability by whether the beat is premature
+for its rhythm and rule S out where the rhythm is AF (P > 0.9); the probabilities are
+also multiplied by the DS1 class shares to the power 0.5.
+
 Rows "without 232" leave out record 232, which holds 1,382 of DS2's 1,837 S beats.
 
 The rows "AF rule" add the optional rhythm rule (``ecg_sklearn.rhythm.exclude_sveb_in_af``:
@@ -27,12 +34,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from _common import read_json, write_json, write_section
 
 from ecg_sklearn import annotate_record, default_pipeline
-from ecg_sklearn.datasets import DS2, get_data_home, load_mitdb, load_record
+from ecg_sklearn.datasets import DS2, get_data_home, load_beat_timing, load_mitdb, load_record
 from ecg_sklearn.metrics import (
     classification_report_ec57,
     compare_annotations,
@@ -40,8 +48,19 @@ from ecg_sklearn.metrics import (
     pooled_report,
 )
 from ecg_sklearn.rhythm import exclude_sveb_in_af
+from ecg_sklearn.rr_context import apply_rhythm_context, fit_rhythm_models
 
-SETTINGS = ("reference", "end_to_end", "reference_AF_rule", "end_to_end_AF_rule")
+SETTINGS = (
+    "reference",
+    "end_to_end",
+    "reference_record_context",
+    "end_to_end_record_context",
+    "reference_AF_rule",
+    "end_to_end_AF_rule",
+)
+LTAFDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "ltafdb"
+#: The record-context decision chosen on DS1 (benchmarks/record_context.py).
+CONTEXT = {"af_threshold": 0.9, "prior_power": 0.5}
 
 PUBLISHED = [  # (work, S Se, S +P, V Se, V +P) from ../shared/README.md
     ("de Chazal et al. 2004 (LDA)", 76, 38, 77, 82),
@@ -54,25 +73,31 @@ PUBLISHED = [  # (work, S Se, S +P, V Se, V +P) from ../shared/README.md
 PUBLISHED_F1 = [("Niu et al. 2020 (symbolic CNN)", 76.6, 89.7), ("Xu et al. 2022", 82.8, 91.7)]
 
 
-def end_to_end(pipe, home):
+def end_to_end(pipe, home, models, priors):
     """Annotate every DS2 record and compare with the reference, pooled.
 
-    Returns the reports without and with the AF rule, both from one annotation pass.
+    Returns the reports without a rule, with the record context and with the AF rule,
+    all from one annotation pass.
     """
-    plain, ruled = [], []
+    plain, context, ruled = [], [], []
     for record in DS2:
         rec = load_record(record, home, leads="MLII")
         result = annotate_record(pipe, rec.signal, rec.fs)
         proba, _ = exclude_sveb_in_af(result.proba, result.classes, result.sample, result.fs)
+        in_context = apply_rhythm_context(
+            result.proba, result.classes, result.sample, result.fs, models,
+            priors=priors, **CONTEXT,
+        ).proba  # fmt: skip
         for comparisons, label in (
             (plain, result.label),
+            (context, result.classes[in_context.argmax(axis=1)]),
             (ruled, result.classes[proba.argmax(axis=1)]),
         ):
             comparisons.append(compare_annotations(
                 rec.beat_samples, rec.beat_labels, result.sample, label, rec.fs,
                 exclude=flutter_intervals(rec.ann_samples, rec.ann_symbols),
             ))  # fmt: skip
-    return pooled_report(plain), pooled_report(ruled)
+    return pooled_report(plain), pooled_report(context), pooled_report(ruled)
 
 
 def per_record(groups, y_true, y_pred):
@@ -111,6 +136,8 @@ def summarise(reports):
     for c, k in SUMMARY_KEYS:
         vals = np.array([r["per_class"][c][k] for r in reports], dtype=float)
         out[f"{c}_{k}"] = (float(np.nanmean(vals)), float(np.nanstd(vals)))
+    n_as_f = np.array([r["confusion_matrix"][0][3] for r in reports], dtype=float)
+    out["N_called_F"] = (float(n_as_f.mean()), float(n_as_f.std()))
     for k in ("accuracy", "macro_f1", "j_index"):
         vals = np.array([r[k] for r in reports], dtype=float)
         out[k] = (float(vals.mean()), float(vals.std()))
@@ -145,8 +172,8 @@ def markdown(results) -> str:
         "Mean ± standard deviation over seeds, in %.",
         "",
         "| setting | S Se | S +P | S F1 | V Se | V +P | V F1 | N Se | F Se | accuracy "
-        "| macro-F1 | j-index (0-4) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| macro-F1 | j-index (0-4) | N beats called F |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for setting, key, name in _rows(results):
         s = results[setting][key]
@@ -154,7 +181,8 @@ def markdown(results) -> str:
             f"| {name} | {_pm(s['S_se'])} | {_pm(s['S_ppv'])} | "
             f"{_pm(s['S_f1'])} | {_pm(s['V_se'])} | {_pm(s['V_ppv'])} | {_pm(s['V_f1'])} | "
             f"{_pm(s['N_se'])} | {_pm(s['F_se'])} | {_pm(s['accuracy'])} | "
-            f"{_pm(s['macro_f1'])} | {_pm(s['j_index'], 1, 3)} |"
+            f"{_pm(s['macro_f1'])} | {_pm(s['j_index'], 1, 3)} | "
+            f"{_pm(s['N_called_F'], 1, 0)} |"
         )
     lines += [
         "",
@@ -223,6 +251,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--ltafdb", default=str(LTAFDB), help="Long-Term AF Database folder")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -230,6 +259,10 @@ def main(argv=None):
     train = load_mitdb("DS1", home)
     test = load_mitdb("DS2", home)
     results = {"seeds": args.seeds, **{setting: {"reports": []} for setting in SETTINGS}}
+    models = fit_rhythm_models(
+        load_beat_timing(p.stem, args.ltafdb) for p in sorted(Path(args.ltafdb).glob("*.atr"))
+    )
+    print(f"rhythm models fitted on ltafdb: {time.perf_counter() - start:.0f} s", flush=True)
     for seed in args.seeds:
         t = time.perf_counter()
         pipe = default_pipeline(train.fs, random_state=seed, verbose=0)
@@ -245,6 +278,21 @@ def main(argv=None):
         results["reference"].setdefault("reports_without_232", []).append(
             classification_report_ec57(test.y[not_232], y_pred[not_232])
         )
+        priors = np.array([np.mean(train.y == c) for c in classes])
+        y_context = classes[apply_rhythm_context(
+            proba, classes, test.samples, test.fs, models, groups=test.groups,
+            priors=priors, **CONTEXT,
+        ).proba.argmax(axis=1)]  # fmt: skip
+        results["reference_record_context"]["reports"].append(
+            classification_report_ec57(test.y, y_context)
+        )
+        results["reference_record_context"].setdefault("reports_without_232", []).append(
+            classification_report_ec57(test.y[not_232], y_context[not_232])
+        )
+        if seed == args.seeds[0]:
+            results["reference_record_context"]["per_record"] = per_record(
+                test.groups, test.y, y_context
+            )
         ruled, irregular = exclude_sveb_in_af(
             proba, classes, test.samples, test.fs, groups=test.groups
         )
@@ -257,8 +305,9 @@ def main(argv=None):
         results["reference_AF_rule"].setdefault("per_record", []).append(
             af_rule_per_record(test, y_pred, y_ruled, irregular)
         )
-        e2e, e2e_ruled = end_to_end(pipe, home)
+        e2e, e2e_context, e2e_ruled = end_to_end(pipe, home, models, priors)
         results["end_to_end"]["reports"].append(e2e)
+        results["end_to_end_record_context"]["reports"].append(e2e_context)
         results["end_to_end_AF_rule"]["reports"].append(e2e_ruled)
         last = {setting: results[setting]["reports"][-1]["per_class"] for setting in SETTINGS}
         print(
@@ -274,9 +323,8 @@ def main(argv=None):
         results[setting]["summary"] = summarise(reports)
         if setting.startswith("end_to_end"):
             results[setting]["summary_bxb"] = summarise([r["bxb"] for r in reports])
-    results["reference"]["summary_without_232"] = summarise(
-        results["reference"]["reports_without_232"]
-    )
+    for setting in ("reference", "reference_record_context"):
+        results[setting]["summary_without_232"] = summarise(results[setting]["reports_without_232"])
     results["seconds"] = time.perf_counter() - start
     results["command"] = " ".join(["python benchmarks/inter_patient.py", *(argv or sys.argv[1:])])
     text = markdown(results)

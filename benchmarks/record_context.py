@@ -39,23 +39,29 @@ ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 AF_THRESHOLDS = (0.5, 0.9)
 
 
-def af_model(folder, every=10):
-    """The AF-per-beat model, trained on every ``every``-th beat of all ltafdb records."""
-    X, y = [], []
+def timing_models(folder, every=10):
+    """Two models on every ``every``-th beat of all ltafdb records: AF per beat, and S
+    versus N among the N and S beats outside AF."""
+    X, af, labels = [], [], []
     for path in sorted(Path(folder).glob("*.atr")):
         t = load_beat_timing(path.stem, folder)
         rows = np.arange(0, len(t.beat_samples), every)
         X.append(rr_context_features(t.beat_samples, t.fs, index=rows))
-        y.append(np.isin(t.rhythm, AF_RHYTHMS)[rows])
-    return model().fit(np.concatenate(X), np.concatenate(y))
+        af.append(np.isin(t.rhythm, AF_RHYTHMS)[rows])
+        labels.append(t.beat_labels[rows])
+    X, af, labels = np.concatenate(X), np.concatenate(af), np.concatenate(labels)
+    sn = ~af & np.isin(labels, ["N", "S"])
+    return model().fit(X, af), model().fit(X[sn], labels[sn] == "S")
 
 
-def af_probability(clf, samples, groups, fs):
-    p = np.zeros(len(samples))
+def timing_probabilities(models, samples, groups, fs):
+    """P(AF) and P(S | timing) of every beat, record by record."""
+    p = np.zeros((len(samples), len(models)))
     for record in np.unique(groups):
         rows = np.flatnonzero(groups == record)
-        p[rows] = clf.predict_proba(rr_context_features(samples[rows], fs))[:, 1]
-    return p
+        X = rr_context_features(samples[rows], fs)
+        p[rows] = np.column_stack([m.predict_proba(X)[:, 1] for m in models])
+    return p[:, 0], p[:, 1]
 
 
 def training_priors(y, groups, classes, folds):
@@ -66,10 +72,14 @@ def training_priors(y, groups, classes, folds):
     return priors
 
 
-def decide(proba, classes, p_af=None, alpha=0.0, priors=None, threshold=0.5):
+def decide(proba, classes, p_af=None, alpha=0.0, priors=None, threshold=0.5, p_s=None):
     proba = proba.astype(np.float64).copy()
     if alpha:
         proba *= priors**alpha
+    if p_s is not None:  # S versus N by timing, among the beats the network calls N or S
+        s, n = list(classes).index("S"), list(classes).index("N")
+        total = proba[:, s] + proba[:, n]
+        proba[:, s], proba[:, n] = total * p_s, total * (1 - p_s)
     if p_af is not None:
         s, n = list(classes).index("S"), list(classes).index("N")
         af = p_af > threshold
@@ -97,29 +107,32 @@ def main(argv=None):
     classes, y, groups = oof["classes"], oof["y"], oof["groups"]
     samples, fs = oof["samples"], float(oof["fs"])
     seeds = sorted(k for k in oof.files if k.startswith("seed"))
-    clf = af_model(args.ltafdb)
-    p_af = af_probability(clf, samples, groups, fs)
+    p_af, p_s = timing_probabilities(timing_models(args.ltafdb), samples, groups, fs)
     priors = training_priors(y, groups, classes, int(read_json("ds1_oof")["folds"]))
     rows = []
-    for threshold in (None, *AF_THRESHOLDS):
-        for alpha in ALPHAS:
-            per_seed = {
-                seed: summary(
-                    y,
-                    decide(
-                        oof[seed],
-                        classes,
-                        None if threshold is None else p_af,
-                        alpha,
-                        priors,
-                        threshold or 0.5,
-                    ),
-                )  # fmt: skip
-                for seed in seeds
-            }
-            rows.append({"af": threshold, "alpha": alpha, "per_seed": per_seed})
-            scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
-            print(f"AF above {threshold} alpha {alpha:.2f}: {scores}", flush=True)
+    for timing_s in (False, True):
+        for threshold in (None, *AF_THRESHOLDS):
+            for alpha in ALPHAS:
+                per_seed = {
+                    seed: summary(
+                        y,
+                        decide(
+                            oof[seed],
+                            classes,
+                            None if threshold is None else p_af,
+                            alpha,
+                            priors,
+                            threshold or 0.5,
+                            p_s if timing_s else None,
+                        ),
+                    )  # fmt: skip
+                    for seed in seeds
+                }
+                rows.append(
+                    {"timing_s": timing_s, "af": threshold, "alpha": alpha, "per_seed": per_seed}
+                )
+                scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
+                print(f"timing S {timing_s} AF > {threshold} alpha {alpha:.2f}: {scores}")
     af_beats = p_af > 0.5
     results = {
         "command": " ".join(["python benchmarks/record_context.py", *sys.argv[1:]]),
@@ -148,9 +161,9 @@ def markdown(results) -> str:
         f"{', '.join(s[4:] for s in seeds)}; only the decision changes between rows. "
         "Score: (S-F1 + V-F1) / 2, pooled over DS1, per seed.",
         "",
-        "| S ruled out where | alpha | score per seed | S Se | S +P | S F1 | V F1 | N called S | "
-        "N called F |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| S vs N by | S ruled out where | alpha | score per seed | S Se | S +P | S F1 | V F1 "
+        "| N called S | N called F |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in results["rows"]:
         per = row["per_seed"]
@@ -160,7 +173,8 @@ def markdown(results) -> str:
             return np.mean([per[s][key] for s in seeds])
 
         lines.append(
-            f"| {where} | {row['alpha']:.2f} | "
+            f"| {'timing' if row.get('timing_s') else 'network'} | {where} | "
+            f"{row['alpha']:.2f} | "
             + " / ".join(f"{per[s]['score']:.3f}" for s in seeds)
             + f" | {100 * mean('S_se'):.1f} | {100 * mean('S_ppv'):.1f} | "
             f"{100 * mean('S_f1'):.1f} | {100 * mean('V_f1'):.1f} | {mean('N_called_S'):.0f} | "

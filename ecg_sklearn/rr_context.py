@@ -15,10 +15,18 @@ import numbers
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.utils import Bunch
 
 from ._validation import check_fs
 
-__all__ = ["RR_CONTEXT_FEATURES", "rr_context_features"]
+__all__ = [
+    "AF_RHYTHMS",
+    "DEFAULT_AF_THRESHOLD",
+    "RR_CONTEXT_FEATURES",
+    "apply_rhythm_context",
+    "fit_rhythm_models",
+    "rr_context_features",
+]
 
 #: Names of the columns of :func:`rr_context_features`, in order.
 RR_CONTEXT_FEATURES = (
@@ -170,3 +178,142 @@ def rr_context_features(beat_samples, fs, *, n_intervals=30, index=None) -> np.n
         out[:, 3] = rr_at[rows] / previous
         out[:, 4:12] = np.column_stack(_spread_stats(x))
     return out
+
+
+#: Rhythms that count as atrial fibrillation or flutter (MIT-BIH and ltafdb notation).
+AF_RHYTHMS = ("(AFIB", "(AFL")
+#: P(AF) above which :func:`apply_rhythm_context` rules S out (chosen on DS1).
+DEFAULT_AF_THRESHOLD = 0.9
+
+
+def fit_rhythm_models(timings, *, every=10, random_state=0, verbose=0) -> Bunch:
+    """Fit the two timing models: AF per beat, and S versus N outside AF.
+
+    Parameters
+    ----------
+    timings : iterable of Bunch
+        Records as returned by :func:`ecg_sklearn.datasets.load_beat_timing` (beat
+        positions, AAMI labels and rhythm); e.g. the Long-Term AF Database's 84 records.
+    every : int, default=10
+        Train on every ``every``-th beat of each record (its context is the whole record).
+    random_state : int, default=0
+    verbose : int, default=0
+        Print one line per record read.
+
+    Returns
+    -------
+    models : Bunch
+        ``af`` (AF or flutter versus not) and ``sveb`` (S versus N among N and S beats
+        outside AF), both :class:`~sklearn.ensemble.HistGradientBoostingClassifier`
+        fitted on :func:`rr_context_features`.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, af, labels = [], [], []
+    for t in timings:
+        rows = np.arange(0, len(t.beat_samples), every)
+        X.append(rr_context_features(t.beat_samples, t.fs, index=rows))
+        af.append(np.isin(t.rhythm, AF_RHYTHMS)[rows])
+        labels.append(np.asarray(t.beat_labels)[rows])
+        if verbose:
+            print(f"rhythm models: {t.record} ({len(rows)} beats)", flush=True)
+    if not X:
+        raise ValueError("timings is empty: give at least one record")
+    X, af, labels = np.concatenate(X), np.concatenate(af), np.concatenate(labels)
+    sn = ~af & np.isin(labels, ["N", "S"])
+    if af.all() or not af.any() or len(np.unique(labels[sn])) < 2:
+        raise ValueError(
+            "the records must hold beats in AF and out of it, and N and S beats outside AF"
+        )
+
+    def model():
+        return HistGradientBoostingClassifier(max_iter=200, random_state=random_state)
+
+    return Bunch(af=model().fit(X, af), sveb=model().fit(X[sn], labels[sn] == "S"))
+
+
+def apply_rhythm_context(
+    proba,
+    classes,
+    beat_samples,
+    fs,
+    models,
+    *,
+    groups=None,
+    af_threshold=DEFAULT_AF_THRESHOLD,
+    priors=None,
+    prior_power=0.0,
+):
+    """Decide each beat in the context of its record's rhythm.
+
+    Per record, from beat timing alone (:func:`rr_context_features`):
+
+    1. ``prior_power`` > 0 multiplies the probabilities by ``priors ** prior_power``:
+       a network trained with balanced class weights answers as if every class were
+       equally common; the training shares bring rare classes (F, S) back towards their
+       frequency.
+    2. Among the beats' N and S probability, the split between S and N follows the
+       timing model's P(S | rhythm) (``models.sveb``): whether the beat is premature
+       for the rhythm around it. The network still decides N-or-S against V, F and Q.
+    3. Where the AF model's probability exceeds ``af_threshold``, S is ruled out (its
+       probability moves to N): in atrial fibrillation no beat is supraventricular
+       ectopic.
+
+    Parameters
+    ----------
+    proba : array-like, shape (n_beats, n_classes)
+        The network's probabilities (``pipeline.predict_proba``).
+    classes : array-like, shape (n_classes,)
+        Their classes; must include ``"N"`` and ``"S"``.
+    beat_samples : array-like of int, shape (n_beats,)
+        Beat positions, strictly increasing within each record.
+    fs : float
+        Sampling rate in Hz.
+    models : Bunch
+        From :func:`fit_rhythm_models`.
+    groups : array-like, shape (n_beats,), optional
+        Record of each beat; one record if omitted.
+    af_threshold : float, default=DEFAULT_AF_THRESHOLD
+    priors : array-like, shape (n_classes,), optional
+        Class shares of the training data (needed when ``prior_power`` > 0).
+    prior_power : float, default=0.0
+
+    Returns
+    -------
+    result : Bunch
+        ``proba`` (after the three steps; rows sum to 1), ``p_af`` and ``p_sveb``.
+    """
+    fs = check_fs(fs)
+    proba = np.array(proba, dtype=np.float64)
+    classes = np.asarray(classes)
+    samples = np.asarray(beat_samples)
+    if proba.ndim != 2 or proba.shape != (samples.size, classes.size):
+        raise ValueError(
+            f"proba must be (n_beats, n_classes) = ({samples.size}, {classes.size}); "
+            f"got shape {proba.shape}"
+        )
+    if "N" not in classes or "S" not in classes:
+        raise ValueError(f"classes {classes.tolist()} must include 'N' and 'S'")
+    groups = np.zeros(samples.size) if groups is None else np.asarray(groups)
+    if groups.shape != samples.shape:
+        raise ValueError(f"groups has shape {groups.shape}, beat_samples {samples.shape}")
+    if prior_power:
+        if priors is None or np.shape(priors) != (classes.size,):
+            raise ValueError(f"prior_power > 0 needs priors of shape ({classes.size},)")
+        proba *= np.asarray(priors, dtype=np.float64) ** prior_power
+    s, n = np.flatnonzero(classes == "S")[0], np.flatnonzero(classes == "N")[0]
+    both = proba[:, s] + proba[:, n]
+    # A record too short for a rhythm (under 3 beats) keeps the network's own split.
+    p_af, p_sveb = np.zeros(samples.size), proba[:, s] / np.maximum(both, 1e-12)
+    for record in np.unique(groups):
+        rows = np.flatnonzero(groups == record)
+        if rows.size >= 3:
+            X = rr_context_features(samples[rows], fs)
+            p_af[rows] = models.af.predict_proba(X)[:, 1]
+            p_sveb[rows] = models.sveb.predict_proba(X)[:, 1]
+    proba[:, s], proba[:, n] = both * p_sveb, both * (1 - p_sveb)
+    af = p_af > af_threshold
+    proba[af, n] += proba[af, s]
+    proba[af, s] = 0.0
+    proba /= proba.sum(axis=1, keepdims=True)
+    return Bunch(proba=proba, p_af=p_af, p_sveb=p_sveb)

@@ -95,3 +95,78 @@ def test_index_describes_a_subset_with_the_whole_context():
                                full[[0, 7, 200, 400]], rtol=1e-6)  # fmt: skip
     with pytest.raises(ValueError, match="index"):
         rr_context_features(beats, FS, index=[401])
+
+
+def _timing(record, intervals, labels, rhythm):
+    from sklearn.utils import Bunch
+
+    beats = _beats(np.asarray(intervals))
+    return Bunch(record=record, fs=FS, beat_samples=beats, beat_labels=np.asarray(labels),
+                 rhythm=np.asarray(rhythm))  # fmt: skip
+
+
+def _sinus_with_pacs(rng, n=400):
+    rr = rng.normal(0.8, 0.01, n)
+    labels = np.array(["N"] * (n + 1))
+    for k in range(20, n - 2, 17):  # a premature beat and its compensatory pause
+        rr[k], rr[k + 1] = 0.5, 1.1
+        labels[k + 1] = "S"
+    return rr, labels
+
+
+@pytest.fixture(scope="module")
+def rhythm_models():
+    from ecg_sklearn.rr_context import fit_rhythm_models
+
+    rng = np.random.default_rng(0)
+    timings = []
+    for i in range(3):
+        rr, labels = _sinus_with_pacs(rng)
+        timings.append(_timing(f"s{i}", rr, labels, ["(N"] * len(labels)))
+        af = rng.uniform(0.4, 1.2, 400)
+        timings.append(_timing(f"a{i}", af, ["N"] * 401, ["(AFIB"] * 401))
+    return fit_rhythm_models(timings, every=1)
+
+
+def test_rhythm_context_rules_s_out_in_af_and_finds_premature_beats(rhythm_models):
+    from ecg_sklearn.rr_context import apply_rhythm_context
+
+    rng = np.random.default_rng(1)
+    rr, labels = _sinus_with_pacs(rng)
+    af = rng.uniform(0.4, 1.2, 300)
+    beats = _beats(np.concatenate([rr, af]))  # sinus with PACs, then AF
+    classes = np.array(["N", "S", "V"])
+    proba = np.tile([0.45, 0.45, 0.1], (beats.size, 1))  # the network cannot tell N from S
+    result = apply_rhythm_context(proba, classes, beats, FS, rhythm_models)
+    np.testing.assert_allclose(result.proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(result.proba[:, 2], 0.1)  # V is the network's
+    label = classes[result.proba.argmax(axis=1)]
+    sinus = slice(40, 360)  # away from the change of rhythm
+    assert np.mean(label[sinus] == labels[sinus]) > 0.95
+    assert result.p_af[450:650].min() > 0.9 and result.p_af[sinus].max() < 0.5
+    assert (label[450:650] == "N").all()  # no S in AF
+    # Prior correction: a rare class loses probability by its training share.
+    priors = np.array([0.9, 0.05, 0.05])
+    corrected = apply_rhythm_context(
+        proba, classes, beats, FS, rhythm_models, priors=priors, prior_power=1.0
+    )
+    assert corrected.proba[:, 2].max() < 0.02
+
+
+def test_rhythm_context_errors(rhythm_models):
+    from ecg_sklearn.rr_context import apply_rhythm_context, fit_rhythm_models
+
+    beats = _beats(np.full(10, 0.8))
+    with pytest.raises(ValueError, match="must include 'N' and 'S'"):
+        apply_rhythm_context(np.ones((11, 2)) / 2, ["N", "V"], beats, FS, rhythm_models)
+    with pytest.raises(ValueError, match="proba must be"):
+        apply_rhythm_context(np.ones((5, 2)) / 2, ["N", "S"], beats, FS, rhythm_models)
+    with pytest.raises(ValueError, match="needs priors"):
+        apply_rhythm_context(
+            np.ones((11, 2)) / 2, ["N", "S"], beats, FS, rhythm_models, prior_power=0.5
+        )
+    with pytest.raises(ValueError, match="empty"):
+        fit_rhythm_models([])
+    only_sinus = _timing("x", np.full(50, 0.8), ["N"] * 51, ["(N"] * 51)
+    with pytest.raises(ValueError, match="in AF and out of it"):
+        fit_rhythm_models([only_sinus])
