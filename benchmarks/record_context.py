@@ -28,30 +28,15 @@ from pathlib import Path
 
 import numpy as np
 from _common import RESULTS, read_json, write_json, write_section
-from rhythm_context import AF_RHYTHMS, LTAFDB, model
+from rhythm_context import LTAFDB
 from sklearn.model_selection import GroupKFold
 
 from ecg_sklearn.datasets import load_beat_timing
 from ecg_sklearn.metrics import classification_report_ec57
-from ecg_sklearn.rr_context import rr_context_features
+from ecg_sklearn.rr_context import fit_rhythm_models, rr_context_features
 
 ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 AF_THRESHOLDS = (0.5, 0.9)
-
-
-def timing_models(folder, every=10):
-    """Two models on every ``every``-th beat of all ltafdb records: AF per beat, and S
-    versus N among the N and S beats outside AF."""
-    X, af, labels = [], [], []
-    for path in sorted(Path(folder).glob("*.atr")):
-        t = load_beat_timing(path.stem, folder)
-        rows = np.arange(0, len(t.beat_samples), every)
-        X.append(rr_context_features(t.beat_samples, t.fs, index=rows))
-        af.append(np.isin(t.rhythm, AF_RHYTHMS)[rows])
-        labels.append(t.beat_labels[rows])
-    X, af, labels = np.concatenate(X), np.concatenate(af), np.concatenate(labels)
-    sn = ~af & np.isin(labels, ["N", "S"])
-    return model().fit(X, af), model().fit(X[sn], labels[sn] == "S")
 
 
 def timing_probabilities(models, samples, groups, fs):
@@ -107,7 +92,10 @@ def main(argv=None):
     classes, y, groups = oof["classes"], oof["y"], oof["groups"]
     samples, fs = oof["samples"], float(oof["fs"])
     seeds = sorted(k for k in oof.files if k.startswith("seed"))
-    p_af, p_s = timing_probabilities(timing_models(args.ltafdb), samples, groups, fs)
+    models = fit_rhythm_models(
+        load_beat_timing(p.stem, args.ltafdb) for p in sorted(Path(args.ltafdb).glob("*.atr"))
+    )
+    p_af, p_s = timing_probabilities((models.af, models.sveb), samples, groups, fs)
     priors = training_priors(y, groups, classes, int(read_json("ds1_oof")["folds"]))
     rows = []
     for timing_s in (False, True):

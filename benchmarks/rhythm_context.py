@@ -27,9 +27,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold
 
 from ecg_sklearn.datasets import DS1, DS2, get_data_home, load_beat_timing
-from ecg_sklearn.rr_context import rr_context_features
+from ecg_sklearn.rr_context import AF_RHYTHMS, rr_context_features
 
-AF_RHYTHMS = ("(AFIB", "(AFL")
 LTAFDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "ltafdb"
 
 
