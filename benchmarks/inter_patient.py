@@ -60,7 +60,7 @@ SETTINGS = (
 )
 LTAFDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "ltafdb"
 #: The record-context decision chosen on DS1 (benchmarks/record_context.py).
-CONTEXT = {"af_threshold": 0.9, "prior_power": 0.5}
+CONTEXT = {"af_threshold": 0.9, "sveb": "replace", "prior_power": 0.5}
 
 PUBLISHED = [  # (work, S Se, S +P, V Se, V +P) from ../shared/README.md
     ("de Chazal et al. 2004 (LDA)", 76, 38, 77, 82),

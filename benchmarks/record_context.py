@@ -8,6 +8,8 @@ the decision:
   (``rr_context_features`` + gradient boosting; never DS1 or DS2) gives each DS1 beat a
   probability of atrial fibrillation or flutter from beat timing; where it is above 0.5
   (or 0.9), S is ruled out (its probability moves to N: no beat in AF is supraventricular ectopic).
+* S versus N: the timing model's P(S | rhythm) replaces the network's split of N-or-S
+  (``sveb="replace"``) or is combined with it as evidence (``"combine"``, odds product).
 * ``prior``: the network is trained with balanced class weights, so its probabilities
   are those of a world where every class is equally common. Multiplying them by the
   training share of each class to the power ``alpha`` (0: unchanged, 1: the Bayes
@@ -33,20 +35,11 @@ from sklearn.model_selection import GroupKFold
 
 from ecg_sklearn.datasets import load_beat_timing
 from ecg_sklearn.metrics import classification_report_ec57
-from ecg_sklearn.rr_context import fit_rhythm_models, rr_context_features
+from ecg_sklearn.rr_context import apply_rhythm_context, fit_rhythm_models, rhythm_probabilities
 
-ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+ALPHAS = (0.0, 0.5, 1.0)
+SVEB_NAMES = {None: "network", "replace": "timing", "combine": "both (odds product)"}
 AF_THRESHOLDS = (0.5, 0.9)
-
-
-def timing_probabilities(models, samples, groups, fs):
-    """P(AF) and P(S | timing) of every beat, record by record."""
-    p = np.zeros((len(samples), len(models)))
-    for record in np.unique(groups):
-        rows = np.flatnonzero(groups == record)
-        X = rr_context_features(samples[rows], fs)
-        p[rows] = np.column_stack([m.predict_proba(X)[:, 1] for m in models])
-    return p[:, 0], p[:, 1]
 
 
 def training_priors(y, groups, classes, folds):
@@ -55,22 +48,6 @@ def training_priors(y, groups, classes, folds):
     for train, test in GroupKFold(folds).split(y, groups=groups):
         priors[test] = [np.mean(y[train] == c) for c in classes]
     return priors
-
-
-def decide(proba, classes, p_af=None, alpha=0.0, priors=None, threshold=0.5, p_s=None):
-    proba = proba.astype(np.float64).copy()
-    if alpha:
-        proba *= priors**alpha
-    if p_s is not None:  # S versus N by timing, among the beats the network calls N or S
-        s, n = list(classes).index("S"), list(classes).index("N")
-        total = proba[:, s] + proba[:, n]
-        proba[:, s], proba[:, n] = total * p_s, total * (1 - p_s)
-    if p_af is not None:
-        s, n = list(classes).index("S"), list(classes).index("N")
-        af = p_af > threshold
-        proba[af, n] += proba[af, s]
-        proba[af, s] = 0.0
-    return classes[proba.argmax(axis=1)]
 
 
 def summary(y, y_pred):
@@ -95,32 +72,24 @@ def main(argv=None):
     models = fit_rhythm_models(
         load_beat_timing(p.stem, args.ltafdb) for p in sorted(Path(args.ltafdb).glob("*.atr"))
     )
-    p_af, p_s = timing_probabilities((models.af, models.sveb), samples, groups, fs)
+    rhythm = rhythm_probabilities(samples, fs, models, groups=groups)
     priors = training_priors(y, groups, classes, int(read_json("ds1_oof")["folds"]))
     rows = []
-    for timing_s in (False, True):
+    for sveb in (None, "replace", "combine"):
         for threshold in (None, *AF_THRESHOLDS):
             for alpha in ALPHAS:
-                per_seed = {
-                    seed: summary(
-                        y,
-                        decide(
-                            oof[seed],
-                            classes,
-                            None if threshold is None else p_af,
-                            alpha,
-                            priors,
-                            threshold or 0.5,
-                            p_s if timing_s else None,
-                        ),
-                    )  # fmt: skip
-                    for seed in seeds
-                }
-                rows.append(
-                    {"timing_s": timing_s, "af": threshold, "alpha": alpha, "per_seed": per_seed}
-                )
+                per_seed = {}
+                for seed in seeds:
+                    proba = apply_rhythm_context(
+                        oof[seed], classes, samples, fs, models, groups=groups,
+                        af_threshold=threshold, sveb=sveb, priors=priors,
+                        prior_power=alpha, rhythm=rhythm,
+                    ).proba  # fmt: skip
+                    per_seed[seed] = summary(y, classes[proba.argmax(axis=1)])
+                rows.append({"sveb": sveb, "af": threshold, "alpha": alpha, "per_seed": per_seed})
                 scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
-                print(f"timing S {timing_s} AF > {threshold} alpha {alpha:.2f}: {scores}")
+                print(f"S vs N {sveb}, AF > {threshold}, alpha {alpha:.2f}: {scores}")
+    p_af = rhythm.p_af
     af_beats = p_af > 0.5
     results = {
         "command": " ".join(["python benchmarks/record_context.py", *sys.argv[1:]]),
@@ -161,7 +130,7 @@ def markdown(results) -> str:
             return np.mean([per[s][key] for s in seeds])
 
         lines.append(
-            f"| {'timing' if row.get('timing_s') else 'network'} | {where} | "
+            f"| {SVEB_NAMES[row['sveb']]} | {where} | "
             f"{row['alpha']:.2f} | "
             + " / ".join(f"{per[s]['score']:.3f}" for s in seeds)
             + f" | {100 * mean('S_se'):.1f} | {100 * mean('S_ppv'):.1f} | "

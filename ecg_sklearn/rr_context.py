@@ -25,6 +25,7 @@ __all__ = [
     "RR_CONTEXT_FEATURES",
     "apply_rhythm_context",
     "fit_rhythm_models",
+    "rhythm_probabilities",
     "rr_context_features",
 ]
 
@@ -205,7 +206,8 @@ def fit_rhythm_models(timings, *, every=10, random_state=0, verbose=0) -> Bunch:
     models : Bunch
         ``af`` (AF or flutter versus not) and ``sveb`` (S versus N among N and S beats
         outside AF), both :class:`~sklearn.ensemble.HistGradientBoostingClassifier`
-        fitted on :func:`rr_context_features`.
+        fitted on :func:`rr_context_features`, and ``sveb_prior``, the share of S among
+        the beats ``sveb`` was trained on.
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -229,7 +231,43 @@ def fit_rhythm_models(timings, *, every=10, random_state=0, verbose=0) -> Bunch:
     def model():
         return HistGradientBoostingClassifier(max_iter=200, random_state=random_state)
 
-    return Bunch(af=model().fit(X, af), sveb=model().fit(X[sn], labels[sn] == "S"))
+    is_s = labels[sn] == "S"
+    return Bunch(af=model().fit(X, af), sveb=model().fit(X[sn], is_s), sveb_prior=is_s.mean())
+
+
+def rhythm_probabilities(beat_samples, fs, models, *, groups=None) -> Bunch:
+    """The timing models' probabilities for every beat, record by record.
+
+    Parameters
+    ----------
+    beat_samples : array-like of int, shape (n_beats,)
+        Beat positions, strictly increasing within each record.
+    fs : float
+        Sampling rate in Hz.
+    models : Bunch
+        From :func:`fit_rhythm_models`.
+    groups : array-like, shape (n_beats,), optional
+        Record of each beat; one record if omitted.
+
+    Returns
+    -------
+    rhythm : Bunch
+        ``p_af`` (atrial fibrillation or flutter) and ``p_sveb`` (S rather than N);
+        NaN in records of fewer than 3 beats, which have no rhythm to read.
+    """
+    fs = check_fs(fs)
+    samples = np.asarray(beat_samples)
+    groups = np.zeros(samples.size) if groups is None else np.asarray(groups)
+    if groups.shape != samples.shape:
+        raise ValueError(f"groups has shape {groups.shape}, beat_samples {samples.shape}")
+    p_af, p_sveb = np.full(samples.size, np.nan), np.full(samples.size, np.nan)
+    for record in np.unique(groups):
+        rows = np.flatnonzero(groups == record)
+        if rows.size >= 3:
+            X = rr_context_features(samples[rows], fs)
+            p_af[rows] = models.af.predict_proba(X)[:, 1]
+            p_sveb[rows] = models.sveb.predict_proba(X)[:, 1]
+    return Bunch(p_af=p_af, p_sveb=p_sveb)
 
 
 def apply_rhythm_context(
@@ -241,23 +279,29 @@ def apply_rhythm_context(
     *,
     groups=None,
     af_threshold=DEFAULT_AF_THRESHOLD,
+    sveb="replace",
     priors=None,
     prior_power=0.0,
+    rhythm=None,
 ):
     """Decide each beat in the context of its record's rhythm.
 
-    Per record, from beat timing alone (:func:`rr_context_features`):
+    Per record, from beat timing alone (:func:`rhythm_probabilities`):
 
     1. ``prior_power`` > 0 multiplies the probabilities by ``priors ** prior_power``:
        a network trained with balanced class weights answers as if every class were
        equally common; the training shares bring rare classes (F, S) back towards their
        frequency.
-    2. Among the beats' N and S probability, the split between S and N follows the
-       timing model's P(S | rhythm) (``models.sveb``): whether the beat is premature
-       for the rhythm around it. The network still decides N-or-S against V, F and Q.
-    3. Where the AF model's probability exceeds ``af_threshold``, S is ruled out (its
-       probability moves to N): in atrial fibrillation no beat is supraventricular
-       ectopic.
+    2. The beat's N-or-S probability is split between S and N with the timing model's
+       P(S | rhythm) (``models.sveb``), whether the beat is premature for the rhythm
+       around it: ``sveb="replace"`` takes that probability as the split;
+       ``"combine"`` multiplies the network's S:N odds by the timing model's likelihood
+       ratio (its odds over its training odds), so that both pieces of evidence count;
+       ``None`` keeps the network's split. The network still decides N-or-S against V,
+       F and Q.
+    3. Where the AF model's probability exceeds ``af_threshold`` (None: never), S is
+       ruled out (its probability moves to N): in atrial fibrillation no beat is
+       supraventricular ectopic.
 
     Parameters
     ----------
@@ -273,17 +317,19 @@ def apply_rhythm_context(
         From :func:`fit_rhythm_models`.
     groups : array-like, shape (n_beats,), optional
         Record of each beat; one record if omitted.
-    af_threshold : float, default=DEFAULT_AF_THRESHOLD
-    priors : array-like, shape (n_classes,), optional
+    af_threshold : float or None, default=DEFAULT_AF_THRESHOLD
+    sveb : {"replace", "combine"} or None, default="replace"
+    priors : array-like, shape (n_classes,) or (n_beats, n_classes), optional
         Class shares of the training data (needed when ``prior_power`` > 0).
     prior_power : float, default=0.0
+    rhythm : Bunch, optional
+        :func:`rhythm_probabilities` of these beats, when already computed.
 
     Returns
     -------
     result : Bunch
         ``proba`` (after the three steps; rows sum to 1), ``p_af`` and ``p_sveb``.
     """
-    fs = check_fs(fs)
     proba = np.array(proba, dtype=np.float64)
     classes = np.asarray(classes)
     samples = np.asarray(beat_samples)
@@ -294,26 +340,34 @@ def apply_rhythm_context(
         )
     if "N" not in classes or "S" not in classes:
         raise ValueError(f"classes {classes.tolist()} must include 'N' and 'S'")
-    groups = np.zeros(samples.size) if groups is None else np.asarray(groups)
-    if groups.shape != samples.shape:
-        raise ValueError(f"groups has shape {groups.shape}, beat_samples {samples.shape}")
+    if sveb not in ("replace", "combine", None):
+        raise ValueError(f"sveb must be 'replace', 'combine' or None; got {sveb!r}")
+    if rhythm is None:
+        rhythm = rhythm_probabilities(samples, fs, models, groups=groups)
     if prior_power:
-        if priors is None or np.shape(priors) != (classes.size,):
-            raise ValueError(f"prior_power > 0 needs priors of shape ({classes.size},)")
-        proba *= np.asarray(priors, dtype=np.float64) ** prior_power
+        priors = None if priors is None else np.asarray(priors, dtype=np.float64)
+        if priors is None or priors.shape not in ((classes.size,), proba.shape):
+            raise ValueError(
+                f"prior_power > 0 needs priors of shape ({classes.size},) or {proba.shape}"
+            )
+        proba *= priors**prior_power
     s, n = np.flatnonzero(classes == "S")[0], np.flatnonzero(classes == "N")[0]
     both = proba[:, s] + proba[:, n]
-    # A record too short for a rhythm (under 3 beats) keeps the network's own split.
-    p_af, p_sveb = np.zeros(samples.size), proba[:, s] / np.maximum(both, 1e-12)
-    for record in np.unique(groups):
-        rows = np.flatnonzero(groups == record)
-        if rows.size >= 3:
-            X = rr_context_features(samples[rows], fs)
-            p_af[rows] = models.af.predict_proba(X)[:, 1]
-            p_sveb[rows] = models.sveb.predict_proba(X)[:, 1]
-    proba[:, s], proba[:, n] = both * p_sveb, both * (1 - p_sveb)
-    af = p_af > af_threshold
-    proba[af, n] += proba[af, s]
-    proba[af, s] = 0.0
+    share = proba[:, s] / np.maximum(both, 1e-12)  # the network's split
+    timed = ~np.isnan(rhythm.p_sveb)  # records too short for a rhythm keep it
+    if sveb == "replace":
+        share[timed] = rhythm.p_sveb[timed]
+    elif sveb == "combine":
+        eps = 1e-6
+        p_t = np.clip(rhythm.p_sveb[timed], eps, 1 - eps)
+        prior = np.clip(models.sveb_prior, eps, 1 - eps)
+        ratio = (p_t / (1 - p_t)) / (prior / (1 - prior))
+        odds = np.clip(share[timed], eps, 1 - eps) / np.clip(1 - share[timed], eps, 1)
+        share[timed] = odds * ratio / (1 + odds * ratio)
+    proba[:, s], proba[:, n] = both * share, both * (1 - share)
+    if af_threshold is not None:
+        af = np.nan_to_num(rhythm.p_af) > af_threshold
+        proba[af, n] += proba[af, s]
+        proba[af, s] = 0.0
     proba /= proba.sum(axis=1, keepdims=True)
-    return Bunch(proba=proba, p_af=p_af, p_sveb=p_sveb)
+    return Bunch(proba=proba, p_af=rhythm.p_af, p_sveb=rhythm.p_sveb)

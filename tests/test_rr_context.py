@@ -170,3 +170,31 @@ def test_rhythm_context_errors(rhythm_models):
     only_sinus = _timing("x", np.full(50, 0.8), ["N"] * 51, ["(N"] * 51)
     with pytest.raises(ValueError, match="in AF and out of it"):
         fit_rhythm_models([only_sinus])
+
+
+def test_rhythm_context_options(rhythm_models):
+    from ecg_sklearn.rr_context import apply_rhythm_context, rhythm_probabilities
+
+    rng = np.random.default_rng(2)
+    rr, labels = _sinus_with_pacs(rng, 200)
+    beats = _beats(rr)
+    classes = np.array(["N", "S"])
+    proba = np.tile([0.7, 0.3], (beats.size, 1))
+    rhythm = rhythm_probabilities(beats, FS, rhythm_models)
+    same = apply_rhythm_context(proba, classes, beats, FS, rhythm_models, rhythm=rhythm)
+    np.testing.assert_allclose(
+        same.proba, apply_rhythm_context(proba, classes, beats, FS, rhythm_models).proba
+    )
+    kept = apply_rhythm_context(proba, classes, beats, FS, rhythm_models, sveb=None)
+    np.testing.assert_allclose(kept.proba, proba)  # no AF here, the network's split kept
+    # "combine": the network's odds (0.3 / 0.7) times the timing likelihood ratio.
+    both = apply_rhythm_context(proba, classes, beats, FS, rhythm_models, sveb="combine")
+    p_t, prior = np.clip(rhythm.p_sveb, 1e-6, 1 - 1e-6), rhythm_models.sveb_prior
+    odds = (0.3 / 0.7) * (p_t / (1 - p_t)) / (prior / (1 - prior))
+    np.testing.assert_allclose(both.proba[:, 1], odds / (1 + odds), rtol=1e-4)
+    assert classes[both.proba.argmax(axis=1)][labels == "S"].tolist().count("S") > 5
+    short = apply_rhythm_context(proba[:2], classes, beats[:2], FS, rhythm_models)
+    np.testing.assert_allclose(short.proba, proba[:2])  # two beats: no rhythm to read
+    assert np.isnan(short.p_af).all()
+    with pytest.raises(ValueError, match="sveb must be"):
+        apply_rhythm_context(proba, classes, beats, FS, rhythm_models, sveb="vote")
