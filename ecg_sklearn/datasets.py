@@ -231,12 +231,13 @@ def _read_header(data_dir: Path, record: str):
     return header
 
 
-def _read_annotations(data_dir: Path, record: str, extension: str = "atr"):
-    """Samples and symbols of ``{record}.{extension}`` (any MIT-format annotation file)."""
+def _read_annotations(data_dir: Path, record: str, extension: str = "atr", *, aux=False):
+    """Samples and symbols (and with ``aux=True`` the notes) of ``{record}.{extension}``
+    (any MIT-format annotation file)."""
     import wfdb
 
     try:
-        parsed = read_mit_annotations(data_dir / f"{record}.{extension}")
+        parsed = read_mit_annotations(data_dir / f"{record}.{extension}", aux=aux)
         if parsed is not None:
             return parsed
         ann = wfdb.rdann(str(data_dir / record), extension)
@@ -244,7 +245,8 @@ def _read_annotations(data_dir: Path, record: str, extension: str = "atr"):
         raise OSError(
             f"Record {record!r}: cannot read annotations {record}.{extension}: {exc}"
         ) from exc
-    return np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype="<U2")
+    parsed = np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype="<U2")
+    return (*parsed, np.asarray(ann.aux_note, dtype=str)) if aux else parsed
 
 
 def _beats(samples, symbols):
@@ -363,20 +365,12 @@ def load_beat_timing(record, data_dir) -> Bunch:
     import wfdb
 
     data_dir, record = Path(data_dir), str(record)
-    for ext in (".hea", ".atr"):
-        if not (data_dir / f"{record}{ext}").is_file():
-            raise FileNotFoundError(
-                f"Record {record!r}: {record}{ext} not found in {str(data_dir)!r}"
-            )
-    try:
+    _check_record_files(data_dir, record)
+    try:  # the header only: _read_header would also want the signal files
         fs = float(wfdb.rdheader(str(data_dir / record)).fs)
-        parsed = read_mit_annotations(data_dir / f"{record}.atr", aux=True)
-        if parsed is None:
-            ann = wfdb.rdann(str(data_dir / record), "atr")
-            parsed = (np.asarray(ann.sample), np.asarray(ann.symbol), np.asarray(ann.aux_note))
     except Exception as exc:
-        raise OSError(f"Record {record!r}: cannot read {record}.hea / .atr: {exc}") from exc
-    samples, symbols, notes = parsed
+        raise OSError(f"Record {record!r}: cannot read header {record}.hea: {exc}") from exc
+    samples, symbols, notes = _read_annotations(data_dir, record, aux=True)
     beat_samples, beat_symbols, beat_labels = _beats(samples, symbols)
     return Bunch(
         record=record,
