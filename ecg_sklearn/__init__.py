@@ -7,6 +7,7 @@ from .classifier import CNNBeatClassifier  # noqa: E402
 from .explain import GradCAMExplainer  # noqa: E402
 from .filtering import ECGFilter, filter_ecg  # noqa: E402
 from .pipeline import ChunkedPipeline, default_pipeline  # noqa: E402
+from .pretrained import list_pretrained, load_pretrained  # noqa: E402
 from .qrs import QRSDetector, detect_qrs  # noqa: E402
 from .segmentation import BeatSegmenter  # noqa: E402
 
@@ -21,6 +22,8 @@ __all__ = [
     "default_pipeline",
     "detect_qrs",
     "filter_ecg",
+    "list_pretrained",
+    "load_pretrained",
     "write_annotations",
     "__version__",
 ]

@@ -1,8 +1,12 @@
 """ecg-sklearn: train, annotate, evaluate and explain heartbeat classification on ECG.
 
-Without a command it runs the demo job (``run``): train the default pipeline on DS1,
-evaluate it on DS2, write the report, figures and model. It uses the MIT-BIH excerpt
-shipped with the package unless --data-dir points to the full database.
+Without a command it runs the main job (``run``): the pretrained model (trained on
+MIT-BIH DS1) annotates DS2 records end to end (beat detection, windows, classification),
+prints the EC57 report against the reference labels and writes figures (each record's
+ECG with true and predicted labels, the confusion matrix, Grad-CAM of correct and wrong
+beats). It uses the DS2 records of the MIT-BIH excerpt shipped with the package unless
+--data-dir points to the full database; ``run --train`` trains the default pipeline on
+DS1 first instead.
 """
 
 from __future__ import annotations
@@ -14,7 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import DS1, DS2, get_data_home, load_mitdb, load_record, load_sample
+from .datasets import (
+    DS1,
+    DS2,
+    SAMPLE_RECORDS,
+    get_data_home,
+    load_mitdb,
+    load_record,
+    load_sample,
+    sample_data_dir,
+)
 
 COMMANDS = ("run", "train", "annotate", "evaluate", "explain")
 
@@ -39,39 +52,108 @@ def _fit_default_pipeline(args, fs, X, y, groups):
     return pipe.fit(X, y, cnn__groups=groups)
 
 
-# ---------------------------------------------------------------------- run (demo job)
+# ---------------------------------------------------------------------- run (main job)
+def _strip_start(ref_samples, ref_labels, predicted, fs, duration):
+    """Start (s) of the ``duration``-s strip with the most non-N or misclassified beats."""
+    interesting = ref_samples[(ref_labels != "N") | (predicted != ref_labels)] / fs
+    if interesting.size == 0:
+        return 0.0
+    counts = np.searchsorted(interesting, interesting + duration) - np.arange(interesting.size)
+    return max(0.0, float(interesting[np.argmax(counts)]) - 1.0)
+
+
+def _annotate_records(pipe, folder, records, out):
+    """Annotate and score each record; strips to ``out``; Grad-CAM candidates returned."""
+    from .annotate import annotate_and_compare, pipeline_layout
+    from .metrics import match_beats
+    from .plotting import plot_annotated_strip
+    from .windows import make_beat_windows
+
+    fs, n_leads, n_times = pipeline_layout(pipe)
+    comparisons, windows, y_true, y_pred = [], [], [], []
+    for name in records:
+        rec = load_record(name, folder, leads=[("MLII",)] * n_leads, fs=fs)
+        result, comparison = annotate_and_compare(pipe, rec)
+        comparisons.append(comparison)
+        ri, ti = match_beats(rec.beat_samples, result.sample, fs)
+        predicted = np.full(rec.beat_samples.size, "-", dtype=object)
+        predicted[ri] = result.label[ti]
+        start = _strip_start(rec.beat_samples, rec.beat_labels, predicted, fs, 10.0)
+        fig, _ = plot_annotated_strip(
+            rec.signal[0], fs, rec.beat_samples, rec.beat_labels, result.sample, result.label,
+            start=start, duration=10.0,
+        )  # fmt: skip
+        fig.axes[0].set_ylabel(f"record {name}, {rec.leads[0]} (mV)")
+        fig.savefig(out / f"strip_{name}.png", dpi=110, bbox_inches="tight")
+        # Grad-CAM candidates: the first correct and first wrong matched beat per class.
+        true, pred = rec.beat_labels[ri], result.label[ti]
+        chosen = [
+            np.flatnonzero((true == c) & ((pred == c) == ok))[0]
+            for c in np.unique(true)
+            for ok in (True, False)
+            if np.any((true == c) & ((pred == c) == ok))
+        ]
+        X = make_beat_windows(rec.signal, result.sample, fs, context=(n_times - 1) / 2 / fs)
+        windows.append(X[ti[chosen]])
+        y_true.append(true[chosen])
+        y_pred.append(pred[chosen])
+        print(f"{name}: {len(result.sample)} beats annotated", flush=True)
+    return comparisons, np.concatenate(windows), np.concatenate(y_true), np.concatenate(y_pred)
+
+
 def cmd_run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
     from . import GradCAMExplainer
-    from .metrics import classification_report_ec57
-    from .persistence import save_model
+    from .metrics import pooled_report
     from .plotting import plot_confusion_matrix, plot_gradcam_examples
 
     if args.data_dir is None:
-        data, source = load_sample(), "shipped MIT-BIH excerpt"
-        X1, y1, g1 = _split(data, DS1)
-        X2, y2, _ = _split(data, DS2)
-        fs = data.fs
+        folder, source = sample_data_dir(), "shipped MIT-BIH excerpt"
+        records = [r for r in SAMPLE_RECORDS if r in DS2]
     else:
-        train, test = load_mitdb("DS1", args.data_dir), load_mitdb("DS2", args.data_dir)
-        X1, y1, g1, X2, y2, fs = train.X, train.y, train.groups, test.X, test.y, train.fs
-        source = str(get_data_home(args.data_dir))
-    print(f"Data: {source}; training on {len(y1)} DS1 beats, testing on {len(y2)} DS2 beats")
-    pipe = _fit_default_pipeline(args, fs, X1, y1, g1)
-    y_pred = pipe.predict(X2)
-    report = classification_report_ec57(y2, y_pred)
-    _print_report(report, "Inter-patient test (DS2), reference beat positions:")
+        folder, source = get_data_home(args.data_dir), str(get_data_home(args.data_dir))
+        records = list(DS2)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.train:
+        if args.data_dir is None:
+            train = load_sample([r for r in SAMPLE_RECORDS if r in DS1])
+        else:
+            train = load_mitdb("DS1", args.data_dir)
+        print(f"Data: {source}; training the default pipeline on {len(train.y)} DS1 beats")
+        pipe = _fit_default_pipeline(args, train.fs, train.X, train.y, train.groups)
+        model = "the pipeline trained now"
+    else:
+        from .pretrained import load_pretrained
+
+        pipe, model = load_pretrained(args.pretrained), f"pretrained model {args.pretrained!r}"
+    print(f"Data: {source}; annotating DS2 records {', '.join(records)} with {model}")
+    comparisons, X, y_true, y_pred = _annotate_records(pipe, folder, records, out)
+    report = pooled_report(comparisons)
+    det = report["detection"]
+    print(
+        f"\nDetection: Se {100 * det['se']:.2f}% +P {100 * det['ppv']:.2f}% "
+        f"({det['matched']} matched, {det['missed']} missed, {det['unmatched_detections']} extra)"
+    )
+    _print_report(report, "Classification of the matched beats:")
+    _print_report(report["bxb"], "With missed and extra beats as errors (bxb):")
     (out / "report.json").write_text(json.dumps(report, indent=1))
-    fig, _ = plot_confusion_matrix(report)
+    fig, _ = plot_confusion_matrix(report["bxb"])
     fig.savefig(out / "confusion_matrix.png", dpi=120, bbox_inches="tight")
-    fig, _ = plot_gradcam_examples(GradCAMExplainer(pipe), X2, y2, y_pred)
-    fig.savefig(out / "gradcam_examples.png", dpi=120, bbox_inches="tight")
-    save_model(pipe, out / "model.joblib")
-    print(f"Wrote report.json, confusion_matrix.png, gradcam_examples.png, model.joblib to {out}")
+    explainer = GradCAMExplainer(pipe)
+    for correct, name in ((True, "gradcam_correct.png"), (False, "gradcam_wrong.png")):
+        fig, _ = plot_gradcam_examples(explainer, X, y_true, y_pred, correct=correct)
+        fig.savefig(out / name, dpi=110, bbox_inches="tight")
+    written = ["report.json", "confusion_matrix.png", "gradcam_correct.png", "gradcam_wrong.png"]
+    written.append(f"strip_{{{','.join(records)}}}.png")
+    if args.train:
+        from .persistence import save_model
+
+        save_model(pipe, out / "model.joblib")
+        written.append("model.joblib")
+    print(f"Wrote {', '.join(written)} to {out}")
     return 0
 
 
@@ -87,6 +169,17 @@ def cmd_train(args) -> int:
 
 
 # ---------------------------------------------------------------------- annotate
+def _load_model(args):
+    """The pipeline of --model, else the pretrained one; and words that name it."""
+    if args.model is not None:
+        from .persistence import load_model
+
+        return load_model(args.model), f"model {args.model}"
+    from .pretrained import load_pretrained
+
+    return load_pretrained(args.pretrained), f"pretrained model {args.pretrained!r}"
+
+
 def _record_path(record):
     path = Path(record)
     return path.parent, path.name
@@ -94,9 +187,8 @@ def _record_path(record):
 
 def cmd_annotate(args) -> int:
     from .annotate import annotate_record, pipeline_layout, write_annotations
-    from .persistence import load_model
 
-    pipe = load_model(args.model)
+    pipe, model = _load_model(args)
     _, n_leads, _ = pipeline_layout(pipe)
     leads = [tuple(args.lead.split(","))] * n_leads if n_leads == 1 else None
     folder, name = _record_path(args.record)
@@ -109,7 +201,10 @@ def cmd_annotate(args) -> int:
     rule = "" if args.af_threshold is None else (
         f" ({result.irregular.sum()} in irregular rhythm, where S is ruled out)"
     )  # fmt: skip
-    print(f"{name}: {len(result.sample)} beats {counts}{rule}; annotations written to {path}")
+    print(
+        f"{name}: {len(result.sample)} beats {counts}{rule} ({model}); "
+        f"annotations written to {path}"
+    )
     return 0
 
 
@@ -153,10 +248,9 @@ def cmd_explain(args) -> int:
     matplotlib.use("Agg")
     from . import GradCAMExplainer
     from .annotate import pipeline_layout
-    from .persistence import load_model
     from .windows import make_beat_windows
 
-    pipe = load_model(args.model)
+    pipe, _ = _load_model(args)
     fs, n_leads, n_times = pipeline_layout(pipe)
     folder, name = _record_path(args.record)
     rec = load_record(name, folder, leads=[tuple(args.lead.split(","))] * n_leads, fs=fs)
@@ -189,9 +283,25 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--max-epochs", type=int, default=None, help="override training epochs")
         p.add_argument("--quiet", action="store_true", help="no per-epoch table")
 
-    p = sub.add_parser("run", help="demo job: train on DS1, test on DS2, write figures")
+    def model_options(p):
+        p.add_argument("--model", default=None, help="a model saved by 'train' (.joblib)")
+        p.add_argument(
+            "--pretrained", default="mitdb-ds1",
+            help="without --model: the shipped pretrained model to use (default mitdb-ds1)",
+        )  # fmt: skip
+
+    p = sub.add_parser("run", help="main job: annotate DS2 records, report, write figures")
     common(p)
     p.add_argument("--out", default="ecg_sklearn_output", help="output folder")
+    p.add_argument(
+        "--train", action="store_true",
+        help="train the default pipeline on DS1 (excerpt or --data-dir) instead of loading "
+        "the pretrained model; also saves it as model.joblib",
+    )  # fmt: skip
+    p.add_argument(
+        "--pretrained", default="mitdb-ds1",
+        help="without --train: the shipped pretrained model to use (default mitdb-ds1)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("train", help="train the default pipeline and save it")
@@ -202,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("annotate", help="label every beat of a record -> WFDB annotation file")
-    p.add_argument("--model", required=True, help="a model saved by 'train'")
+    model_options(p)
     p.add_argument("--record", required=True, help="record path without extension, e.g. DIR/100")
     p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
     p.add_argument("--extension", default="cnn", help="annotation file extension (default cnn)")
@@ -224,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("explain", help="Grad-CAM of one beat of a record -> PNG")
-    p.add_argument("--model", required=True)
+    model_options(p)
     p.add_argument("--record", required=True, help="record path without extension")
     p.add_argument("--beat", type=int, required=True, help="index of the annotated beat")
     p.add_argument("--lead", default="MLII")

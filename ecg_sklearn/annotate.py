@@ -11,11 +11,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_fs
 from .datasets import resample_record
+from .metrics import compare_annotations, flutter_intervals
 from .qrs import detect_qrs
 from .rhythm import exclude_sveb_in_af
 from .windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 
-__all__ = ["annotate_record", "write_annotations", "pipeline_layout"]
+__all__ = ["annotate_and_compare", "annotate_record", "pipeline_layout", "write_annotations"]
 
 
 def pipeline_layout(pipeline) -> tuple[float, int, int]:
@@ -128,6 +129,36 @@ def annotate_record(
         classes=classes,
         fs=fs,
     )
+
+
+def annotate_and_compare(pipeline, record, **kwargs) -> tuple[Bunch, dict]:
+    """Annotate a record with its reference annotations and compare, beat by beat.
+
+    Parameters
+    ----------
+    pipeline : fitted Pipeline
+        As for :func:`annotate_record`.
+    record : Bunch
+        A record loaded by :func:`ecg_sklearn.datasets.load_record` with the leads the
+        pipeline expects.
+    **kwargs
+        Passed to :func:`annotate_record`.
+
+    Returns
+    -------
+    result : Bunch
+        :func:`annotate_record`'s output.
+    comparison : dict
+        :func:`ecg_sklearn.metrics.compare_annotations` of the reference beats with the
+        detected ones (150 ms matching window, ventricular flutter excluded); pool
+        several records with :func:`ecg_sklearn.metrics.pooled_report`.
+    """
+    result = annotate_record(pipeline, record.signal, record.fs, **kwargs)
+    comparison = compare_annotations(
+        record.beat_samples, record.beat_labels, result.sample, result.label, record.fs,
+        exclude=flutter_intervals(record.ann_samples, record.ann_symbols),
+    )  # fmt: skip
+    return result, comparison
 
 
 def write_annotations(result, record_name, *, extension="cnn", write_dir=".") -> Path:

@@ -7,6 +7,7 @@ import numpy as np
 from .datasets import AAMI_CLASSES
 
 __all__ = [
+    "plot_annotated_strip",
     "plot_filtering",
     "plot_beats",
     "plot_beat_window",
@@ -65,6 +66,71 @@ def plot_filtering(
             ax.plot(b / fs, filtered[b - lo], marker, color=color, ls="none", label=label)
     ax.set(xlabel="time (s)", ylabel="mV", title="ECG before and after filtering")
     ax.legend(loc="upper right", fontsize="small")
+    return fig, ax
+
+
+def plot_annotated_strip(
+    signal,
+    fs,
+    ref_samples,
+    ref_labels,
+    test_samples,
+    test_labels,
+    *,
+    start=0.0,
+    duration=10.0,
+    tolerance=0.15,
+    ax=None,
+):
+    """A strip of ECG with each beat's reference label above and predicted label below.
+
+    Predicted labels that differ from the reference are red, as are reference beats
+    that were not detected (marked ``-`` below) and detections that match no reference
+    beat (marked ``+`` above). Beats are matched within ``tolerance`` seconds, as in
+    :func:`~ecg_sklearn.metrics.compare_annotations`.
+
+    Parameters
+    ----------
+    signal : array-like, shape (n_samples,)
+        One lead of the record.
+    fs : float
+        Sampling rate in Hz.
+    ref_samples, test_samples : array-like of int
+        Beat positions (samples) of the reference and of the annotator.
+    ref_labels, test_labels : array-like of str
+        Their labels.
+    start, duration : float
+        Segment shown, in seconds.
+    tolerance : float, default=0.15
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    fig, ax
+    """
+    from .metrics import match_beats
+
+    fig, ax = _axes(ax, figsize=(12, 3))
+    signal = np.asarray(signal, dtype=float)
+    lo, hi = int(start * fs), min(int((start + duration) * fs), signal.size)
+    ax.plot(np.arange(lo, hi) / fs, signal[lo:hi], color="k", lw=0.8)
+    ref, test = np.asarray(ref_samples, dtype=np.int64), np.asarray(test_samples, dtype=np.int64)
+    ref_labels, test_labels = np.asarray(ref_labels), np.asarray(test_labels)
+    ri, ti = match_beats(ref, test, fs, tolerance)
+    predicted = np.full(ref.size, "-", dtype=object)
+    predicted[ri] = test_labels[ti]
+    extra = np.setdiff1d(np.arange(test.size), ti)
+    top, bottom = ax.get_ylim()[1], ax.get_ylim()[0]
+    shown = (ref >= lo) & (ref < hi)
+    for sample, true, pred in zip(ref[shown], ref_labels[shown], predicted[shown], strict=True):
+        color = "tab:green" if pred == true else "tab:red"
+        ax.text(sample / fs, top, true, ha="center", va="bottom", fontsize=8)
+        ax.text(sample / fs, bottom, pred, ha="center", va="top", fontsize=8, color=color)
+    for sample in test[extra][(test[extra] >= lo) & (test[extra] < hi)]:
+        ax.text(sample / fs, top, "+", ha="center", va="bottom", fontsize=8, color="tab:red")
+    n_errors = int(np.sum(shown & (predicted != ref_labels)))
+    ax.set(xlabel="time (s)", ylabel="signal", xlim=(lo / fs, hi / fs))
+    ax.set_title(f"reference labels above, predicted below ({n_errors} errors in red)", pad=16)
     return fig, ax
 
 
@@ -206,8 +272,8 @@ def plot_gradcam(beat, heatmap, fs, *, before=0.25, true_label=None, pred_label=
     return fig, ax
 
 
-def plot_gradcam_examples(explainer, X, y_true, y_pred, *, classes=("N", "S", "V")):
-    """Grad-CAM of one correctly classified beat of each class, side by side.
+def plot_gradcam_examples(explainer, X, y_true, y_pred, *, classes=("N", "S", "V"), correct=True):
+    """Grad-CAM of one correctly (or wrongly) classified beat of each class, side by side.
 
     Parameters
     ----------
@@ -217,20 +283,25 @@ def plot_gradcam_examples(explainer, X, y_true, y_pred, *, classes=("N", "S", "V
     y_true, y_pred : array-like of str
         True and predicted labels of ``X``.
     classes : sequence of str, default=("N", "S", "V")
+        True classes shown.
+    correct : bool, default=True
+        Show the first correctly classified beat of each class; ``False``: the first
+        misclassified one.
 
     Returns
     -------
     fig, axes
-        A class with no correctly classified beat gets an axis saying so.
+        A class with no such beat gets an axis saying so.
     """
     import matplotlib.pyplot as plt
 
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     fig, axes = plt.subplots(1, len(classes), figsize=(4.5 * len(classes), 3.2))
     for ax, label in zip(np.atleast_1d(axes), classes, strict=True):
-        hits = np.flatnonzero((y_true == label) & (y_pred == label))
+        hits = np.flatnonzero((y_true == label) & ((y_pred == label) == correct))
         if hits.size == 0:
-            ax.text(0.5, 0.5, f"no correctly classified {label} beat", ha="center", va="center")
+            kind = "correctly" if correct else "wrongly"
+            ax.text(0.5, 0.5, f"no {kind} classified {label} beat", ha="center", va="center")
             ax.set_axis_off()
             continue
         explainer.plot(X, int(hits[0]), y_true=label, ax=ax)

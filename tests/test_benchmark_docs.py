@@ -1,4 +1,4 @@
-"""The generated sections of docs/benchmarks.md match the JSON behind them."""
+"""The generated sections of docs/benchmarks.md and docs/models.md match their JSON."""
 
 import importlib
 import json
@@ -12,9 +12,16 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 _common = importlib.import_module("_common")
 
-SECTIONS = re.findall(r"<!-- (\S+):start -->", _common.BENCHMARKS_MD.read_text())
+MODELS_MD = BENCHMARKS.parent / "docs" / "models.md"
+DOCS = {
+    **{name: _common.BENCHMARKS_MD for name in re.findall(r"<!-- (\S+):start -->",
+                                                          _common.BENCHMARKS_MD.read_text())},
+    "pretrained": MODELS_MD,
+}  # fmt: skip
+SECTIONS = list(DOCS)
 SCRIPTS = {
-    name: name for name in ("qrs", "inter_patient", "speed", "rhythm_context", "record_context")
+    name: name
+    for name in ("qrs", "inter_patient", "speed", "rhythm_context", "record_context", "pretrained")
 }
 
 
@@ -33,7 +40,7 @@ def test_generated_section_matches_its_json(name):
     path = _common.RESULTS / f"{name}.json"
     assert path.is_file(), f"section {name!r} has no JSON at {path}"
     results = json.loads(path.read_text())
-    section = _common.read_section(name)
+    section = _common.read_section(name, DOCS[name])
     script = _script(name)
     if isinstance(results, list):  # grids run before the JSON held the whole section
         assert "\n".join(script.table(results)) in section

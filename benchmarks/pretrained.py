@@ -1,0 +1,144 @@
+"""Rebuild the pretrained models shipped in the package, and measure the shipped files.
+
+``--rebuild`` trains each model of ``ecg_sklearn.pretrained.PRETRAINED`` from the full
+MIT-BIH database (``train_pretrained``: the default pipeline, its seed, its split) and
+writes ``ecg_sklearn/data/pretrained/NAME.{npz,json}``. Without it the script only
+measures. Measured, for the files as shipped (``load_pretrained``):
+
+* DS2 at the reference beat positions (EC57 report);
+* DS2 end to end (the package's QRS detector, windows, classification): matched beats,
+  and bxb (missed and extra beats counted as errors);
+* the shipped excerpt's DS2 records end to end: what ``ecg-sklearn`` (the main job)
+  prints.
+
+Writes ``benchmarks/results/pretrained.json`` and the figures section of
+``docs/models.md`` (the model card).
+
+Usage: python benchmarks/pretrained.py [--rebuild] [--data-dir PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+from _common import ROOT, read_json, write_json, write_section
+
+from ecg_sklearn.annotate import annotate_and_compare
+from ecg_sklearn.datasets import (
+    DS2,
+    SAMPLE_RECORDS,
+    get_data_home,
+    load_mitdb,
+    load_record,
+    sample_data_dir,
+)
+from ecg_sklearn.metrics import classification_report_ec57, pooled_report
+from ecg_sklearn.pretrained import (
+    PRETRAINED,
+    load_pretrained,
+    pretrained_info,
+    save_pretrained,
+    train_pretrained,
+)
+
+MODELS_MD = ROOT / "docs" / "models.md"
+PACKAGE_DIR = ROOT / "ecg_sklearn" / "data" / "pretrained"
+EXCERPT_DS2 = [r for r in SAMPLE_RECORDS if r in DS2]
+
+
+def rebuild(name, home, command):
+    start = time.perf_counter()
+    pipe, data = train_pretrained(name, home, verbose=0)
+    classes, counts = np.unique(data.y, return_counts=True)
+    training = {
+        "split": PRETRAINED[name]["split"],
+        "records": sorted(np.unique(data.groups).tolist()),
+        "beats": {str(c): int(n) for c, n in zip(classes, counts, strict=True)},
+        "seed": PRETRAINED[name]["seed"],
+        "epochs": len(pipe["cnn"].history),
+        "command": command,
+    }
+    save_pretrained(pipe, name, PACKAGE_DIR, leads=data.channels[:-1], training=training)
+    print(f"{name}: rebuilt in {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def end_to_end(pipe, folder, records):
+    comparisons = [
+        annotate_and_compare(pipe, load_record(r, folder, leads="MLII"))[1] for r in records
+    ]
+    return pooled_report(comparisons)
+
+
+def measure(name, home):
+    pipe = load_pretrained(name)
+    test = load_mitdb("DS2", home, verbose=0)
+    return {
+        "ds2_reference": classification_report_ec57(test.y, pipe.predict(test.X)),
+        "ds2_end_to_end": end_to_end(pipe, home, DS2),
+        "excerpt_end_to_end": end_to_end(pipe, sample_data_dir(), EXCERPT_DS2),
+    }
+
+
+def _row(setting, report):
+    c = report["per_class"]
+    f = lambda x: "" if x != x else f"{100 * x:.1f}"  # noqa: E731  (NaN -> blank)
+    return (
+        f"| {setting} | {sum(c[k]['support'] for k in c)} | {f(c['S']['se'])} | "
+        f"{f(c['S']['ppv'])} | {f(c['S']['f1'])} | {f(c['V']['se'])} | {f(c['V']['ppv'])} | "
+        f"{f(c['V']['f1'])} | {f(c['N']['se'])} | {report['confusion_matrix'][0][3]} |"
+    )
+
+
+def markdown(results) -> str:
+    lines = [f"Command: `{results['command']}`.", ""]
+    for name, r in results["models"].items():
+        excerpt = ", ".join(EXCERPT_DS2)
+        lines += [
+            f"Model `{name}` (weights SHA-256 `{r['weights_sha256'][:12]}…`), in %:",
+            "",
+            "| data | beats | S Se | S +P | S F1 | V Se | V +P | V F1 | N Se | N beats called F |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+            _row("DS2, reference beat positions", r["ds2_reference"]),
+            _row("DS2 end to end (matched beats)", r["ds2_end_to_end"]),
+            _row("DS2 end to end (bxb)", r["ds2_end_to_end"]["bxb"]),
+            _row(f"excerpt {excerpt} end to end (matched beats)", r["excerpt_end_to_end"]),
+            _row(f"excerpt {excerpt} end to end (bxb)", r["excerpt_end_to_end"]["bxb"]),
+            "",
+            "Confusion matrix, DS2 at reference positions (rows true, columns predicted, "
+            "order N S V F Q):",
+            "",
+            "```",
+            *[" ".join(f"{v:6d}" for v in row) for row in r["ds2_reference"]["confusion_matrix"]],
+            "```",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--rebuild", action="store_true", help="train and write the models")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    home = get_data_home(args.data_dir)
+    command = " ".join(["python benchmarks/pretrained.py", *(argv or sys.argv[1:])])
+    results = {"command": command, "models": {}}
+    for name in PRETRAINED:
+        if args.rebuild:
+            rebuild(name, home, "python benchmarks/pretrained.py --rebuild")
+        start = time.perf_counter()
+        results["models"][name] = measure(name, home)
+        results["models"][name]["weights_sha256"] = pretrained_info(name)["weights_sha256"]
+        print(f"{name}: measured in {time.perf_counter() - start:.0f} s", flush=True)
+    print(markdown(results))
+    if not args.no_write:
+        write_json("pretrained", results)
+        write_section("pretrained", markdown(read_json("pretrained")), MODELS_MD)
+
+
+if __name__ == "__main__":
+    main()
