@@ -129,3 +129,14 @@ def test_rebuild_predicts_the_shipped_labels_on_ds2(mitdb_dir):
     rebuilt, _ = train_pretrained("mitdb-ds1", mitdb_dir)
     test = load_mitdb("DS2", mitdb_dir, verbose=0)
     np.testing.assert_array_equal(rebuilt.predict(test.X), load_pretrained().predict(test.X))
+
+
+def test_shipped_model_is_the_current_default_pipeline():
+    """Changing the default pipeline without rebuilding the shipped weights fails here."""
+    from ecg_sklearn.pretrained import _json_params
+
+    info = pretrained_info("mitdb-ds1")
+    default = _json_params(
+        default_pipeline(info["fs"], random_state=PRETRAINED["mitdb-ds1"]["seed"])
+    )
+    assert info["params"] == default, "rebuild: python benchmarks/pretrained.py --rebuild"
