@@ -8,9 +8,12 @@ patient. Changes that act on the probabilities (decision rules, rhythm context) 
 scored on the same pooled predictions, seed by seed. DS2 is never loaded.
 
 The probabilities are saved to ``benchmarks/results/ds1_oof.npz`` (not in git; rerun to
-make it) and the pooled scores to ``benchmarks/results/ds1_oof.json``.
+make it) and the pooled scores to ``benchmarks/results/ds1_oof.json``. With
+``--two-leads`` the pipeline reads MLII and the record's second lead (V1 in most
+records; V2, V4 or V5 in the others) and the files are ``ds1_oof_two_leads.*``.
 
 Usage: python benchmarks/ds1_oof.py [--data-dir PATH] [--seeds 0 1 2] [--folds 11]
+[--two-leads]
 """
 
 from __future__ import annotations
@@ -27,13 +30,16 @@ from ecg_sklearn import default_pipeline
 from ecg_sklearn.datasets import get_data_home, load_mitdb
 from ecg_sklearn.metrics import classification_report_ec57
 
+#: The leads of the two-lead pipeline: MLII, then the record's other lead.
+TWO_LEADS = ["MLII", ("V1", "V2", "V4", "V5")]
 
-def out_of_fold(data, seed, folds):
+
+def out_of_fold(data, seed, folds, n_leads=1):
     """Held-out probabilities of every beat (columns in the order of ``classes``)."""
     proba = None
     for k, (train, test) in enumerate(GroupKFold(folds).split(data.X, groups=data.groups)):
         t = time.perf_counter()
-        pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
+        pipe = default_pipeline(data.fs, n_leads=n_leads, random_state=seed, verbose=0)
         pipe.fit(data.X[train], data.y[train], cnn__groups=data.groups[train])
         p = pipe.predict_proba(data.X[test])
         if proba is None:
@@ -53,12 +59,15 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--folds", type=int, default=11)
+    parser.add_argument("--two-leads", action="store_true", help="MLII and the second lead")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    data = load_mitdb("DS1", get_data_home(args.data_dir), verbose=0)
+    leads = TWO_LEADS if args.two_leads else ["MLII"]
+    name = "ds1_oof_two_leads" if args.two_leads else "ds1_oof"
+    data = load_mitdb("DS1", get_data_home(args.data_dir), leads=leads, verbose=0)
     probas, reports = {}, {}
     for seed in args.seeds:
-        proba, classes = out_of_fold(data, seed, args.folds)
+        proba, classes = out_of_fold(data, seed, args.folds, n_leads=len(leads))
         probas[f"seed{seed}"] = proba
         report = classification_report_ec57(data.y, classes[proba.argmax(axis=1)])
         reports[seed] = {c: report["per_class"][c] for c in ("S", "V", "F")}
@@ -68,11 +77,12 @@ def main(argv=None):
         # Saved after every seed, so that an interrupted run keeps what it finished.
         RESULTS.mkdir(exist_ok=True)
         np.savez_compressed(
-            RESULTS / "ds1_oof.npz", classes=classes, y=data.y, groups=data.groups,
+            RESULTS / f"{name}.npz", classes=classes, y=data.y, groups=data.groups,
             samples=data.samples, fs=data.fs, **probas,
         )  # fmt: skip
-        write_json("ds1_oof", {
+        write_json(name, {
             "command": " ".join(["python benchmarks/ds1_oof.py", *sys.argv[1:]]),
+            "leads": [lead if isinstance(lead, str) else list(lead) for lead in leads],
             "folds": args.folds, "seeds": sorted(reports), "reports": reports,
             "seconds": time.perf_counter() - start,
         })  # fmt: skip

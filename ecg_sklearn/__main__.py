@@ -186,26 +186,29 @@ def _record_path(record):
 
 
 def cmd_annotate(args) -> int:
-    from .annotate import annotate_record, pipeline_layout, write_annotations
+    from .annotate import annotate_records, pipeline_layout
 
     pipe, model = _load_model(args)
     _, n_leads, _ = pipeline_layout(pipe)
-    leads = [tuple(args.lead.split(","))] * n_leads if n_leads == 1 else None
-    folder, name = _record_path(args.record)
-    rec = load_record(name, folder, leads=leads)
-    result = annotate_record(pipe, rec.signal, rec.fs, af_threshold=args.af_threshold)
-    path = write_annotations(
-        result, name, extension=args.extension, write_dir=args.out_dir or folder
-    )
-    counts = {str(c): int((result.label == c).sum()) for c in result.classes}
-    rule = "" if args.af_threshold is None else (
-        f" ({result.irregular.sum()} in irregular rhythm, where S is ruled out)"
+    leads = [tuple(args.lead.split(","))] if n_leads == 1 else None
+    print(f"Annotating with {model}", flush=True)
+    results = annotate_records(
+        pipe, args.record, leads=leads, write_dir=args.out_dir, extension=args.extension,
+        n_jobs=args.n_jobs, verbose=int(not args.quiet), af_threshold=args.af_threshold,
+        chunk_duration=args.chunk_duration,
     )  # fmt: skip
-    print(
-        f"{name}: {len(result.sample)} beats {counts}{rule} ({model}); "
-        f"annotations written to {path}"
-    )
-    return 0
+    for r in results:
+        if r.error is not None:
+            print(f"{r.record}: FAILED, skipped: {r.error}")
+            continue
+        rule = "" if args.af_threshold is None else (
+            f" ({r.n_irregular} in irregular rhythm, where S is ruled out)"
+        )  # fmt: skip
+        print(f"{r.record}: {r.n_beats} beats {r.counts}{rule}; annotations written to {r.path}")
+    failed = sum(r.error is not None for r in results)
+    if failed:
+        print(f"{failed} of {len(results)} records failed")
+    return int(failed > 0)
 
 
 # ---------------------------------------------------------------------- evaluate
@@ -311,9 +314,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--download", action="store_true", help="download MIT-BIH if missing")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("annotate", help="label every beat of a record -> WFDB annotation file")
+    p = sub.add_parser("annotate", help="label every beat of records -> WFDB annotation files")
     model_options(p)
-    p.add_argument("--record", required=True, help="record path without extension, e.g. DIR/100")
+    p.add_argument(
+        "--record", required=True, nargs="+",
+        help="record path(s) without extension (DIR/100), EDF files (DIR/x.edf), or folders "
+        "(every record in them)",
+    )  # fmt: skip
+    p.add_argument("--n-jobs", type=int, default=1, help="records annotated at once (-1: all)")
+    p.add_argument(
+        "--chunk-duration", type=float, default=600.0,
+        help="seconds of signal read and processed at a time (default 600)",
+    )  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
     p.add_argument("--extension", default="cnn", help="annotation file extension (default cnn)")
     p.add_argument("--out-dir", default=None, help="folder for the annotation file")

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import copy
+import os
+import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from scipy.signal import resample_poly
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_fs
-from .datasets import resample_record
 from .metrics import compare_annotations, flutter_intervals
 from .qrs import detect_qrs
 from .rhythm import exclude_sveb_in_af
-from .windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
+from .windows import DEFAULT_AVG_RR_SPAN, average_rr, make_beat_windows
 
-__all__ = ["annotate_and_compare", "annotate_record", "pipeline_layout", "write_annotations"]
+__all__ = [
+    "annotate_and_compare",
+    "annotate_record",
+    "annotate_records",
+    "pipeline_layout",
+    "write_annotations",
+]
 
 
 def pipeline_layout(pipeline) -> tuple[float, int, int]:
@@ -40,6 +50,118 @@ def pipeline_layout(pipeline) -> tuple[float, int, int]:
     return float(fs), int(first.n_features_in_) - 1, int(first.n_timepoints_in_)
 
 
+#: Seconds of signal the detector reads at a time in :func:`annotate_record`.
+DEFAULT_CHUNK_DURATION = 600.0
+#: Seconds read on either side of a chunk, so that detection near its edges is the
+#: same as on the whole record (the detector looks at most 8 s around a beat).
+_DETECTION_MARGIN = 30.0
+#: Beats classified at a time.
+_BEATS_PER_CHUNK = 4096
+
+
+class _ModelRateSignal:
+    """Sample ranges of a record at the model's rate, read (and resampled) on demand."""
+
+    def __init__(self, signal, fs, model_fs, n_leads):
+        if not (hasattr(signal, "shape") and hasattr(signal, "__getitem__")):
+            signal = np.asarray(signal, dtype=np.float32)
+        if len(signal.shape) == 1:
+            signal = np.asarray(signal, dtype=np.float32)[None]
+        if len(signal.shape) != 2:
+            raise ValueError(f"signal must be (n_leads, n_samples); got shape {signal.shape}")
+        if signal.shape[0] != n_leads:
+            raise ValueError(
+                f"signal has {signal.shape[0]} lead(s) but the pipeline was trained on {n_leads}"
+            )
+        self.signal, self.fs, self.model_fs = signal, fs, model_fs
+        ratio = Fraction(model_fs / fs).limit_denominator(1000)
+        self.up, self.down = ratio.numerator, ratio.denominator
+        self.n_samples = -(-signal.shape[1] * self.up // self.down)  # resample_poly's length
+        # Input samples read beyond a chunk for the resampling filter (10 * max(up, down)
+        # taps on each side at the upsampled rate), rounded up to whole output steps.
+        self.margin = self.down * (-(-10 * max(self.up, self.down) // self.up) + 1)
+
+    def to_model_rate(self, samples):
+        if self.up == self.down:
+            return np.asarray(samples, dtype=np.int64)
+        rescaled = np.round(np.asarray(samples) * (self.model_fs / self.fs)).astype(np.int64)
+        return np.clip(rescaled, 0, self.n_samples - 1)
+
+    def read(self, start, stop):
+        """Samples ``[start, stop)`` at the model's rate, float32, checked finite."""
+        if self.up == self.down:
+            x = np.asarray(self.signal[:, start:stop], dtype=np.float32)
+        else:
+            # Start on a multiple of ``down`` input samples, so that the output samples
+            # fall on the whole record's output grid.
+            first = max(0, start * self.down // self.up - self.margin) // self.down
+            lo = first * self.down
+            hi = min(self.signal.shape[1], -(-stop * self.down // self.up) + self.margin)
+            piece = np.asarray(self.signal[:, lo:hi], dtype=np.float32)
+            x = resample_poly(piece, self.up, self.down, axis=-1).astype(np.float32)
+            offset = start - first * self.up
+            x = x[:, offset : offset + stop - start]
+        if not np.all(np.isfinite(x)):
+            bad = int(np.flatnonzero(~np.all(np.isfinite(x), axis=0))[0]) + start
+            raise ValueError(
+                f"signal contains NaN or inf values (first at {bad / self.model_fs:.2f} s)"
+            )
+        return x
+
+
+def _detection_step(fs):
+    """Chunks start on multiples of this many samples: the detector's averaging and
+    0.1-s blocks then fall where they fall on the whole record."""
+    q = max(1, int(fs // 180))
+    return q * max(1, int((fs / q) // 10))
+
+
+def _chunk_size(fs, n, chunk_duration):
+    """Samples per chunk: ``chunk_duration`` rounded to the detector's step."""
+    step = _detection_step(fs)
+    return n if chunk_duration is None else max(step, int(chunk_duration * fs) // step * step)
+
+
+def _detect_in_chunks(source, chunk_duration, progress, **detect_kwargs):
+    fs, n = source.model_fs, source.n_samples
+    step = _detection_step(fs)
+    margin = -(-int(_DETECTION_MARGIN * fs) // step) * step
+    size = _chunk_size(fs, n, chunk_duration)
+    if n <= size + 2 * margin:
+        return detect_qrs(source.read(0, n), fs, **detect_kwargs)
+    found = []
+    for c0 in progress(range(0, n, size), "detecting beats"):
+        c1 = min(n, c0 + size)
+        lo, hi = max(0, c0 - margin), min(n, c1 + margin)
+        beats = detect_qrs(source.read(lo, hi), fs, **detect_kwargs) + lo
+        found.append(beats[(beats >= c0) & (beats < c1)])
+    return np.concatenate(found)
+
+
+def _classify_in_chunks(pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress):
+    """Probabilities of ``beats``, from windows of at most 4096 beats and one chunk."""
+    fs, n = source.model_fs, source.n_samples
+    half = (n_times - 1) // 2
+    avg_rr = average_rr(beats, fs, avg_rr_span)
+    size = _chunk_size(fs, n, chunk_duration)
+    starts = np.union1d(
+        np.searchsorted(beats, np.arange(0, n, size)), np.arange(0, beats.size, _BEATS_PER_CHUNK)
+    )
+    starts = starts[starts < beats.size]
+    parts = []
+    ends = [*starts[1:], beats.size]
+    for i0, i1 in progress(list(zip(starts, ends, strict=True)), "classifying beats"):
+        lo, hi = max(0, beats[i0] - half), min(n, beats[i1 - 1] + half + 1)
+        j0, j1 = np.searchsorted(beats, [lo, hi])  # every beat marked in these windows
+        X = make_beat_windows(
+            source.read(lo, hi), beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr[j0:j1]
+        )
+        if X.shape[-1] != n_times:  # rounding of context * fs
+            raise ValueError(f"windows of {X.shape[-1]} samples, pipeline expects {n_times}")
+        parts.append(pipeline.predict_proba(X[i0 - j0 : i1 - j0]))
+    return np.concatenate(parts)
+
+
 def annotate_record(
     pipeline,
     signal,
@@ -48,20 +170,31 @@ def annotate_record(
     beats=None,
     avg_rr_span=DEFAULT_AVG_RR_SPAN,
     af_threshold=None,
+    chunk_duration=DEFAULT_CHUNK_DURATION,
+    verbose=0,
     **detect_kwargs,
 ) -> Bunch:
     """Detect, window and classify every beat of a whole record.
+
+    The record is read and processed a piece at a time (``chunk_duration`` seconds, and
+    at most 4096 beats at once for classification), so memory stays bounded whatever the
+    record's length; record-level quantities (the average RR interval) come from a first
+    pass over all beat positions. The labels are those of the record processed whole
+    (tested on the 48 MIT-BIH records).
 
     Parameters
     ----------
     pipeline : fitted Pipeline
         A pipeline trained on the loaders' beat windows (e.g.
-        :func:`ecg_sklearn.default_pipeline`).
+        :func:`ecg_sklearn.default_pipeline`, :func:`ecg_sklearn.load_pretrained`).
     signal : array-like, shape (n_leads, n_samples) or (n_samples,)
-        Raw ECG with the leads the pipeline was trained on, in the same order.
+        Raw ECG with the leads the pipeline was trained on, in the same order: an array,
+        a memory map, or a lazy signal of :func:`ecg_sklearn.records.open_record` (read
+        a chunk at a time).
     fs : float
         Sampling rate of ``signal`` in Hz. A record at another rate than the model's is
-        resampled to it (and the positions returned at the record's own rate).
+        resampled to it, chunk by chunk (and the positions returned at the record's own
+        rate).
     beats : array-like of int, optional
         Beat positions (samples at ``fs``) to classify instead of detecting them.
     avg_rr_span : float, default=300.0
@@ -72,6 +205,11 @@ def annotate_record(
         threshold (e.g. ``DEFAULT_AF_THRESHOLD``, 0.1). Off by default: chosen on DS1,
         it lowered DS2's S-F1 (docs/benchmarks.md). Applied only when the pipeline's
         classes include ``"S"`` and ``"N"``.
+    chunk_duration : float or None, default=600.0
+        Seconds of signal the detector reads at a time (plus 30 s on either side);
+        ``None`` reads the whole record at once.
+    verbose : int, default=0
+        Show progress bars (detection and classification chunks).
     **detect_kwargs
         Passed to :func:`ecg_sklearn.detect_qrs`.
 
@@ -83,23 +221,22 @@ def annotate_record(
         applied), ``classes`` and ``fs``.
     """
     fs = check_fs(fs)
+    if chunk_duration is not None and not chunk_duration > 0:
+        raise ValueError(f"chunk_duration must be positive seconds or None; got {chunk_duration!r}")
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
-    signal = np.asarray(signal, dtype=np.float32)
-    if signal.ndim == 1:
-        signal = signal[None]
-    if signal.ndim != 2:
-        raise ValueError(f"signal must be (n_leads, n_samples); got shape {signal.shape}")
-    if signal.shape[0] != n_leads:
-        raise ValueError(
-            f"signal has {signal.shape[0]} lead(s) but the pipeline was trained on {n_leads}"
-        )
-    if not np.all(np.isfinite(signal)):
-        raise ValueError("signal contains NaN or inf values")
-    given = None if beats is None else np.unique(np.asarray(beats, dtype=np.int64))
-    if fs != model_fs:
-        signal, rescaled = resample_record(signal, given if given is not None else [], fs, model_fs)
-        given = None if given is None else rescaled
-    found = detect_qrs(signal, model_fs, **detect_kwargs) if given is None else given
+    source = _ModelRateSignal(signal, fs, model_fs, n_leads)
+
+    def progress(iterable, what):
+        if not verbose:
+            return iterable
+        from tqdm.auto import tqdm
+
+        return tqdm(iterable, desc=what, leave=False)
+
+    if beats is None:
+        found = _detect_in_chunks(source, chunk_duration, progress, **detect_kwargs)
+    else:
+        found = np.unique(source.to_model_rate(np.unique(np.asarray(beats, dtype=np.int64))))
     classes = pipeline.classes_ if hasattr(pipeline, "classes_") else pipeline[-1].classes_
     if found.size == 0:
         return Bunch(
@@ -110,11 +247,9 @@ def annotate_record(
             classes=classes,
             fs=fs,
         )
-    context = (n_times - 1) / 2 / model_fs
-    X = make_beat_windows(signal, found, model_fs, context=context, avg_rr_span=avg_rr_span)
-    if X.shape[-1] != n_times:  # rounding of context * fs
-        raise ValueError(f"windows of {X.shape[-1]} samples, pipeline expects {n_times}")
-    proba = pipeline.predict_proba(X)
+    proba = _classify_in_chunks(
+        pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress
+    )
     irregular = np.zeros(found.size, dtype=bool)
     if af_threshold is not None and {"S", "N"} <= set(classes):
         proba, irregular = exclude_sveb_in_af(
@@ -167,6 +302,9 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".") ->
     AAMI labels are written as the MIT-BIH symbols ``N``, ``A`` (for S), ``V``, ``F`` and
     ``Q``, which :mod:`ecg_sklearn.datasets` maps back to the same classes.
 
+    The file is written whole or not at all: into a temporary folder beside it, then
+    moved into place, so a crash never leaves a half-written annotation file.
+
     Returns
     -------
     path : Path
@@ -178,13 +316,114 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".") ->
     unknown = sorted(set(np.asarray(result.label)) - set(symbols))
     if unknown:
         raise ValueError(f"labels {unknown} have no MIT-BIH symbol")
-    Path(write_dir).mkdir(parents=True, exist_ok=True)
-    wfdb.wrann(
-        record_name,
-        extension,
-        np.asarray(result.sample, dtype=np.int64),
-        symbol=[symbols[label] for label in result.label],
-        fs=result.fs,
-        write_dir=str(write_dir),
+    write_dir = Path(write_dir)
+    write_dir.mkdir(parents=True, exist_ok=True)
+    path = write_dir / f"{record_name}.{extension}"
+    with tempfile.TemporaryDirectory(dir=write_dir, prefix=f".{record_name}.") as tmp:
+        wfdb.wrann(
+            record_name,
+            extension,
+            np.asarray(result.sample, dtype=np.int64),
+            symbol=[symbols[label] for label in result.label],
+            fs=result.fs,
+            write_dir=tmp,
+        )
+        os.replace(Path(tmp) / path.name, path)
+    return path
+
+
+def _record_paths(paths) -> list[Path]:
+    """Record paths, a folder standing for every WFDB record and EDF file in it."""
+    out = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = [p.with_suffix("") for p in path.glob("*.hea")] + list(path.glob("*.edf"))
+            if not found:
+                raise FileNotFoundError(f"Folder {str(path)!r} holds no .hea or .edf record")
+            out += sorted(found)
+        else:
+            out.append(path)
+    return out
+
+
+def _single_threaded(pipeline):
+    """A copy of ``pipeline`` whose steps with an ``n_threads`` parameter use one thread."""
+    params = {k: 1 for k in pipeline.get_params() if k.endswith("n_threads")}
+    return copy.deepcopy(pipeline).set_params(**params) if params else pipeline
+
+
+def _annotate_file(pipeline, path, leads, write_dir, extension, kwargs):
+    from .records import open_record
+
+    try:
+        rec = open_record(path, leads=leads)
+        if leads is None:  # the record's first leads, as many as the pipeline takes
+            rec.signal = rec.signal.take(range(pipeline_layout(pipeline)[1]))
+        result = annotate_record(pipeline, rec.signal, rec.fs, **kwargs)
+        written = write_annotations(
+            result, rec.record, extension=extension, write_dir=write_dir or Path(path).parent
+        )
+    except Exception as exc:  # one bad record must not cost the others their outputs
+        return Bunch(record=Path(path).name, path=None, error=f"{type(exc).__name__}: {exc}")
+    counts = {str(c): int((result.label == c).sum()) for c in result.classes}
+    return Bunch(
+        record=rec.record, path=written, error=None, n_beats=len(result.sample), counts=counts,
+        n_irregular=int(result.irregular.sum()),
+    )  # fmt: skip
+
+
+def annotate_records(
+    pipeline, paths, *, leads=None, write_dir=None, extension="cnn", n_jobs=None, verbose=1,
+    **kwargs,
+) -> list[Bunch]:  # fmt: skip
+    """Annotate many records (WFDB or EDF) into WFDB annotation files, in parallel.
+
+    Each record is read a chunk at a time (:func:`ecg_sklearn.records.open_record`) and
+    annotated by :func:`annotate_record`; a record that fails is reported in the result
+    and skipped, the others are written. Parallel through joblib: with
+    ``joblib.parallel_config(backend="dask")`` the records run on a Dask cluster.
+
+    Parameters
+    ----------
+    pipeline : fitted Pipeline
+    paths : sequence of path-like
+        Record paths without extension (``DIR/100``), ``.edf`` files, or folders (every
+        record in them).
+    leads : str or sequence, optional
+        Leads to read by name, with alternatives; by default the first lead of each
+        record (as many as the pipeline takes).
+    write_dir : path-like, optional
+        Folder for the annotation files (default: beside each record).
+    extension : str, default="cnn"
+    n_jobs : int, optional
+        Records annotated at once (joblib; ``-1``: all cores). Each job's network uses
+        one thread.
+    verbose : int, default=1
+        A progress bar over the records (and, with one job, over each record's chunks).
+    **kwargs
+        Passed to :func:`annotate_record` (``af_threshold``, ``chunk_duration``).
+
+    Returns
+    -------
+    results : list of Bunch
+        One per record, in order: ``record``, ``path`` (the file written, None on
+        failure), ``error`` (None, or the error's type and message), ``n_beats``,
+        ``counts`` (beats per class) and ``n_irregular``.
+    """
+    from joblib import Parallel, delayed
+
+    paths = _record_paths(paths)
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    if parallel.n_jobs != 1:
+        pipeline = _single_threaded(pipeline)
+    kwargs.setdefault("verbose", int(verbose and parallel.n_jobs == 1))
+    jobs = (
+        delayed(_annotate_file)(pipeline, path, leads, write_dir, extension, kwargs)
+        for path in paths
     )
-    return Path(write_dir) / f"{record_name}.{extension}"
+    results = parallel(jobs)
+    if verbose:
+        from tqdm.auto import tqdm
+
+        results = tqdm(results, total=len(paths), desc="records", unit="record")
+    return list(results)

@@ -146,10 +146,10 @@ def download_mitdb(data_home=None, *, verbose: int = 1) -> Path:
 
 
 # --------------------------------------------------------------------------- records
-def _check_record_files(data_dir: Path, record: str) -> None:
+def _check_record_files(data_dir: Path, record: str, annotations: bool = True) -> None:
     if not data_dir.is_dir():
         raise FileNotFoundError(f"Data folder {str(data_dir)!r} does not exist")
-    for ext, what in ((".hea", "header"), (".atr", "annotation")):
+    for ext, what in ((".hea", "header"), (".atr", "annotation"))[: 1 + annotations]:
         path = data_dir / f"{record}{ext}"
         if not path.is_file():
             raise FileNotFoundError(
@@ -207,10 +207,10 @@ def resample_record(signal, samples, fs_in, fs_out):
     return signal.astype(np.float32), np.clip(samples, 0, signal.shape[-1] - 1)
 
 
-def _read_header(data_dir: Path, record: str):
+def _read_header(data_dir: Path, record: str, annotations: bool = True):
     import wfdb
 
-    _check_record_files(data_dir, record)
+    _check_record_files(data_dir, record, annotations)
     try:
         header = wfdb.rdheader(str(data_dir / record))
     except Exception as exc:  # wfdb raises many types on damaged headers

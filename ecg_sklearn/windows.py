@@ -76,6 +76,7 @@ def make_beat_windows(
     *,
     context: float = DEFAULT_CONTEXT,
     avg_rr_span: float = DEFAULT_AVG_RR_SPAN,
+    avg_rr=None,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cut beat windows (with the beat channel) out of a continuous record.
@@ -97,6 +98,10 @@ def make_beat_windows(
         Seconds kept on each side of the beat.
     avg_rr_span : float, default=300.0
         Span in seconds of the average RR interval written in the beat channel.
+    avg_rr : array-like of float, shape (n_beats,), optional
+        The average RR interval (s) of each beat, when computed beforehand (e.g. with
+        :func:`average_rr` over a whole record of which ``signal`` is a piece);
+        ``avg_rr_span`` is then unused.
     out : ndarray, optional
         Preallocated float32 array of shape ``(n_beats, n_leads + 1, n_timepoints)``.
 
@@ -134,7 +139,10 @@ def make_beat_windows(
         out[:, lead, :] = sliding_window_view(padded[lead], n_times)[beats]
 
     track = np.zeros(signal.shape[1] + 2 * half, dtype=np.float32)
-    avg_rr = average_rr(beats, fs, avg_rr_span)
+    if avg_rr is None:
+        avg_rr = average_rr(beats, fs, avg_rr_span)
+    elif np.shape(avg_rr) != beats.shape:
+        raise ValueError(f"avg_rr must have shape {beats.shape}; got {np.shape(avg_rr)}")
     # A lone beat has no RR interval: mark it with the window length, a lower bound.
     track[beats + half] = np.where(np.isnan(avg_rr), n_times / fs, avg_rr)
     out[:, n_leads, :] = sliding_window_view(track, n_times)[beats]

@@ -111,7 +111,7 @@ def test_command_line_annotates_with_the_pretrained_model(tmp_path, capsys):
     data = tmp_path / "data"
     shutil.copytree(sample_data_dir(), data)
     assert main(["annotate", "--record", str(data / "100"), "--out-dir", str(tmp_path)]) == 0
-    assert "(pretrained model 'mitdb-ds1')" in capsys.readouterr().out
+    assert "Annotating with pretrained model 'mitdb-ds1'" in capsys.readouterr().out
     assert (tmp_path / "100.cnn").is_file()
 
 

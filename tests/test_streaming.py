@@ -1,0 +1,187 @@
+"""Whole records a piece at a time: chunked annotation and lazily read records."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ecg_sklearn import annotate_record, default_pipeline, detect_qrs
+from ecg_sklearn.datasets import MITDB_RECORDS, load_record, resample_record, sample_data_dir
+from ecg_sklearn.records import WFDBSignal, open_record
+from ecg_sklearn.windows import make_beat_windows
+
+QUICK = dict(max_epochs=2, module__n_filters=8, module__hidden=16, valid_size=0, lr=3e-3)
+
+
+@pytest.fixture(scope="module")
+def model(sample):
+    pipe = default_pipeline(sample.fs, random_state=0, verbose=0, **QUICK)
+    return pipe.fit(sample.X, sample.y)
+
+
+def _whole_record(pipe, signal, fs):
+    """Detection, windows and classification of the whole record at once."""
+    beats = detect_qrs(signal, fs)
+    X = make_beat_windows(signal, beats, fs, context=720 / fs)
+    return beats, pipe.predict_proba(X)
+
+
+@pytest.mark.parametrize("record", ["208", "232"])
+def test_chunks_give_the_whole_records_beats_and_labels(model, record):
+    rec = load_record(record, sample_data_dir(), leads="MLII")
+    beats, proba = _whole_record(model, rec.signal, rec.fs)
+    # 180 s of record: 20-s chunks (with 30-s margins) cut it in nine.
+    for chunk in (20.0, 47.3, None):
+        result = annotate_record(model, rec.signal, rec.fs, chunk_duration=chunk)
+        np.testing.assert_array_equal(result.sample, beats)
+        np.testing.assert_allclose(result.proba, proba, rtol=0, atol=1e-6)
+        np.testing.assert_array_equal(result.label, model.classes_[proba.argmax(axis=1)])
+
+
+def test_chunks_at_another_sampling_rate(model):
+    rec = load_record("233", sample_data_dir(), leads="MLII")
+    signal, _ = resample_record(rec.signal, [], rec.fs, 250.0)
+    whole = annotate_record(model, signal, 250.0, chunk_duration=None)
+    chunked = annotate_record(model, signal, 250.0, chunk_duration=25.0)
+    np.testing.assert_array_equal(chunked.sample, whole.sample)
+    np.testing.assert_array_equal(chunked.label, whole.label)
+    assert whole.sample.size > 250
+
+
+class _CountingSignal(WFDBSignal):
+    def _read(self, start, stop):
+        self.reads.append(stop - start)
+        return super()._read(start, stop)
+
+
+def test_lazy_record_is_read_a_chunk_at_a_time(model):
+    rec = open_record(sample_data_dir() / "100", leads="MLII")
+    assert rec.fs == 360.0 and rec.leads == ["MLII"] and rec.record == "100"
+    whole = load_record("100", sample_data_dir(), leads="MLII")
+    np.testing.assert_array_equal(np.asarray(rec.signal), whole.signal)
+    np.testing.assert_array_equal(rec.signal[:, 500:900], whole.signal[:, 500:900])
+    counting = _CountingSignal(rec.signal.path, rec.signal.channels, rec.signal.shape[1])
+    counting.reads = []
+    lazy = annotate_record(model, counting, rec.fs, chunk_duration=30.0)
+    in_memory = annotate_record(model, whole.signal, whole.fs, chunk_duration=None)
+    np.testing.assert_array_equal(lazy.sample, in_memory.sample)
+    np.testing.assert_array_equal(lazy.label, in_memory.label)
+    assert len(counting.reads) > 6 and max(counting.reads) <= (30 + 2 * 30.1) * 360
+    with pytest.raises(IndexError, match="contiguous sample ranges"):
+        rec.signal[:, ::2]
+
+
+def test_open_record_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="header file '999.hea' not found"):
+        open_record(tmp_path / "999")
+    with pytest.raises(ValueError, match=r"no lead among 'V9'; its leads are \['MLII', 'V5'\]"):
+        open_record(sample_data_dir() / "100", leads="V9")
+    with pytest.raises(FileNotFoundError, match="EDF file"):
+        open_record(tmp_path / "x.edf")
+    (tmp_path / "bad.edf").write_bytes(b"not an EDF file" * 30)
+    with pytest.raises(OSError, match="Cannot read EDF file"):
+        open_record(tmp_path / "bad.edf")
+
+
+def test_edf_record_annotates_like_the_wfdb_one(model, tmp_path):
+    pyedflib = pytest.importorskip("pyedflib")
+    whole = load_record("213", sample_data_dir())
+    path = tmp_path / "213.edf"
+    headers = [
+        {"label": name, "dimension": "mV", "sample_frequency": 360, "physical_max": 10.0,
+         "physical_min": -10.0, "digital_max": 32767, "digital_min": -32768}
+        for name in whole.leads
+    ]  # fmt: skip
+    with pyedflib.EdfWriter(str(path), len(whole.leads), file_type=pyedflib.FILETYPE_EDFPLUS) as w:
+        w.setSignalHeaders(headers)
+        w.writeSamples([lead.astype(np.float64) for lead in whole.signal])
+    rec = open_record(path, leads="MLII")
+    assert rec.fs == 360.0 and rec.leads == ["MLII"] and rec.signal.shape == (1, 64800)
+    np.testing.assert_allclose(rec.signal[:, 100:200], whole.signal[:1, 100:200], atol=1e-3)
+    edf = annotate_record(model, rec.signal, rec.fs, chunk_duration=40.0)
+    wfdb = annotate_record(model, whole.signal[:1], whole.fs)
+    np.testing.assert_array_equal(edf.sample, wfdb.sample)
+    assert np.mean(edf.label == wfdb.label) > 0.99
+
+
+def test_nan_inside_a_chunk_names_its_time(model):
+    rec = load_record("100", sample_data_dir(), leads="MLII")
+    signal = rec.signal.copy()
+    signal[0, 100 * 360] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or inf values \(first at 100.00 s\)"):
+        annotate_record(model, signal, rec.fs, chunk_duration=30.0)
+
+
+@pytest.mark.full_data
+def test_chunks_give_the_whole_records_labels_on_all_48_records(model, mitdb_dir):
+    for record in MITDB_RECORDS:
+        rec = load_record(record, mitdb_dir, leads=[("MLII", "V5")])
+        beats, proba = _whole_record(model, rec.signal, rec.fs)
+        lazy = open_record(mitdb_dir / record, leads=[("MLII", "V5")]).signal
+        result = annotate_record(model, lazy, rec.fs, chunk_duration=120.0)
+        np.testing.assert_array_equal(result.sample, beats, err_msg=record)
+        np.testing.assert_array_equal(result.label, model.classes_[proba.argmax(axis=1)], record)
+
+
+def _records_folder(tmp_path, records=("100", "213", "232")):
+    import shutil
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for r in records:
+        for ext in ("hea", "dat"):  # signals only: no reference annotations needed
+            shutil.copy(sample_data_dir() / f"{r}.{ext}", folder)
+    return folder
+
+
+def test_annotate_records_skips_a_failed_record_and_runs_in_parallel(model, tmp_path):
+    from ecg_sklearn.annotate import annotate_records
+
+    folder = _records_folder(tmp_path)
+    (folder / "232.dat").write_bytes((folder / "232.dat").read_bytes()[:1000])  # truncated
+    serial = annotate_records(model, [folder], write_dir=tmp_path / "a", verbose=0)
+    assert [r.record for r in serial] == ["100", "213", "232"]
+    assert (
+        serial[2].path is None and "OSError: Record '232': cannot read samples" in serial[2].error
+    )
+    assert not (tmp_path / "a" / "232.cnn").exists()
+    for r in serial[:2]:
+        assert r.error is None and r.path.is_file() and r.n_beats > 150
+    parallel = annotate_records(
+        model, [folder / "100", folder / "213"], write_dir=tmp_path / "b", n_jobs=2, verbose=0
+    )
+    for a, b in zip(serial[:2], parallel, strict=True):
+        assert (a.record, a.counts) == (b.record, b.counts)
+        assert a.path.read_bytes() == b.path.read_bytes()
+    with pytest.raises(FileNotFoundError, match="holds no .hea or .edf record"):
+        annotate_records(model, [tmp_path / "a"], verbose=0)
+
+
+def test_annotation_files_are_written_whole_or_not_at_all(model, tmp_path, monkeypatch):
+    import wfdb
+
+    from ecg_sklearn.annotate import write_annotations
+
+    result = annotate_record(model, load_record("100", sample_data_dir()).signal[:1], 360.0)
+
+    def crash(record_name, extension, sample, write_dir, **kwargs):
+        (Path(write_dir) / f"{record_name}.{extension}").write_bytes(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(wfdb, "wrann", crash)
+    with pytest.raises(KeyboardInterrupt):
+        write_annotations(result, "100", write_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor the temporary folder
+
+
+def test_command_line_annotates_a_folder(tmp_path, capsys):
+    from ecg_sklearn.__main__ import main
+
+    folder = _records_folder(tmp_path, ("100", "213"))
+    (folder / "213.hea").write_text("garbage\n")
+    code = main(["annotate", "--record", str(folder), "--quiet", "--out-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1 and "1 of 2 records failed" in out and "213: FAILED, skipped" in out
+    assert (
+        tmp_path / "100.cnn"
+    ).is_file() and "Annotating with pretrained model 'mitdb-ds1'" in out
