@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from .annotate import annotate_record, write_annotations  # noqa: E402
+from .annotate import annotate_record, annotate_records, write_annotations  # noqa: E402
 from .classifier import CNNBeatClassifier  # noqa: E402
 from .explain import GradCAMExplainer  # noqa: E402
 from .filtering import ECGFilter, filter_ecg  # noqa: E402
@@ -19,6 +19,7 @@ __all__ = [
     "ECGFilter",
     "QRSDetector",
     "annotate_record",
+    "annotate_records",
     "default_pipeline",
     "detect_qrs",
     "filter_ecg",

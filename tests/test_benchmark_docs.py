@@ -21,7 +21,15 @@ DOCS = {
 SECTIONS = list(DOCS)
 SCRIPTS = {
     name: name
-    for name in ("qrs", "inter_patient", "speed", "rhythm_context", "record_context", "pretrained")
+    for name in (
+        "qrs",
+        "inter_patient",
+        "speed",
+        "rhythm_context",
+        "record_context",
+        "pretrained",
+        "holter",
+    )
 }
 
 

@@ -1,0 +1,132 @@
+"""Holter-length records: peak memory and speed of whole-record annotation.
+
+Joins the first lead (MLII, V5 where absent) of the 48 MIT-BIH records into a 24-hour
+record, and three copies into a 72-hour one, written as WFDB format-16 files in a
+temporary folder. Each record is annotated by the shipped pretrained model in a fresh
+process, two ways:
+
+* ``chunked``: ``open_record`` (the signal read a chunk at a time) and
+  ``annotate_record`` with its default ``chunk_duration`` (what ``ecg-sklearn annotate``
+  does);
+* ``whole``: the whole signal read into memory first and ``chunk_duration=None``.
+
+Reported: beats, seconds, beats per second (detection, windows and classification
+together), the process's resident memory after loading the model and its peak above
+that. Writes ``benchmarks/results/holter.json`` and its section of
+``docs/benchmarks.md``.
+
+Usage: python benchmarks/holter.py [--data-dir PATH] [--hours 24 72]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import read_json, write_json, write_section
+
+BUILD = """
+import numpy as np, wfdb
+from ecg_sklearn.datasets import MITDB_RECORDS, load_record
+parts = [load_record(r, {home!r}, leads=[("MLII", "V5")]).signal[0] for r in MITDB_RECORDS]
+day = np.concatenate(parts)
+for hours in {hours!r}:
+    copies = int(round(hours / 24))
+    signal = np.tile(day, copies)[:, None].astype(np.float64)
+    wfdb.wrsamp(f"holter{{hours}}h", fs=360, units=["mV"], sig_name=["MLII"], p_signal=signal,
+                fmt=["16"], adc_gain=[200.0], baseline=[0], write_dir={folder!r})
+"""
+
+MEASURE = """
+import json, resource, time
+import numpy as np
+from ecg_sklearn import annotate_record, load_pretrained
+from ecg_sklearn.records import open_record
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
+pipe = load_pretrained()
+rec = open_record({path!r})
+annotate_record(pipe, rec.signal[:, : 60 * 360], rec.fs)  # warm-up: first predictions
+after_load = rss_mb()
+start = time.perf_counter()
+if {mode!r} == "whole":
+    result = annotate_record(pipe, np.asarray(rec.signal), rec.fs, chunk_duration=None)
+else:
+    result = annotate_record(pipe, rec.signal, rec.fs)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"beats": int(result.sample.size), "seconds": seconds,
+                  "samples": int(rec.signal.shape[1]), "rss_after_load_mb": after_load,
+                  "peak_rss_mb": peak}}))
+"""
+
+
+def run(code):
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-3000:])
+    return out.stdout.strip().splitlines()[-1]
+
+
+def markdown(results) -> str:
+    lines = [
+        "## Holter-length records: memory and speed",
+        "",
+        f"Command: `{results['command']}`; {results['seconds']:.0f} s on this 2-core CPU "
+        "machine. The 48 MIT-BIH records' first lead joined (24 h) and three copies of that "
+        "(72 h), at 360 Hz, annotated by the pretrained model in a fresh process: "
+        "`chunked` reads and processes the record a chunk at a time (the default, 600 s), "
+        "`whole` reads it into memory and processes it at once (`chunk_duration=None`).",
+        "",
+        "| record | mode | beats | seconds | beats/s | RSS after loading the model (MB) "
+        "| peak RSS above that (MB) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in results["rows"]:
+        lines.append(
+            f"| {row['hours']} h | {row['mode']} | {row['beats']:,} | {row['seconds']:.1f} | "
+            f"{row['beats'] / row['seconds']:,.0f} | {row['rss_after_load_mb']:.0f} | "
+            f"{row['peak_rss_mb'] - row['rss_after_load_mb']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--hours", type=int, nargs="+", default=[24, 72])
+    args = parser.parse_args(argv)
+    from ecg_sklearn.datasets import get_data_home
+
+    start = time.perf_counter()
+    home = str(get_data_home(args.data_dir))
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        run(BUILD.format(home=home, hours=args.hours, folder=folder))
+        print(f"records written: {time.perf_counter() - start:.0f} s", flush=True)
+        for hours in args.hours:
+            for mode in ("chunked", "whole"):
+                path = str(Path(folder) / f"holter{hours}h")
+                row = {"hours": hours, "mode": mode, **json.loads(run(MEASURE.format(
+                    path=path, mode=mode)))}  # fmt: skip
+                print(row, flush=True)
+                rows.append(row)
+    command = " ".join(["python benchmarks/holter.py", *(argv or sys.argv[1:])])
+    write_json("holter", {"command": command, "rows": rows,
+                          "seconds": time.perf_counter() - start})  # fmt: skip
+    text = markdown(read_json("holter"))
+    print(text)
+    write_section("holter", text)
+
+
+if __name__ == "__main__":
+    main()
