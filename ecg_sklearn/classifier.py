@@ -182,8 +182,8 @@ class CNNBeatClassifier(NeuralNetClassifier):
         ``iterator_train__shuffle=True`` unless given otherwise (the loaders order beats
         by record, so unshuffled batches would each hold one patient's beats).
         Predictions run in batches of 1024 (``iterator_valid__batch_size=1024`` unless
-        given otherwise: on 2 CPU cores about a quarter faster than batches of 256, and
-        the same predictions, as the network has no batch-dependent layer in eval mode).
+        given otherwise; batches do not change predictions, as the network has no
+        batch-dependent layer in eval mode).
     **kwargs
         Prefixed parameters (``module__*``, ``optimizer__*``, ``iterator_train__*``, ...).
 

@@ -212,11 +212,9 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         The last channel of 3-D ``X`` is the beat channel of :mod:`ecg_sklearn.windows`
         and passes through unchanged. Ignored for 2-D ``X``.
     implementation : {"fft", "sosfiltfilt"}, default="fft"
-        See :func:`filter_ecg`. On beat windows ``"fft"`` is faster (see
-        ``docs/benchmarks.md``), and over the part of the window the segmenter keeps it
-        is at least as close to filtering the whole record as ``"sosfiltfilt"`` of the
-        windows (tested). The two scored level in the DS1 model selection of
-        :func:`~ecg_sklearn.default_pipeline`, which uses ``"fft"``.
+        See :func:`filter_ecg`. On beat windows ``"fft"`` is faster, and over the part
+        of the window the segmenter keeps it is at least as close to filtering the whole
+        record as ``"sosfiltfilt"`` of the windows (tested).
 
     Attributes
     ----------

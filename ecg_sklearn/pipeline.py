@@ -1,4 +1,4 @@
-"""The package's default pipeline (the configuration chosen by ``benchmarks/tune.py``)."""
+"""The package's default pipeline, and a Pipeline that predicts in chunks."""
 
 from __future__ import annotations
 
@@ -22,10 +22,8 @@ class ChunkedPipeline(Pipeline):
     ``predict``, ``predict_proba`` and ``predict_log_proba`` pass the rows through all
     steps in chunks and concatenate the results: the plain pipeline's labels, and its
     probabilities up to rounding (tested). The steps' intermediate arrays then stay
-    small: the window filter's output for all DS2 beats is 0.57 GB, and on this
-    project's VM the first touch of that much fresh memory took from 0.1 to 2 s, varying
-    from call to call; in chunks of 4096 windows prediction took 1.6-1.9 s instead of
-    1.9-3.5 s (5 runs each, ad hoc; see ``docs/benchmarks.md``). Everything else is
+    small (the window filter's output for 50,000 beats is about 0.6 GB, for 4096 beats
+    47 MB), which is also faster. Everything else is
     :class:`~sklearn.pipeline.Pipeline`'s.
 
     Parameters
@@ -95,12 +93,9 @@ def default_pipeline(
     random shifts of up to 14 ms (``module__max_shift``, 5 samples at 360 Hz) and
     amplitude factors within 1.25 (``module__max_scale``), class weights ``"balanced"``
     (S and V are 2% and 7% of DS1 beats), 12 epochs on all training patients without
-    early stopping (``valid_size=0``). Grids 'speed', 'robust', 'neighbours',
-    'stopping', 'filters' and 'weights' of ``benchmarks/tune.py`` chose the filter, the
-    180 Hz CNN, the augmentation, the reference channel, the training length, the
-    network's width and the class weights on DS1 (see
-    ``docs/benchmarks.md``; the differences are mostly within the seeds' effect, and
-    the faster options were taken where the scores were level).
+    early stopping (``valid_size=0``). The configuration was chosen by grouped
+    cross-validation on MIT-BIH DS1 (``benchmarks/tune.py``); its inter-patient figures
+    are in ``docs/benchmarks.md``.
 
     Parameters
     ----------
