@@ -151,7 +151,11 @@ def _refine(lead, beats, fs):
 
 
 class QRSDetector(BaseEstimator):
-    """Estimator-style wrapper of :func:`detect_qrs` (parameters settable and clonable).
+    """Estimator-style wrapper of :func:`detect_qrs` (deprecated: use :func:`detect_qrs`).
+
+    Deprecated in 0.1 and to be removed in 0.3: it is not a transformer (a record's beat
+    positions have no fixed length) and has no ``fit``; call :func:`detect_qrs`, or pass
+    its parameters to :func:`ecg_sklearn.annotate_record` as ``**detect_kwargs``.
 
     Parameters
     ----------
@@ -178,4 +182,13 @@ class QRSDetector(BaseEstimator):
 
     def detect(self, ecg) -> np.ndarray:
         """R-peak sample indices of a 1-D or ``(n_leads, n_samples)`` ECG."""
+        import warnings
+
+        warnings.warn(
+            "QRSDetector is deprecated and will be removed in ecg_sklearn 0.3; "
+            "use detect_qrs(ecg, fs, ...) instead",
+            FutureWarning,
+            stacklevel=2,
+        )
+        self._validate_params()
         return detect_qrs(ecg, **self.get_params())

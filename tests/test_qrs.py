@@ -54,15 +54,17 @@ def test_multi_lead_input_and_errors(excerpt_records):
         detect_qrs(np.zeros(1000), -1)
 
 
-def test_detector_object(excerpt_records):
+def test_deprecated_detector_object(excerpt_records):
     from sklearn.base import clone
 
     det = clone(QRSDetector(fs=360.0, threshold=0.4))
     assert det.get_params()["threshold"] == 0.4
     rec = excerpt_records[0]
-    np.testing.assert_array_equal(
-        det.detect(rec.signal), detect_qrs(rec.signal, 360.0, threshold=0.4)
-    )
+    with pytest.warns(FutureWarning, match="use detect_qrs"):
+        beats = det.detect(rec.signal)
+    np.testing.assert_array_equal(beats, detect_qrs(rec.signal, 360.0, threshold=0.4))
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="threshold"):
+        QRSDetector(fs=360.0, threshold="high").detect(rec.signal)
 
 
 @pytest.mark.full_data
