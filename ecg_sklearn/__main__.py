@@ -213,8 +213,8 @@ def cmd_annotate(args) -> int:
 
 # ---------------------------------------------------------------------- evaluate
 def cmd_evaluate(args) -> int:
-    from .datasets import _beats, _read_annotations
     from .metrics import compare_annotations, flutter_intervals, pooled_report
+    from .records import _beats, _read_annotations
 
     folder = Path(args.data_dir) if args.data_dir else get_data_home(None)
     ann_dir = Path(args.annotation_dir) if args.annotation_dir else folder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .datasets import AAMI_CLASSES
+from .records import AAMI_CLASSES
 
 __all__ = [
     "plot_annotated_strip",

@@ -1,6 +1,9 @@
-"""Records read on demand: long recordings (Holter) without the whole signal in memory.
+"""Reading one record: its signal and annotations, whole or on demand.
 
-:func:`open_record` returns a record whose ``signal`` reads only the samples asked for
+:func:`load_record` reads a whole WFDB record with its annotations (AAMI classes of its
+beats), :func:`load_beat_timing` only its beats and rhythm (no signal), and
+:func:`resample_record` moves a record to another sampling rate. :func:`open_record`
+returns a record whose ``signal`` reads only the samples asked for
 (``signal[:, a:b]``), from a WFDB record (any format ``wfdb`` reads) or, with
 ``pyedflib`` installed, an EDF/EDF+ file. :func:`ecg_sklearn.annotate_record` reads such
 a signal chunk by chunk, so a multi-day recording is never whole in memory.
@@ -9,14 +12,274 @@ a signal chunk by chunk, so a multi-day recording is never whole in memory.
 from __future__ import annotations
 
 import copy
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from scipy.signal import resample_poly
 from sklearn.utils import Bunch
 
-from .datasets import _normalise_leads, _pick_leads, _read_header
+from ._annotations import read_mit_annotations
 
-__all__ = ["EDFSignal", "WFDBSignal", "open_record"]
+__all__ = [
+    "AAMI_CLASSES",
+    "AAMI_MAP",
+    "EDFSignal",
+    "WFDBSignal",
+    "beat_rhythms",
+    "load_beat_timing",
+    "load_record",
+    "open_record",
+    "resample_record",
+]
+
+#: The five AAMI EC57 heartbeat classes, in the order used for reports.
+AAMI_CLASSES = ("N", "S", "V", "F", "Q")
+
+#: MIT-BIH beat symbols to AAMI classes. Any other annotation symbol is not a beat.
+AAMI_MAP = {
+    **dict.fromkeys("NLRej", "N"),
+    **dict.fromkeys("AaJS", "S"),
+    **dict.fromkeys("VE", "V"),
+    "F": "F",
+    **dict.fromkeys("/fQ", "Q"),
+}
+
+
+def _check_record_files(data_dir: Path, record: str, annotations: bool = True) -> None:
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"Data folder {str(data_dir)!r} does not exist")
+    for ext, what in ((".hea", "header"), (".atr", "annotation"))[: 1 + annotations]:
+        path = data_dir / f"{record}{ext}"
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"Record {record!r}: {what} file {path.name!r} not found in {str(data_dir)!r}"
+            )
+
+
+def _normalise_leads(leads) -> list[tuple[str, ...]]:
+    if isinstance(leads, str):
+        leads = [leads]
+    out = [(lead,) if isinstance(lead, str) else tuple(lead) for lead in leads]
+    if not out or not all(out) or not all(isinstance(n, str) for alt in out for n in alt):
+        raise ValueError(
+            "leads must be a lead name, or a sequence of lead names or tuples of "
+            f"alternative names such as [('MLII', 'V5')]; got {leads!r}"
+        )
+    return out
+
+
+def _pick_leads(sig_names, leads, record) -> list[int] | None:
+    """Indices of the requested leads in the header, or None if one is absent."""
+    picked = []
+    for alternatives in leads:
+        found = [sig_names.index(n) for n in alternatives if n in sig_names]
+        if not found:
+            return None
+        picked.append(found[0])
+    return picked
+
+
+def resample_record(signal, samples, fs_in, fs_out):
+    """Resample a record and move its annotation positions to the new rate.
+
+    Polyphase resampling (:func:`scipy.signal.resample_poly`, anti-aliased) by the
+    rational approximation of ``fs_out / fs_in`` (denominator up to 1000).
+
+    Parameters
+    ----------
+    signal : array-like, shape (n_leads, n_samples)
+        Continuous record.
+    samples : array-like of int
+        Annotation (beat) positions at ``fs_in``.
+    fs_in, fs_out : float
+        Sampling rates in Hz.
+
+    Returns
+    -------
+    signal : ndarray of float32, shape (n_leads, n_samples_out)
+    samples : ndarray of int64
+        Positions at ``fs_out``, rounded and kept inside the record.
+    """
+    ratio = Fraction(fs_out / fs_in).limit_denominator(1000)
+    signal = resample_poly(signal, ratio.numerator, ratio.denominator, axis=-1)
+    samples = np.round(np.asarray(samples) * (fs_out / fs_in)).astype(np.int64)
+    return signal.astype(np.float32), np.clip(samples, 0, signal.shape[-1] - 1)
+
+
+def _read_header(data_dir: Path, record: str, annotations: bool = True):
+    import wfdb
+
+    _check_record_files(data_dir, record, annotations)
+    try:
+        header = wfdb.rdheader(str(data_dir / record))
+    except Exception as exc:  # wfdb raises many types on damaged headers
+        raise OSError(f"Record {record!r}: cannot read header {record}.hea: {exc}") from exc
+    from wfdb.io._signal import DAT_FMTS
+
+    unsupported = sorted({str(f) for f in header.fmt or []} - set(DAT_FMTS))
+    if unsupported:
+        raise OSError(
+            f"Record {record!r}: unsupported WFDB signal format(s) {unsupported} in "
+            f"{record}.hea; wfdb reads formats {list(DAT_FMTS)}"
+        )
+    for name in set(header.file_name or []):
+        if not (data_dir / name).is_file():
+            raise FileNotFoundError(
+                f"Record {record!r}: signal file {name!r} not found in {str(data_dir)!r}"
+            )
+    return header
+
+
+def _read_annotations(data_dir: Path, record: str, extension: str = "atr", *, aux=False):
+    """Samples and symbols (and with ``aux=True`` the notes) of ``{record}.{extension}``
+    (any MIT-format annotation file)."""
+    import wfdb
+
+    try:
+        parsed = read_mit_annotations(data_dir / f"{record}.{extension}", aux=aux)
+        if parsed is not None:
+            return parsed
+        ann = wfdb.rdann(str(data_dir / record), extension)
+    except Exception as exc:
+        raise OSError(
+            f"Record {record!r}: cannot read annotations {record}.{extension}: {exc}"
+        ) from exc
+    parsed = np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype="<U2")
+    return (*parsed, np.asarray(ann.aux_note, dtype=str)) if aux else parsed
+
+
+def _beats(samples, symbols):
+    """Positions, symbols and AAMI labels of the beat annotations among ``symbols``."""
+    is_beat = np.isin(symbols, list(AAMI_MAP))
+    beat_symbols = symbols[is_beat]
+    labels = np.array([AAMI_MAP[s] for s in beat_symbols], dtype="<U1")
+    return samples[is_beat], beat_symbols, labels
+
+
+def _read_signal(data_dir: Path, record: str, channels, header):
+    import wfdb
+
+    try:
+        rec = wfdb.rdrecord(str(data_dir / record), channels=list(channels), return_res=32)
+    except Exception as exc:
+        raise OSError(
+            f"Record {record!r}: cannot read signal {record}.dat (truncated or damaged?): {exc}"
+        ) from exc
+    signal = np.asarray(rec.p_signal, dtype=np.float32).T
+    if signal.shape[1] != header.sig_len:
+        raise OSError(
+            f"Record {record!r}: signal file holds {signal.shape[1]} samples, "
+            f"header says {header.sig_len} (truncated .dat?)"
+        )
+    return signal
+
+
+def load_record(record, data_dir, *, leads=None, fs=None) -> Bunch:
+    """Load one whole record: continuous signal and all its annotations.
+
+    Parameters
+    ----------
+    record : str
+        Record name, e.g. ``"100"``.
+    data_dir : path-like
+        Folder holding the record's ``.hea``, ``.dat`` and ``.atr`` files.
+    leads : str or sequence, optional
+        Leads to read by name (see :func:`load_wfdb`); all leads by default.
+    fs : float, optional
+        Resample to this rate (Hz); annotation positions are rescaled.
+
+    Returns
+    -------
+    record : Bunch
+        ``signal`` (float32, ``(n_leads, n_samples)``, mV), ``fs``, ``leads`` (names),
+        ``ann_samples`` and ``ann_symbols`` (every annotation), ``beat_samples``,
+        ``beat_symbols`` and ``beat_labels`` (AAMI) for the beat annotations only,
+        and ``record``.
+    """
+    data_dir = Path(data_dir)
+    record = str(record)
+    header = _read_header(data_dir, record)
+    names = list(header.sig_name)
+    if leads is None:
+        channels = list(range(len(names)))
+    else:
+        channels = _pick_leads(names, _normalise_leads(leads), record)
+        if channels is None:
+            raise ValueError(
+                f"Record {record!r} has no lead among {leads!r}; its leads are {names}"
+            )
+    samples, symbols = _read_annotations(data_dir, record)
+    signal = _read_signal(data_dir, record, channels, header)
+    fs_out = float(header.fs)
+    if fs is not None and float(fs) != fs_out:
+        signal, samples = resample_record(signal, samples, fs_out, float(fs))
+        fs_out = float(fs)
+    beat_samples, beat_symbols, beat_labels = _beats(samples, symbols)
+    return Bunch(
+        record=record,
+        signal=signal,
+        fs=fs_out,
+        leads=[names[c] for c in channels],
+        ann_samples=samples,
+        ann_symbols=symbols,
+        beat_samples=beat_samples,
+        beat_symbols=beat_symbols,
+        beat_labels=beat_labels,
+    )
+
+
+def beat_rhythms(ann_samples, ann_symbols, ann_notes, beat_samples) -> np.ndarray:
+    """The rhythm in force at each beat, from a record's rhythm-change annotations.
+
+    Rhythm changes are ``+`` annotations whose note names the new rhythm (``"(N"``,
+    ``"(AFIB"``, ``"(AFL"``, ...); a beat takes the last one at or before it, ``""``
+    before the first.
+    """
+    symbols, notes = np.asarray(ann_symbols), np.asarray(ann_notes, dtype=str)
+    is_change = (symbols == "+") & np.char.startswith(notes, "(")
+    at, names = np.asarray(ann_samples)[is_change], notes[is_change]
+    index = np.searchsorted(at, np.asarray(beat_samples), side="right") - 1
+    return np.where(index >= 0, names[np.maximum(index, 0)] if names.size else "", "")
+
+
+def load_beat_timing(record, data_dir) -> Bunch:
+    """Beat positions, labels and rhythm of one record, without its signal.
+
+    Reads only the header (for ``fs``) and the ``.atr`` file, so it works for databases
+    shipped without signals (the Long-Term AF Database copy in ``shared/``).
+
+    Parameters
+    ----------
+    record : str
+        Record name.
+    data_dir : path-like
+        Folder holding ``{record}.hea`` and ``{record}.atr``.
+
+    Returns
+    -------
+    timing : Bunch
+        ``record``, ``fs``, ``beat_samples``, ``beat_symbols``, ``beat_labels`` (AAMI)
+        and ``rhythm`` (per beat, see :func:`beat_rhythms`).
+    """
+    import wfdb
+
+    data_dir, record = Path(data_dir), str(record)
+    _check_record_files(data_dir, record)
+    try:  # the header only: _read_header would also want the signal files
+        fs = float(wfdb.rdheader(str(data_dir / record)).fs)
+    except Exception as exc:
+        raise OSError(f"Record {record!r}: cannot read header {record}.hea: {exc}") from exc
+    samples, symbols, notes = _read_annotations(data_dir, record, aux=True)
+    beat_samples, beat_symbols, beat_labels = _beats(samples, symbols)
+    return Bunch(
+        record=record,
+        fs=fs,
+        beat_samples=beat_samples,
+        beat_symbols=beat_symbols,
+        beat_labels=beat_labels,
+        rhythm=beat_rhythms(samples, symbols, notes, beat_samples),
+    )
 
 
 class _LazySignal:
