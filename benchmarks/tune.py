@@ -4,14 +4,13 @@ DS2 is never loaded here. The score is the mean of the S and V F1 (the classes t
 inter-patient protocol is about), computed on held-out DS1 patients. The best
 configuration is printed; ``ecg_sklearn.default_pipeline`` carries the chosen one.
 
-Each grid varies the current ``default_pipeline``. Grids 'speed', 'robust',
-'neighbours' and 'stopping' set the later choices explicitly and so rerun as recorded;
+Each grid varies the current ``default_pipeline`` and reruns as recorded: grids
+'speed', 'robust', 'neighbours' and 'stopping' set the later choices explicitly;
 'filters', 'weights', 'rhythm', 'epochs', 'cap', 'seeds', 'ablations' and 'smoothing'
-rerun as recorded on the fourth session's default (16 filters, which they name); the
-older grids ('default' to 'fast') were run before training batches were shuffled and on
-older defaults, so a rerun now measures something else.
+name the 16 filters they were run with. Their figures are in
+``docs/benchmarks.md`` ('ablations') and ``docs/negative_results.md``.
 
-Usage: python benchmarks/tune.py [--grid NAME] [--folds 3] [--data-dir PATH]
+Usage: python benchmarks/tune.py --grid NAME [--folds 3] [--data-dir PATH]
 """
 
 from __future__ import annotations
@@ -22,8 +21,6 @@ import time
 import numpy as np
 import sklearn
 from _common import read_json, sv_score, write_json, write_section
-from sklearn.base import clone
-from sklearn.ensemble import VotingClassifier
 from sklearn.metrics import make_scorer
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
@@ -52,38 +49,6 @@ _CHOSEN = {
 }
 
 GRIDS = {
-    # Imbalance handling and beat window (the first selection of the default).
-    "default": {"cnn__class_weight": ["balanced", "sqrt"], "segment__after": [0.4, 0.3]},
-    # Early stopping alone, or followed by a refit on all training patients.
-    "refit": {"cnn__refit": [False, True]},
-    # Ablations: RR features and filter choice.
-    # (without RR features the classifier must be told that no RR columns come first)
-    "ablation": [
-        {"segment__rr_features": [True], "filter__method": ["bandpass", "median"]},
-        {"segment__rr_features": [False], "cnn__n_rr_features": [0]},
-    ],
-    # How much of the beat before the R peak the CNN sees (P waves of S beats).
-    "before": {"segment__before": [0.25, 0.35, 0.45]},
-    # Network width (16 filters per convolution: about a quarter of the multiplications of
-    # 32), crossed with the filter's implementation on windows.
-    "width": {
-        "cnn__module__n_filters": [32, 16],
-        "filter__implementation": ["fft", "sosfiltfilt"],
-    },
-    # The default against the fastest configuration, two seeds each (run with --folds 6
-    # to see whether the 'width' difference survives more folds and seeds).
-    "fast": [
-        {
-            "cnn__module__n_filters": [32],
-            "filter__implementation": ["sosfiltfilt"],
-            "cnn__random_state": [0, 1],
-        },
-        {
-            "cnn__module__n_filters": [16],
-            "filter__implementation": ["fft"],
-            "cnn__random_state": [0, 1],
-        },
-    ],
     # After training batches were shuffled: the window filter's implementation and a CNN
     # on beats averaged down to 180 Hz (about a third of the forward pass's time), two
     # seeds each, compared fold by fold.
@@ -169,9 +134,8 @@ GRIDS = {
     # The default with two more seeds: how good a draw the baseline rows of grids
     # 'weights' to 'cap' (seeds 0 and 1) are.
     "seeds": {"cnn__module__n_filters": [16], "cnn__random_state": [2, 3]},
-    # The benchmark issue's ablations, redone on the fourth session's default (the
-    # 'ablation', 'before' and 'default' grids ran in an older regime): one change at a
-    # time against the default, two seeds each.
+    # Ablations of the fourth session's default: one change at a time against the
+    # default, two seeds each.
     "ablations": [
         {"cnn__module__n_filters": [16], "cnn__random_state": [0, 1], **change}
         for change in (
@@ -194,17 +158,6 @@ GRIDS = {
         "cnn__criterion__label_smoothing": [0.0, 0.1],
         "cnn__random_state": [0, 1],
     },
-    # One CNN, or the soft vote of three (seeds 0-2: different initialisations and
-    # different held-out patients for early stopping), built from the pipeline below.
-    "ensemble": lambda pipe: {
-        "cnn": [
-            pipe["cnn"],
-            VotingClassifier(
-                [(f"seed{s}", clone(pipe["cnn"]).set_params(random_state=s)) for s in range(3)],
-                voting="soft",
-            ),
-        ]
-    },
 }
 
 
@@ -217,7 +170,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--grid", choices=sorted(GRIDS), default="default")
+    parser.add_argument("--grid", choices=sorted(GRIDS), required=True)
     args = parser.parse_args(argv)
     start = time.perf_counter()
     data = load_mitdb("DS1", get_data_home(args.data_dir))
@@ -225,10 +178,9 @@ def main(argv=None):
     with sklearn.config_context(enable_metadata_routing=True):
         pipe = default_pipeline(data.fs, random_state=0, verbose=0)
         pipe["cnn"].set_fit_request(groups=True)
-        param_grid = GRIDS[args.grid]
         grid = GridSearchCV(
             pipe,
-            param_grid(pipe) if callable(param_grid) else param_grid,
+            GRIDS[args.grid],
             cv=GroupKFold(args.folds),
             scoring=scorer,
             refit=False,
