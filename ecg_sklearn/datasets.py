@@ -78,15 +78,15 @@ MITDB_CITATION = (
 
 
 # --------------------------------------------------------------------------- data home
-def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
+def get_data_home(data_dir: str | os.PathLike | None = None) -> Path:
     """Folder holding the MIT-BIH database (the ``.hea/.dat/.atr`` files).
 
-    The folder is, in order: ``data_home`` if given, else the environment variable
+    The folder is, in order: ``data_dir`` if given, else the environment variable
     ``ECG_SKLEARN_DATA``, else ``~/ecg_sklearn_data/mitdb``. It is not created here.
     """
-    if data_home is None:
-        data_home = os.environ.get(_ENV_VAR) or Path("~", "ecg_sklearn_data", "mitdb")
-    return Path(data_home).expanduser()
+    if data_dir is None:
+        data_dir = os.environ.get(_ENV_VAR) or Path("~", "ecg_sklearn_data", "mitdb")
+    return Path(data_dir).expanduser()
 
 
 def _sha256(path: Path) -> str:
@@ -98,7 +98,7 @@ def _mitdb_checksums() -> dict[str, str]:
     return {name: digest for digest, name in (line.split() for line in text.splitlines())}
 
 
-def download_mitdb(data_home=None, *, verbose: int = 1) -> Path:
+def download_mitdb(data_dir=None, *, verbose: int = 1) -> Path:
     """Download the MIT-BIH Arrhythmia Database from PhysioNet through ``wfdb``.
 
     Every file of the 48 records is checked against the SHA-256 checksums shipped with
@@ -107,7 +107,7 @@ def download_mitdb(data_home=None, *, verbose: int = 1) -> Path:
 
     Parameters
     ----------
-    data_home : path-like, optional
+    data_dir : path-like, optional
         Target folder; see :func:`get_data_home`.
     verbose : int, default=1
         Print what is being done.
@@ -119,7 +119,7 @@ def download_mitdb(data_home=None, *, verbose: int = 1) -> Path:
     """
     import wfdb
 
-    home = get_data_home(data_home)
+    home = get_data_home(data_dir)
     home.mkdir(parents=True, exist_ok=True)
     checksums = _mitdb_checksums()
 
