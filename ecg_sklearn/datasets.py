@@ -13,6 +13,7 @@ import os
 import warnings
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -144,6 +145,16 @@ def download_mitdb(data_dir=None, *, verbose: int = 1) -> Path:
 
 
 # --------------------------------------------------------------------------- beats
+class _Planned(NamedTuple):
+    """A record to load: what its header and annotations said."""
+
+    record: str
+    header: object
+    channels: list
+    beat_samples: np.ndarray
+    symbols: np.ndarray
+
+
 def load_wfdb(
     data_dir,
     records,
@@ -236,7 +247,7 @@ def load_wfdb(
         if not is_beat.any():
             warnings.warn(f"Record {record!r} has no beat annotation: no beats", stacklevel=2)
         rates.add(float(header.fs))
-        plan.append((record, header, channels, samples[is_beat], symbols[is_beat]))
+        plan.append(_Planned(record, header, channels, samples[is_beat], symbols[is_beat]))
     if fs is None:
         if len(rates) > 1:
             raise ValueError(
@@ -258,7 +269,7 @@ def load_wfdb(
 
     # Pass 2: signals, straight into one preallocated array (or, with a transform,
     # into one record's buffer, reused).
-    sizes = [p[3].size for p in plan]
+    sizes = [p.beat_samples.size for p in plan]
     n_times = window_length(context, fs_out)
     shape = (sum(sizes) if transform is None else max(sizes), len(lead_spec) + 1, n_times)
     windows = np.empty(shape, dtype=np.float32)
@@ -285,13 +296,13 @@ def load_wfdb(
     else:
         X = np.concatenate(outputs) if outputs else np.empty((0, 0), dtype=np.float32)
 
-    symbols = np.concatenate([p[4] for p in plan])
+    symbols = np.concatenate([p.symbols for p in plan])
     names = ["/".join(alt) for alt in lead_spec]
     return Bunch(
         X=X,
         y=np.array([AAMI_MAP[s] for s in symbols], dtype="<U1"),
         symbols=symbols,
-        groups=np.repeat([p[0] for p in plan], [p[3].size for p in plan]),
+        groups=np.repeat([p.record for p in plan], sizes),
         samples=samples_out,
         fs=fs_out,
         channels=[*names, "beats"],
@@ -315,7 +326,7 @@ def _apply_transform(transform, windows, record):
 
 def _describe(plan, excluded, fs, context) -> str:
     lines = [
-        f"{sum(p[3].size for p in plan)} beats from {len(plan)} records at {fs:g} Hz, "
+        f"{sum(p.beat_samples.size for p in plan)} beats from {len(plan)} records at {fs:g} Hz, "
         f"windows of +/-{context:g} s around each beat.",
     ]
     if excluded:
