@@ -5,20 +5,23 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
+from ._chunked import (
+    DEFAULT_CHUNK_DURATION,
+    ModelRateSignal,
+    classify_in_chunks,
+    detect_in_chunks,
+)
 from ._validation import check_fs
 from .metrics import compare_annotations, flutter_intervals
-from .qrs import detect_qrs
 from .rhythm import exclude_sveb_in_af
-from .windows import DEFAULT_AVG_RR_SPAN, average_rr, make_beat_windows
+from .windows import DEFAULT_AVG_RR_SPAN
 
 __all__ = [
     "annotate_and_compare",
@@ -48,118 +51,6 @@ def pipeline_layout(pipeline) -> tuple[float, int, int]:
             "the pipeline must start with ECGFilter or BeatSegmenter"
         )
     return float(fs), int(first.n_features_in_) - 1, int(first.n_timepoints_in_)
-
-
-#: Seconds of signal the detector reads at a time in :func:`annotate_record`.
-DEFAULT_CHUNK_DURATION = 600.0
-#: Seconds read on either side of a chunk, so that detection near its edges is the
-#: same as on the whole record (the detector looks at most 8 s around a beat).
-_DETECTION_MARGIN = 30.0
-#: Beats classified at a time.
-_BEATS_PER_CHUNK = 4096
-
-
-class _ModelRateSignal:
-    """Sample ranges of a record at the model's rate, read (and resampled) on demand."""
-
-    def __init__(self, signal, fs, model_fs, n_leads):
-        if not (hasattr(signal, "shape") and hasattr(signal, "__getitem__")):
-            signal = np.asarray(signal, dtype=np.float32)
-        if len(signal.shape) == 1:
-            signal = np.asarray(signal, dtype=np.float32)[None]
-        if len(signal.shape) != 2:
-            raise ValueError(f"signal must be (n_leads, n_samples); got shape {signal.shape}")
-        if signal.shape[0] != n_leads:
-            raise ValueError(
-                f"signal has {signal.shape[0]} lead(s) but the pipeline was trained on {n_leads}"
-            )
-        self.signal, self.fs, self.model_fs = signal, fs, model_fs
-        ratio = Fraction(model_fs / fs).limit_denominator(1000)
-        self.up, self.down = ratio.numerator, ratio.denominator
-        self.n_samples = -(-signal.shape[1] * self.up // self.down)  # resample_poly's length
-        # Input samples read beyond a chunk for the resampling filter (10 * max(up, down)
-        # taps on each side at the upsampled rate), rounded up to whole output steps.
-        self.margin = self.down * (-(-10 * max(self.up, self.down) // self.up) + 1)
-
-    def to_model_rate(self, samples):
-        if self.up == self.down:
-            return np.asarray(samples, dtype=np.int64)
-        rescaled = np.round(np.asarray(samples) * (self.model_fs / self.fs)).astype(np.int64)
-        return np.clip(rescaled, 0, self.n_samples - 1)
-
-    def read(self, start, stop):
-        """Samples ``[start, stop)`` at the model's rate, float32, checked finite."""
-        if self.up == self.down:
-            x = np.asarray(self.signal[:, start:stop], dtype=np.float32)
-        else:
-            # Start on a multiple of ``down`` input samples, so that the output samples
-            # fall on the whole record's output grid.
-            first = max(0, start * self.down // self.up - self.margin) // self.down
-            lo = first * self.down
-            hi = min(self.signal.shape[1], -(-stop * self.down // self.up) + self.margin)
-            piece = np.asarray(self.signal[:, lo:hi], dtype=np.float32)
-            x = resample_poly(piece, self.up, self.down, axis=-1).astype(np.float32)
-            offset = start - first * self.up
-            x = x[:, offset : offset + stop - start]
-        if not np.all(np.isfinite(x)):
-            bad = int(np.flatnonzero(~np.all(np.isfinite(x), axis=0))[0]) + start
-            raise ValueError(
-                f"signal contains NaN or inf values (first at {bad / self.model_fs:.2f} s)"
-            )
-        return x
-
-
-def _detection_step(fs):
-    """Chunks start on multiples of this many samples: the detector's averaging and
-    0.1-s blocks then fall where they fall on the whole record."""
-    q = max(1, int(fs // 180))
-    return q * max(1, int((fs / q) // 10))
-
-
-def _chunk_size(fs, n, chunk_duration):
-    """Samples per chunk: ``chunk_duration`` rounded to the detector's step."""
-    step = _detection_step(fs)
-    return n if chunk_duration is None else max(step, int(chunk_duration * fs) // step * step)
-
-
-def _detect_in_chunks(source, chunk_duration, progress, **detect_kwargs):
-    fs, n = source.model_fs, source.n_samples
-    step = _detection_step(fs)
-    margin = -(-int(_DETECTION_MARGIN * fs) // step) * step
-    size = _chunk_size(fs, n, chunk_duration)
-    if n <= size + 2 * margin:
-        return detect_qrs(source.read(0, n), fs, **detect_kwargs)
-    found = []
-    for c0 in progress(range(0, n, size), "detecting beats"):
-        c1 = min(n, c0 + size)
-        lo, hi = max(0, c0 - margin), min(n, c1 + margin)
-        beats = detect_qrs(source.read(lo, hi), fs, **detect_kwargs) + lo
-        found.append(beats[(beats >= c0) & (beats < c1)])
-    return np.concatenate(found)
-
-
-def _classify_in_chunks(pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress):
-    """Probabilities of ``beats``, from windows of at most 4096 beats and one chunk."""
-    fs, n = source.model_fs, source.n_samples
-    half = (n_times - 1) // 2
-    avg_rr = average_rr(beats, fs, avg_rr_span)
-    size = _chunk_size(fs, n, chunk_duration)
-    starts = np.union1d(
-        np.searchsorted(beats, np.arange(0, n, size)), np.arange(0, beats.size, _BEATS_PER_CHUNK)
-    )
-    starts = starts[starts < beats.size]
-    parts = []
-    ends = [*starts[1:], beats.size]
-    for i0, i1 in progress(list(zip(starts, ends, strict=True)), "classifying beats"):
-        lo, hi = max(0, beats[i0] - half), min(n, beats[i1 - 1] + half + 1)
-        j0, j1 = np.searchsorted(beats, [lo, hi])  # every beat marked in these windows
-        X = make_beat_windows(
-            source.read(lo, hi), beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr[j0:j1]
-        )
-        if X.shape[-1] != n_times:  # rounding of context * fs
-            raise ValueError(f"windows of {X.shape[-1]} samples, pipeline expects {n_times}")
-        parts.append(pipeline.predict_proba(X[i0 - j0 : i1 - j0]))
-    return np.concatenate(parts)
 
 
 def annotate_record(
@@ -224,7 +115,7 @@ def annotate_record(
     if chunk_duration is not None and not chunk_duration > 0:
         raise ValueError(f"chunk_duration must be positive seconds or None; got {chunk_duration!r}")
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
-    source = _ModelRateSignal(signal, fs, model_fs, n_leads)
+    source = ModelRateSignal(signal, fs, model_fs, n_leads)
 
     def progress(iterable, what):
         if not verbose:
@@ -234,7 +125,7 @@ def annotate_record(
         return tqdm(iterable, desc=what, leave=False)
 
     if beats is None:
-        found = _detect_in_chunks(source, chunk_duration, progress, **detect_kwargs)
+        found = detect_in_chunks(source, chunk_duration, progress, **detect_kwargs)
     else:
         found = np.unique(source.to_model_rate(np.unique(np.asarray(beats, dtype=np.int64))))
     classes = pipeline.classes_ if hasattr(pipeline, "classes_") else pipeline[-1].classes_
@@ -247,7 +138,7 @@ def annotate_record(
             classes=classes,
             fs=fs,
         )
-    proba = _classify_in_chunks(
+    proba = classify_in_chunks(
         pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress
     )
     irregular = np.zeros(found.size, dtype=bool)
