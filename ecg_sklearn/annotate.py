@@ -238,8 +238,8 @@ def _record_paths(paths) -> list[Path]:
 
 
 def _single_threaded(pipeline):
-    """A copy of ``pipeline`` whose steps with an ``n_threads`` parameter use one thread."""
-    params = {k: 1 for k in pipeline.get_params() if k.endswith("n_threads")}
+    """A copy of ``pipeline`` whose steps' ``n_threads`` and ``n_jobs`` are 1."""
+    params = {k: 1 for k in pipeline.get_params() if k.endswith(("n_threads", "__n_jobs"))}
     return copy.deepcopy(pipeline).set_params(**params) if params else pipeline
 
 

@@ -491,11 +491,26 @@ class CNNBeatClassifier(NeuralNetClassifier):
         """Not supported: use ``fit`` (with ``warm_start=True`` to continue training)."""
 
     def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``."""
+        """Class probabilities, columns in the order of ``classes_``.
+
+        The network runs in inference mode on slices of ``X`` (batches of
+        ``iterator_valid__batch_size`` rows), without skorch's data loader: the same
+        probabilities as skorch's ``predict_proba``, faster.
+        """
         check_is_fitted(self, "label_encoder_")
         X = validate_data(self, X, dtype=np.float32, reset=False)
-        with _torch_threads(self.n_threads):
-            return super().predict_proba(X)
+        size = self.get_params_for("iterator_valid").get("batch_size", self.batch_size)
+        if size in (None, -1):
+            size = max(1, len(X))
+        nonlinearity = self._get_predict_nonlinearity()
+        self.module_.eval()
+        rows = torch.from_numpy(np.ascontiguousarray(X)).to(self.device)
+        with _torch_threads(self.n_threads), torch.inference_mode():
+            parts = [
+                nonlinearity(self.module_(rows[i : i + size])).cpu()
+                for i in range(0, len(rows), size)
+            ]
+        return torch.cat(parts).numpy()
 
     def predict(self, X):
         """Predicted labels (values of ``classes_``)."""

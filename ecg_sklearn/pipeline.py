@@ -134,7 +134,7 @@ def default_pipeline(
     params.update(cnn_params)
     return ChunkedPipeline(
         [
-            ("filter", ECGFilter(fs=fs, lowcut=0.5, highcut=45.0, implementation="fft")),
+            ("filter", ECGFilter(fs=fs, lowcut=0.5, highcut=45.0, implementation="fft", n_jobs=-1)),
             ("segment", BeatSegmenter(fs=fs, before=0.25, after=0.4, neighbours=True)),
             ("cnn", CNNBeatClassifier(**params)),
         ]

@@ -174,13 +174,14 @@ def _restore_classifier(cnn, segmenter, info, state):
 
 
 def _json_params(pipe) -> dict:
-    """The pipeline's parameters that JSON keeps as they are (numbers, strings, None)."""
+    """The pipeline's parameters that JSON keeps as they are (numbers, strings, None),
+    but for those that only say how to run it (verbosity, threads)."""
     return {
         k: v
         for k, v in pipe.get_params(deep=True).items()
         if "__" in k
         and "callbacks__" not in k
-        and not k.endswith("verbose")
+        and not k.endswith(("verbose", "n_jobs", "n_threads"))
         and (v is None or isinstance(v, (bool, int, float, str)))
     }
 

@@ -55,6 +55,10 @@ def test_pipeline_fits_and_predicts_on_excerpt(sample, fitted):
         np.testing.assert_allclose(clf.predict_proba(rows), expected, atol=1e-6)
     finally:
         fitted.set_params(cnn__iterator_valid__batch_size=1024)
+    # The inference path gives skorch's own predict_proba, exactly.
+    from skorch import NeuralNetClassifier
+
+    np.testing.assert_array_equal(expected, NeuralNetClassifier.predict_proba(clf, rows))
 
 
 def test_random_state_fixes_results(sample):

@@ -118,3 +118,9 @@ def test_errors(sample):
         f.transform(bad)
     with pytest.raises(ValueError, match="method"):
         ECGFilter(fs=360, method="wavelet").fit(sample.X[:4])
+
+
+def test_fft_threads_do_not_change_the_output(sample):
+    one = ECGFilter(fs=sample.fs).fit_transform(sample.X[:3000])
+    many = ECGFilter(fs=sample.fs, n_jobs=-1).fit_transform(sample.X[:3000])
+    np.testing.assert_array_equal(one, many)
