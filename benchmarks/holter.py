@@ -74,7 +74,7 @@ def run(code):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode:
         raise RuntimeError(out.stderr[-3000:])
-    return out.stdout.strip().splitlines()[-1]
+    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
 
 
 def markdown(results) -> str:

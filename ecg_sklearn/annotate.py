@@ -67,11 +67,11 @@ def annotate_record(
 ) -> Bunch:
     """Detect, window and classify every beat of a whole record.
 
-    The record is read and processed a piece at a time (``chunk_duration`` seconds, and
-    at most 4096 beats at once for classification), so memory stays bounded whatever the
-    record's length; record-level quantities (the average RR interval) come from a first
-    pass over all beat positions. The labels are those of the record processed whole
-    (tested on the 48 MIT-BIH records).
+    The record is read and processed a piece at a time (``chunk_duration`` seconds for
+    detection, 2048 beats at a time for classification), so memory stays bounded
+    whatever the record's length; record-level quantities (the average RR interval)
+    come from a first pass over all beat positions. The labels are those of the record
+    processed whole (tested on the 48 MIT-BIH records).
 
     Parameters
     ----------
