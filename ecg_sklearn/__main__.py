@@ -53,6 +53,13 @@ def _fit_default_pipeline(args, fs, X, y, groups):
 
 
 # ---------------------------------------------------------------------- run (main job)
+def _save(fig, path):
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
 def _strip_start(ref_samples, ref_labels, predicted, fs, duration):
     """Start (s) of the ``duration``-s strip with the most non-N or misclassified beats."""
     interesting = ref_samples[(ref_labels != "N") | (predicted != ref_labels)] / fs
@@ -72,7 +79,7 @@ def _annotate_records(pipe, folder, records, out):
     fs, n_leads, n_times = pipeline_layout(pipe)
     comparisons, windows, y_true, y_pred = [], [], [], []
     for name in records:
-        rec = load_record(name, folder, leads=[("MLII",)] * n_leads, fs=fs)
+        rec = load_record(name, folder, leads="MLII" if n_leads == 1 else None, fs=fs)
         result, comparison = annotate_and_compare(pipe, rec)
         comparisons.append(comparison)
         ri, ti = match_beats(rec.beat_samples, result.sample, fs)
@@ -84,7 +91,7 @@ def _annotate_records(pipe, folder, records, out):
             start=start, duration=10.0,
         )  # fmt: skip
         fig.axes[0].set_ylabel(f"record {name}, {rec.leads[0]} (mV)")
-        fig.savefig(out / f"strip_{name}.png", dpi=110, bbox_inches="tight")
+        _save(fig, out / f"strip_{name}.png")
         # Grad-CAM candidates: the first correct and first wrong matched beat per class.
         true, pred = rec.beat_labels[ri], result.label[ti]
         chosen = [
@@ -140,12 +147,10 @@ def cmd_run(args) -> int:
     _print_report(report, "Classification of the matched beats:")
     _print_report(report["bxb"], "With missed and extra beats as errors (bxb):")
     (out / "report.json").write_text(json.dumps(report, indent=1))
-    fig, _ = plot_confusion_matrix(report["bxb"])
-    fig.savefig(out / "confusion_matrix.png", dpi=120, bbox_inches="tight")
+    _save(plot_confusion_matrix(report["bxb"])[0], out / "confusion_matrix.png")
     explainer = GradCAMExplainer(pipe)
     for correct, name in ((True, "gradcam_correct.png"), (False, "gradcam_wrong.png")):
-        fig, _ = plot_gradcam_examples(explainer, X, y_true, y_pred, correct=correct)
-        fig.savefig(out / name, dpi=110, bbox_inches="tight")
+        _save(plot_gradcam_examples(explainer, X, y_true, y_pred, correct=correct)[0], out / name)
     written = ["report.json", "confusion_matrix.png", "gradcam_correct.png", "gradcam_wrong.png"]
     written.append(f"strip_{{{','.join(records)}}}.png")
     if args.train:
