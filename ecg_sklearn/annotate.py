@@ -304,15 +304,20 @@ def annotate_records(
     from joblib import Parallel, delayed
 
     paths = _record_paths(paths)
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-    if parallel.n_jobs != 1:
+    one_job = Parallel(n_jobs=n_jobs).n_jobs == 1
+    if not one_job:
         pipeline = _single_threaded(pipeline)
-    kwargs.setdefault("verbose", int(verbose and parallel.n_jobs == 1))
-    jobs = (
+    kwargs.setdefault("verbose", int(verbose and one_job))
+    jobs = [
         delayed(_annotate_file)(pipeline, path, leads, write_dir, extension, kwargs)
         for path in paths
-    )
-    results = parallel(jobs)
+    ]
+    try:  # results as they come, for the progress bar
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    except ValueError as exc:  # backends without it (joblib's Dask backend before 1.4)
+        if "return_as" not in str(exc):
+            raise
+        results = Parallel(n_jobs=n_jobs)(jobs)
     if verbose:
         from tqdm.auto import tqdm
 

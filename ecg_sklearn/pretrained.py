@@ -86,8 +86,9 @@ def pretrained_info(name: str = "mitdb-ds1", *, folder=None) -> dict:
         info = json.loads(path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{str(path)!r} is not a pretrained model description: {exc}") from exc
-    missing = {"format", "fs", "leads", "n_timepoints", "classes", "params"} - set(info)
-    if not isinstance(info, dict) or missing:
+    needed = {"format", "fs", "leads", "n_timepoints", "classes", "params"}
+    missing = needed - set(info) if isinstance(info, dict) else needed
+    if missing:
         raise ValueError(f"{str(path)!r} is not a pretrained model description (lacks {missing})")
     return info
 
@@ -187,7 +188,29 @@ def _json_params(pipe) -> dict:
 
 
 def save_pretrained(pipe, name, folder, *, leads, training) -> Path:
-    """Write a fitted default pipeline as ``NAME.npz`` and ``NAME.json`` in ``folder``."""
+    """Write a fitted default pipeline as ``NAME.npz`` and ``NAME.json`` in ``folder``.
+
+    The format :func:`load_pretrained` reads (``benchmarks/pretrained.py --rebuild``
+    writes the shipped models with it).
+
+    Parameters
+    ----------
+    pipe : ChunkedPipeline
+        A fitted :func:`~ecg_sklearn.default_pipeline`.
+    name : str
+        Model name (the files' stem).
+    folder : path-like
+        Where to write (created if needed).
+    leads : list of str
+        The leads the pipeline was trained on, in order.
+    training : dict
+        Provenance written as it is (data, records, seed, the command that built it).
+
+    Returns
+    -------
+    path : Path
+        The ``.json`` file.
+    """
     import sklearn
     import skorch
 
