@@ -9,9 +9,16 @@ extensions = [
     "numpydoc",
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx_gallery.gen_gallery",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-exclude_patterns = ["_build", "figures/*.py"]
+exclude_patterns = ["_build", "figures/*.py", "examples/*"]
+sphinx_gallery_conf = {
+    "examples_dirs": "examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": "/plot_",
+    "download_all_examples": False,
+}
 templates_path = ["_templates"]
 autosummary_generate = True
 numpydoc_show_class_members = False
