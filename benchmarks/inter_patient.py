@@ -40,13 +40,9 @@ import numpy as np
 from _common import read_json, write_json, write_section
 
 from ecg_sklearn import annotate_record, default_pipeline
+from ecg_sklearn.annotate import compare_with_reference
 from ecg_sklearn.datasets import DS2, get_data_home, load_beat_timing, load_mitdb, load_record
-from ecg_sklearn.metrics import (
-    classification_report_ec57,
-    compare_annotations,
-    flutter_intervals,
-    pooled_report,
-)
+from ecg_sklearn.metrics import classification_report_ec57, pooled_report
 from ecg_sklearn.rhythm import exclude_sveb_in_af
 from ecg_sklearn.rr_context import apply_rhythm_context, fit_rhythm_models
 
@@ -93,10 +89,7 @@ def end_to_end(pipe, home, models, priors):
             (context, result.classes[in_context.argmax(axis=1)]),
             (ruled, result.classes[proba.argmax(axis=1)]),
         ):
-            comparisons.append(compare_annotations(
-                rec.beat_samples, rec.beat_labels, result.sample, label, rec.fs,
-                exclude=flutter_intervals(rec.ann_samples, rec.ann_symbols),
-            ))  # fmt: skip
+            comparisons.append(compare_with_reference(rec, result.sample, label))
     return pooled_report(plain), pooled_report(context), pooled_report(ruled)
 
 

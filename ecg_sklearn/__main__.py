@@ -218,7 +218,8 @@ def cmd_annotate(args) -> int:
 
 # ---------------------------------------------------------------------- evaluate
 def cmd_evaluate(args) -> int:
-    from .metrics import compare_annotations, flutter_intervals, pooled_report
+    from .annotate import compare_with_reference
+    from .metrics import pooled_report
     from .records import _beats, _read_annotations
 
     folder = Path(args.data_dir) if args.data_dir else get_data_home(None)
@@ -228,10 +229,7 @@ def cmd_evaluate(args) -> int:
     for name in records:
         ref = load_record(name, folder, leads=None)
         test_samples, _, test_labels = _beats(*_read_annotations(ann_dir, name, args.extension))
-        cmp = compare_annotations(
-            ref.beat_samples, ref.beat_labels, test_samples, test_labels, ref.fs,
-            exclude=flutter_intervals(ref.ann_samples, ref.ann_symbols),
-        )  # fmt: skip
+        cmp = compare_with_reference(ref, test_samples, test_labels)
         comparisons.append(cmp)
         if args.per_record:
             print(f"{name}: detection Se {cmp['se']:.4f} +P {cmp['ppv']:.4f}")

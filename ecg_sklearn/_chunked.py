@@ -10,12 +10,10 @@ resident memory of a 72-hour record grew by a few hundred MB.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
-from scipy.signal import resample_poly
 
 from .qrs import detect_qrs
+from .records import resample_record, resampling_ratio
 from .windows import average_rr, make_beat_windows
 
 #: Seconds of signal the detector reads at a time in :func:`annotate_record`.
@@ -42,8 +40,7 @@ class ModelRateSignal:
                 f"signal has {signal.shape[0]} lead(s) but the pipeline was trained on {n_leads}"
             )
         self.signal, self.fs, self.model_fs = signal, fs, model_fs
-        ratio = Fraction(model_fs / fs).limit_denominator(1000)
-        self.up, self.down = ratio.numerator, ratio.denominator
+        self.up, self.down = resampling_ratio(fs, model_fs)
         self.n_samples = -(-signal.shape[1] * self.up // self.down)  # resample_poly's length
         # Input samples read beyond a chunk for the resampling filter (10 * max(up, down)
         # taps on each side at the upsampled rate), rounded up to whole output steps.
@@ -66,7 +63,7 @@ class ModelRateSignal:
             lo = first * self.down
             hi = min(self.signal.shape[1], -(-stop * self.down // self.up) + self.margin)
             piece = np.asarray(self.signal[:, lo:hi], dtype=np.float32)
-            x = resample_poly(piece, self.up, self.down, axis=-1).astype(np.float32)
+            x, _ = resample_record(piece, [], self.fs, self.model_fs)
             offset = start - first * self.up
             x = x[:, offset : offset + stop - start]
         if not np.all(np.isfinite(x)):

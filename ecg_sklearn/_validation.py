@@ -55,3 +55,22 @@ def validate_signal(estimator, X, *, reset: bool):
             f"{estimator.n_timepoints_in_} time points (a different fs or window?)"
         )
     return X
+
+
+def check_beat_groups(groups, samples) -> np.ndarray:
+    """The record of each beat (one record when ``groups`` is None), one per beat."""
+    groups = np.zeros(samples.size) if groups is None else np.asarray(groups)
+    if groups.shape != samples.shape:
+        raise ValueError(f"groups has shape {groups.shape}, beat_samples {samples.shape}")
+    return groups
+
+
+def check_beat_proba(proba, classes, samples) -> np.ndarray:
+    """A float64 copy of ``proba``, checked to be ``(n_beats, n_classes)``."""
+    proba = np.array(proba, dtype=np.float64)
+    if proba.ndim != 2 or proba.shape != (samples.size, classes.size):
+        raise ValueError(
+            f"proba must be (n_beats, n_classes) = ({samples.size}, {classes.size}); "
+            f"got shape {proba.shape}"
+        )
+    return proba

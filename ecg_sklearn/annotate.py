@@ -25,6 +25,7 @@ from .windows import DEFAULT_AVG_RR_SPAN
 
 __all__ = [
     "annotate_and_compare",
+    "compare_with_reference",
     "annotate_record",
     "annotate_records",
     "pipeline_layout",
@@ -175,16 +176,33 @@ def annotate_and_compare(pipeline, record, **kwargs) -> tuple[Bunch, dict]:
     result : Bunch
         :func:`annotate_record`'s output.
     comparison : dict
-        :func:`ecg_sklearn.metrics.compare_annotations` of the reference beats with the
-        detected ones (150 ms matching window, ventricular flutter excluded); pool
-        several records with :func:`ecg_sklearn.metrics.pooled_report`.
+        :func:`compare_with_reference` of the detected beats.
     """
     result = annotate_record(pipeline, record.signal, record.fs, **kwargs)
-    comparison = compare_annotations(
-        record.beat_samples, record.beat_labels, result.sample, result.label, record.fs,
+    return result, compare_with_reference(record, result.sample, result.label)
+
+
+def compare_with_reference(record, test_samples, test_labels) -> dict:
+    """Compare labelled beats of a record with its reference annotations, beat by beat.
+
+    Parameters
+    ----------
+    record : Bunch
+        A record loaded by :func:`ecg_sklearn.datasets.load_record`.
+    test_samples, test_labels : array-like
+        The beats under test: positions (samples at ``record.fs``) and AAMI labels.
+
+    Returns
+    -------
+    comparison : dict
+        :func:`ecg_sklearn.metrics.compare_annotations` with the 150 ms matching window,
+        ventricular flutter excluded (EC57); pool records with
+        :func:`ecg_sklearn.metrics.pooled_report`.
+    """
+    return compare_annotations(
+        record.beat_samples, record.beat_labels, test_samples, test_labels, record.fs,
         exclude=flutter_intervals(record.ann_samples, record.ann_symbols),
     )  # fmt: skip
-    return result, comparison
 
 
 def write_annotations(result, record_name, *, extension="cnn", write_dir=".") -> Path:

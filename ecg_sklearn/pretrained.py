@@ -148,7 +148,7 @@ def load_pretrained(name: str = "mitdb-ds1", *, folder=None):
         )
     state = _read_weights(folder / f"{name}.npz", info.get("weights_sha256"))
     pipe = default_pipeline(info["fs"], n_leads=len(info["leads"]), verbose=0)
-    pipe.set_params(**info["params"], cnn__verbose=0)
+    pipe.set_params(**info["params"])
     # The filter and segmenter keep only the window layout from fit: fitting them on
     # one window of the right shape restores them exactly.
     window = np.zeros((1, len(info["leads"]) + 1, info["n_timepoints"]), dtype=np.float32)

@@ -31,6 +31,7 @@ __all__ = [
     "load_record",
     "open_record",
     "resample_record",
+    "resampling_ratio",
 ]
 
 #: The five AAMI EC57 heartbeat classes, in the order used for reports.
@@ -80,6 +81,22 @@ def _pick_leads(sig_names, leads, record) -> list[int] | None:
     return picked
 
 
+def _pick(names, leads, record):
+    if leads is None:
+        return list(range(len(names)))
+    channels = _pick_leads(names, _normalise_leads(leads), record)
+    if channels is None:
+        raise ValueError(f"Record {record!r} has no lead among {leads!r}; its leads are {names}")
+    return channels
+
+
+def resampling_ratio(fs_in, fs_out) -> tuple[int, int]:
+    """``(up, down)``: the rational approximation of ``fs_out / fs_in`` (denominator up
+    to 1000) by which :func:`resample_record` resamples."""
+    ratio = Fraction(fs_out / fs_in).limit_denominator(1000)
+    return ratio.numerator, ratio.denominator
+
+
 def resample_record(signal, samples, fs_in, fs_out):
     """Resample a record and move its annotation positions to the new rate.
 
@@ -101,8 +118,8 @@ def resample_record(signal, samples, fs_in, fs_out):
     samples : ndarray of int64
         Positions at ``fs_out``, rounded and kept inside the record.
     """
-    ratio = Fraction(fs_out / fs_in).limit_denominator(1000)
-    signal = resample_poly(signal, ratio.numerator, ratio.denominator, axis=-1)
+    up, down = resampling_ratio(fs_in, fs_out)
+    signal = resample_poly(signal, up, down, axis=-1)
     samples = np.round(np.asarray(samples) * (fs_out / fs_in)).astype(np.int64)
     return signal.astype(np.float32), np.clip(samples, 0, signal.shape[-1] - 1)
 
@@ -201,14 +218,7 @@ def load_record(record, data_dir, *, leads=None, fs=None) -> Bunch:
     record = str(record)
     header = _read_header(data_dir, record)
     names = list(header.sig_name)
-    if leads is None:
-        channels = list(range(len(names)))
-    else:
-        channels = _pick_leads(names, _normalise_leads(leads), record)
-        if channels is None:
-            raise ValueError(
-                f"Record {record!r} has no lead among {leads!r}; its leads are {names}"
-            )
+    channels = _pick(names, leads, record)
     samples, symbols = _read_annotations(data_dir, record)
     signal = _read_signal(data_dir, record, channels, header)
     fs_out = float(header.fs)
@@ -288,7 +298,8 @@ class _LazySignal:
     ndim = 2
     dtype = np.dtype(np.float32)
 
-    def __init__(self, n_samples, channels):
+    def __init__(self, path, channels, n_samples):
+        self.path = str(path)
         self.shape = (len(channels), int(n_samples))
         self.channels = list(channels)
 
@@ -334,10 +345,6 @@ class WFDBSignal(_LazySignal):
         The record's length (from its header).
     """
 
-    def __init__(self, path, channels, n_samples):
-        super().__init__(n_samples, channels)
-        self.path = str(path)
-
     def _read(self, start, stop):
         import wfdb
 
@@ -374,25 +381,12 @@ class EDFSignal(_LazySignal):
         Samples per signal.
     """
 
-    def __init__(self, path, channels, n_samples):
-        super().__init__(n_samples, channels)
-        self.path = str(path)
-
     def _read(self, start, stop):
         import pyedflib
 
         with pyedflib.EdfReader(self.path) as edf:
             rows = [edf.readSignal(c, start=start, n=stop - start) for c in self.channels]
         return np.asarray(rows, dtype=np.float32).reshape(len(self.channels), stop - start)
-
-
-def _pick(names, leads, record):
-    if leads is None:
-        return list(range(len(names)))
-    channels = _pick_leads(names, _normalise_leads(leads), record)
-    if channels is None:
-        raise ValueError(f"Record {record!r} has no lead among {leads!r}; its leads are {names}")
-    return channels
 
 
 def _open_edf(path: Path, leads):

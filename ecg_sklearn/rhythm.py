@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import check_fs
+from ._validation import check_beat_groups, check_beat_proba, check_fs
 
 __all__ = ["DEFAULT_AF_THRESHOLD", "exclude_sveb_in_af", "nn_irregularity"]
 
@@ -131,23 +131,16 @@ def exclude_sveb_in_af(
     irregular : ndarray of bool, shape (n_beats,)
         The beats where the rule applies.
     """
-    proba = np.array(proba, dtype=np.float64)
     classes = np.asarray(classes)
     samples = np.asarray(beat_samples)
-    if proba.ndim != 2 or proba.shape[1] != classes.size or proba.shape[0] != samples.size:
-        raise ValueError(
-            f"proba must be (n_beats, n_classes) = ({samples.size}, {classes.size}); "
-            f"got shape {proba.shape}"
-        )
+    proba = check_beat_proba(proba, classes, samples)
     if not np.all(np.isfinite(proba)):
         raise ValueError("proba contains NaN or inf values")
     if sveb not in classes or normal not in classes:
         raise ValueError(f"classes {classes.tolist()} must include {sveb!r} and {normal!r}")
     if not isinstance(threshold, numbers.Real) or not threshold > 0:
         raise ValueError(f"threshold must be a positive number; got {threshold!r}")
-    groups = np.zeros(samples.size) if groups is None else np.asarray(groups)
-    if groups.shape != samples.shape:
-        raise ValueError(f"groups has shape {groups.shape}, beat_samples {samples.shape}")
+    groups = check_beat_groups(groups, samples)
     labels = classes[proba.argmax(axis=1)]
     irregular = np.zeros(samples.size, dtype=bool)
     for record in np.unique(groups):

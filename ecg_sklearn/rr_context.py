@@ -17,7 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils import Bunch
 
-from ._validation import check_fs
+from ._validation import check_beat_groups, check_beat_proba, check_fs
 
 __all__ = [
     "AF_RHYTHMS",
@@ -257,9 +257,7 @@ def rhythm_probabilities(beat_samples, fs, models, *, groups=None) -> Bunch:
     """
     fs = check_fs(fs)
     samples = np.asarray(beat_samples)
-    groups = np.zeros(samples.size) if groups is None else np.asarray(groups)
-    if groups.shape != samples.shape:
-        raise ValueError(f"groups has shape {groups.shape}, beat_samples {samples.shape}")
+    groups = check_beat_groups(groups, samples)
     p_af, p_sveb = np.full(samples.size, np.nan), np.full(samples.size, np.nan)
     for record in np.unique(groups):
         rows = np.flatnonzero(groups == record)
@@ -330,14 +328,9 @@ def apply_rhythm_context(
     result : Bunch
         ``proba`` (after the three steps; rows sum to 1), ``p_af`` and ``p_sveb``.
     """
-    proba = np.array(proba, dtype=np.float64)
     classes = np.asarray(classes)
     samples = np.asarray(beat_samples)
-    if proba.ndim != 2 or proba.shape != (samples.size, classes.size):
-        raise ValueError(
-            f"proba must be (n_beats, n_classes) = ({samples.size}, {classes.size}); "
-            f"got shape {proba.shape}"
-        )
+    proba = check_beat_proba(proba, classes, samples)
     if "N" not in classes or "S" not in classes:
         raise ValueError(f"classes {classes.tolist()} must include 'N' and 'S'")
     if sveb not in ("replace", "combine", None):

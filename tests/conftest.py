@@ -40,3 +40,21 @@ def sample():
     from ecg_sklearn.datasets import load_sample
 
     return load_sample()
+
+
+@pytest.fixture
+def records_folder(tmp_path):
+    """Make a folder holding excerpt records' signals only (no reference annotations)."""
+    import shutil
+
+    from ecg_sklearn.datasets import sample_data_dir
+
+    def make(records=("100", "213", "232")):
+        folder = tmp_path / "records"
+        folder.mkdir()
+        for r in records:
+            for ext in ("hea", "dat"):
+                shutil.copy(sample_data_dir() / f"{r}.{ext}", folder)
+        return folder
+
+    return make

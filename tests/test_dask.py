@@ -47,30 +47,27 @@ def test_grid_search_on_a_local_dask_cluster(sample, restore_environ):
     assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
 
 
-def test_annotate_records_on_a_local_dask_cluster(sample, tmp_path, restore_environ):
-    import shutil
-
+def test_annotate_records_on_a_local_dask_cluster(
+    sample, tmp_path, restore_environ, records_folder
+):
     import joblib
 
     from ecg_sklearn import default_pipeline
     from ecg_sklearn.annotate import annotate_records
-    from ecg_sklearn.datasets import sample_data_dir
 
     pipe = default_pipeline(
         sample.fs, random_state=0, verbose=0, max_epochs=1, module__n_filters=8,
         module__hidden=16,
     ).fit(sample.X[:500], sample.y[:500])  # fmt: skip
-    for r in ("100", "213"):
-        for ext in ("hea", "dat"):
-            shutil.copy(sample_data_dir() / f"{r}.{ext}", tmp_path)
-    expected = annotate_records(pipe, [tmp_path], write_dir=tmp_path / "local", verbose=0)
+    folder = records_folder(("100", "213"))
+    expected = annotate_records(pipe, [folder], write_dir=tmp_path / "local", verbose=0)
     with distributed.LocalCluster(
         host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True,
         dashboard_address=None,
     ) as cluster, distributed.Client(cluster) as client:  # fmt: skip
         with joblib.parallel_config(backend="dask"), distributed.get_task_stream(client) as tasks:
             results = annotate_records(
-                pipe, [tmp_path], write_dir=tmp_path / "dask", n_jobs=-1, verbose=0
+                pipe, [folder], write_dir=tmp_path / "dask", n_jobs=-1, verbose=0
             )
     assert len(tasks.data) >= 2  # the records ran as tasks on the cluster
     for a, b in zip(expected, results, strict=True):

@@ -124,21 +124,12 @@ def test_chunks_give_the_whole_records_labels_on_all_48_records(model, mitdb_dir
         np.testing.assert_array_equal(result.label, model.classes_[proba.argmax(axis=1)], record)
 
 
-def _records_folder(tmp_path, records=("100", "213", "232")):
-    import shutil
-
-    folder = tmp_path / "records"
-    folder.mkdir()
-    for r in records:
-        for ext in ("hea", "dat"):  # signals only: no reference annotations needed
-            shutil.copy(sample_data_dir() / f"{r}.{ext}", folder)
-    return folder
-
-
-def test_annotate_records_skips_a_failed_record_and_runs_in_parallel(model, tmp_path):
+def test_annotate_records_skips_a_failed_record_and_runs_in_parallel(
+    model, tmp_path, records_folder
+):
     from ecg_sklearn.annotate import annotate_records
 
-    folder = _records_folder(tmp_path)
+    folder = records_folder()
     (folder / "232.dat").write_bytes((folder / "232.dat").read_bytes()[:1000])  # truncated
     serial = annotate_records(model, [folder], write_dir=tmp_path / "a", verbose=0)
     assert [r.record for r in serial] == ["100", "213", "232"]
@@ -175,10 +166,10 @@ def test_annotation_files_are_written_whole_or_not_at_all(model, tmp_path, monke
     assert list(tmp_path.iterdir()) == []  # neither the file nor the temporary folder
 
 
-def test_command_line_annotates_a_folder(tmp_path, capsys):
+def test_command_line_annotates_a_folder(tmp_path, capsys, records_folder):
     from ecg_sklearn.__main__ import main
 
-    folder = _records_folder(tmp_path, ("100", "213"))
+    folder = records_folder(("100", "213"))
     (folder / "213.hea").write_text("garbage\n")
     code = main(["annotate", "--record", str(folder), "--quiet", "--out-dir", str(tmp_path)])
     out = capsys.readouterr().out
