@@ -17,6 +17,7 @@ from sklearn.metrics import f1_score
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
+NEGATIVE_MD = ROOT / "docs" / "negative_results.md"
 
 
 def write_json(name: str, results) -> Path:

@@ -16,7 +16,8 @@ the decision:
   decision under the training priors) trades sensitivity of the rare classes (S, F) for
   precision; ``alpha`` is chosen here, on DS1.
 
-Scores are pooled over all DS1 beats, per seed. DS2 is never loaded.
+Scores are pooled over all DS1 beats, per seed. DS2 is never loaded. The section goes to
+``docs/negative_results.md`` (no decision here is the default).
 
 Usage: python benchmarks/record_context.py [--ltafdb PATH]
 """
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, read_json, write_json, write_section
+from _common import NEGATIVE_MD, RESULTS, read_json, write_json, write_section
 from rhythm_context import LTAFDB
 from sklearn.model_selection import GroupKFold
 
@@ -104,7 +105,7 @@ def main(argv=None):
     write_json("record_context", results)
     text = markdown(read_json("record_context"))
     print(text)
-    write_section("record_context", text)
+    write_section("record_context", text, NEGATIVE_MD)
 
 
 def markdown(results) -> str:

@@ -14,10 +14,10 @@ _common = importlib.import_module("_common")
 
 MODELS_MD = BENCHMARKS.parent / "docs" / "models.md"
 DOCS = {
-    **{name: _common.BENCHMARKS_MD for name in re.findall(r"<!-- (\S+):start -->",
-                                                          _common.BENCHMARKS_MD.read_text())},
-    "pretrained": MODELS_MD,
-}  # fmt: skip
+    name: path
+    for path in (_common.BENCHMARKS_MD, _common.NEGATIVE_MD, MODELS_MD)
+    for name in re.findall(r"<!-- (\S+):start -->", path.read_text())
+}
 SECTIONS = list(DOCS)
 SCRIPTS = {
     name: name
@@ -40,7 +40,8 @@ def _script(name):
 
 
 def test_sections_found():
-    assert {"qrs", "inter_patient", "speed"} <= set(SECTIONS)
+    assert {"qrs", "inter_patient", "speed", "holter"} <= set(SECTIONS)
+    assert {"record_context", "pretrained"} <= set(SECTIONS)
 
 
 @pytest.mark.parametrize("name", SECTIONS)
