@@ -34,12 +34,12 @@ from ecg_sklearn.metrics import classification_report_ec57
 TWO_LEADS = ["MLII", ("V1", "V2", "V4", "V5")]
 
 
-def out_of_fold(data, seed, folds, n_leads=1):
+def out_of_fold(data, seed, folds):
     """Held-out probabilities of every beat (columns in the order of ``classes``)."""
     proba = None
     for k, (train, test) in enumerate(GroupKFold(folds).split(data.X, groups=data.groups)):
         t = time.perf_counter()
-        pipe = default_pipeline(data.fs, n_leads=n_leads, random_state=seed, verbose=0)
+        pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
         pipe.fit(data.X[train], data.y[train], cnn__groups=data.groups[train])
         p = pipe.predict_proba(data.X[test])
         if proba is None:
@@ -67,7 +67,7 @@ def main(argv=None):
     data = load_mitdb("DS1", get_data_home(args.data_dir), leads=leads, verbose=0)
     probas, reports = {}, {}
     for seed in args.seeds:
-        proba, classes = out_of_fold(data, seed, args.folds, n_leads=len(leads))
+        proba, classes = out_of_fold(data, seed, args.folds)
         probas[f"seed{seed}"] = proba
         report = classification_report_ec57(data.y, classes[proba.argmax(axis=1)])
         reports[seed] = {c: report["per_class"][c] for c in ("S", "V", "F")}

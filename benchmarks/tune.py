@@ -33,7 +33,7 @@ from ecg_sklearn.datasets import get_data_home, load_mitdb
 # enough to change the trained networks).
 _BEFORE_FILTERS = {"cnn__module__n_filters": [32]}
 _BEFORE_STOPPING = {**_BEFORE_FILTERS, "cnn__valid_size": [0.2]}
-_BEFORE_NEIGHBOURS = {**_BEFORE_STOPPING, "segment__neighbours": [False], "cnn__n_leads": [1]}
+_BEFORE_NEIGHBOURS = {**_BEFORE_STOPPING, "segment__neighbours": [False]}
 _BEFORE_ROBUST = {
     **_BEFORE_NEIGHBOURS,
     "cnn__module__max_shift": [0],
@@ -86,7 +86,6 @@ GRIDS = {
         {
             **_CHOSEN,
             "segment__neighbours": [True],
-            "cnn__n_leads": [2],
             "cnn__random_state": [0, 1],
         },
     ],
@@ -111,7 +110,6 @@ GRIDS = {
         {
             "cnn__module__n_filters": [16],
             "segment__rhythm_features": [rhythm],
-            "cnn__n_rr_features": [11 if rhythm else 8],
             "cnn__random_state": [0, 1],
         }
         for rhythm in (False, True)
@@ -140,8 +138,8 @@ GRIDS = {
         {"cnn__module__n_filters": [16], "cnn__random_state": [0, 1], **change}
         for change in (
             {},
-            {"segment__rr_features": [False], "cnn__n_rr_features": [0]},
-            {"segment__neighbours": [False], "cnn__n_leads": [1]},
+            {"segment__rr_features": [False]},
+            {"segment__neighbours": [False]},
             {"filter__method": ["median"]},
             {"segment__before": [0.35]},
             {"segment__after": [0.3]},

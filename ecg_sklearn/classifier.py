@@ -21,6 +21,7 @@ from skorch.dataset import Dataset
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
 from .models import BeatCNN
+from .segmentation import BeatLayout
 
 __all__ = ["BatchLoader", "CNNBeatClassifier"]
 
@@ -127,8 +128,10 @@ class CNNBeatClassifier(NeuralNetClassifier):
     A sklearn classifier: string labels in, string labels out (``classes_``),
     ``predict_proba``, ``random_state``, ``clone``, pickling and ``GridSearchCV`` over
     ``module__*``, ``lr``, ``max_epochs``, ... The module's input size and number of
-    classes are inferred from the data at ``fit`` (as braindecode does); ``n_leads`` and
-    ``n_rr_features`` tell it how a row splits into RR features and leads.
+    classes are inferred from the data at ``fit`` (as braindecode does), and so is the
+    split of a row into RR features and leads: :class:`~ecg_sklearn.BeatSegmenter`'s
+    output carries it (:class:`~ecg_sklearn.segmentation.BeatLayout`). For a plain array
+    (after a resampler, or loaded from disk), set ``n_rr_features`` and ``n_leads``.
 
     Internal validation (for early stopping) holds out whole patients: pass ``groups``
     (the loaders' record names) to ``fit``; inside a ``Pipeline`` or ``GridSearchCV`` they
@@ -144,11 +147,12 @@ class CNNBeatClassifier(NeuralNetClassifier):
     module : torch.nn.Module class or instance, default=BeatCNN
         Built with ``n_outputs``, ``beat_length``, ``n_leads`` and ``n_rr_features`` plus
         any ``module__*`` parameters.
-    n_rr_features : int, default=8
-        Leading columns of ``X`` holding RR features (0 when the segmenter has
-        ``rr_features=False``).
-    n_leads : int, default=1
-        Leads in the waveform part of ``X``.
+    n_rr_features : int or "auto", default="auto"
+        Leading columns of ``X`` holding RR features. ``"auto"`` reads it from the
+        segmenter output's layout; an int must agree with that layout when there is one.
+    n_leads : int or "auto", default="auto"
+        Waveform channels in the rest of a row (``"auto"``: from the layout, as
+        ``n_rr_features``).
     class_weight : {"balanced", "sqrt"}, dict or None, default="balanced"
         Weights of the classes in the loss: ``"balanced"`` is ``n / (n_classes * count)``,
         ``"sqrt"`` its square root, a dict maps labels to weights. With
@@ -191,7 +195,12 @@ class CNNBeatClassifier(NeuralNetClassifier):
     ----------
     classes_ : ndarray of str
     n_features_in_ : int
+    n_rr_features_ : int
+        RR-feature columns of a row, as fitted.
+    n_leads_ : int
+        Waveform channels of a row, as fitted.
     beat_length_ : int
+        Samples per waveform channel.
     class_weight_ : ndarray of float or None
     best_epochs_ : int
         Epochs of the best validation loss (all epochs without validation).
@@ -203,8 +212,8 @@ class CNNBeatClassifier(NeuralNetClassifier):
         self,
         module=BeatCNN,
         *,
-        n_rr_features=8,
-        n_leads=1,
+        n_rr_features="auto",
+        n_leads="auto",
         class_weight="balanced",
         max_class_weight=None,
         valid_size=0.2,
@@ -321,8 +330,8 @@ class CNNBeatClassifier(NeuralNetClassifier):
         kwargs = {
             "n_outputs": len(self.classes_),
             "beat_length": self.beat_length_,
-            "n_leads": self.n_leads,
-            "n_rr_features": self.n_rr_features,
+            "n_leads": self.n_leads_,
+            "n_rr_features": self.n_rr_features_,
             **self.get_params_for("module"),
         }
         self.module_ = self.initialized_instance(self.module, kwargs)
@@ -343,19 +352,40 @@ class CNNBeatClassifier(NeuralNetClassifier):
         return self.get_dataset(X[~mask], y[~mask]), self.get_dataset(X[mask], y[mask])
 
     # ------------------------------------------------------------------ helpers
-    def _check_layout(self, n_features):
-        n_rr, n_leads = self.n_rr_features, self.n_leads
-        if not (isinstance(n_rr, numbers.Integral) and n_rr >= 0):
-            raise ValueError(f"n_rr_features must be an int >= 0; got {n_rr!r}")
-        if not (isinstance(n_leads, numbers.Integral) and n_leads >= 1):
-            raise ValueError(f"n_leads must be an int >= 1; got {n_leads!r}")
+    def _fit_layout(self, layout, n_features):
+        """``BeatLayout`` of the rows: from ``layout`` (the segmenter's) and the parameters."""
+        given = {"n_rr_features": self.n_rr_features, "n_leads": self.n_leads}
+        for name, value in given.items():
+            if isinstance(value, str) and value == "auto":
+                if layout is None:
+                    raise ValueError(
+                        f"{name}='auto' reads the layout that BeatSegmenter's output carries, "
+                        "but X is a plain array (e.g. after a resampler or loaded from disk): "
+                        "set n_rr_features and n_leads"
+                    )
+                given[name] = getattr(layout, name)
+            elif not isinstance(value, numbers.Integral) or value < (name == "n_leads"):
+                low = 1 if name == "n_leads" else 0
+                raise ValueError(f"{name} must be 'auto' or an int >= {low}; got {value!r}")
+            elif layout is not None and value != getattr(layout, name):
+                raise ValueError(
+                    f"{name}={value} but the segmenter's output has {getattr(layout, name)}: "
+                    "leave it 'auto'"
+                )
+        n_rr, n_leads = given["n_rr_features"], given["n_leads"]
         n_wave = n_features - n_rr
         if n_wave < n_leads or n_wave % n_leads:
             raise ValueError(
                 f"X has {n_features} features: after n_rr_features={n_rr} RR features, "
                 f"{n_wave} remain, which do not split into n_leads={n_leads} leads"
             )
-        return n_wave // n_leads
+        return BeatLayout(int(n_rr), int(n_leads), n_wave // n_leads)
+
+    def _check_predict_layout(self, X):
+        layout = getattr(X, "layout", None)
+        fitted = BeatLayout(self.n_rr_features_, self.n_leads_, self.beat_length_)
+        if layout is not None and layout != fitted:
+            raise ValueError(f"X has rows of {layout}; the classifier was fitted on {fitted}")
 
     def _class_weights(self, y_encoded):
         cap = self.max_class_weight
@@ -432,18 +462,21 @@ class CNNBeatClassifier(NeuralNetClassifier):
 
         Parameters
         ----------
-        X : array-like, shape (n_beats, n_rr_features + n_leads * beat_length)
+        X : BeatFeatures or array-like, shape (n_beats, n_rr_features + n_leads * beat_length)
+            The segmenter's output (its layout is read), or a plain array with
+            ``n_rr_features`` and ``n_leads`` set.
         y : array-like of str or int, shape (n_beats,)
         groups : array-like, shape (n_beats,), optional
             Patient (record) of each beat, for the grouped validation split.
         **fit_params
             Passed to skorch's ``fit``.
         """
+        layout = getattr(X, "layout", None)  # validation returns a plain array
         X, y = validate_data(self, X, y, dtype=np.float32, reset=True)
         check_classification_targets(y)
         self.label_encoder_ = LabelEncoder().fit(y)
         y_encoded = self.label_encoder_.transform(y).astype(np.int64)
-        self.beat_length_ = self._check_layout(X.shape[1])
+        self.n_rr_features_, self.n_leads_, self.beat_length_ = self._fit_layout(layout, X.shape[1])
         self.class_weight_ = self._class_weights(y_encoded)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self._valid_mask = self._validation_mask(y_encoded, groups, seed)
@@ -498,6 +531,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         probabilities as skorch's ``predict_proba``, faster.
         """
         check_is_fitted(self, "label_encoder_")
+        self._check_predict_layout(X)
         X = validate_data(self, X, dtype=np.float32, reset=False)
         size = self.get_params_for("iterator_valid").get("batch_size", self.batch_size)
         if size in (None, -1):

@@ -151,7 +151,7 @@ class GradCAMExplainer:
         before = before if before is not None else (seg.before if seg is not None else 0.0)
         Xi = X[index : index + 1]
         feats = self.features(Xi)
-        start = clf.n_rr_features + lead * clf.beat_length_
+        start = clf.n_rr_features_ + lead * clf.beat_length_
         beat = feats[0, start : start + clf.beat_length_]
         heat = self.explain(Xi, target=target)[0]
         pred = clf.predict(feats)[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -74,7 +75,7 @@ class ChunkedPipeline(Pipeline):
 
 
 def default_pipeline(
-    fs, *, n_leads=1, random_state=None, verbose=1, **cnn_params
+    fs, *, n_leads="deprecated", random_state=None, verbose=1, **cnn_params
 ) -> ChunkedPipeline:
     """Unfitted ``ChunkedPipeline(filter, segment, cnn)``: the tuned default configuration.
 
@@ -101,9 +102,10 @@ def default_pipeline(
     ----------
     fs : float
         Sampling rate of the beat windows in Hz.
-    n_leads : int, default=1
-        ECG leads in the windows (the loaders' ``leads``); the CNN gets twice as many
-        channels (each lead and its neighbours' mean).
+    n_leads : int
+        Deprecated in 0.1 and ignored (removed in 0.3): the classifier reads the number
+        of leads from the segmenter's output at ``fit``, so the same pipeline fits
+        windows of any lead count.
     random_state : int or None
         Seed of the classifier.
     verbose : int, default=1
@@ -116,6 +118,14 @@ def default_pipeline(
     pipeline : ChunkedPipeline
         A :class:`~sklearn.pipeline.Pipeline` that predicts 4096 windows at a time.
     """
+    if n_leads != "deprecated":
+        warnings.warn(
+            "default_pipeline's n_leads is deprecated and ignored: the classifier reads "
+            "the layout of the segmenter's output at fit; it will be removed in 0.3. "
+            "Drop the argument.",
+            FutureWarning,
+            stacklevel=2,
+        )
     params = dict(
         class_weight="balanced",
         max_epochs=12,
@@ -123,7 +133,6 @@ def default_pipeline(
         valid_size=0.0,
         lr=1e-3,
         batch_size=256,
-        n_leads=2 * n_leads,
         module__n_filters=16,
         module__downsample=max(1, int(fs // 180)),  # 2 at MIT-BIH's 360 Hz
         module__max_shift=int(round(fs * 5 / 360)),  # 5 samples at 360 Hz, 14 ms

@@ -23,6 +23,7 @@ from sklearn.preprocessing import LabelEncoder
 
 from . import __version__
 from .pipeline import default_pipeline
+from .segmentation import BeatLayout
 
 __all__ = [
     "PRETRAINED",
@@ -147,7 +148,7 @@ def load_pretrained(name: str = "mitdb-ds1", *, folder=None):
             stacklevel=2,
         )
     state = _read_weights(folder / f"{name}.npz", info.get("weights_sha256"))
-    pipe = default_pipeline(info["fs"], n_leads=len(info["leads"]), verbose=0)
+    pipe = default_pipeline(info["fs"], verbose=0)
     pipe.set_params(**info["params"])
     # The filter and segmenter keep only the window layout from fit: fitting them on
     # one window of the right shape restores them exactly.
@@ -159,10 +160,10 @@ def load_pretrained(name: str = "mitdb-ds1", *, folder=None):
 
 
 def _restore_classifier(cnn, segmenter, info, state):
-    n_features = segmenter.n_rr_features_ + segmenter.n_leads_ * segmenter.beat_length_
-    cnn.n_features_in_ = n_features
+    layout = BeatLayout(segmenter.n_rr_features_, segmenter.n_leads_, segmenter.beat_length_)
+    cnn.n_features_in_ = layout.n_features
     cnn.label_encoder_ = LabelEncoder().fit(info["classes"])
-    cnn.beat_length_ = cnn._check_layout(n_features)
+    cnn.n_rr_features_, cnn.n_leads_, cnn.beat_length_ = cnn._fit_layout(layout, layout.n_features)
     weights = info.get("class_weight")
     cnn.class_weight_ = None if weights is None else np.asarray(weights, dtype=float)
     with torch.random.fork_rng(devices=[]):  # initialisation draws from torch's RNG

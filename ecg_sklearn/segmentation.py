@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -13,7 +14,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import validate_signal
 
-__all__ = ["BeatSegmenter", "RHYTHM_FEATURES", "RR_FEATURES", "rr_features"]
+__all__ = [
+    "BeatFeatures",
+    "BeatLayout",
+    "BeatSegmenter",
+    "RHYTHM_FEATURES",
+    "RR_FEATURES",
+    "rr_features",
+]
 
 #: Windows processed at once when reading the beat channel.
 _CHUNK = 4096
@@ -32,6 +40,60 @@ RR_FEATURES = (
 
 #: Names of the optional rhythm features (``rhythm=True``), output after :data:`RR_FEATURES`.
 RHYTHM_FEATURES = ("pre_other_ratio", "post_other_ratio", "other_rr_spread")
+
+
+class BeatLayout(NamedTuple):
+    """How a row of :class:`BeatSegmenter` output splits: RR features, then leads.
+
+    A row holds ``n_rr_features`` RR features followed by ``n_leads`` waveform channels
+    of ``beat_length`` samples each, channel after channel.
+    """
+
+    n_rr_features: int
+    n_leads: int
+    beat_length: int
+
+    @property
+    def n_features(self) -> int:
+        """Columns of a row: ``n_rr_features + n_leads * beat_length``."""
+        return self.n_rr_features + self.n_leads * self.beat_length
+
+
+class BeatFeatures(np.ndarray):
+    """A :class:`BeatSegmenter` output: a 2-D ndarray that carries its :class:`BeatLayout`.
+
+    It behaves as the plain array it is; the ``layout`` attribute lets the next step
+    (:class:`~ecg_sklearn.CNNBeatClassifier`) read how a row splits into RR features and
+    leads instead of being told by hand. Row selections keep the layout; anything that
+    changes the number of columns, and any conversion to a plain array (``np.asarray``,
+    a resampler, saving to disk), drops it (``layout`` is then None).
+
+    Parameters
+    ----------
+    array : array-like, shape (n_beats, layout.n_features)
+    layout : BeatLayout
+    """
+
+    def __new__(cls, array, layout: BeatLayout):
+        obj = np.asarray(array).view(cls)
+        if obj.ndim != 2 or obj.shape[1] != layout.n_features:
+            raise ValueError(f"array of shape {obj.shape} does not hold rows of {layout}")
+        obj.layout = layout
+        return obj
+
+    def __array_finalize__(self, obj):
+        layout = getattr(obj, "layout", None)
+        fits = layout is not None and self.ndim == 2 and self.shape[1] == layout.n_features
+        self.layout = layout if fits else None
+
+    def __reduce__(self):
+        rebuild, args, state = super().__reduce__()
+        return rebuild, args, (state, self.layout)
+
+    def __setstate__(self, state):
+        base, layout = state
+        super().__setstate__(base)
+        self.layout = None if layout is None else BeatLayout(*layout)
 
 
 def rr_features(beat_channel, fs: float, *, rhythm: bool = False) -> np.ndarray:
@@ -154,10 +216,12 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
     centre and, by default, the beat channel last (see ``docs/design.md``). The output is
     one row per beat: the 8 RR features first (:data:`RR_FEATURES`, if ``rr_features``;
     then the 3 :data:`RHYTHM_FEATURES` if ``rhythm_features``),
-    then the cropped waveform of each ECG channel, lead after lead. It feeds the CNN
-    classifier as well as any ordinary sklearn estimator (see
-    :meth:`get_feature_names_out`). 2-D input is read as single-lead windows without a
-    beat channel (RR features then unavailable).
+    then the cropped waveform of each ECG channel, lead after lead, as a
+    :class:`BeatFeatures` array whose ``layout`` tells the CNN classifier how a row splits
+    (so no parameter of the classifier has to match the segmenter's by hand). It feeds
+    any ordinary sklearn estimator as well (see :meth:`get_feature_names_out`). 2-D
+    input is read as single-lead windows without a beat channel (RR features then
+    unavailable).
 
     Parameters
     ----------
@@ -171,7 +235,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         Prepend the RR-interval features (needs the beat channel).
     rhythm_features : bool, default=False
         Add the 3 :data:`RHYTHM_FEATURES` after the 8 RR features (needs
-        ``rr_features``; set the CNN's ``n_rr_features`` to 11): the beat's intervals
+        ``rr_features``): the beat's intervals
         against the window's other RR intervals, and their spread (see
         :func:`rr_features`).
     beat_channel : bool, default=True
@@ -181,7 +245,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         (those marked in the beat channel whose crop fits in the window), cropped the
         same way: a local reference of this patient's beats, from unlabelled signal of
         the same window. A window without such a beat repeats its own beat. The output
-        then has ``2 * n_leads`` waveform channels (set the CNN's ``n_leads`` to match).
+        then has ``2 * n_leads`` waveform channels.
 
     Attributes
     ----------
@@ -190,10 +254,10 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
     n_timepoints_in_ : int
         Window length seen at ``fit``.
     n_leads_ : int
-        ECG channels in the output (doubled by ``neighbours``): the CNN's ``n_leads``.
+        ECG channels in the output (doubled by ``neighbours``).
     n_rr_features_ : int
         Leading RR-feature columns of the output (8, 11 with ``rhythm_features``, 0
-        without ``rr_features``): the CNN's ``n_rr_features``.
+        without ``rr_features``).
     beat_length_ : int
         Samples per cropped beat, ``round(before * fs) + round(after * fs) + 1``.
 
@@ -288,7 +352,9 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray, shape (n_beats, n_rr + n_leads * beat_length)
+        features : BeatFeatures, shape (n_beats, n_rr + n_leads * beat_length)
+            A 2-D ndarray whose ``layout`` attribute says how its rows split (the
+            classifier reads it at ``fit``).
         """
         check_is_fitted(self)
         return self._transform(validate_signal(self, X, reset=False))
@@ -298,6 +364,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         return self._transform(self._fit(X))
 
     def _transform(self, X):
+        """The output rows as :class:`BeatFeatures`."""
         n_leads, has_beats, n_before, n_after = self._layout(X)
         c = X.shape[-1] // 2
         ecg = X[:, None, :] if X.ndim == 2 else X[:, :n_leads]
@@ -316,7 +383,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
                     out[block, :n_rr] = rr
                 if self.neighbours:
                     beats[block, n_leads:] = _neighbour_average(ecg[block], flat, n_before, n_after)
-        return out
+        return BeatFeatures(out, BeatLayout(n_rr, n_out, length))
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: RR features, then ``ch{k}_{offset}`` samples."""

@@ -12,7 +12,10 @@ from skorch.callbacks import Callback
 
 from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, ECGFilter
 from ecg_sklearn.models import BeatCNN
+from ecg_sklearn.segmentation import BeatFeatures, BeatLayout
 
+#: How a plain array of 8 RR features and one lead splits (only segmenter output says so).
+PLAIN_8_1 = dict(n_rr_features=8, n_leads=1)
 SMALL = dict(max_epochs=4, lr=3e-3, module__n_filters=8, module__hidden=16, batch_size=128)
 
 
@@ -124,9 +127,8 @@ def test_fit_leaves_the_callers_torch_random_state_alone():
     for random_state in (0, None):
         torch.manual_seed(5)
         state = torch.random.get_rng_state()
-        CNNBeatClassifier(max_epochs=1, valid_size=0, verbose=0, random_state=random_state).fit(
-            X, y
-        )
+        clf = CNNBeatClassifier(max_epochs=1, valid_size=0, verbose=0, random_state=random_state)
+        clf.set_params(**PLAIN_8_1).fit(X, y)
         assert torch.equal(torch.random.get_rng_state(), state)
 
 
@@ -151,11 +153,15 @@ def test_errors(sample):
     X = np.zeros((10, 8 + 100), dtype=np.float32)
     y = np.array(["N", "V"] * 5)
     with pytest.raises(ValueError, match="do not split into n_leads=3"):
-        CNNBeatClassifier(n_leads=3, verbose=0).fit(X, y)
+        CNNBeatClassifier(n_rr_features=8, n_leads=3, verbose=0).fit(X, y)
+    with pytest.raises(ValueError, match="X is a plain array"):
+        CNNBeatClassifier(verbose=0).fit(X, y)
+    with pytest.raises(ValueError, match="n_leads must be 'auto' or an int >= 1; got 0"):
+        CNNBeatClassifier(n_rr_features=8, n_leads=0, verbose=0).fit(X, y)
     with pytest.raises(ValueError, match="class_weight"):
-        CNNBeatClassifier(class_weight="inverse", verbose=0).fit(X, y)
+        CNNBeatClassifier(class_weight="inverse", verbose=0, **PLAIN_8_1).fit(X, y)
     with pytest.raises(ValueError, match="valid_size"):
-        CNNBeatClassifier(valid_size=1.5, verbose=0).fit(X, y)
+        CNNBeatClassifier(valid_size=1.5, verbose=0, **PLAIN_8_1).fit(X, y)
 
 
 def _grid(sample, n_jobs):
@@ -206,6 +212,14 @@ def test_imbalanced_learn_sampler_in_imblearn_pipeline(sample):
     clf = CNNBeatClassifier(
         random_state=0, verbose=0, class_weight=None, callbacks=[("spy", spy)], **SMALL
     )
+    # The sampler returns a plain array: the classifier cannot read the layout from it.
+    plain = ImbPipeline(
+        [("segment", BeatSegmenter(fs=sample.fs)), ("sampler", RandomUnderSampler())]
+    )
+    with pytest.raises(ValueError, match="X is a plain array"):
+        plain.steps.append(("cnn", clone(clf)))
+        plain.fit(sample.X, sample.y)
+    clf.set_params(**PLAIN_8_1)
     pipe = ImbPipeline(
         [
             ("filter", ECGFilter(fs=sample.fs)),
@@ -321,7 +335,7 @@ def _is_constant(x):
 def test_max_class_weight_caps_balanced_weights():
     X = np.random.default_rng(0).normal(size=(110, 8 + 20)).astype(np.float32) ** 2 + 0.1
     y = np.array(["N"] * 100 + ["S"] * 9 + ["Q"])
-    params = dict(max_epochs=1, valid_size=0, verbose=0, module__n_filters=4)
+    params = dict(max_epochs=1, valid_size=0, verbose=0, module__n_filters=4, **PLAIN_8_1)
     balanced = CNNBeatClassifier(**params).fit(X, y).class_weight_
     np.testing.assert_allclose(balanced, 110 / (3 * np.array([100, 1, 9])))  # N Q S
     capped = CNNBeatClassifier(max_class_weight=2.0, **params).fit(X, y).class_weight_
@@ -334,7 +348,7 @@ def test_max_class_weight_caps_balanced_weights():
 def test_label_smoothing_with_uneven_class_weights_warns():
     X = np.random.default_rng(0).normal(size=(110, 8 + 20)).astype(np.float32) ** 2 + 0.1
     y = np.array(["N"] * 100 + ["S"] * 9 + ["Q"])  # balanced weights 0.37 (N) to 36.7 (Q)
-    params = dict(max_epochs=1, valid_size=0, verbose=0, module__n_filters=4)
+    params = dict(max_epochs=1, valid_size=0, verbose=0, module__n_filters=4, **PLAIN_8_1)
     smoothing = {"criterion__label_smoothing": 0.1}
     with pytest.warns(UserWarning, match="label_smoothing=0.1 with class weights"):
         CNNBeatClassifier(**params, **smoothing).fit(X, y)
@@ -350,14 +364,15 @@ def test_default_pipeline_scales_its_sample_counts_with_fs():
 
     at_360 = default_pipeline(360.0).get_params()
     assert at_360["filter__implementation"] == "fft"
-    assert at_360["segment__neighbours"] and at_360["cnn__n_leads"] == 2
+    assert at_360["segment__neighbours"] and at_360["cnn__n_leads"] == "auto"
     assert at_360["cnn__valid_size"] == 0  # no early stopping
     assert (at_360["cnn__module__downsample"], at_360["cnn__module__max_shift"]) == (2, 5)
     assert at_360["cnn__module__n_filters"] == 16 and at_360["cnn__class_weight"] == "balanced"
     at_128 = default_pipeline(128.0, module__max_scale=1.0).get_params()
     assert (at_128["cnn__module__downsample"], at_128["cnn__module__max_shift"]) == (1, 2)
     assert at_128["cnn__module__max_scale"] == 1.0  # overrides win
-    assert default_pipeline(360.0, n_leads=2).get_params()["cnn__n_leads"] == 4
+    with pytest.warns(FutureWarning, match="n_leads is deprecated"):
+        assert repr(default_pipeline(360.0, n_leads=2)) == repr(default_pipeline(360.0))
 
 
 def test_default_pipeline_on_two_lead_windows():
@@ -365,8 +380,58 @@ def test_default_pipeline_on_two_lead_windows():
     from ecg_sklearn.datasets import load_sample
 
     data = load_sample(records=["100", "208"], leads=["MLII", ("V1", "V2", "V4", "V5")])
-    pipe = default_pipeline(data.fs, n_leads=2, max_epochs=1, valid_size=0, verbose=0)
+    pipe = default_pipeline(data.fs, max_epochs=1, valid_size=0, verbose=0)
     pipe.fit(data.X, data.y)
-    assert pipe["segment"].n_leads_ == 4 and pipe["cnn"].beat_length_ == 235
-    assert pipe["segment"].n_rr_features_ == pipe["cnn"].n_rr_features == 8
+    assert pipe["segment"].n_leads_ == pipe["cnn"].n_leads_ == 4
+    assert pipe["segment"].n_rr_features_ == pipe["cnn"].n_rr_features_ == 8
+    assert pipe["cnn"].beat_length_ == 235
     assert pipe.predict(data.X[:3]).shape == (3,)
+
+
+@pytest.mark.parametrize("leads", [["MLII"], ["MLII", ("V1", "V2", "V4", "V5")]])
+@pytest.mark.parametrize("segmenter", [{}, {"neighbours": True}, {"rr_features": False}])
+def test_classifier_reads_the_segmenters_layout(leads, segmenter):
+    from ecg_sklearn.datasets import load_sample
+
+    data = load_sample(records=["100"], leads=leads)
+    X, y = data.X[:64], data.y[:64]
+    seg = BeatSegmenter(fs=data.fs, **segmenter)
+    pipe = Pipeline(
+        [
+            ("filter", ECGFilter(fs=data.fs)),
+            ("segment", seg),
+            ("cnn", CNNBeatClassifier(max_epochs=1, valid_size=0, verbose=0)),
+        ]
+    ).fit(X, y)
+    cnn = pipe["cnn"]
+    assert (cnn.n_rr_features_, cnn.n_leads_, cnn.beat_length_) == (
+        seg.n_rr_features_,
+        seg.n_leads_,
+        seg.beat_length_,
+    )
+    assert cnn.module_.n_leads == seg.n_leads_ and cnn.get_params()["n_leads"] == "auto"
+    # Parameters that disagree with the segmenter's output fail with the reason.
+    wrong = {"cnn__n_leads": seg.n_leads_ + 1}
+    with pytest.raises(ValueError, match="but the segmenter's output has"):
+        clone(pipe).set_params(**wrong).fit(X, y)
+    # Rows of another layout are refused at prediction.
+    other = pipe[:-1].set_params(segment__before=0.2).fit_transform(X)
+    with pytest.raises(ValueError, match="the classifier was fitted on"):
+        cnn.predict(other)
+
+
+def test_beat_features_keep_their_layout_only_while_it_holds():
+    from ecg_sklearn.datasets import load_sample
+
+    data = load_sample(records=["100"])
+    seg = BeatSegmenter(fs=data.fs).fit(data.X[:10])
+    out = seg.transform(data.X[:10])
+    layout = BeatLayout(8, 1, seg.beat_length_)
+    assert isinstance(out, BeatFeatures) and out.layout == layout
+    assert out[2:5].layout == layout and out[[0, 3]].layout == layout
+    assert out[:, :8].layout is None and out[0].layout is None
+    assert type(np.asarray(out)) is np.ndarray
+    again = pickle.loads(pickle.dumps(out))
+    assert again.layout == layout and np.array_equal(again, out)
+    with pytest.raises(ValueError, match="does not hold rows of"):
+        BeatFeatures(out[:, 1:], layout)

@@ -24,7 +24,8 @@ ESTIMATORS = [
     BeatSegmenter(fs=1.0, before=0.0, after=0.0, rr_features=False),
     # Small and quick; sklearn's toy data has no RR features and no patients.
     CNNBeatClassifier(
-        n_rr_features=0,
+        n_rr_features=0,  # plain arrays carry no layout: say how a row splits
+        n_leads=1,
         max_epochs=10,
         lr=1e-2,
         batch_size=32,
