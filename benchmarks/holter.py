@@ -64,7 +64,7 @@ else:
     result = annotate_record(pipe, rec.signal, rec.fs)
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"beats": int(result.sample.size), "seconds": seconds,
+print(json.dumps({{"beats": int(result.beat_samples.size), "seconds": seconds,
                   "samples": int(rec.signal.shape[1]), "rss_after_load_mb": after_load,
                   "peak_rss_mb": peak}}))
 """

@@ -79,17 +79,17 @@ def end_to_end(pipe, home, models, priors):
     for record in DS2:
         rec = load_record(record, home, leads="MLII")
         result = annotate_record(pipe, rec.signal, rec.fs)
-        proba, _ = exclude_sveb_in_af(result.proba, result.classes, result.sample, result.fs)
+        proba, _ = exclude_sveb_in_af(result.proba, result.classes, result.beat_samples, result.fs)
         in_context = apply_rhythm_context(
-            result.proba, result.classes, result.sample, result.fs, models,
+            result.proba, result.classes, result.beat_samples, result.fs, models,
             priors=priors, **CONTEXT,
         ).proba  # fmt: skip
         for comparisons, label in (
-            (plain, result.label),
+            (plain, result.beat_labels),
             (context, result.classes[in_context.argmax(axis=1)]),
             (ruled, result.classes[proba.argmax(axis=1)]),
         ):
-            comparisons.append(compare_with_reference(rec, result.sample, label))
+            comparisons.append(compare_with_reference(rec, result.beat_samples, label))
     return pooled_report(plain), pooled_report(context), pooled_report(ruled)
 
 

@@ -206,7 +206,7 @@ def main(argv=None):
         pipe.set_params(chunk_size=4096)
         recs = [load_record(r, home, leads="MLII") for r in DS2]
         results, t_rec = best_of(3, lambda: [annotate_record(pipe, r.signal, r.fs) for r in recs])
-        n_beats = sum(len(r.sample) for r in results)
+        n_beats = sum(len(r.beat_samples) for r in results)
         rows.append((f"Whole-record path on DS2 (raw -> labelled beats, {n_beats} beats, "
                      "best of 3)", t_rec, f"{n_beats / t_rec:,.0f} beats/s"))  # fmt: skip
 

@@ -82,29 +82,29 @@ def _annotate_records(pipe, folder, records, out):
         rec = load_record(name, folder, leads="MLII" if n_leads == 1 else None, fs=fs)
         result, comparison = annotate_and_compare(pipe, rec)
         comparisons.append(comparison)
-        ri, ti = match_beats(rec.beat_samples, result.sample, fs)
+        ri, ti = match_beats(rec.beat_samples, result.beat_samples, fs)
         predicted = np.full(rec.beat_samples.size, "-", dtype=object)
-        predicted[ri] = result.label[ti]
+        predicted[ri] = result.beat_labels[ti]
         start = _strip_start(rec.beat_samples, rec.beat_labels, predicted, fs, 10.0)
         fig, _ = plot_annotated_strip(
-            rec.signal[0], fs, rec.beat_samples, rec.beat_labels, result.sample, result.label,
-            start=start, duration=10.0,
+            rec.signal[0], fs, rec.beat_samples, rec.beat_labels,
+            result.beat_samples, result.beat_labels, start=start, duration=10.0,
         )  # fmt: skip
         fig.axes[0].set_ylabel(f"record {name}, {rec.leads[0]} (mV)")
         _save(fig, out / f"strip_{name}.png")
         # Grad-CAM candidates: the first correct and first wrong matched beat per class.
-        true, pred = rec.beat_labels[ri], result.label[ti]
+        true, pred = rec.beat_labels[ri], result.beat_labels[ti]
         chosen = [
             np.flatnonzero((true == c) & ((pred == c) == ok))[0]
             for c in np.unique(true)
             for ok in (True, False)
             if np.any((true == c) & ((pred == c) == ok))
         ]
-        X = make_beat_windows(rec.signal, result.sample, fs, context=(n_times - 1) / 2 / fs)
+        X = make_beat_windows(rec.signal, result.beat_samples, fs, context=(n_times - 1) / 2 / fs)
         windows.append(X[ti[chosen]])
         y_true.append(true[chosen])
         y_pred.append(pred[chosen])
-        print(f"{name}: {len(result.sample)} beats annotated", flush=True)
+        print(f"{name}: {len(result.beat_samples)} beats annotated", flush=True)
     return comparisons, np.concatenate(windows), np.concatenate(y_true), np.concatenate(y_pred)
 
 

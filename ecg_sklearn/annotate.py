@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,23 @@ __all__ = [
     "pipeline_layout",
     "write_annotations",
 ]
+
+
+class _Annotation(Bunch):
+    """:func:`annotate_record`'s result; its keys' earlier names warn and still work."""
+
+    _renamed = {"sample": "beat_samples", "label": "beat_labels"}
+
+    def __getitem__(self, key):
+        if key in self._renamed and key not in self.keys():
+            new = self._renamed[key]
+            warnings.warn(
+                f"annotate_record's result calls {key!r} {new!r} now; {key!r} goes in 0.3",
+                FutureWarning,
+                stacklevel=3,
+            )
+            key = new
+        return super().__getitem__(key)
 
 
 def pipeline_layout(pipeline) -> tuple[float, int, int]:
@@ -108,9 +126,11 @@ def annotate_record(
     Returns
     -------
     result : Bunch
-        ``sample`` (beat positions at ``fs``), ``label`` (AAMI class), ``proba``
-        (``(n_beats, n_classes)``, after the rule), ``irregular`` (bool, where the rule
-        applied), ``classes`` and ``fs``.
+        ``beat_samples`` (beat positions at ``fs``), ``beat_labels`` (AAMI class),
+        ``proba`` (``(n_beats, n_classes)``, after the rule), ``irregular`` (bool, where
+        the rule applied), ``classes`` and ``fs``; the names of
+        :func:`ecg_sklearn.records.load_record`'s reference beats. (``sample`` and
+        ``label``, their earlier names, still answer with a FutureWarning.)
     """
     fs = check_fs(fs)
     if chunk_duration is not None and not chunk_duration > 0:
@@ -131,9 +151,9 @@ def annotate_record(
         found = np.unique(source.to_model_rate(np.unique(np.asarray(beats, dtype=np.int64))))
     classes = pipeline.classes_ if hasattr(pipeline, "classes_") else pipeline[-1].classes_
     if found.size == 0:
-        return Bunch(
-            sample=np.zeros(0, dtype=np.int64),
-            label=np.zeros(0, dtype="<U1"),
+        return _Annotation(
+            beat_samples=np.zeros(0, dtype=np.int64),
+            beat_labels=np.zeros(0, dtype="<U1"),
             proba=np.zeros((0, len(classes))),
             irregular=np.zeros(0, dtype=bool),
             classes=classes,
@@ -148,9 +168,9 @@ def annotate_record(
             proba, classes, found, model_fs, threshold=af_threshold
         )
     sample = found if fs == model_fs else np.round(found * fs / model_fs).astype(np.int64)
-    return Bunch(
-        sample=sample,
-        label=np.asarray(classes)[proba.argmax(axis=1)],
+    return _Annotation(
+        beat_samples=sample,
+        beat_labels=np.asarray(classes)[proba.argmax(axis=1)],
         proba=proba,
         irregular=irregular,
         classes=classes,
@@ -179,7 +199,7 @@ def annotate_and_compare(pipeline, record, **kwargs) -> tuple[Bunch, dict]:
         :func:`compare_with_reference` of the detected beats.
     """
     result = annotate_record(pipeline, record.signal, record.fs, **kwargs)
-    return result, compare_with_reference(record, result.sample, result.label)
+    return result, compare_with_reference(record, result.beat_samples, result.beat_labels)
 
 
 def compare_with_reference(record, test_samples, test_labels) -> dict:
@@ -222,7 +242,7 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".") ->
     import wfdb
 
     symbols = {"N": "N", "S": "A", "V": "V", "F": "F", "Q": "Q"}
-    unknown = sorted(set(np.asarray(result.label)) - set(symbols))
+    unknown = sorted(set(np.asarray(result.beat_labels)) - set(symbols))
     if unknown:
         raise ValueError(f"labels {unknown} have no MIT-BIH symbol")
     write_dir = Path(write_dir)
@@ -232,8 +252,8 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".") ->
         wfdb.wrann(
             record_name,
             extension,
-            np.asarray(result.sample, dtype=np.int64),
-            symbol=[symbols[label] for label in result.label],
+            np.asarray(result.beat_samples, dtype=np.int64),
+            symbol=[symbols[label] for label in result.beat_labels],
             fs=result.fs,
             write_dir=tmp,
         )
@@ -274,10 +294,10 @@ def _annotate_file(pipeline, path, leads, write_dir, extension, kwargs):
         )
     except Exception as exc:  # one bad record must not cost the others their outputs
         return Bunch(record=Path(path).name, path=None, error=f"{type(exc).__name__}: {exc}")
-    counts = {str(c): int((result.label == c).sum()) for c in result.classes}
+    counts = {str(c): int((result.beat_labels == c).sum()) for c in result.classes}
     return Bunch(
-        record=rec.record, path=written, error=None, n_beats=len(result.sample), counts=counts,
-        n_irregular=int(result.irregular.sum()),
+        record=rec.record, path=written, error=None, n_beats=len(result.beat_samples),
+        counts=counts, n_irregular=int(result.irregular.sum()),
     )  # fmt: skip
 
 

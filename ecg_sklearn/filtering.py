@@ -9,7 +9,7 @@ import numpy as np
 from joblib import effective_n_jobs
 from scipy import fft, ndimage, signal
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions  # no public module
 
 from ._validation import check_fs, validate_signal
 

@@ -6,7 +6,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
-from sklearn.pipeline import Pipeline, _final_estimator_has
+from sklearn.pipeline import Pipeline
 from sklearn.utils import gen_batches
 from sklearn.utils.metaestimators import available_if
 
@@ -15,6 +15,11 @@ from .filtering import ECGFilter
 from .segmentation import BeatSegmenter
 
 __all__ = ["ChunkedPipeline", "default_pipeline"]
+
+
+def _final_estimator_has(method):
+    """For ``available_if``: the pipeline offers ``method`` when its last step does."""
+    return lambda pipe: hasattr(pipe._final_estimator, method)
 
 
 class ChunkedPipeline(Pipeline):

@@ -132,7 +132,7 @@ def _read_header(data_dir: Path, record: str, annotations: bool = True):
         header = wfdb.rdheader(str(data_dir / record))
     except Exception as exc:  # wfdb raises many types on damaged headers
         raise OSError(f"Record {record!r}: cannot read header {record}.hea: {exc}") from exc
-    from wfdb.io._signal import DAT_FMTS
+    from wfdb.io._signal import DAT_FMTS  # the formats wfdb reads; not exported publicly
 
     unsupported = sorted({str(f) for f in header.fmt or []} - set(DAT_FMTS))
     if unsupported:

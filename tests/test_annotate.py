@@ -22,13 +22,13 @@ def model(sample):
 def test_annotate_write_read_back_and_evaluate(model, tmp_path):
     rec = load_record("233", sample_data_dir(), leads="MLII")
     result = annotate_record(model, rec.signal, rec.fs)
-    assert result.proba.shape == (len(result.sample), len(model.classes_))
-    assert set(result.label) <= set(model.classes_)
+    assert result.proba.shape == (len(result.beat_samples), len(model.classes_))
+    assert set(result.beat_labels) <= set(model.classes_)
     path = write_annotations(result, "233", extension="cnn", write_dir=tmp_path)
     back = wfdb.rdann(str(tmp_path / "233"), "cnn")
-    np.testing.assert_array_equal(back.sample, result.sample)
+    np.testing.assert_array_equal(back.sample, result.beat_samples)
     labels = np.array([AAMI_MAP[s] for s in back.symbol])
-    np.testing.assert_array_equal(labels, result.label)
+    np.testing.assert_array_equal(labels, result.beat_labels)
     assert path.name == "233.cnn"
     cmp = compare_annotations(rec.beat_samples, rec.beat_labels, back.sample, labels, rec.fs)
     assert cmp["se"] > 0.99 and cmp["ppv"] > 0.99
@@ -42,28 +42,38 @@ def test_annotate_write_read_back_and_evaluate(model, tmp_path):
 def test_given_beats_and_other_sampling_rates(model):
     rec = load_record("208", sample_data_dir(), leads="MLII")
     at_ref = annotate_record(model, rec.signal, rec.fs, beats=rec.beat_samples)
-    np.testing.assert_array_equal(at_ref.sample, rec.beat_samples)
+    np.testing.assert_array_equal(at_ref.beat_samples, rec.beat_samples)
     from ecg_sklearn.datasets import resample_record
 
     for fs in (128.0, 250.0):
         signal, ref = resample_record(rec.signal, rec.beat_samples, rec.fs, fs)
         result = annotate_record(model, signal, fs)
         assert result.fs == fs
-        cmp = compare_annotations(ref, rec.beat_labels, result.sample, result.label, fs)
+        cmp = compare_annotations(ref, rec.beat_labels, result.beat_samples, result.beat_labels, fs)
         assert cmp["se"] > 0.98 and cmp["ppv"] > 0.98, (fs, cmp["se"], cmp["ppv"])
 
 
 def test_flat_line_and_pure_noise(model):
     flat = annotate_record(model, np.zeros(20 * 360), 360.0)
-    assert flat.sample.size == 0 and flat.label.size == 0
+    assert flat.beat_samples.size == 0 and flat.beat_labels.size == 0
     assert flat.proba.shape == (0, len(model.classes_))
     noise = np.random.default_rng(0).normal(size=60 * 360)
     beats = detect_qrs(noise, 360.0)  # the detector finds peaks even in pure noise
     assert beats.size > 0 and np.all(np.diff(beats) > 0)
     assert 0 <= beats[0] and beats[-1] < noise.size
     result = annotate_record(model, noise, 360.0)
-    np.testing.assert_array_equal(result.sample, beats)
-    assert set(result.label) <= set(model.classes_)
+    np.testing.assert_array_equal(result.beat_samples, beats)
+    assert set(result.beat_labels) <= set(model.classes_)
+
+
+def test_earlier_key_names_warn_and_still_answer(model):
+    result = annotate_record(model, np.random.default_rng(0).normal(size=60 * 360), 360.0)
+    with pytest.warns(FutureWarning, match="calls 'sample' 'beat_samples' now"):
+        assert result.sample is result.beat_samples
+    with pytest.warns(FutureWarning, match="calls 'label' 'beat_labels' now"):
+        assert result["label"] is result.beat_labels
+    with pytest.raises(AttributeError):
+        _ = result.samples
 
 
 def test_errors(model):
@@ -150,8 +160,9 @@ def test_af_rule_moves_s_to_n_where_the_rhythm_is_irregular(model):
     # the quick model calls most beats S, so few normal intervals: a low threshold
     ruled = annotate_record(model, rec.signal, rec.fs, af_threshold=0.05)
     assert not plain.irregular.any() and ruled.irregular.any()
-    assert "S" in plain.label[ruled.irregular] and "S" not in ruled.label[ruled.irregular]
-    np.testing.assert_array_equal(ruled.label[~ruled.irregular], plain.label[~ruled.irregular])
+    irregular = ruled.irregular
+    assert "S" in plain.beat_labels[irregular] and "S" not in ruled.beat_labels[irregular]
+    np.testing.assert_array_equal(ruled.beat_labels[~irregular], plain.beat_labels[~irregular])
     s, n = (list(model.classes_).index(c) for c in "SN")
     expected = plain.proba[ruled.irregular].copy()
     expected[:, n] += expected[:, s]

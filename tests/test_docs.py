@@ -14,7 +14,7 @@ def test_readme_pretrained_quickstart_runs():
     namespace = {}
     exec(compile(_python_blocks()[0], "README.md", "exec"), namespace)
     result = namespace["result"]
-    assert len(result.sample) > 250 and {"N", "V"} <= set(result.label)
+    assert len(result.beat_samples) > 250 and {"N", "V"} <= set(result.beat_labels)
 
 
 def test_readme_quickstart_runs():

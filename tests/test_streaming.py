@@ -33,9 +33,9 @@ def test_chunks_give_the_whole_records_beats_and_labels(model, record):
     # 180 s of record: 20-s chunks (with 30-s margins) cut it in nine.
     for chunk in (20.0, 47.3, None):
         result = annotate_record(model, rec.signal, rec.fs, chunk_duration=chunk)
-        np.testing.assert_array_equal(result.sample, beats)
+        np.testing.assert_array_equal(result.beat_samples, beats)
         np.testing.assert_allclose(result.proba, proba, rtol=0, atol=1e-6)
-        np.testing.assert_array_equal(result.label, model.classes_[proba.argmax(axis=1)])
+        np.testing.assert_array_equal(result.beat_labels, model.classes_[proba.argmax(axis=1)])
 
 
 def test_chunks_at_another_sampling_rate(model):
@@ -43,9 +43,9 @@ def test_chunks_at_another_sampling_rate(model):
     signal, _ = resample_record(rec.signal, [], rec.fs, 250.0)
     whole = annotate_record(model, signal, 250.0, chunk_duration=None)
     chunked = annotate_record(model, signal, 250.0, chunk_duration=25.0)
-    np.testing.assert_array_equal(chunked.sample, whole.sample)
-    np.testing.assert_array_equal(chunked.label, whole.label)
-    assert whole.sample.size > 250
+    np.testing.assert_array_equal(chunked.beat_samples, whole.beat_samples)
+    np.testing.assert_array_equal(chunked.beat_labels, whole.beat_labels)
+    assert whole.beat_samples.size > 250
 
 
 class _CountingSignal(WFDBSignal):
@@ -65,8 +65,8 @@ def test_lazy_record_is_read_a_chunk_at_a_time(model, monkeypatch):
     monkeypatch.setattr("ecg_sklearn._chunked._BEATS_PER_CHUNK", 64)  # about 50 s of beats
     lazy = annotate_record(model, counting, rec.fs, chunk_duration=30.0)
     in_memory = annotate_record(model, whole.signal, whole.fs, chunk_duration=None)
-    np.testing.assert_array_equal(lazy.sample, in_memory.sample)
-    np.testing.assert_array_equal(lazy.label, in_memory.label)
+    np.testing.assert_array_equal(lazy.beat_samples, in_memory.beat_samples)
+    np.testing.assert_array_equal(lazy.beat_labels, in_memory.beat_labels)
     assert len(counting.reads) > 6 + 3 and max(counting.reads) <= (30 + 2 * 30.1) * 360
     with pytest.raises(IndexError, match="contiguous sample ranges"):
         rec.signal[:, ::2]
@@ -101,8 +101,8 @@ def test_edf_record_annotates_like_the_wfdb_one(model, tmp_path):
     np.testing.assert_allclose(rec.signal[:, 100:200], whole.signal[:1, 100:200], atol=1e-3)
     edf = annotate_record(model, rec.signal, rec.fs, chunk_duration=40.0)
     wfdb = annotate_record(model, whole.signal[:1], whole.fs)
-    np.testing.assert_array_equal(edf.sample, wfdb.sample)
-    assert np.mean(edf.label == wfdb.label) > 0.99
+    np.testing.assert_array_equal(edf.beat_samples, wfdb.beat_samples)
+    assert np.mean(edf.beat_labels == wfdb.beat_labels) > 0.99
 
 
 def test_nan_inside_a_chunk_names_its_time(model):
@@ -120,8 +120,9 @@ def test_chunks_give_the_whole_records_labels_on_all_48_records(model, mitdb_dir
         beats, proba = _whole_record(model, rec.signal, rec.fs)
         lazy = open_record(mitdb_dir / record, leads=[("MLII", "V5")]).signal
         result = annotate_record(model, lazy, rec.fs, chunk_duration=120.0)
-        np.testing.assert_array_equal(result.sample, beats, err_msg=record)
-        np.testing.assert_array_equal(result.label, model.classes_[proba.argmax(axis=1)], record)
+        np.testing.assert_array_equal(result.beat_samples, beats, err_msg=record)
+        expected = model.classes_[proba.argmax(axis=1)]
+        np.testing.assert_array_equal(result.beat_labels, expected, record)
 
 
 def test_annotate_records_skips_a_failed_record_and_runs_in_parallel(

@@ -28,6 +28,6 @@ print(format_report(pooled_report([comparison])["bxb"]))
 # Ten seconds of the record: reference labels above, predicted labels below, errors red.
 fig, ax = plot_annotated_strip(
     record.signal[0], record.fs, record.beat_samples, record.beat_labels,
-    result.sample, result.label, start=56.0, duration=10.0,
+    result.beat_samples, result.beat_labels, start=56.0, duration=10.0,
 )  # fmt: skip
 fig.tight_layout()
