@@ -4,8 +4,10 @@ The model-selection evidence for record-level changes: ``GroupKFold`` over the 2
 records (11 folds: two patients held out at a time, 20 in training), the default
 pipeline fitted per fold and seed, and the held-out probabilities pooled over all folds,
 so that every DS1 beat is predicted once per seed by a network that never saw its
-patient. Changes that act on the probabilities (decision rules, rhythm context) are then
-scored on the same pooled predictions, seed by seed. DS2 is never loaded.
+patient. The saved probabilities are the network's own (``rhythm_context=None``):
+changes that act on the probabilities (decision rules, rhythm context; see
+``benchmarks/record_context.py``) are then scored on the same pooled predictions, seed
+by seed. DS2 is never loaded.
 
 The probabilities are saved to ``benchmarks/results/ds1_oof.npz`` (not in git; rerun to
 make it) and the pooled scores to ``benchmarks/results/ds1_oof.json``. With
@@ -39,7 +41,7 @@ def out_of_fold(data, seed, folds):
     proba = None
     for k, (train, test) in enumerate(GroupKFold(folds).split(data.X, groups=data.groups)):
         t = time.perf_counter()
-        pipe = default_pipeline(data.fs, random_state=seed, verbose=0)
+        pipe = default_pipeline(data.fs, random_state=seed, verbose=0, rhythm_context=None)
         pipe.fit(data.X[train], data.y[train], cnn__groups=data.groups[train])
         p = pipe.predict_proba(data.X[test])
         if proba is None:

@@ -10,18 +10,15 @@ evaluates on DS2 in two settings:
   count missed beats and unmatched detections as errors of their class (as PhysioNet's
   bxb does).
 
-Rows "record context" decide each beat in the context of its record
-(``ecg_sklearn.rr_context.apply_rhythm_context``, settings chosen on DS1 by
-``benchmarks/record_context.py``): timing models fitted on the Long-Term AF Database
-(never MIT-BIH) split the network's N-or-S probability by whether the beat is premature
-for its rhythm and rule S out where the rhythm is AF (P > 0.9); the probabilities are
-also multiplied by the DS1 class shares to the power 0.5.
+The default decides each beat in the context of its record (``rhythm_context``: S is
+ruled out where the timing model shipped with the package reads the rhythm as atrial
+fibrillation or flutter, P > 0.9). Ablation rows change only decision parameters of the
+same fitted networks (no refit), at the reference positions: the network alone, the
+default plus a prior correction (``prior_power=0.5``: probabilities times the DS1 class
+shares to the power 0.5), and the default plus the timing model's S-versus-N evidence
+(``sveb_evidence="combine"``).
 
 Rows "without 232" leave out record 232, which holds 1,382 of DS2's 1,837 S beats.
-
-The rows "AF rule" add the optional rhythm rule (``ecg_sklearn.rhythm.exclude_sveb_in_af``:
-no S where the rhythm of the beats called N is irregular, as in atrial fibrillation;
-``annotate_record(..., af_threshold=0.1)``) to the same networks' probabilities.
 
 Mean and standard deviation over seeds. Writes JSON to
 ``benchmarks/results/inter_patient.json`` and the tables to ``docs/benchmarks.md``.
@@ -34,29 +31,24 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from _common import read_json, write_json, write_section
 
 from ecg_sklearn import annotate_record, default_pipeline
 from ecg_sklearn.annotate import compare_with_reference
-from ecg_sklearn.datasets import DS2, get_data_home, load_beat_timing, load_mitdb, load_record
+from ecg_sklearn.datasets import DS2, get_data_home, load_mitdb, load_record
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
-from ecg_sklearn.rhythm import exclude_sveb_in_af
-from ecg_sklearn.rr_context import apply_rhythm_context, fit_rhythm_models
 
-SETTINGS = (
-    "reference",
-    "end_to_end",
-    "reference_record_context",
-    "end_to_end_record_context",
-    "reference_AF_rule",
-    "end_to_end_AF_rule",
-)
-LTAFDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "ltafdb"
-#: The record-context decision chosen on DS1 (benchmarks/record_context.py).
-CONTEXT = {"af_threshold": 0.9, "sveb": "replace", "prior_power": 0.5}
+#: Ablations: decision parameters set on the fitted default, and the row's name.
+ABLATIONS = {
+    "network_alone": ({"cnn__rhythm_context": None}, "network alone"),
+    "prior_correction": ({"cnn__prior_power": 0.5}, "default + prior correction 0.5"),
+    "timing_evidence": ({"cnn__sveb_evidence": "combine"}, "default + timing S-vs-N evidence"),
+}
+#: The classifier's decision parameters (read at prediction).
+_DECISION = ("cnn__rhythm_context", "cnn__prior_power", "cnn__sveb_evidence", "cnn__af_threshold")
+SETTINGS = ("reference", "end_to_end", *(f"reference_{k}" for k in ABLATIONS))
 
 PUBLISHED = [  # (work, S Se, S +P, V Se, V +P) from ../shared/README.md
     ("de Chazal et al. 2004 (LDA)", 76, 38, 77, 82),
@@ -69,28 +61,14 @@ PUBLISHED = [  # (work, S Se, S +P, V Se, V +P) from ../shared/README.md
 PUBLISHED_F1 = [("Niu et al. 2020 (symbolic CNN)", 76.6, 89.7), ("Xu et al. 2022", 82.8, 91.7)]
 
 
-def end_to_end(pipe, home, models, priors):
-    """Annotate every DS2 record and compare with the reference, pooled.
-
-    Returns the reports without a rule, with the record context and with the AF rule,
-    all from one annotation pass.
-    """
-    plain, context, ruled = [], [], []
+def end_to_end(pipe, home):
+    """Annotate every DS2 record and compare with the reference, pooled."""
+    comparisons = []
     for record in DS2:
         rec = load_record(record, home, leads="MLII")
         result = annotate_record(pipe, rec.signal, rec.fs)
-        proba, _ = exclude_sveb_in_af(result.proba, result.classes, result.beat_samples, result.fs)
-        in_context = apply_rhythm_context(
-            result.proba, result.classes, result.beat_samples, result.fs, models,
-            priors=priors, **CONTEXT,
-        ).proba  # fmt: skip
-        for comparisons, label in (
-            (plain, result.beat_labels),
-            (context, result.classes[in_context.argmax(axis=1)]),
-            (ruled, result.classes[proba.argmax(axis=1)]),
-        ):
-            comparisons.append(compare_with_reference(rec, result.beat_samples, label))
-    return pooled_report(plain), pooled_report(context), pooled_report(ruled)
+        comparisons.append(compare_with_reference(rec, result.beat_samples, result.beat_labels))
+    return pooled_report(comparisons)
 
 
 def per_record(groups, y_true, y_pred):
@@ -100,20 +78,6 @@ def per_record(groups, y_true, y_pred):
         r = classification_report_ec57(y_true[m], y_pred[m])
         rows[str(record)] = {
             c: {k: r["per_class"][c][k] for k in ("support", "se", "ppv")} for c in ("S", "V")
-        }
-    return rows
-
-
-def af_rule_per_record(test, y_pred, y_ruled, irregular):
-    """Per record: beats under the AF rule, and the S beats it lost and false S it removed."""
-    changed = (y_pred == "S") & (y_ruled != "S")
-    rows = {}
-    for record in np.unique(test.groups[irregular]):
-        m = test.groups == record
-        rows[str(record)] = {
-            "irregular": int(irregular[m].sum()),
-            "true_s_lost": int((changed & m & (test.y == "S")).sum()),
-            "false_s_removed": int((changed & m & (test.y != "S")).sum()),
         }
     return rows
 
@@ -138,11 +102,11 @@ def summarise(reports):
 
 
 def _rows(results):
-    """(setting, summary key, row name) of the summary table (the AF rule left out)."""
+    """(setting, summary key, row name) of the summary table."""
+    names = {"reference": "reference", "end_to_end": "end to end"}
+    names.update({f"reference_{k}": f"reference, {name}" for k, (_, name) in ABLATIONS.items()})
     for setting in SETTINGS:
-        if setting.endswith("AF_rule"):
-            continue
-        name = setting.replace("_AF", ", AF").replace("_", " ")
+        name = names[setting]
         if setting.startswith("end_to_end"):
             yield setting, "summary", f"{name} (matched beats)"
             yield setting, "summary_bxb", f"{name} (bxb)"
@@ -222,11 +186,6 @@ def markdown(results) -> str:
                 f"| {record} | {s['support']} | {f(s['se'])} | {f(s['ppv'])} | "
                 f"{v['support']} | {f(v['se'])} | {f(v['ppv'])} |"
             )
-    lines += [
-        "",
-        "The rows of the AF rule (an option, off by default; docs/negative_results.md), "
-        "with the records where it applied, are in benchmarks/results/inter_patient.json.",
-    ]
     return "\n".join(lines) + "\n"
 
 
@@ -234,7 +193,6 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--ltafdb", default=str(LTAFDB), help="Long-Term AF Database folder")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -242,63 +200,32 @@ def main(argv=None):
     train = load_mitdb("DS1", home)
     test = load_mitdb("DS2", home)
     results = {"seeds": args.seeds, **{setting: {"reports": []} for setting in SETTINGS}}
-    models = fit_rhythm_models(
-        load_beat_timing(p.stem, args.ltafdb) for p in sorted(Path(args.ltafdb).glob("*.atr"))
-    )
-    print(f"rhythm models fitted on ltafdb: {time.perf_counter() - start:.0f} s", flush=True)
+    not_232 = test.groups != "232"
     for seed in args.seeds:
         t = time.perf_counter()
         pipe = default_pipeline(train.fs, random_state=seed, verbose=0)
         pipe.fit(train.X, train.y, cnn__groups=train.groups)
         fit_s = time.perf_counter() - t
-        proba, classes = pipe.predict_proba(test.X), pipe.classes_
-        y_pred = classes[proba.argmax(axis=1)]
-        ref = classification_report_ec57(test.y, y_pred)
-        ref["fit_seconds"] = fit_s
-        ref["epochs"] = len(pipe[-1].history)
-        results["reference"]["reports"].append(ref)
-        not_232 = test.groups != "232"
-        results["reference"].setdefault("reports_without_232", []).append(
-            classification_report_ec57(test.y[not_232], y_pred[not_232])
-        )
-        priors = np.array([np.mean(train.y == c) for c in classes])
-        y_context = classes[apply_rhythm_context(
-            proba, classes, test.samples, test.fs, models, groups=test.groups,
-            priors=priors, **CONTEXT,
-        ).proba.argmax(axis=1)]  # fmt: skip
-        results["reference_record_context"]["reports"].append(
-            classification_report_ec57(test.y, y_context)
-        )
-        results["reference_record_context"].setdefault("reports_without_232", []).append(
-            classification_report_ec57(test.y[not_232], y_context[not_232])
-        )
-        if seed == args.seeds[0]:
-            results["reference_record_context"]["per_record"] = per_record(
-                test.groups, test.y, y_context
-            )
-        ruled, irregular = exclude_sveb_in_af(
-            proba, classes, test.samples, test.fs, groups=test.groups
-        )
-        y_ruled = classes[ruled.argmax(axis=1)]
-        rule = classification_report_ec57(test.y, y_ruled)
-        rule["irregular_beats"] = int(irregular.sum())
-        results["reference_AF_rule"]["reports"].append(rule)
-        if seed == args.seeds[0]:
-            results["reference"]["per_record"] = per_record(test.groups, test.y, y_pred)
-        results["reference_AF_rule"].setdefault("per_record", []).append(
-            af_rule_per_record(test, y_pred, y_ruled, irregular)
-        )
-        e2e, e2e_context, e2e_ruled = end_to_end(pipe, home, models, priors)
-        results["end_to_end"]["reports"].append(e2e)
-        results["end_to_end_record_context"]["reports"].append(e2e_context)
-        results["end_to_end_AF_rule"]["reports"].append(e2e_ruled)
+        decision = {k: v for k, v in pipe.get_params().items() if k in _DECISION}
+        for setting, change in [("reference", {})] + [
+            (f"reference_{k}", params) for k, (params, _) in ABLATIONS.items()
+        ]:
+            y_pred = pipe.set_params(**change).predict(test.X)
+            pipe.set_params(**decision)
+            report = classification_report_ec57(test.y, y_pred)
+            results[setting]["reports"].append(report)
+            if setting in ("reference", "reference_network_alone"):
+                results[setting].setdefault("reports_without_232", []).append(
+                    classification_report_ec57(test.y[not_232], y_pred[not_232])
+                )
+            if seed == args.seeds[0]:
+                results[setting]["per_record"] = per_record(test.groups, test.y, y_pred)
+        results["reference"]["reports"][-1].update(fit_seconds=fit_s, epochs=len(pipe[-1].history))
+        results["end_to_end"]["reports"].append(end_to_end(pipe, home))
         last = {setting: results[setting]["reports"][-1]["per_class"] for setting in SETTINGS}
         print(
-            f"seed {seed}: fit {fit_s:.0f} s ({ref['epochs']} epochs); S-F1 / V-F1 "
-            + "; ".join(
-                f"{setting} {c['S']['f1']:.3f} / {c['V']['f1']:.3f}" for setting, c in last.items()
-            )
-            + f"; rule applied to {irregular.sum()} DS2 beats at the reference positions",
+            f"seed {seed}: fit {fit_s:.0f} s; S-F1 / V-F1 "
+            + "; ".join(f"{k} {c['S']['f1']:.3f} / {c['V']['f1']:.3f}" for k, c in last.items()),
             flush=True,
         )
     for setting in SETTINGS:
@@ -306,7 +233,7 @@ def main(argv=None):
         results[setting]["summary"] = summarise(reports)
         if setting.startswith("end_to_end"):
             results[setting]["summary_bxb"] = summarise([r["bxb"] for r in reports])
-    for setting in ("reference", "reference_record_context"):
+    for setting in ("reference", "reference_network_alone"):
         results[setting]["summary_without_232"] = summarise(results[setting]["reports_without_232"])
     results["seconds"] = time.perf_counter() - start
     results["command"] = " ".join(["python benchmarks/inter_patient.py", *(argv or sys.argv[1:])])

@@ -1,8 +1,11 @@
 """Rebuild the pretrained models shipped in the package, and measure the shipped files.
 
-``--rebuild`` trains each model of ``ecg_sklearn.pretrained.PRETRAINED`` from the full
-MIT-BIH database (``train_pretrained``: the default pipeline, its seed, its split) and
-writes ``ecg_sklearn/data/pretrained/NAME.{npz,json}``. Without it the script only
+``--rebuild`` first fits the timing models of the default pipeline's rhythm context on
+the Long-Term AF Database (``ecg_sklearn.rr_context.fit_rhythm_models`` on every record,
+every 10th beat; written as ``ltafdb-rhythm.{npz,json}``), then trains each model of
+``ecg_sklearn.pretrained.PRETRAINED`` from the full MIT-BIH database
+(``train_pretrained``: the default pipeline, its seed, its split) and writes
+``ecg_sklearn/data/pretrained/NAME.{npz,json}``. Without it the script only
 measures. Measured, for the files as shipped (``load_pretrained``):
 
 * DS2 at the reference beat positions (EC57 report);
@@ -14,7 +17,7 @@ measures. Measured, for the files as shipped (``load_pretrained``):
 Writes ``benchmarks/results/pretrained.json`` and the figures section of
 ``docs/models.md`` (the model card).
 
-Usage: python benchmarks/pretrained.py [--rebuild] [--data-dir PATH]
+Usage: python benchmarks/pretrained.py [--rebuild] [--data-dir PATH] [--ltafdb PATH]
 """
 
 from __future__ import annotations
@@ -22,15 +25,18 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from _common import ROOT, read_json, write_json, write_section
+from rhythm_context import LTAFDB
 
 from ecg_sklearn.annotate import annotate_and_compare
 from ecg_sklearn.datasets import (
     DS2,
     SAMPLE_RECORDS,
     get_data_home,
+    load_beat_timing,
     load_mitdb,
     load_record,
     sample_data_dir,
@@ -43,10 +49,28 @@ from ecg_sklearn.pretrained import (
     save_pretrained,
     train_pretrained,
 )
+from ecg_sklearn.rr_context import fit_rhythm_models, save_rhythm_models
 
 MODELS_MD = ROOT / "docs" / "models.md"
 PACKAGE_DIR = ROOT / "ecg_sklearn" / "data" / "pretrained"
 EXCERPT_DS2 = [r for r in SAMPLE_RECORDS if r in DS2]
+
+
+def rebuild_rhythm(ltafdb, command):
+    """Fit the timing models on the Long-Term AF Database and write them in the package."""
+    start = time.perf_counter()
+    paths = sorted(Path(ltafdb).glob("*.atr"))
+    models = fit_rhythm_models(load_beat_timing(p.stem, ltafdb) for p in paths)
+    training = {
+        "data": "Long-Term AF Database (PhysioNet ltafdb, ODC-By 1.0), beat and rhythm "
+        "annotations only",
+        "records": [p.stem for p in paths],
+        "every": 10,
+        "random_state": 0,
+        "command": command,
+    }
+    save_rhythm_models(models, PACKAGE_DIR, "ltafdb-rhythm", training=training)
+    print(f"ltafdb-rhythm: rebuilt in {time.perf_counter() - start:.0f} s", flush=True)
 
 
 def rebuild(name, home, command):
@@ -61,7 +85,8 @@ def rebuild(name, home, command):
         "epochs": len(pipe["cnn"].history),
         "command": command,
     }
-    save_pretrained(pipe, name, PACKAGE_DIR, leads=data.channels[:-1], training=training)
+    leads = [c for c in data.channels if c not in ("beats", "rr_context")]
+    save_pretrained(pipe, name, PACKAGE_DIR, leads=leads, training=training)
     print(f"{name}: rebuilt in {time.perf_counter() - start:.0f} s", flush=True)
 
 
@@ -122,11 +147,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--rebuild", action="store_true", help="train and write the models")
+    parser.add_argument("--ltafdb", default=str(LTAFDB), help="Long-Term AF Database folder")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     home = get_data_home(args.data_dir)
     command = " ".join(["python benchmarks/pretrained.py", *(argv or sys.argv[1:])])
     results = {"command": command, "models": {}}
+    if args.rebuild:
+        rebuild_rhythm(args.ltafdb, "python benchmarks/pretrained.py --rebuild")
     for name in PRETRAINED:
         if args.rebuild:
             rebuild(name, home, "python benchmarks/pretrained.py --rebuild")

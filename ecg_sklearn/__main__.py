@@ -71,12 +71,11 @@ def _strip_start(ref_samples, ref_labels, predicted, fs, duration):
 
 def _annotate_records(pipe, folder, records, out):
     """Annotate and score each record; strips to ``out``; Grad-CAM candidates returned."""
-    from .annotate import annotate_and_compare, pipeline_layout
+    from .annotate import annotate_and_compare, pipeline_layout, pipeline_windows
     from .metrics import match_beats
     from .plotting import plot_annotated_strip
-    from .windows import make_beat_windows
 
-    fs, n_leads, n_times = pipeline_layout(pipe)
+    fs, n_leads, _ = pipeline_layout(pipe)
     comparisons, windows, y_true, y_pred = [], [], [], []
     for name in records:
         rec = load_record(name, folder, leads="MLII" if n_leads == 1 else None, fs=fs)
@@ -100,7 +99,7 @@ def _annotate_records(pipe, folder, records, out):
             for ok in (True, False)
             if np.any((true == c) & ((pred == c) == ok))
         ]
-        X = make_beat_windows(rec.signal, result.beat_samples, fs, context=(n_times - 1) / 2 / fs)
+        X = pipeline_windows(pipe, rec.signal, result.beat_samples)
         windows.append(X[ti[chosen]])
         y_true.append(true[chosen])
         y_pred.append(pred[chosen])
@@ -253,16 +252,15 @@ def cmd_explain(args) -> int:
 
     matplotlib.use("Agg")
     from . import GradCAMExplainer
-    from .annotate import pipeline_layout
-    from .windows import make_beat_windows
+    from .annotate import pipeline_layout, pipeline_windows
 
     pipe, _ = _load_model(args)
-    fs, n_leads, n_times = pipeline_layout(pipe)
+    fs, n_leads, _ = pipeline_layout(pipe)
     folder, name = _record_path(args.record)
     rec = load_record(name, folder, leads=[tuple(args.lead.split(","))] * n_leads, fs=fs)
     if not 0 <= args.beat < len(rec.beat_samples):
         raise SystemExit(f"--beat must be in [0, {len(rec.beat_samples)}): the record's beats")
-    X = make_beat_windows(rec.signal, rec.beat_samples, fs, context=(n_times - 1) / 2 / fs)
+    X = pipeline_windows(pipe, rec.signal, rec.beat_samples)
     fig, _ = GradCAMExplainer(pipe).plot(X, args.beat, y_true=rec.beat_labels[args.beat])
     fig.savefig(args.out, dpi=120, bbox_inches="tight")
     print(f"Grad-CAM of beat {args.beat} of record {name} written to {args.out}")
@@ -335,8 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", default=None, help="folder for the annotation file")
     p.add_argument(
         "--af-threshold", type=float, default=None,
-        help="rule out S where the rhythm is irregular (ecg_sklearn.rhythm; e.g. 0.1); "
-        "off by default: it lowered S-F1 on DS2",
+        help="deprecated: the irregularity rule of ecg_sklearn.rhythm (the default model "
+        "already rules S out in atrial fibrillation)",
     )  # fmt: skip
     p.set_defaults(func=cmd_annotate)
 

@@ -103,8 +103,14 @@ def detect_in_chunks(source, chunk_duration, progress, **detect_kwargs):
     return np.concatenate(found)
 
 
-def classify_in_chunks(pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress):
-    """Probabilities of ``beats``, classified 2048 beats at a time."""
+def classify_in_chunks(
+    pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, context=None
+):
+    """Probabilities of ``beats``, classified 2048 beats at a time.
+
+    ``context``: the beats' rhythm context over the whole record, for windows with the
+    rhythm-context channel (None: windows without it).
+    """
     fs, n = source.model_fs, source.n_samples
     half = (n_times - 1) // 2
     avg_rr = average_rr(beats, fs, avg_rr_span)
@@ -120,8 +126,9 @@ def classify_in_chunks(pipeline, source, beats, n_times, avg_rr_span, chunk_dura
         lo, hi = max(0, beats[i0] - half), min(n, beats[i1 - 1] + half + 1)
         j0, j1 = np.searchsorted(beats, [lo, hi])  # every beat marked in these windows
         X = make_beat_windows(
-            source.read(lo, hi), beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr[j0:j1]
-        )
+            source.read(lo, hi), beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr[j0:j1],
+            context_features=None if context is None else context[j0:j1],
+        )  # fmt: skip
         if X.shape[-1] != n_times:  # rounding of context * fs
             raise ValueError(f"windows of {X.shape[-1]} samples, pipeline expects {n_times}")
         p = pipeline.predict_proba(X[i0 - j0 : i1 - j0])

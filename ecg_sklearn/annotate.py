@@ -22,7 +22,7 @@ from ._chunked import (
 from ._validation import check_fs
 from .metrics import compare_annotations, flutter_intervals
 from .rhythm import exclude_sveb_in_af
-from .windows import DEFAULT_AVG_RR_SPAN
+from .windows import DEFAULT_AVG_RR_SPAN, make_beat_windows, record_context
 
 __all__ = [
     "annotate_and_compare",
@@ -30,6 +30,7 @@ __all__ = [
     "annotate_record",
     "annotate_records",
     "pipeline_layout",
+    "pipeline_windows",
     "write_annotations",
 ]
 
@@ -55,8 +56,8 @@ def pipeline_layout(pipeline) -> tuple[float, int, int]:
     """``(fs, n_leads, n_timepoints)`` of the beat windows a fitted pipeline expects.
 
     ``fs`` is the first ``fs`` parameter among the steps; the window layout is what the
-    first step saw at ``fit`` (``n_features_in_`` channels, the beat channel included,
-    and ``n_timepoints_in_`` samples).
+    first step saw at ``fit`` (``n_features_in_`` channels, the beat channel and the
+    rhythm-context channel included, and ``n_timepoints_in_`` samples).
     """
     steps = [s for _, s in pipeline.steps] if isinstance(pipeline, Pipeline) else [pipeline]
     fs = next((s.fs for s in steps if getattr(s, "fs", None) is not None), None)
@@ -69,7 +70,38 @@ def pipeline_layout(pipeline) -> tuple[float, int, int]:
             f"The first step ({type(first).__name__}) does not record the window layout; "
             "the pipeline must start with ECGFilter or BeatSegmenter"
         )
-    return float(fs), int(first.n_features_in_) - 1, int(first.n_timepoints_in_)
+    n_leads = int(first.n_features_in_) - 1 - wants_rr_context(pipeline)
+    return float(fs), n_leads, int(first.n_timepoints_in_)
+
+
+def pipeline_windows(pipeline, signal, beat_samples):
+    """Beat windows of a record in the layout a fitted pipeline expects.
+
+    Parameters
+    ----------
+    pipeline : fitted Pipeline
+    signal : array-like, shape (n_leads, n_samples)
+        The record at the pipeline's sampling rate, with its leads.
+    beat_samples : array-like of int
+        Every beat of the record (sorted).
+
+    Returns
+    -------
+    windows : ndarray of float32, shape (n_beats, n_channels, n_timepoints)
+        :func:`~ecg_sklearn.windows.make_beat_windows` with the pipeline's window length
+        and, if it reads one, the rhythm-context channel.
+    """
+    fs, _, n_times = pipeline_layout(pipeline)
+    context = (n_times - 1) / 2 / fs
+    return make_beat_windows(
+        signal, beat_samples, fs, context=context, rr_context=wants_rr_context(pipeline)
+    )
+
+
+def wants_rr_context(pipeline) -> bool:
+    """Whether the pipeline's windows carry the rhythm-context channel (``rr_context``)."""
+    steps = [s for _, s in pipeline.steps] if isinstance(pipeline, Pipeline) else [pipeline]
+    return bool(getattr(steps[0], "rr_context", False))
 
 
 def annotate_record(
@@ -110,11 +142,10 @@ def annotate_record(
     avg_rr_span : float, default=300.0
         As in :func:`ecg_sklearn.windows.make_beat_windows`.
     af_threshold : float, optional
-        Rule out S (SVEB) where the rhythm of the beats called N is irregular, as in
-        atrial fibrillation: :func:`ecg_sklearn.rhythm.exclude_sveb_in_af` with this
-        threshold (e.g. ``DEFAULT_AF_THRESHOLD``, 0.1). Off by default: chosen on DS1,
-        it lowered DS2's S-F1 (docs/benchmarks.md). Applied only when the pipeline's
-        classes include ``"S"`` and ``"N"``.
+        Deprecated (removed in 0.3): the irregularity rule of
+        :func:`ecg_sklearn.rhythm.exclude_sveb_in_af` with this threshold, which lowered
+        DS2's S-F1 (docs/negative_results.md). The default pipeline decides in the
+        rhythm's context itself (``CNNBeatClassifier(rhythm_context=...)``).
     chunk_duration : float or None, default=600.0
         Seconds of signal the detector reads at a time (plus 30 s on either side);
         ``None`` reads the whole record at once.
@@ -159,10 +190,19 @@ def annotate_record(
             classes=classes,
             fs=fs,
         )
+    context = record_context(found, model_fs) if wants_rr_context(pipeline) else None
     proba = classify_in_chunks(
-        pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress
+        pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress, context
     )
     irregular = np.zeros(found.size, dtype=bool)
+    if af_threshold is not None:
+        warnings.warn(
+            "annotate_record's af_threshold (the irregularity rule of "
+            "ecg_sklearn.rhythm) is deprecated and goes in 0.3: the default pipeline "
+            "rules S out in atrial fibrillation itself (CNNBeatClassifier(rhythm_context=))",
+            FutureWarning,
+            stacklevel=2,
+        )
     if af_threshold is not None and {"S", "N"} <= set(classes):
         proba, irregular = exclude_sveb_in_af(
             proba, classes, found, model_fs, threshold=af_threshold

@@ -21,6 +21,7 @@ from skorch.dataset import Dataset
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
 from .models import BeatCNN
+from .rr_context import decide_in_rhythm, load_rhythm_models
 from .segmentation import BeatLayout
 
 __all__ = ["BatchLoader", "CNNBeatClassifier"]
@@ -153,6 +154,28 @@ class CNNBeatClassifier(NeuralNetClassifier):
     n_leads : int or "auto", default="auto"
         Waveform channels in the rest of a row (``"auto"``: from the layout, as
         ``n_rr_features``).
+    rhythm_context : str, Bunch or None, default=None
+        Decide each beat in the context of its record's rhythm: timing models
+        (:func:`~ecg_sklearn.rr_context.load_rhythm_models` name, e.g.
+        ``"ltafdb-rhythm"``, or a :func:`~ecg_sklearn.rr_context.fit_rhythm_models`
+        result) read the rhythm-context columns of ``X`` (segmenter and windows with
+        ``rr_context=True``): where the rhythm is atrial fibrillation or flutter (P above
+        ``af_threshold``) S is ruled out, its probability moving to N (no beat in AF is
+        supraventricular ectopic); ``sveb_evidence`` optionally also weighs whether the
+        beat is premature for its rhythm (:func:`~ecg_sklearn.rr_context.decide_in_rhythm`).
+        None: the network alone; context columns, if any, are then unused.
+    af_threshold : float or None, default=0.9
+        P(AF) above which S is ruled out (with ``rhythm_context``; None: never).
+    sveb_evidence : {"replace", "combine"} or None, default=None
+        How the timing model's P(S | rhythm) enters the S-or-N split (with
+        ``rhythm_context``): None leaves the network's split, ``"combine"`` multiplies
+        its odds by the timing model's likelihood ratio, ``"replace"`` takes the timing
+        model's.
+    prior_power : float, default=0.0
+        Multiply the probabilities by the training class shares to this power and
+        renormalise: with ``class_weight="balanced"`` the network answers as if all
+        classes were equally common; 1 brings back the training priors in full, 0 leaves
+        the probabilities as they are.
     class_weight : {"balanced", "sqrt"}, dict or None, default="balanced"
         Weights of the classes in the loss: ``"balanced"`` is ``n / (n_classes * count)``,
         ``"sqrt"`` its square root, a dict maps labels to weights. With
@@ -195,6 +218,9 @@ class CNNBeatClassifier(NeuralNetClassifier):
     ----------
     classes_ : ndarray of str
     n_features_in_ : int
+    n_context_features_ : int
+        Rhythm-context columns at the start of a row (read by ``rhythm_context`` only;
+        the network gets the rest).
     n_rr_features_ : int
         RR-feature columns of a row, as fitted.
     n_leads_ : int
@@ -202,6 +228,8 @@ class CNNBeatClassifier(NeuralNetClassifier):
     beat_length_ : int
         Samples per waveform channel.
     class_weight_ : ndarray of float or None
+    class_prior_ : ndarray of float
+        Share of each class among the training rows.
     best_epochs_ : int
         Epochs of the best validation loss (all epochs without validation).
     module_ : torch.nn.Module
@@ -214,6 +242,10 @@ class CNNBeatClassifier(NeuralNetClassifier):
         *,
         n_rr_features="auto",
         n_leads="auto",
+        rhythm_context=None,
+        af_threshold=0.9,
+        sveb_evidence=None,
+        prior_power=0.0,
         class_weight="balanced",
         max_class_weight=None,
         valid_size=0.2,
@@ -263,6 +295,10 @@ class CNNBeatClassifier(NeuralNetClassifier):
         )
         self.n_rr_features = n_rr_features
         self.n_leads = n_leads
+        self.rhythm_context = rhythm_context
+        self.af_threshold = af_threshold
+        self.sveb_evidence = sveb_evidence
+        self.prior_power = prior_power
         self.class_weight = class_weight
         self.max_class_weight = max_class_weight
         self.valid_size = valid_size
@@ -373,19 +409,62 @@ class CNNBeatClassifier(NeuralNetClassifier):
                     "leave it 'auto'"
                 )
         n_rr, n_leads = given["n_rr_features"], given["n_leads"]
-        n_wave = n_features - n_rr
+        n_context = 0 if layout is None else layout.n_context_features
+        n_wave = n_features - n_context - n_rr
         if n_wave < n_leads or n_wave % n_leads:
             raise ValueError(
-                f"X has {n_features} features: after n_rr_features={n_rr} RR features, "
+                f"X has {n_features} features: after {n_context} context and "
+                f"n_rr_features={n_rr} RR features, "
                 f"{n_wave} remain, which do not split into n_leads={n_leads} leads"
             )
-        return BeatLayout(int(n_rr), int(n_leads), n_wave // n_leads)
+        return BeatLayout(int(n_rr), int(n_leads), n_wave // n_leads, n_context)
 
     def _check_predict_layout(self, X):
         layout = getattr(X, "layout", None)
-        fitted = BeatLayout(self.n_rr_features_, self.n_leads_, self.beat_length_)
+        fitted = BeatLayout(
+            self.n_rr_features_, self.n_leads_, self.beat_length_, self.n_context_features_
+        )
         if layout is not None and layout != fitted:
             raise ValueError(f"X has rows of {layout}; the classifier was fitted on {fitted}")
+
+    def _rhythm_models(self):
+        """The timing models of ``rhythm_context`` (None without), checked."""
+        if self.rhythm_context is None:
+            return None
+        if not self.n_context_features_:
+            raise ValueError(
+                "rhythm_context needs the rhythm-context columns in X: make the windows "
+                "with rr_context=True and give the filter and segmenter rr_context=True"
+            )
+        if not {"N", "S"} <= {str(c) for c in self.classes_}:
+            raise ValueError(f"rhythm_context needs classes 'N' and 'S'; got {list(self.classes_)}")
+        if self.sveb_evidence not in (None, "replace", "combine"):
+            raise ValueError(
+                f"sveb_evidence must be None, 'replace' or 'combine'; got {self.sveb_evidence!r}"
+            )
+        if isinstance(self.rhythm_context, str):
+            return load_rhythm_models(self.rhythm_context)
+        return self.rhythm_context
+
+    def _decide(self, proba, context):
+        """The network's probabilities after ``prior_power`` and the rhythm context."""
+        if self.prior_power:
+            proba = proba * self.class_prior_.astype(proba.dtype) ** self.prior_power
+            proba /= proba.sum(axis=1, keepdims=True)
+        models = self._rhythm_models()  # read at prediction, as the other decision parameters
+        if models is None or not len(proba):
+            return proba
+        unknown = ~(context[:, 0] > 0)  # median RR 0: a record too short for a rhythm
+        rhythm = {}
+        for part in ("af", "sveb"):
+            p = models[part].predict_proba(context)[:, 1]
+            rhythm[part] = np.where(unknown, np.nan, p)
+        decided = decide_in_rhythm(
+            proba.astype(np.float64), np.asarray(self.classes_, dtype=str), rhythm["af"],
+            rhythm["sveb"], models.sveb_prior, af_threshold=self.af_threshold,
+            sveb=self.sveb_evidence,
+        )  # fmt: skip
+        return decided.astype(proba.dtype)
 
     def _class_weights(self, y_encoded):
         cap = self.max_class_weight
@@ -476,7 +555,12 @@ class CNNBeatClassifier(NeuralNetClassifier):
         check_classification_targets(y)
         self.label_encoder_ = LabelEncoder().fit(y)
         y_encoded = self.label_encoder_.transform(y).astype(np.int64)
-        self.n_rr_features_, self.n_leads_, self.beat_length_ = self._fit_layout(layout, X.shape[1])
+        layout = self._fit_layout(layout, X.shape[1])
+        self.n_rr_features_, self.n_leads_, self.beat_length_ = layout[:3]
+        self.n_context_features_ = layout.n_context_features
+        self.class_prior_ = np.bincount(y_encoded, minlength=len(self.classes_)) / len(y)
+        self._rhythm_models()  # checked before training
+        X = X[:, self.n_context_features_ :]  # the network's part of each row
         self.class_weight_ = self._class_weights(y_encoded)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self._valid_mask = self._validation_mask(y_encoded, groups, seed)
@@ -538,13 +622,14 @@ class CNNBeatClassifier(NeuralNetClassifier):
             size = max(1, len(X))
         nonlinearity = self._get_predict_nonlinearity()
         self.module_.eval()
+        context, X = X[:, : self.n_context_features_], X[:, self.n_context_features_ :]
         rows = torch.from_numpy(np.ascontiguousarray(X)).to(self.device)
         with _torch_threads(self.n_threads), torch.inference_mode():
             parts = [
                 nonlinearity(self.module_(rows[i : i + size])).cpu()
                 for i in range(0, len(rows), size)
             ]
-        return torch.cat(parts).numpy()
+        return self._decide(torch.cat(parts).numpy(), context)
 
     def predict(self, X):
         """Predicted labels (values of ``classes_``)."""

@@ -163,6 +163,7 @@ def load_wfdb(
     fs=None,
     context: float = DEFAULT_CONTEXT,
     avg_rr_span: float = DEFAULT_AVG_RR_SPAN,
+    rr_context: bool = True,
     on_missing_lead: str = "raise",
     transform=None,
     verbose: int = 1,
@@ -189,6 +190,9 @@ def load_wfdb(
         Seconds of signal on each side of the beat in a window.
     avg_rr_span : float, default=300.0
         Seconds of record over which the average RR of the beat channel is taken.
+    rr_context : bool, default=True
+        Add the rhythm-context channel (:mod:`ecg_sklearn.windows`): the rhythm of the
+        tens of beats around each beat, from all of its record's beat annotations.
     on_missing_lead : {"raise", "exclude"}, default="raise"
         What to do with a record that lacks a requested lead: raise a ``ValueError``, or
         exclude its beats (they are counted in ``excluded`` and a warning says so).
@@ -205,11 +209,13 @@ def load_wfdb(
     Returns
     -------
     data : Bunch
-        ``X`` : float32 ``(n_beats, n_leads + 1, n_timepoints)`` beat windows (or the
-        stacked outputs of ``transform``);
+        ``X`` : float32 ``(n_beats, n_leads + 1, n_timepoints)`` beat windows
+        (``n_leads + 2`` channels with ``rr_context``), or the stacked outputs of
+        ``transform``;
         ``y`` : AAMI label per beat; ``symbols`` : original annotation symbol;
         ``groups`` : record name per beat; ``samples`` : beat position in its record
-        (at ``fs``); ``fs``; ``channels`` : channel names (the last is ``"beats"``);
+        (at ``fs``); ``fs``; ``channels`` : channel names (the leads, ``"beats"``, then
+        ``"rr_context"`` with ``rr_context``);
         ``record_leads`` : the leads read from each record; ``excluded`` : for each
         excluded record, its beat count and the reason; ``n_excluded``; ``DESCR``.
     """
@@ -271,7 +277,8 @@ def load_wfdb(
     # into one record's buffer, reused).
     sizes = [p.beat_samples.size for p in plan]
     n_times = window_length(context, fs_out)
-    shape = (sum(sizes) if transform is None else max(sizes), len(lead_spec) + 1, n_times)
+    n_channels = len(lead_spec) + 1 + bool(rr_context)
+    shape = (sum(sizes) if transform is None else max(sizes), n_channels, n_times)
     windows = np.empty(shape, dtype=np.float32)
     samples_out = np.empty(sum(sizes), dtype=np.int64)
     record_leads, outputs, start = {}, [], 0
@@ -284,8 +291,9 @@ def load_wfdb(
         stop = start + beat_samples.size
         out = windows[start:stop] if transform is None else windows[: beat_samples.size]
         make_beat_windows(
-            signal, beat_samples, fs_out, context=context, avg_rr_span=avg_rr_span, out=out
-        )
+            signal, beat_samples, fs_out, context=context, avg_rr_span=avg_rr_span,
+            rr_context=rr_context, out=out,
+        )  # fmt: skip
         if transform is not None and beat_samples.size:
             outputs.append(_apply_transform(transform, out, record))
         samples_out[start:stop] = beat_samples
@@ -305,7 +313,7 @@ def load_wfdb(
         groups=np.repeat([p.record for p in plan], sizes),
         samples=samples_out,
         fs=fs_out,
-        channels=[*names, "beats"],
+        channels=[*names, "beats", *(["rr_context"] if rr_context else [])],
         record_leads=record_leads,
         excluded=excluded,
         n_excluded=sum(e["n_beats"] for e in excluded.values()),

@@ -115,6 +115,7 @@ class GradCAMExplainer:
                 raise ValueError(f"Unknown target label(s) {unknown}; classes are {classes}")
             lookup = {str(c): i for i, c in enumerate(classes)}
             idx = np.array([lookup[str(t)] for t in labels])
+        network_rows = feats[:, clf.n_context_features_ :]
         module = clf.module_
         was_training = module.training
         module.eval()
@@ -122,7 +123,8 @@ class GradCAMExplainer:
         out = np.empty((len(feats), clf.beat_length_), dtype=np.float32)
         try:
             for start in range(0, len(feats), self.batch_size):
-                x = torch.as_tensor(feats[start : start + self.batch_size], device=clf.device)
+                rows = network_rows[start : start + self.batch_size]
+                x = torch.as_tensor(np.ascontiguousarray(rows), device=clf.device)
                 t = torch.as_tensor(idx[start : start + self.batch_size], device=clf.device)
                 attr = cam.attribute(x, target=t, relu_attributions=True)  # (b, 1, L')
                 attr = F.interpolate(
@@ -151,7 +153,7 @@ class GradCAMExplainer:
         before = before if before is not None else (seg.before if seg is not None else 0.0)
         Xi = X[index : index + 1]
         feats = self.features(Xi)
-        start = clf.n_rr_features_ + lead * clf.beat_length_
+        start = clf.n_context_features_ + clf.n_rr_features_ + lead * clf.beat_length_
         beat = feats[0, start : start + clf.beat_length_]
         heat = self.explain(Xi, target=target)[0]
         pred = clf.predict(feats)[0]

@@ -216,6 +216,9 @@ class ECGFilter(TransformerMixin, BaseEstimator):
     beat_channel : bool, default=True
         The last channel of 3-D ``X`` is the beat channel of :mod:`ecg_sklearn.windows`
         and passes through unchanged. Ignored for 2-D ``X``.
+    rr_context : bool, default=True
+        3-D ``X`` also has the rhythm-context channel after the beat channel
+        (:mod:`ecg_sklearn.windows`); it passes through unchanged too.
     implementation : {"fft", "sosfiltfilt"}, default="fft"
         See :func:`filter_ecg`. On beat windows ``"fft"`` is faster, and over the part
         of the window the segmenter keeps it is at least as close to filtering the whole
@@ -249,6 +252,7 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         "order": [Interval(Real, 1, None, closed="left")],
         "notch": [Interval(Real, 0, None, closed="neither"), None],
         "beat_channel": ["boolean"],
+        "rr_context": ["boolean"],
         "implementation": [StrOptions(set(IMPLEMENTATIONS))],
         "n_jobs": [Integral, None],
     }
@@ -263,6 +267,7 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         order=2,
         notch=None,
         beat_channel=True,
+        rr_context=True,
         implementation="fft",
         n_jobs=None,
     ):
@@ -273,6 +278,7 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         self.order = order
         self.notch = notch
         self.beat_channel = beat_channel
+        self.rr_context = rr_context
         self.implementation = implementation
         self.n_jobs = n_jobs
 
@@ -311,10 +317,17 @@ class ECGFilter(TransformerMixin, BaseEstimator):
             implementation=self.implementation,
             workers=effective_n_jobs(self.n_jobs),
         )
-        if X.ndim == 3 and self.beat_channel:
+        n_kept = (int(self.beat_channel) + int(self.rr_context)) if X.ndim == 3 else 0
+        if n_kept:
+            if X.shape[1] <= n_kept:
+                raise ValueError(
+                    f"X has {X.shape[1]} channel(s): no ECG channel besides the "
+                    f"{n_kept} that pass through (beat_channel={self.beat_channel}, "
+                    f"rr_context={self.rr_context})"
+                )
             out = np.empty_like(X)
-            filter_ecg(X[:, :-1], self.fs, out=out[:, :-1], **kwargs)
-            out[:, -1] = X[:, -1]
+            filter_ecg(X[:, :-n_kept], self.fs, out=out[:, :-n_kept], **kwargs)
+            out[:, -n_kept:] = X[:, -n_kept:]
             return out
         return filter_ecg(X, self.fs, **kwargs)
 

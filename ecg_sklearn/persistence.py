@@ -1,15 +1,47 @@
-"""Saving and loading fitted pipelines with the package version recorded."""
+"""Saving and loading fitted pipelines with the package version recorded, and the
+plain-array files (no pickle) of the shipped models."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import warnings
+import zipfile
 from pathlib import Path
 
 import joblib
+import numpy as np
 
 from . import __version__
 
 __all__ = ["save_model", "load_model"]
+
+
+def write_arrays(path, arrays) -> str:
+    """Write named arrays as an ``.npz`` file; return its SHA-256 (hex)."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    raw = buffer.getvalue()
+    Path(path).write_bytes(raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def read_arrays(path, sha256) -> dict:
+    """Named arrays of an ``.npz`` file whose SHA-256 must be ``sha256`` (no pickle)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Model file {str(path)!r} not found")
+    raw = path.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        raise ValueError(
+            f"Model file {str(path)!r} is damaged: its SHA-256 differs from the one "
+            "recorded in the model's .json; reinstall the package"
+        )
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
+            return {k: arrays[k].copy() for k in arrays.files}
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ValueError(f"{str(path)!r} is not an array file: {exc}") from exc
 
 
 def save_model(pipeline, path) -> Path:

@@ -95,13 +95,19 @@ def default_pipeline(
     the mean of the window's other beats (``neighbours=True``: a local reference of the
     patient's beats from unlabelled signal); :class:`~ecg_sklearn.models.BeatCNN` with
     16 filters per convolution (``module__n_filters=16``) on beats averaged down to
-    about 180 Hz (``module__downsample=fs // 180``, 2 at 360 Hz), trained on shuffled batches with
-    random shifts of up to 14 ms (``module__max_shift``, 5 samples at 360 Hz) and
+    about 180 Hz (``module__downsample=fs // 180``, 2 at 360 Hz), trained on shuffled
+    batches with random shifts of up to 14 ms (``module__max_shift``, 5 samples at 360 Hz) and
     amplitude factors within 1.25 (``module__max_scale``), class weights ``"balanced"``
     (S and V are 2% and 7% of DS1 beats), 12 epochs on all training patients without
-    early stopping (``valid_size=0``). The configuration was chosen by grouped
-    cross-validation on MIT-BIH DS1 (``benchmarks/tune.py``); its inter-patient figures
-    are in ``docs/benchmarks.md``.
+    early stopping (``valid_size=0``). Each beat is then decided in the context of its
+    record: where the timing model shipped with the package
+    (``rhythm_context="ltafdb-rhythm"``, fitted on the Long-Term AF Database) reads the
+    rhythm around the beat as atrial fibrillation or flutter with P > 0.9, S is ruled
+    out. The windows must carry the rhythm-context
+    channel (the loaders' default, ``rr_context=True``). The configuration was chosen by
+    grouped cross-validation on MIT-BIH DS1 (``benchmarks/tune.py``,
+    ``benchmarks/record_context.py``); its inter-patient figures are in
+    ``docs/benchmarks.md``.
 
     Parameters
     ----------
@@ -142,6 +148,8 @@ def default_pipeline(
         module__downsample=max(1, int(fs // 180)),  # 2 at MIT-BIH's 360 Hz
         module__max_shift=int(round(fs * 5 / 360)),  # 5 samples at 360 Hz, 14 ms
         module__max_scale=1.25,
+        rhythm_context="ltafdb-rhythm",
+        af_threshold=0.9,
         random_state=random_state,
         verbose=verbose,
     )

@@ -9,11 +9,8 @@ classes) with the training provenance and the SHA-256 of the weights. The model 
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import warnings
-import zipfile
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +19,7 @@ import torch
 from sklearn.preprocessing import LabelEncoder
 
 from . import __version__
+from .persistence import read_arrays, write_arrays
 from .pipeline import default_pipeline
 from .segmentation import BeatLayout
 
@@ -94,22 +92,6 @@ def pretrained_info(name: str = "mitdb-ds1", *, folder=None) -> dict:
     return info
 
 
-def _read_weights(path: Path, sha256: str) -> dict:
-    if not path.is_file():
-        raise FileNotFoundError(f"Pretrained weights {str(path)!r} not found")
-    raw = path.read_bytes()
-    if hashlib.sha256(raw).hexdigest() != sha256:
-        raise ValueError(
-            f"Pretrained weights {str(path)!r} are damaged: their SHA-256 differs from the "
-            "one recorded in the model's .json; reinstall the package"
-        )
-    try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
-            return {k: torch.from_numpy(arrays[k].copy()) for k in arrays.files}
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise ValueError(f"{str(path)!r} is not a weights file: {exc}") from exc
-
-
 def load_pretrained(name: str = "mitdb-ds1", *, folder=None):
     """A fitted pipeline shipped with the package, ready to ``predict``.
 
@@ -147,25 +129,36 @@ def load_pretrained(name: str = "mitdb-ds1", *, folder=None):
             UserWarning,
             stacklevel=2,
         )
-    state = _read_weights(folder / f"{name}.npz", info.get("weights_sha256"))
+    arrays = read_arrays(folder / f"{name}.npz", info.get("weights_sha256"))
+    state = {k: torch.from_numpy(v) for k, v in arrays.items()}
     pipe = default_pipeline(info["fs"], verbose=0)
     pipe.set_params(**info["params"])
     # The filter and segmenter keep only the window layout from fit: fitting them on
     # one window of the right shape restores them exactly.
-    window = np.zeros((1, len(info["leads"]) + 1, info["n_timepoints"]), dtype=np.float32)
-    window[0, -1, info["n_timepoints"] // 2] = 1.0
+    n_leads, n_times = len(info["leads"]), info["n_timepoints"]
+    rr_context = bool(info["params"].get("segment__rr_context", False))
+    window = np.zeros((1, n_leads + 1 + rr_context, n_times), dtype=np.float32)
+    window[0, n_leads, n_times // 2] = 1.0
     segmenter = pipe[:-1].fit(window)[-1]
     _restore_classifier(pipe["cnn"], segmenter, info, state)
     return pipe
 
 
 def _restore_classifier(cnn, segmenter, info, state):
-    layout = BeatLayout(segmenter.n_rr_features_, segmenter.n_leads_, segmenter.beat_length_)
+    seg = segmenter
+    layout = BeatLayout(seg.n_rr_features_, seg.n_leads_, seg.beat_length_, seg.n_context_features_)
     cnn.n_features_in_ = layout.n_features
     cnn.label_encoder_ = LabelEncoder().fit(info["classes"])
-    cnn.n_rr_features_, cnn.n_leads_, cnn.beat_length_ = cnn._fit_layout(layout, layout.n_features)
+    layout = cnn._fit_layout(layout, layout.n_features)
+    cnn.n_rr_features_, cnn.n_leads_, cnn.beat_length_ = layout[:3]
+    cnn.n_context_features_ = layout.n_context_features
     weights = info.get("class_weight")
     cnn.class_weight_ = None if weights is None else np.asarray(weights, dtype=float)
+    prior = info.get("class_prior")
+    if prior is None and cnn.prior_power:
+        raise ValueError("The model's .json lacks class_prior, which prior_power needs")
+    cnn.class_prior_ = None if prior is None else np.asarray(prior, dtype=float)
+    cnn._rhythm_models()  # checked
     with torch.random.fork_rng(devices=[]):  # initialisation draws from torch's RNG
         cnn.initialize()
     try:
@@ -217,11 +210,9 @@ def save_pretrained(pipe, name, folder, *, leads, training) -> Path:
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
     state = pipe["cnn"].module_.state_dict()
-    np.savez(buffer, **{k: v.detach().cpu().numpy() for k, v in state.items()})
-    weights = buffer.getvalue()
-    (folder / f"{name}.npz").write_bytes(weights)
+    arrays = {k: v.detach().cpu().numpy() for k, v in state.items()}
+    weights_sha256 = write_arrays(folder / f"{name}.npz", arrays)
     cnn = pipe["cnn"]
     info = {
         "format": _FORMAT,
@@ -232,6 +223,7 @@ def save_pretrained(pipe, name, folder, *, leads, training) -> Path:
         "n_timepoints": int(pipe[0].n_timepoints_in_),
         "classes": [str(c) for c in cnn.classes_],
         "class_weight": None if cnn.class_weight_ is None else cnn.class_weight_.tolist(),
+        "class_prior": cnn.class_prior_.tolist(),
         "params": _json_params(pipe),
         "training": training,
         "ecg_sklearn_version": __version__,
@@ -241,7 +233,7 @@ def save_pretrained(pipe, name, folder, *, leads, training) -> Path:
             "skorch": skorch.__version__,
             "numpy": np.__version__,
         },
-        "weights_sha256": hashlib.sha256(weights).hexdigest(),
+        "weights_sha256": weights_sha256,
     }
     path = folder / f"{name}.json"
     path.write_text(json.dumps(info, indent=1) + "\n")

@@ -11,12 +11,18 @@ trained on Holter annotations (the Long-Term AF Database) and applied to any rec
 
 from __future__ import annotations
 
+import functools
+import json
 import numbers
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils import Bunch
 
+from ._trees import ARRAYS as TREE_ARRAYS
+from ._trees import BoostedTrees
 from ._validation import check_beat_groups, check_beat_proba, check_fs
 
 __all__ = [
@@ -24,9 +30,12 @@ __all__ = [
     "DEFAULT_AF_THRESHOLD",
     "RR_CONTEXT_FEATURES",
     "apply_rhythm_context",
+    "decide_in_rhythm",
     "fit_rhythm_models",
+    "load_rhythm_models",
     "rhythm_probabilities",
     "rr_context_features",
+    "save_rhythm_models",
 ]
 
 #: Names of the columns of :func:`rr_context_features`, in order.
@@ -333,8 +342,6 @@ def apply_rhythm_context(
     proba = check_beat_proba(proba, classes, samples)
     if "N" not in classes or "S" not in classes:
         raise ValueError(f"classes {classes.tolist()} must include 'N' and 'S'")
-    if sveb not in ("replace", "combine", None):
-        raise ValueError(f"sveb must be 'replace', 'combine' or None; got {sveb!r}")
     if rhythm is None:
         rhythm = rhythm_probabilities(samples, fs, models, groups=groups)
     if prior_power:
@@ -344,23 +351,124 @@ def apply_rhythm_context(
                 f"prior_power > 0 needs priors of shape ({classes.size},) or {proba.shape}"
             )
         proba *= priors**prior_power
+    proba = decide_in_rhythm(
+        proba, classes, rhythm.p_af, rhythm.p_sveb, models.sveb_prior,
+        af_threshold=af_threshold, sveb=sveb,
+    )  # fmt: skip
+    return Bunch(proba=proba, p_af=rhythm.p_af, p_sveb=rhythm.p_sveb)
+
+
+def decide_in_rhythm(proba, classes, p_af, p_sveb, sveb_prior, *, af_threshold, sveb):
+    """Steps 2 and 3 of :func:`apply_rhythm_context`, from the timing models' outputs.
+
+    ``proba`` (``(n_beats, n_classes)``, any non-negative scores) is changed in place
+    and returned with rows summing to 1; ``p_af`` and ``p_sveb`` are NaN where the
+    record had no rhythm to read (those beats keep the network's split).
+    """
+    if sveb not in ("replace", "combine", None):
+        raise ValueError(f"sveb must be 'replace', 'combine' or None; got {sveb!r}")
+    classes = np.asarray(classes)
     s, n = np.flatnonzero(classes == "S")[0], np.flatnonzero(classes == "N")[0]
     both = proba[:, s] + proba[:, n]
     share = proba[:, s] / np.maximum(both, 1e-12)  # the network's split
-    timed = ~np.isnan(rhythm.p_sveb)  # records too short for a rhythm keep it
+    timed = ~np.isnan(p_sveb)  # records too short for a rhythm keep it
     if sveb == "replace":
-        share[timed] = rhythm.p_sveb[timed]
+        share[timed] = p_sveb[timed]
     elif sveb == "combine":
         eps = 1e-6
-        p_t = np.clip(rhythm.p_sveb[timed], eps, 1 - eps)
-        prior = np.clip(models.sveb_prior, eps, 1 - eps)
+        p_t = np.clip(p_sveb[timed], eps, 1 - eps)
+        prior = np.clip(sveb_prior, eps, 1 - eps)
         ratio = (p_t / (1 - p_t)) / (prior / (1 - prior))
         odds = np.clip(share[timed], eps, 1 - eps) / np.clip(1 - share[timed], eps, 1)
         share[timed] = odds * ratio / (1 + odds * ratio)
     proba[:, s], proba[:, n] = both * share, both * (1 - share)
     if af_threshold is not None:
-        af = np.nan_to_num(rhythm.p_af) > af_threshold
+        af = np.nan_to_num(p_af) > af_threshold
         proba[af, n] += proba[af, s]
         proba[af, s] = 0.0
     proba /= proba.sum(axis=1, keepdims=True)
-    return Bunch(proba=proba, p_af=rhythm.p_af, p_sveb=rhythm.p_sveb)
+    return proba
+
+
+#: The timing models shipped with the package (``ecg_sklearn/data/pretrained/NAME.*``).
+RHYTHM_MODELS = {
+    "ltafdb-rhythm": "AF and S-versus-N timing models fitted on the Long-Term AF Database "
+    "(84 Holter records, every 10th beat; no MIT-BIH record)",
+}
+
+
+def save_rhythm_models(models, folder, name, *, training) -> Path:
+    """Write timing models as ``NAME.npz`` (plain arrays) and ``NAME.json`` in ``folder``.
+
+    Parameters
+    ----------
+    models : Bunch
+        From :func:`fit_rhythm_models` (gradient-boosted trees, stored as arrays).
+    folder : path-like
+    name : str
+    training : dict
+        Provenance written as it is.
+
+    Returns
+    -------
+    path : Path
+        The ``.json`` file.
+    """
+    import sklearn
+
+    from .persistence import write_arrays
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {"sveb_prior": np.array([models.sveb_prior], dtype=np.float64)}
+    for part in ("af", "sveb"):
+        trees = models[part]
+        trees = trees if isinstance(trees, BoostedTrees) else BoostedTrees.from_estimator(trees)
+        arrays.update({f"{part}__{k}": v for k, v in trees.to_arrays().items()})
+    info = {
+        "name": name,
+        "features": list(RR_CONTEXT_FEATURES),
+        "training": training,
+        "versions": {"scikit-learn": sklearn.__version__, "numpy": np.__version__},
+        "sha256": write_arrays(folder / f"{name}.npz", arrays),
+    }
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(info, indent=1) + "\n")
+    return path
+
+
+@functools.lru_cache(maxsize=4)
+def load_rhythm_models(name: str = "ltafdb-rhythm", folder=None) -> Bunch:
+    """Timing models shipped with the package (or saved by :func:`save_rhythm_models`).
+
+    Parameters
+    ----------
+    name : str, default="ltafdb-rhythm"
+        One of :data:`RHYTHM_MODELS` (or a name saved in ``folder``).
+    folder : path-like, optional
+        Where the files are (default: the package's ``data/pretrained``).
+
+    Returns
+    -------
+    models : Bunch
+        ``af``, ``sveb`` (with ``predict_proba`` on :func:`rr_context_features`) and
+        ``sveb_prior``, as :func:`fit_rhythm_models` returns them; the same predictions.
+    """
+    from .persistence import read_arrays
+
+    if folder is None:
+        if name not in RHYTHM_MODELS:
+            raise ValueError(f"Unknown rhythm model {name!r}; available: {sorted(RHYTHM_MODELS)}")
+        folder = resources.files("ecg_sklearn").joinpath("data", "pretrained")
+    path = Path(str(folder)) / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"Rhythm model file {str(path)!r} not found")
+    info = json.loads(path.read_text())
+    if info.get("features") != list(RR_CONTEXT_FEATURES):
+        raise ValueError(f"{str(path)!r} was fitted on other features than rr_context_features")
+    arrays = read_arrays(path.with_suffix(".npz"), info.get("sha256"))
+    parts = {
+        part: BoostedTrees({k: arrays[f"{part}__{k}"] for k in TREE_ARRAYS})
+        for part in ("af", "sveb")
+    }
+    return Bunch(**parts, sveb_prior=float(arrays["sveb_prior"][0]))

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval  # no public module
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import validate_signal
+from .rr_context import RR_CONTEXT_FEATURES
 
 __all__ = [
     "BeatFeatures",
@@ -43,20 +44,22 @@ RHYTHM_FEATURES = ("pre_other_ratio", "post_other_ratio", "other_rr_spread")
 
 
 class BeatLayout(NamedTuple):
-    """How a row of :class:`BeatSegmenter` output splits: RR features, then leads.
+    """How a row of :class:`BeatSegmenter` output splits.
 
-    A row holds ``n_rr_features`` RR features followed by ``n_leads`` waveform channels
-    of ``beat_length`` samples each, channel after channel.
+    A row holds ``n_context_features`` rhythm-context features (with the segmenter's
+    ``rr_context``), then ``n_rr_features`` RR features, then ``n_leads`` waveform
+    channels of ``beat_length`` samples each, channel after channel.
     """
 
     n_rr_features: int
     n_leads: int
     beat_length: int
+    n_context_features: int = 0
 
     @property
     def n_features(self) -> int:
-        """Columns of a row: ``n_rr_features + n_leads * beat_length``."""
-        return self.n_rr_features + self.n_leads * self.beat_length
+        """Columns of a row."""
+        return self.n_context_features + self.n_rr_features + self.n_leads * self.beat_length
 
 
 class BeatFeatures(np.ndarray):
@@ -153,7 +156,7 @@ def _rr_chunk(M, flat, fs, offset, rhythm=False):
         raise ValueError(
             f"{int(unmarked.sum())} window(s) have no beat marked at their centre (sample "
             f"{c}) of the beat channel, the first at row {offset + np.argmax(unmarked)}: "
-            "were they built with make_beat_windows?"
+            "were they built with make_beat_windows, with the segmenter's rr_context?"
         )
     left = np.where(centre > starts, cols[np.maximum(centre - 1, 0)], -1)
     right = np.where(centre + 1 < ends, cols[np.minimum(centre + 1, flat.size - 1)], T)
@@ -209,12 +212,24 @@ def _neighbour_average(ecg, flat, n_before, n_after):
     return mean
 
 
+def _context_columns(channel, n_context):
+    """The rhythm context written in the first samples of the context channel, checked."""
+    if np.any(channel[:, n_context:]):
+        raise ValueError(
+            f"The last channel of X is not a rhythm-context channel (it has values after "
+            f"its first {n_context} samples): make the windows with rr_context=True, or "
+            "set rr_context=False"
+        )
+    return channel[:, :n_context]
+
+
 class BeatSegmenter(TransformerMixin, BaseEstimator):
     """Crop each beat around its R peak and append RR-interval features.
 
     The input is beat windows ``(n_beats, n_channels, n_timepoints)`` with the beat at the
-    centre and, by default, the beat channel last (see ``docs/design.md``). The output is
-    one row per beat: the 8 RR features first (:data:`RR_FEATURES`, if ``rr_features``;
+    centre and, by default, the beat channel after the leads (see ``docs/design.md``).
+    The output is one row per beat: the rhythm context first (``rr_context``), then the
+    8 RR features (:data:`RR_FEATURES`, if ``rr_features``;
     then the 3 :data:`RHYTHM_FEATURES` if ``rhythm_features``),
     then the cropped waveform of each ECG channel, lead after lead, as a
     :class:`BeatFeatures` array whose ``layout`` tells the CNN classifier how a row splits
@@ -239,7 +254,12 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         against the window's other RR intervals, and their spread (see
         :func:`rr_features`).
     beat_channel : bool, default=True
-        The last channel of 3-D ``X`` is the beat channel.
+        3-D ``X`` has the beat channel after its ECG channels.
+    rr_context : bool, default=True
+        3-D ``X`` ends with the rhythm-context channel (windows made with
+        ``rr_context=True``): its :data:`~ecg_sklearn.rr_context.RR_CONTEXT_FEATURES`
+        come first in each output row, for a classifier that decides in the rhythm's
+        context (``CNNBeatClassifier(rhythm_context=...)``).
     neighbours : bool, default=False
         Append, after the leads, each lead's average of the *other* beats of the window
         (those marked in the beat channel whose crop fits in the window), cropped the
@@ -256,8 +276,10 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
     n_leads_ : int
         ECG channels in the output (doubled by ``neighbours``).
     n_rr_features_ : int
-        Leading RR-feature columns of the output (8, 11 with ``rhythm_features``, 0
-        without ``rr_features``).
+        RR-feature columns of the output (8, 11 with ``rhythm_features``, 0 without
+        ``rr_features``).
+    n_context_features_ : int
+        Rhythm-context columns at the start of the output (0 without ``rr_context``).
     beat_length_ : int
         Samples per cropped beat, ``round(before * fs) + round(after * fs) + 1``.
 
@@ -267,7 +289,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
     >>> from ecg_sklearn.datasets import load_sample
     >>> data = load_sample(records=["100"])
     >>> seg = BeatSegmenter(fs=data.fs).fit(data.X)
-    >>> seg.transform(data.X).shape[1] == 8 + seg.beat_length_
+    >>> seg.transform(data.X).shape[1] == 14 + 8 + seg.beat_length_
     True
     """
 
@@ -279,6 +301,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         "rhythm_features": ["boolean"],
         "beat_channel": ["boolean"],
         "neighbours": ["boolean"],
+        "rr_context": ["boolean"],
     }
 
     def __init__(
@@ -291,6 +314,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         rhythm_features=False,
         beat_channel=True,
         neighbours=False,
+        rr_context=True,
     ):
         self.fs = fs
         self.before = before
@@ -299,16 +323,18 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         self.rhythm_features = rhythm_features
         self.beat_channel = beat_channel
         self.neighbours = neighbours
+        self.rr_context = rr_context
 
     def _layout(self, X):
         """(n_leads, has_beat_channel, n_before, n_after) for input ``X``, checked."""
         has_beats = X.ndim == 3 and self.beat_channel
-        n_leads = 1 if X.ndim == 2 else X.shape[1] - int(has_beats)
+        n_leads = 1 if X.ndim == 2 else X.shape[1] - int(has_beats) - int(self.rr_context)
         if n_leads < 1:
             raise ValueError(
                 f"X has {X.shape[1]} channel(s): no ECG channel besides the beat channel"
+                + (" and the rhythm-context channel" if self.rr_context else "")
             )
-        for name in ("rr_features", "neighbours"):
+        for name in ("rr_features", "neighbours", "rr_context"):
             if getattr(self, name) and not has_beats:
                 raise ValueError(
                     f"{name}=True needs the beat channel: X must be 3-D (n_beats, n_channels, "
@@ -340,6 +366,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         n_leads, _, n_before, n_after = self._layout(X)
         self.n_leads_ = 2 * n_leads if self.neighbours else n_leads
         self.n_rr_features_ = len(self._rr_names())
+        self.n_context_features_ = len(RR_CONTEXT_FEATURES) if self.rr_context else 0
         self.beat_length_ = n_before + n_after + 1
         return X
 
@@ -369,21 +396,24 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         c = X.shape[-1] // 2
         ecg = X[:, None, :] if X.ndim == 2 else X[:, :n_leads]
         n_rr = len(self._rr_names())
+        n_ctx = len(RR_CONTEXT_FEATURES) if self.rr_context else 0
         length = n_before + n_after + 1
         n_out = 2 * n_leads if self.neighbours else n_leads
-        out = np.empty((len(X), n_rr + n_out * length), dtype=X.dtype)
-        beats = out[:, n_rr:].reshape(len(X), n_out, length)
+        out = np.empty((len(X), n_ctx + n_rr + n_out * length), dtype=X.dtype)
+        beats = out[:, n_ctx + n_rr :].reshape(len(X), n_out, length)
         beats[:, :n_leads] = ecg[:, :, c - n_before : c + n_after + 1]
+        if n_ctx:
+            out[:, :n_ctx] = _context_columns(X[:, -1], n_ctx)
         if self.neighbours or n_rr:
             for start in range(0, len(X), _CHUNK):  # the beat marks once per chunk
                 block = slice(start, start + _CHUNK)
-                flat = _marks(X[block, -1])
+                flat = _marks(X[block, n_leads])
                 if n_rr:
-                    rr = _rr_chunk(X[block, -1], flat, self.fs, start, self.rhythm_features)
-                    out[block, :n_rr] = rr
+                    rr = _rr_chunk(X[block, n_leads], flat, self.fs, start, self.rhythm_features)
+                    out[block, n_ctx : n_ctx + n_rr] = rr
                 if self.neighbours:
                     beats[block, n_leads:] = _neighbour_average(ecg[block], flat, n_before, n_after)
-        return BeatFeatures(out, BeatLayout(n_rr, n_out, length))
+        return BeatFeatures(out, BeatLayout(n_rr, n_out, length, n_ctx))
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: RR features, then ``ch{k}_{offset}`` samples."""
@@ -394,7 +424,8 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         names = [f"ch{k}_{o:+d}" for k in range(n_leads) for o in offsets]
         if self.neighbours:
             names += [f"neighbours_ch{k}_{o:+d}" for k in range(n_leads) for o in offsets]
-        return np.asarray([*self._rr_names(), *names], dtype=object)
+        context = [f"context_{name}" for name in RR_CONTEXT_FEATURES] if self.rr_context else []
+        return np.asarray([*context, *self._rr_names(), *names], dtype=object)
 
     def _rr_names(self):
         if not self.rr_features:

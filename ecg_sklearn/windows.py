@@ -4,9 +4,13 @@ One sample is one beat. A beat window is a float32 array ``(n_channels, n_timepo
 cut from a continuous record around the beat's fiducial point (R peak):
 
 * channels ``0 .. n_leads - 1`` hold the raw ECG leads (physical units, mV);
-* the last channel is the *beat channel*: zero everywhere except at the samples of the
+* channel ``n_leads`` is the *beat channel*: zero everywhere except at the samples of the
   beats that fall inside the window (the centre beat and its neighbours), where it holds
-  the record's average RR interval around that beat, in seconds (see ``avg_rr_span``).
+  the record's average RR interval around that beat, in seconds (see ``avg_rr_span``);
+* with ``rr_context=True`` (the default), a last *rhythm-context channel*: its first
+  ``len(RR_CONTEXT_FEATURES)`` samples hold the beat's
+  :func:`~ecg_sklearn.rr_context.rr_context_features` (the rhythm of the tens of beats
+  around it, from the whole record's beat positions), the rest zeros.
 
 The window is symmetric: ``n_timepoints = 2 * round(context * fs) + 1`` and the beat
 sits at index ``n_timepoints // 2``. A stack of windows is ``(n_beats, n_channels,
@@ -18,11 +22,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .rr_context import RR_CONTEXT_FEATURES, rr_context_features
+
 __all__ = [
     "DEFAULT_CONTEXT",
     "DEFAULT_AVG_RR_SPAN",
     "average_rr",
     "make_beat_windows",
+    "record_context",
     "window_length",
 ]
 
@@ -77,6 +84,8 @@ def make_beat_windows(
     context: float = DEFAULT_CONTEXT,
     avg_rr_span: float = DEFAULT_AVG_RR_SPAN,
     avg_rr=None,
+    rr_context: bool = True,
+    context_features=None,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cut beat windows (with the beat channel) out of a continuous record.
@@ -102,12 +111,19 @@ def make_beat_windows(
         The average RR interval (s) of each beat, when computed beforehand (e.g. with
         :func:`average_rr` over a whole record of which ``signal`` is a piece);
         ``avg_rr_span`` is then unused.
+    rr_context : bool, default=True
+        Add the rhythm-context channel (see the module's description). Records of fewer
+        than 3 beats have no rhythm to describe: their context is zeros.
+    context_features : array-like, shape (n_beats, len(RR_CONTEXT_FEATURES)), optional
+        The beats' rhythm context, when computed beforehand over a whole record of which
+        ``signal`` is a piece (implies ``rr_context``).
     out : ndarray, optional
-        Preallocated float32 array of shape ``(n_beats, n_leads + 1, n_timepoints)``.
+        Preallocated float32 array of shape ``(n_beats, n_channels, n_timepoints)``.
 
     Returns
     -------
-    windows : ndarray of float32, shape (n_beats, n_leads + 1, n_timepoints)
+    windows : ndarray of float32, shape (n_beats, n_channels, n_timepoints)
+        ``n_channels`` is ``n_leads + 1``, or ``n_leads + 2`` with the rhythm context.
     """
     signal = np.asarray(signal)
     if signal.ndim != 2:
@@ -127,7 +143,11 @@ def make_beat_windows(
     half = int(round(context * fs))
     n_times = 2 * half + 1
     n_leads = signal.shape[0]
-    shape = (beats.size, n_leads + 1, n_times)
+    rr_context = rr_context or context_features is not None
+    n_context = len(RR_CONTEXT_FEATURES)
+    if rr_context and n_times < n_context:
+        raise ValueError(f"windows of {n_times} samples cannot hold {n_context} context values")
+    shape = (beats.size, n_leads + 1 + rr_context, n_times)
     if out is None:
         out = np.empty(shape, dtype=np.float32)
     elif out.shape != shape:
@@ -146,4 +166,26 @@ def make_beat_windows(
     # A lone beat has no RR interval: mark it with the window length, a lower bound.
     track[beats + half] = np.where(np.isnan(avg_rr), n_times / fs, avg_rr)
     out[:, n_leads, :] = sliding_window_view(track, n_times)[beats]
+    if rr_context:
+        if context_features is None:
+            context_features = record_context(beats, fs)
+        elif np.shape(context_features) != (beats.size, n_context):
+            raise ValueError(
+                f"context_features must have shape {(beats.size, n_context)}; "
+                f"got {np.shape(context_features)}"
+            )
+        out[:, -1, :n_context] = context_features
+        out[:, -1, n_context:] = 0.0
     return out
+
+
+def record_context(beat_samples, fs: float) -> np.ndarray:
+    """:func:`~ecg_sklearn.rr_context.rr_context_features` of every beat of one record.
+
+    Zeros (a median RR of 0) for a record of fewer than 3 beats, or with repeated
+    positions, which has no rhythm to describe.
+    """
+    beats = np.asarray(beat_samples)
+    if beats.size < 3 or np.any(np.diff(beats) <= 0):
+        return np.zeros((beats.size, len(RR_CONTEXT_FEATURES)), dtype=np.float32)
+    return rr_context_features(beats, fs)

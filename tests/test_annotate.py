@@ -158,7 +158,8 @@ def test_af_rule_moves_s_to_n_where_the_rhythm_is_irregular(model):
     rec = load_record("201", sample_data_dir(), leads="MLII")  # ends in atrial fibrillation
     plain = annotate_record(model, rec.signal, rec.fs)  # no rule by default
     # the quick model calls most beats S, so few normal intervals: a low threshold
-    ruled = annotate_record(model, rec.signal, rec.fs, af_threshold=0.05)
+    with pytest.warns(FutureWarning, match="af_threshold .* is deprecated"):
+        ruled = annotate_record(model, rec.signal, rec.fs, af_threshold=0.05)
     assert not plain.irregular.any() and ruled.irregular.any()
     irregular = ruled.irregular
     assert "S" in plain.beat_labels[irregular] and "S" not in ruled.beat_labels[irregular]

@@ -58,10 +58,12 @@ def test_pipeline_fits_and_predicts_on_excerpt(sample, fitted):
         np.testing.assert_allclose(clf.predict_proba(rows), expected, atol=1e-6)
     finally:
         fitted.set_params(cnn__iterator_valid__batch_size=1024)
-    # The inference path gives skorch's own predict_proba, exactly.
+    # The inference path gives skorch's own predict_proba of the network's columns, exactly.
     from skorch import NeuralNetClassifier
 
-    np.testing.assert_array_equal(expected, NeuralNetClassifier.predict_proba(clf, rows))
+    network_rows = np.asarray(rows)[:, clf.n_context_features_ :]
+    assert clf.n_context_features_ == 14
+    np.testing.assert_array_equal(expected, NeuralNetClassifier.predict_proba(clf, network_rows))
 
 
 def test_random_state_fixes_results(sample):
@@ -213,30 +215,31 @@ def test_imbalanced_learn_sampler_in_imblearn_pipeline(sample):
         random_state=0, verbose=0, class_weight=None, callbacks=[("spy", spy)], **SMALL
     )
     # The sampler returns a plain array: the classifier cannot read the layout from it.
-    plain = ImbPipeline(
-        [("segment", BeatSegmenter(fs=sample.fs)), ("sampler", RandomUnderSampler())]
-    )
+    # (Plain arrays carry no rhythm-context columns either: windows without them here.)
+    X = sample.X[:, :-1]
+    seg = BeatSegmenter(fs=sample.fs, rr_context=False)
+    plain = ImbPipeline([("segment", seg), ("sampler", RandomUnderSampler())])
     with pytest.raises(ValueError, match="X is a plain array"):
         plain.steps.append(("cnn", clone(clf)))
-        plain.fit(sample.X, sample.y)
+        plain.fit(X, sample.y)
     clf.set_params(**PLAIN_8_1)
     pipe = ImbPipeline(
         [
-            ("filter", ECGFilter(fs=sample.fs)),
-            ("segment", BeatSegmenter(fs=sample.fs)),
+            ("filter", ECGFilter(fs=sample.fs, rr_context=False)),
+            ("segment", clone(seg)),
             ("sampler", RandomUnderSampler(random_state=0)),
             ("cnn", clf),
         ]
     )
     with pytest.warns(UserWarning, match="one block per class"):
-        pipe.fit(sample.X, sample.y)
+        pipe.fit(X, sample.y)
     # The sampler balanced the rows; the network trains on 80% of each class and
     # validates on the other 20%: no class is missing from either side.
     n_f = int((sample.y == "F").sum())  # F is the rarest class of the excerpt
     n_valid = round(0.2 * n_f)
     assert list(spy.train) == [n_f - n_valid] * 4
     assert list(spy.valid) == [n_valid] * 4
-    assert len(pipe.predict(sample.X[:10])) == 10
+    assert len(pipe.predict(X[:10])) == 10
 
 
 def test_batch_loader_gives_dataloaders_batches():
@@ -426,7 +429,7 @@ def test_beat_features_keep_their_layout_only_while_it_holds():
     data = load_sample(records=["100"])
     seg = BeatSegmenter(fs=data.fs).fit(data.X[:10])
     out = seg.transform(data.X[:10])
-    layout = BeatLayout(8, 1, seg.beat_length_)
+    layout = BeatLayout(8, 1, seg.beat_length_, 14)
     assert isinstance(out, BeatFeatures) and out.layout == layout
     assert out[2:5].layout == layout and out[[0, 3]].layout == layout
     assert out[:, :8].layout is None and out[0].layout is None
@@ -435,3 +438,50 @@ def test_beat_features_keep_their_layout_only_while_it_holds():
     assert again.layout == layout and np.array_equal(again, out)
     with pytest.raises(ValueError, match="does not hold rows of"):
         BeatFeatures(out[:, 1:], layout)
+
+
+def test_rhythm_context_decides_as_apply_rhythm_context(sample):
+    from ecg_sklearn import default_pipeline
+    from ecg_sklearn.rr_context import apply_rhythm_context, load_rhythm_models
+
+    pipe = default_pipeline(sample.fs, random_state=0, verbose=0, max_epochs=2)
+    pipe.fit(sample.X, sample.y)
+    cnn = pipe["cnn"]
+    assert cnn.rhythm_context == "ltafdb-rhythm" and cnn.prior_power == 0.0
+    decided = pipe.predict_proba(sample.X)
+    # The decision parameters are read at prediction: no refit needed to change them.
+    with_prior = pipe.set_params(cnn__prior_power=0.5).predict_proba(sample.X)
+    pipe.set_params(cnn__rhythm_context=None, cnn__prior_power=0.0)
+    network = pipe.predict_proba(sample.X)
+    for proba, power in ((decided, 0.0), (with_prior, 0.5)):
+        expected = apply_rhythm_context(
+            network.astype(np.float64), cnn.classes_, sample.samples, sample.fs,
+            load_rhythm_models(), groups=sample.groups, af_threshold=0.9, sveb=None,
+            priors=cnn.class_prior_, prior_power=power,
+        ).proba  # fmt: skip
+        np.testing.assert_allclose(proba, expected, atol=1e-5)
+    s = list(cnn.classes_).index("S")
+    ruled = (decided[:, s] == 0) & (network[:, s] > 0)
+    assert ruled.any() and set(sample.groups[ruled]) <= {"201", "203", "209", "223", "208"}
+    np.testing.assert_allclose(cnn.class_prior_.sum(), 1.0)
+
+
+def test_rhythm_context_errors(sample):
+    keep = np.isin(sample.groups, ["100", "208"])
+    X, y = sample.X[keep], sample.y[keep]
+    clf = CNNBeatClassifier(max_epochs=1, valid_size=0, verbose=0, rhythm_context="ltafdb-rhythm")
+    plain = Pipeline([("segment", BeatSegmenter(fs=sample.fs, rr_context=False)), ("cnn", clf)])
+    with pytest.raises(ValueError, match="needs the rhythm-context columns"):
+        plain.fit(X[:, :-1], y)
+    pipe = Pipeline([("segment", BeatSegmenter(fs=sample.fs)), ("cnn", clone(clf))])
+    with pytest.raises(ValueError, match="needs classes 'N' and 'S'"):
+        pipe.fit(X, np.where(y == "S", "N", y))
+    with pytest.raises(ValueError, match="sveb_evidence must be"):
+        pipe.set_params(cnn__sveb_evidence="vote").fit(X, y)
+    # A record too short for a rhythm (context zeros) keeps the network's decision.
+    pipe.set_params(cnn__sveb_evidence=None, cnn__af_threshold=0.0).fit(X, y)
+    short = X[:2].copy()
+    short[:, -1] = 0.0
+    p = pipe.predict_proba(short)
+    pipe.set_params(cnn__rhythm_context=None)
+    np.testing.assert_allclose(p, pipe.predict_proba(short), rtol=1e-6)  # float32 rounding

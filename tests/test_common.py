@@ -2,8 +2,9 @@
 
 The checks feed 2-D ``(n_samples, n_features)`` data. The signal transformers accept it
 as single-lead windows ``(n_samples, n_timepoints)`` without a beat channel, so they are
-checked in that configuration (``rr_features=False`` for the segmenter, whose RR features
-need the 3-D beat channel; a crop of the centre sample so that any window length fits).
+checked in that configuration (``rr_features=False, rr_context=False`` for the segmenter,
+whose RR features and rhythm context need the 3-D beat and context channels; a crop of
+the centre sample so that any window length fits).
 For the same reason ``neighbours=True`` is not checked here, nor the CNN's waveform
 options ``module__downsample`` and ``module__max_shift``: they average and shift
 neighbouring columns, which for sklearn's toy features are unrelated variables (the
@@ -21,7 +22,7 @@ ESTIMATORS = [
     ECGFilter(fs=100.0),
     ECGFilter(fs=360.0, method="median", notch=60.0),
     ECGFilter(fs=250.0, implementation="sosfiltfilt"),
-    BeatSegmenter(fs=1.0, before=0.0, after=0.0, rr_features=False),
+    BeatSegmenter(fs=1.0, before=0.0, after=0.0, rr_features=False, rr_context=False),
     # Small and quick; sklearn's toy data has no RR features and no patients.
     CNNBeatClassifier(
         n_rr_features=0,  # plain arrays carry no layout: say how a row splits

@@ -34,16 +34,18 @@ def test_splits_are_disjoint_and_cover_non_paced_records():
 def test_sample_structure(sample):
     n = len(sample.y)
     assert sample.X.dtype == np.float32
-    assert sample.X.shape == (n, 2, 1441)
-    assert sample.channels == ["MLII", "beats"]
+    assert sample.X.shape == (n, 3, 1441)
+    assert sample.channels == ["MLII", "beats", "rr_context"]
     assert sample.fs == 360.0
     assert set(np.unique(sample.groups)) == set(datasets.SAMPLE_RECORDS)
     counts = _counts(sample.y)
     assert all(counts[c] > 50 for c in "NSVF"), counts
     assert "ODC-By" in sample.DESCR
     # Beat channel: the centre beat is marked with a plausible average RR (s).
-    centre = sample.X[:, -1, 720]
+    centre = sample.X[:, 1, 720]
     assert np.all((centre > 0.3) & (centre < 2.0))
+    # Rhythm-context channel: the 14 context values, then zeros.
+    assert np.all(sample.X[:, 2, 14:] == 0) and np.all(sample.X[:, 2, 0] > 0.3)
 
 
 def test_sample_matches_the_annotation_file(sample):
@@ -65,7 +67,10 @@ def test_lead_chosen_by_name(sample):
     assert rec.leads == ["V1"]
     np.testing.assert_allclose(data.X[5, 0, 720], rec.signal[0, rec.beat_samples[5]])
     both = load_sample(leads=["MLII", "V1"], records=["208"])
-    assert both.X.shape[1] == 3
+    assert both.X.shape[1] == 4
+    plain = load_sample(leads=["MLII", "V1"], records=["208"], rr_context=False)
+    np.testing.assert_array_equal(plain.X, both.X[:, :-1])
+    assert plain.channels == ["MLII", "V1", "beats"]
 
 
 def test_resample_to_target_rate():
@@ -96,7 +101,7 @@ def test_make_beat_windows_marks_neighbours():
     signal = np.arange(1000, dtype=np.float32)[None]
     beats = np.array([5, 100, 180, 290, 995])
     X = make_beat_windows(signal, beats, fs, context=1.0)
-    assert X.shape == (5, 2, 201)
+    assert X.shape == (5, 3, 201)
     # Centre value is the signal at the beat; edges padded with the edge value.
     np.testing.assert_array_equal(X[:, 0, 100], beats)
     assert X[0, 0, 0] == 0 and X[-1, 0, -1] == 999

@@ -81,7 +81,7 @@ def test_transformer_filters_ecg_channels_only(sample):
     X = sample.X[:50]
     out = ECGFilter(fs=sample.fs).fit_transform(X)
     assert out.shape == X.shape and out.dtype == np.float32
-    np.testing.assert_array_equal(out[:, -1], X[:, -1])
+    np.testing.assert_array_equal(out[:, 1:], X[:, 1:])  # beat and rhythm-context channels
     assert not np.allclose(out[:, 0], X[:, 0])
     # Filtering each window matches filtering the whole record at the beat (zero-phase).
     rec = load_record("100", sample_data_dir(), leads="MLII")
@@ -106,10 +106,10 @@ def test_errors(sample):
         filter_ecg(np.zeros(100), 0)
     f = ECGFilter(fs=sample.fs).fit(sample.X[:10])
     with pytest.raises(ValueError, match="channels|features"):
-        f.transform(np.zeros((4, 3, 1441), dtype=np.float32))
+        f.transform(np.zeros((4, 4, 1441), dtype=np.float32))
     with pytest.raises(ValueError, match="time points"):
         f.transform(sample.X[:4, :, :1001])
-    message = r"fitted on 3-D windows .* with 2 channels; got 2-D input of shape \(4, 1441\)"
+    message = r"fitted on 3-D windows .* with 3 channels; got 2-D input of shape \(4, 1441\)"
     with pytest.raises(ValueError, match=message):
         f.transform(sample.X[:4, 0])
     bad = sample.X[:4].copy()

@@ -74,14 +74,14 @@ def test_errors_name_the_problem(model_files):
     raw = bytearray(weights.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     weights.write_bytes(bytes(raw))
-    with pytest.raises(ValueError, match="damaged: their SHA-256 differs"):
+    with pytest.raises(ValueError, match="damaged: its SHA-256 differs"):
         load_pretrained("mitdb-ds1", folder=model_files)
     weights.write_bytes(b"not a zip file")
     info_path = model_files / "mitdb-ds1.json"
     info = json.loads(info_path.read_text())
     info["weights_sha256"] = __import__("hashlib").sha256(b"not a zip file").hexdigest()
     info_path.write_text(json.dumps(info))
-    with pytest.raises(ValueError, match="is not a weights file"):
+    with pytest.raises(ValueError, match="is not an array file"):
         load_pretrained("mitdb-ds1", folder=model_files)
     info_path.write_text('{"format": 1}')
     with pytest.raises(ValueError, match="is not a pretrained model description"):

@@ -198,3 +198,70 @@ def test_rhythm_context_options(rhythm_models):
     assert np.isnan(short.p_af).all()
     with pytest.raises(ValueError, match="sveb must be"):
         apply_rhythm_context(proba, classes, beats, FS, rhythm_models, sveb="vote")
+
+
+def test_boosted_trees_as_arrays_predict_as_the_estimator(rhythm_models, monkeypatch):
+    from ecg_sklearn import _trees
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(1.0, 0.5, size=(500, len(RR_CONTEXT_FEATURES)))
+    X[:5, 2] = np.nan  # missing values follow the trees' learned direction
+    for hgb in (rhythm_models.af, rhythm_models.sveb):
+        trees = _trees.BoostedTrees.from_estimator(hgb)
+        again = _trees.BoostedTrees(dict(np.load(_save(trees.to_arrays()))))
+        np.testing.assert_allclose(again.predict_proba(X), hgb.predict_proba(X), atol=1e-12)
+        monkeypatch.setattr(_trees, "_sklearn_predictors", lambda arrays: None)
+        numpy_only = _trees.BoostedTrees(trees.to_arrays())
+        np.testing.assert_allclose(numpy_only.predict_proba(X), hgb.predict_proba(X), atol=1e-12)
+        monkeypatch.undo()
+
+
+def _save(arrays):
+    import io
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    buffer.seek(0)
+    return buffer
+
+
+def test_rhythm_models_saved_and_loaded_without_pickle(rhythm_models, tmp_path):
+    from ecg_sklearn.rr_context import (
+        load_rhythm_models,
+        rhythm_probabilities,
+        save_rhythm_models,
+    )
+
+    save_rhythm_models(rhythm_models, tmp_path, "toy", training={"data": "synthetic"})
+    loaded = load_rhythm_models("toy", folder=tmp_path)
+    beats = _beats(np.random.default_rng(4).uniform(0.4, 1.2, 300))
+    a = rhythm_probabilities(beats, FS, rhythm_models)
+    b = rhythm_probabilities(beats, FS, loaded)
+    np.testing.assert_allclose(b.p_af, a.p_af, atol=1e-12)
+    np.testing.assert_allclose(b.p_sveb, a.p_sveb, atol=1e-12)
+    assert loaded.sveb_prior == rhythm_models.sveb_prior
+    with pytest.raises(ValueError, match="Unknown rhythm model 'x'"):
+        load_rhythm_models("x")
+    with pytest.raises(FileNotFoundError, match="not found"):
+        load_rhythm_models("toy", folder=tmp_path / "elsewhere")
+    raw = bytearray((tmp_path / "toy.npz").read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    (tmp_path / "toy.npz").write_bytes(bytes(raw))
+    load_rhythm_models.cache_clear()
+    with pytest.raises(ValueError, match="damaged"):
+        load_rhythm_models("toy", folder=tmp_path)
+
+
+def test_shipped_rhythm_model_reads_af_in_the_excerpt():
+    from ecg_sklearn.rr_context import load_rhythm_models, rhythm_probabilities
+
+    models = load_rhythm_models()  # the package's ltafdb-rhythm
+    p_af, in_af = {}, {}
+    for record in ("201", "100", "232"):
+        t = load_beat_timing(record, sample_data_dir())
+        p_af[record] = rhythm_probabilities(t.beat_samples, t.fs, models).p_af
+        in_af[record] = t.rhythm == "(AFIB"
+    assert in_af["201"].sum() == 41 and (p_af["201"][in_af["201"]] > 0.5).all()
+    # Sinus rhythm, and 232's sinus bradycardia with long pauses, are not read as AF.
+    assert not in_af["100"].any() and (p_af["100"] < 0.5).all()
+    assert not in_af["232"].any() and (p_af["232"] < 0.5).all()

@@ -7,6 +7,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ecg_sklearn import BeatSegmenter, ECGFilter
+from ecg_sklearn.rr_context import RR_CONTEXT_FEATURES
 from ecg_sklearn.segmentation import RHYTHM_FEATURES, RR_FEATURES
 from ecg_sklearn.windows import make_beat_windows
 
@@ -15,13 +16,13 @@ FS = 100.0
 
 def _windows(beats, n=2000):
     signal = np.sin(np.arange(n) / 7.0)[None].astype(np.float32)
-    return make_beat_windows(signal, np.asarray(beats), FS, context=1.0)
+    return make_beat_windows(signal, np.asarray(beats), FS, context=1.0, rr_context=False)
 
 
 def test_crop_and_rr_features_on_known_beats():
     beats = [100, 180, 300, 390, 480, 600]
     X = _windows(beats)
-    seg = BeatSegmenter(fs=FS, before=0.1, after=0.2).fit(X)
+    seg = BeatSegmenter(fs=FS, rr_context=False, before=0.1, after=0.2).fit(X)
     out = seg.transform(X)
     assert seg.beat_length_ == 31
     assert out.shape == (6, len(RR_FEATURES) + 31)
@@ -43,7 +44,8 @@ def test_feature_names_and_plain_sklearn_estimator(sample):
     seg = BeatSegmenter(fs=sample.fs).fit(sample.X)
     names = seg.get_feature_names_out()
     assert len(names) == seg.transform(sample.X[:3]).shape[1]
-    assert list(names[:8]) == list(RR_FEATURES) and names[8] == "ch0_-90"
+    assert list(names[:14]) == [f"context_{n}" for n in RR_CONTEXT_FEATURES]
+    assert list(names[14:22]) == list(RR_FEATURES) and names[22] == "ch0_-90"
     pipe = make_pipeline(
         ECGFilter(fs=sample.fs),
         BeatSegmenter(fs=sample.fs),
@@ -76,9 +78,10 @@ def test_window_lengths_tunable_by_grid_search(sample):
 
 def test_without_rr_features_and_2d_input(sample):
     seg = BeatSegmenter(fs=sample.fs, rr_features=False).fit(sample.X)
-    assert seg.transform(sample.X[:2]).shape == (2, seg.beat_length_)
+    assert seg.transform(sample.X[:2]).shape == (2, 14 + seg.beat_length_)
     two_d = sample.X[:5, 0]
-    assert BeatSegmenter(fs=sample.fs, rr_features=False).fit_transform(two_d).shape[0] == 5
+    plain = BeatSegmenter(fs=sample.fs, rr_features=False, rr_context=False)
+    assert plain.fit_transform(two_d).shape == (5, seg.beat_length_)
     with pytest.raises(ValueError, match="needs the beat channel"):
         BeatSegmenter(fs=sample.fs).fit(two_d)
 
@@ -90,7 +93,7 @@ def test_errors(sample):
     with pytest.raises(ValueError, match="time points"):
         seg.transform(sample.X[:4, :, 100:-100])
     unmarked = sample.X[:4].copy()
-    unmarked[:, -1] = 0
+    unmarked[:, -2] = 0  # the beat channel (the rhythm-context channel is last)
     with pytest.raises(ValueError, match="no beat marked at their centre"):
         seg.transform(unmarked)
     with pytest.raises(ValueError, match="no ECG channel"):
@@ -100,11 +103,11 @@ def test_errors(sample):
 def test_rr_features_independent_of_chunking(sample, monkeypatch):
     from ecg_sklearn import segmentation
 
-    whole = segmentation.rr_features(sample.X[:, -1], sample.fs)
+    whole = segmentation.rr_features(sample.X[:, -2], sample.fs)
     monkeypatch.setattr(segmentation, "_CHUNK", 7)  # many chunks, a ragged last one
-    np.testing.assert_array_equal(segmentation.rr_features(sample.X[:, -1], sample.fs), whole)
+    np.testing.assert_array_equal(segmentation.rr_features(sample.X[:, -2], sample.fs), whole)
     # The error names the first window without a beat at its centre, across chunks.
-    broken = sample.X[:, -1].copy()
+    broken = sample.X[:, -2].copy()
     broken[10, broken.shape[1] // 2] = 0.0
     with pytest.raises(ValueError, match="at row 10"):
         segmentation.rr_features(broken, sample.fs)
@@ -116,7 +119,7 @@ def test_neighbours_average_the_other_beats_of_the_window(monkeypatch):
     beats = [100, 180, 300, 390, 1000, 1050, 1100, 1500]
     X = _windows(beats)
     X[:, 0] += np.arange(len(beats))[:, None]  # tell the windows apart
-    seg = BeatSegmenter(fs=FS, before=0.1, after=0.2, neighbours=True).fit(X)
+    seg = BeatSegmenter(fs=FS, rr_context=False, before=0.1, after=0.2, neighbours=True).fit(X)
     out = seg.transform(X)
     assert seg.n_leads_ == 2 and out.shape == (8, 8 + 2 * 31)
     np.testing.assert_array_equal(out[:, 8:39], X[:, 0, 90:121])
@@ -134,7 +137,7 @@ def test_neighbours_average_the_other_beats_of_the_window(monkeypatch):
     monkeypatch.setattr(segmentation, "_CHUNK", 3)  # chunks do not change the result
     np.testing.assert_array_equal(seg.transform(X), out)
     with pytest.raises(ValueError, match="neighbours=True needs the beat channel"):
-        BeatSegmenter(fs=FS, rr_features=False, neighbours=True).fit(X[:, 0])
+        BeatSegmenter(fs=FS, rr_context=False, rr_features=False, neighbours=True).fit(X[:, 0])
 
 
 def test_rhythm_features_compare_the_beat_with_the_other_intervals(monkeypatch):
@@ -142,14 +145,13 @@ def test_rhythm_features_compare_the_beat_with_the_other_intervals(monkeypatch):
 
     beats = np.array([100, 180, 260, 320, 420, 500, 580])  # 320 premature, then a pause
     signal = np.sin(np.arange(2000) / 7.0)[None].astype(np.float32)
-    X = make_beat_windows(signal, beats, FS, context=2.0)  # windows of +-200 samples
-    seg = BeatSegmenter(fs=FS, before=0.1, after=0.2, rhythm_features=True).fit(X)
+    X = make_beat_windows(signal, beats, FS, context=2.0, rr_context=False)  # +-200 samples
+    seg = BeatSegmenter(fs=FS, rr_context=False, before=0.1, after=0.2, rhythm_features=True).fit(X)
     out = seg.transform(X)
     n_rr = len(RR_FEATURES) + len(RHYTHM_FEATURES)
     assert out.shape == (7, n_rr + 31)
-    np.testing.assert_array_equal(
-        out[:, :8], BeatSegmenter(fs=FS, before=0.1, after=0.2).fit_transform(X)[:, :8]
-    )
+    plain = BeatSegmenter(fs=FS, rr_context=False, before=0.1, after=0.2).fit_transform(X)
+    np.testing.assert_array_equal(out[:, :8], plain[:, :8])
     rhythm = out[:, 8:n_rr]
     # 320 (window 120..520): other intervals 180->260 and 420->500, 0.8 s each.
     np.testing.assert_allclose(rhythm[3], [0.6 / 0.8, 1.0 / 0.8, 1.0])
@@ -160,10 +162,31 @@ def test_rhythm_features_compare_the_beat_with_the_other_intervals(monkeypatch):
     names = seg.get_feature_names_out()
     assert list(names[:n_rr]) == [*RR_FEATURES, *RHYTHM_FEATURES] and len(names) == out.shape[1]
     assert seg.n_rr_features_ == n_rr
-    assert BeatSegmenter(fs=FS, rr_features=False).fit(X).n_rr_features_ == 0
+    assert BeatSegmenter(fs=FS, rr_context=False, rr_features=False).fit(X).n_rr_features_ == 0
     public = segmentation.rr_features(X[:, -1], FS, rhythm=True)  # float64; out is float32
     np.testing.assert_allclose(public, out[:, :n_rr], rtol=1e-6)
     monkeypatch.setattr(segmentation, "_CHUNK", 3)  # chunks do not change the result
     np.testing.assert_array_equal(seg.transform(X), out)
     with pytest.raises(ValueError, match="rhythm_features=True needs rr_features=True"):
-        BeatSegmenter(fs=FS, rr_features=False, rhythm_features=True).fit(X)
+        BeatSegmenter(fs=FS, rr_context=False, rr_features=False, rhythm_features=True).fit(X)
+
+
+def test_rhythm_context_columns_come_first(sample):
+    from ecg_sklearn.datasets import load_sample
+    from ecg_sklearn.rr_context import rr_context_features
+
+    seg = BeatSegmenter(fs=sample.fs).fit(sample.X)
+    out = seg.transform(sample.X)
+    assert seg.n_context_features_ == 14 and out.layout.n_context_features == 14
+    plain = BeatSegmenter(fs=sample.fs, rr_context=False).fit_transform(sample.X[:, :-1])
+    np.testing.assert_array_equal(out[:, 14:], plain)
+    # The context of each beat is its record's rhythm, from all the record's beats.
+    rows = sample.groups == "201"
+    expected = rr_context_features(sample.samples[rows], sample.fs)
+    np.testing.assert_allclose(out[rows, :14], expected, rtol=1e-6)
+    # Windows and segmenter that disagree on the context channel fail with the reason.
+    with pytest.raises(ValueError, match="not a rhythm-context channel"):
+        two_leads = load_sample(records=["208"], leads=["MLII", "V1"], rr_context=False)
+        BeatSegmenter(fs=sample.fs).fit_transform(two_leads.X[:3])  # [MLII, V1, beats]
+    with pytest.raises(ValueError, match="with the segmenter's rr_context"):
+        BeatSegmenter(fs=sample.fs, rr_context=False).fit_transform(sample.X[:3])
