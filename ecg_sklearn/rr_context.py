@@ -57,6 +57,10 @@ RR_CONTEXT_FEATURES = (
 )
 
 
+#: Beats described at a time (their context windows are ``(block, 181)`` arrays).
+_BLOCK = 4096
+
+
 def _rr(beat_samples, fs):
     t = np.asarray(beat_samples, dtype=np.float64)
     if t.ndim != 1:
@@ -98,14 +102,22 @@ def _regular_spread(x):
     return np.where(np.isnan(regular), 1.0, regular)
 
 
-def _spread_stats(x):
-    """Irregularity statistics of rows of scaled RR intervals (median 1)."""
+def _quartiles(x, s):
+    """``np.percentile(x, [75, 25], axis=1)``, read from ``s`` (the sorted rows of ``x``)
+    where both fall on a value (61 columns: the 46th and the 16th)."""
+    upper, lower = 0.75 * (x.shape[1] - 1), 0.25 * (x.shape[1] - 1)
+    if upper.is_integer() and lower.is_integer():
+        return s[:, int(upper)], s[:, int(lower)]
+    return np.percentile(x, [75, 25], axis=1)
+
+
+def _spread_stats(x, s):
+    """Irregularity statistics of rows of scaled RR intervals (median 1); ``s``: sorted rows."""
     d1 = np.abs(np.diff(x, axis=1))
     lag2 = np.median(np.abs(x[:, 2:] - x[:, :-2]), axis=1)
-    q75, q25 = np.percentile(x, [75, 25], axis=1)
+    q75, q25 = _quartiles(x, s)
     over = (d1 > 0.1).mean(axis=1)
     # Two groups: the best split of the sorted values into a low and a high group.
-    s = np.sort(x, axis=1)
     n = s.shape[1]
     csum, csum2 = np.cumsum(s, axis=1), np.cumsum(s**2, axis=1)
     k = np.arange(1, n)
@@ -173,20 +185,23 @@ def rr_context_features(beat_samples, fs, *, n_intervals=30, index=None) -> np.n
     if rows.ndim != 1 or (rows.size and (rows.min() < 0 or rows.max() >= rr_at.size)):
         raise ValueError(f"index must be 1-D with values in [0, {rr_at.size})")
     out = np.empty((rows.size, len(RR_CONTEXT_FEATURES)), dtype=np.float32)
-    for wide, n in ((False, n_intervals), (True, 3 * n_intervals)):
-        win = _windows(rr_at, n)[rows]
-        med = np.median(win, axis=1)
-        x = win / med[:, None]
-        if wide:
-            out[:, 12], out[:, 13] = _successive(x), _regular_spread(x)
-            continue
-        post = np.concatenate([rr_at[1:], rr_at[-1:]])[rows]
-        previous = np.concatenate([rr_at[:1], rr_at[:-1]])[rows]
-        out[:, 0] = med
-        out[:, 1] = rr_at[rows] / med
-        out[:, 2] = post / med
-        out[:, 3] = rr_at[rows] / previous
-        out[:, 4:12] = np.column_stack(_spread_stats(x))
+    post = np.concatenate([rr_at[1:], rr_at[-1:]])
+    previous = np.concatenate([rr_at[:1], rr_at[:-1]])
+    narrow, wide = _windows(rr_at, n_intervals), _windows(rr_at, 3 * n_intervals)
+    for start in range(0, rows.size, _BLOCK):  # blocks bound the temporaries' memory
+        block = rows[start : start + _BLOCK]
+        o = out[start : start + _BLOCK]
+        s = np.sort(narrow[block], axis=1)  # one sort: median, quantiles, two groups
+        med = s[:, n_intervals]
+        x = narrow[block] / med[:, None]
+        o[:, 0] = med
+        o[:, 1] = rr_at[block] / med
+        o[:, 2] = post[block] / med
+        o[:, 3] = rr_at[block] / previous[block]
+        o[:, 4:12] = np.column_stack(_spread_stats(x, s / med[:, None]))
+        win = wide[block]
+        x = win / np.median(win, axis=1)[:, None]
+        o[:, 12], o[:, 13] = _successive(x), _regular_spread(x)
     return out
 
 

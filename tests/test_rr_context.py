@@ -265,3 +265,16 @@ def test_shipped_rhythm_model_reads_af_in_the_excerpt():
     # Sinus rhythm, and 232's sinus bradycardia with long pauses, are not read as AF.
     assert not in_af["100"].any() and (p_af["100"] < 0.5).all()
     assert not in_af["232"].any() and (p_af["232"] < 0.5).all()
+
+
+def test_features_do_not_depend_on_the_block_size(monkeypatch):
+    from ecg_sklearn import rr_context
+
+    beats = _beats(np.random.default_rng(5).uniform(0.4, 1.2, 600))
+    whole = rr_context_features(beats, FS)
+    monkeypatch.setattr(rr_context, "_BLOCK", 7)  # many blocks, a ragged last one
+    np.testing.assert_array_equal(rr_context_features(beats, FS), whole)
+    np.testing.assert_array_equal(rr_context_features(beats, FS, index=[3, 599]), whole[[3, 599]])
+    # Quartiles that fall between values (other widths) still match NumPy's.
+    x = rr_context_features(beats, FS, n_intervals=5)[:, 6]
+    assert np.isfinite(x).all() and (x >= 0).all()
