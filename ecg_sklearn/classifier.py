@@ -455,8 +455,8 @@ class CNNBeatClassifier(NeuralNetClassifier):
         if models is None or not len(proba):
             return proba
         unknown = ~(context[:, 0] > 0)  # median RR 0: a record too short for a rhythm
-        rhythm = {}
-        for part in ("af", "sveb"):
+        rhythm = {"af": np.full(len(context), np.nan), "sveb": np.full(len(context), np.nan)}
+        for part in ("af", "sveb") if self.sveb_evidence else ("af",):
             p = models[part].predict_proba(context)[:, 1]
             rhythm[part] = np.where(unknown, np.nan, p)
         decided = decide_in_rhythm(
