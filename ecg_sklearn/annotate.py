@@ -70,7 +70,7 @@ def pipeline_layout(pipeline) -> tuple[float, int, int]:
             f"The first step ({type(first).__name__}) does not record the window layout; "
             "the pipeline must start with ECGFilter or BeatSegmenter"
         )
-    n_leads = int(first.n_features_in_) - 1 - wants_rr_context(pipeline)
+    n_leads = int(first.n_features_in_) - 1 - _reads_rr_context(pipeline)
     return float(fs), n_leads, int(first.n_timepoints_in_)
 
 
@@ -94,11 +94,11 @@ def pipeline_windows(pipeline, signal, beat_samples):
     fs, _, n_times = pipeline_layout(pipeline)
     context = (n_times - 1) / 2 / fs
     return make_beat_windows(
-        signal, beat_samples, fs, context=context, rr_context=wants_rr_context(pipeline)
+        signal, beat_samples, fs, context=context, rr_context=_reads_rr_context(pipeline)
     )
 
 
-def wants_rr_context(pipeline) -> bool:
+def _reads_rr_context(pipeline) -> bool:
     """Whether the pipeline's windows carry the rhythm-context channel (``rr_context``)."""
     steps = [s for _, s in pipeline.steps] if isinstance(pipeline, Pipeline) else [pipeline]
     return bool(getattr(steps[0], "rr_context", False))
@@ -190,7 +190,7 @@ def annotate_record(
             classes=classes,
             fs=fs,
         )
-    context = record_context(found, model_fs) if wants_rr_context(pipeline) else None
+    context = record_context(found, model_fs) if _reads_rr_context(pipeline) else None
     proba = classify_in_chunks(
         pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress, context
     )

@@ -175,7 +175,9 @@ class CNNBeatClassifier(NeuralNetClassifier):
         Multiply the probabilities by the training class shares to this power and
         renormalise: with ``class_weight="balanced"`` the network answers as if all
         classes were equally common; 1 brings back the training priors in full, 0 leaves
-        the probabilities as they are.
+        the probabilities as they are. ``rhythm_context``, ``af_threshold``,
+        ``sveb_evidence`` and ``prior_power`` are read at prediction: setting them on a
+        fitted classifier changes its decisions without refitting.
     class_weight : {"balanced", "sqrt"}, dict or None, default="balanced"
         Weights of the classes in the loss: ``"balanced"`` is ``n / (n_classes * count)``,
         ``"sqrt"`` its square root, a dict maps labels to weights. With
