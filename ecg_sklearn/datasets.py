@@ -209,9 +209,9 @@ def load_wfdb(
     Returns
     -------
     data : Bunch
-        ``X`` : float32 ``(n_beats, n_leads + 1, n_timepoints)`` beat windows
-        (``n_leads + 2`` channels with ``rr_context``), or the stacked outputs of
-        ``transform``;
+        ``X`` : float32 ``(n_beats, n_leads + 2, n_timepoints)`` beat windows
+        (``n_leads + 1`` channels with ``rr_context=False``), or the stacked outputs
+        of ``transform``;
         ``y`` : AAMI label per beat; ``symbols`` : original annotation symbol;
         ``groups`` : record name per beat; ``samples`` : beat position in its record
         (at ``fs``); ``fs``; ``channels`` : channel names (the leads, ``"beats"``, then

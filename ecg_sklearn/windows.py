@@ -123,7 +123,7 @@ def make_beat_windows(
     Returns
     -------
     windows : ndarray of float32, shape (n_beats, n_channels, n_timepoints)
-        ``n_channels`` is ``n_leads + 1``, or ``n_leads + 2`` with the rhythm context.
+        ``n_channels`` is ``n_leads + 2``, or ``n_leads + 1`` with ``rr_context=False``.
     """
     signal = np.asarray(signal)
     if signal.ndim != 2:
