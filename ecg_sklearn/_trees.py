@@ -4,7 +4,7 @@ A fitted :class:`~sklearn.ensemble.HistGradientBoostingClassifier` becomes a few
 arrays (saved with ``np.savez``, read without pickle, under any scikit-learn version)
 and a predictor that gives the same probabilities. Exporting reads the estimator's
 private tree layout (once, when a model is built). Predicting uses scikit-learn's
-compiled tree predictor where its private node layout is the one known here (about 20
+compiled tree predictor where its private node layout is the one known here (several
 times faster), and a NumPy evaluation otherwise (same values; tested both ways).
 """
 

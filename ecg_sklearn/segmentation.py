@@ -379,7 +379,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : BeatFeatures, shape (n_beats, n_rr + n_leads * beat_length)
+        features : BeatFeatures, shape (n_beats, n_context + n_rr + n_leads * beat_length)
             A 2-D ndarray whose ``layout`` attribute says how its rows split (the
             classifier reads it at ``fit``).
         """
