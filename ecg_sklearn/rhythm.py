@@ -9,9 +9,11 @@ normal-to-normal, NN, intervals, as heart-rate-variability analysis does), so pr
 beats and the pauses after them do not count as irregularity; where that rhythm is
 irregular, S is ruled out.
 
-The rule is optional (``annotate_record(..., af_threshold=0.1)``): chosen on DS1, it
-lowered S-F1 on DS2, where the NN intervals of a record with long sinus pauses (232)
-looked irregular for some networks (docs/design.md).
+Deprecated, to be removed in 0.3 with ``annotate_record(..., af_threshold=)``: chosen
+on DS1, it lowered S-F1 on DS2, where the NN intervals of a record with long sinus
+pauses (232) looked irregular for some networks. The default pipeline rules S out in
+atrial fibrillation with a timing model instead (``CNNBeatClassifier(rhythm_context=)``,
+:mod:`ecg_sklearn.rr_context`).
 """
 
 from __future__ import annotations
