@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import warnings
 import zipfile
 from pathlib import Path
@@ -24,6 +25,18 @@ def write_arrays(path, arrays) -> str:
     raw = buffer.getvalue()
     Path(path).write_bytes(raw)
     return hashlib.sha256(raw).hexdigest()
+
+
+def write_model_files(folder, name, arrays, info, *, sha256_key) -> Path:
+    """Write ``NAME.npz`` (``arrays``) and ``NAME.json`` (``info`` with the ``.npz``'s
+    SHA-256 under ``sha256_key``, last) in ``folder``, created if needed; return the
+    ``.json`` path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    info = {**info, sha256_key: write_arrays(folder / f"{name}.npz", arrays)}
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(info, indent=1) + "\n")
+    return path
 
 
 def read_arrays(path, sha256) -> dict:

@@ -19,7 +19,7 @@ import torch
 from sklearn.preprocessing import LabelEncoder
 
 from . import __version__
-from .persistence import read_arrays, write_arrays
+from .persistence import read_arrays, write_model_files
 from .pipeline import default_pipeline
 from .segmentation import BeatLayout
 
@@ -208,11 +208,8 @@ def save_pretrained(pipe, name, folder, *, leads, training) -> Path:
     import sklearn
     import skorch
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     state = pipe["cnn"].module_.state_dict()
     arrays = {k: v.detach().cpu().numpy() for k, v in state.items()}
-    weights_sha256 = write_arrays(folder / f"{name}.npz", arrays)
     cnn = pipe["cnn"]
     info = {
         "format": _FORMAT,
@@ -233,11 +230,8 @@ def save_pretrained(pipe, name, folder, *, leads, training) -> Path:
             "skorch": skorch.__version__,
             "numpy": np.__version__,
         },
-        "weights_sha256": weights_sha256,
     }
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(info, indent=1) + "\n")
-    return path
+    return write_model_files(folder, name, arrays, info, sha256_key="weights_sha256")
 
 
 def train_pretrained(name: str = "mitdb-ds1", data_dir=None, *, verbose: int = 0):

@@ -431,10 +431,8 @@ def save_rhythm_models(models, folder, name, *, training) -> Path:
     """
     import sklearn
 
-    from .persistence import write_arrays
+    from .persistence import write_model_files
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     arrays = {"sveb_prior": np.array([models.sveb_prior], dtype=np.float64)}
     for part in ("af", "sveb"):
         trees = models[part]
@@ -445,11 +443,8 @@ def save_rhythm_models(models, folder, name, *, training) -> Path:
         "features": list(RR_CONTEXT_FEATURES),
         "training": training,
         "versions": {"scikit-learn": sklearn.__version__, "numpy": np.__version__},
-        "sha256": write_arrays(folder / f"{name}.npz", arrays),
     }
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(info, indent=1) + "\n")
-    return path
+    return write_model_files(folder, name, arrays, info, sha256_key="sha256")
 
 
 @functools.lru_cache(maxsize=4)
