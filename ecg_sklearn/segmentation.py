@@ -200,7 +200,7 @@ def _neighbour_average(ecg, flat, n_before, n_after):
     keep = (cols != c) & (cols >= n_before) & (cols + n_after < T)
     rows, cols = rows[keep], cols[keep]
     crops = sliding_window_view(ecg, length, axis=-1)  # (n, n_leads, T - length + 1, length)
-    picked = crops[rows, :, cols - n_before].reshape(rows.size, -1)
+    picked = crops[rows, :, cols - n_before].reshape(rows.size, n_leads * length)
     count = np.bincount(rows, minlength=n)
     weights = (1.0 / count[rows]).astype(picked.dtype)
     average = sparse.csr_matrix(

@@ -190,3 +190,10 @@ def test_rhythm_context_columns_come_first(sample):
         BeatSegmenter(fs=sample.fs).fit_transform(two_leads.X[:3])  # [MLII, V1, beats]
     with pytest.raises(ValueError, match="with the segmenter's rr_context"):
         BeatSegmenter(fs=sample.fs, rr_context=False).fit_transform(sample.X[:3])
+
+
+def test_neighbours_of_windows_without_other_beats():
+    X = _windows([1000])  # a lone beat: no other beat in any window of the block
+    out = BeatSegmenter(fs=FS, rr_context=False, before=0.1, after=0.2, neighbours=True)
+    out = out.fit_transform(X)
+    np.testing.assert_array_equal(out[:, 8 + 31 :], out[:, 8 : 8 + 31])  # its own crop
