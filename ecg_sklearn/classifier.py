@@ -421,6 +421,11 @@ class CNNBeatClassifier(NeuralNetClassifier):
             )
         return BeatLayout(int(n_rr), int(n_leads), n_wave // n_leads, n_context)
 
+    def _set_layout(self, layout):
+        """Record the fitted ``layout`` (a ``BeatLayout``) as the fitted attributes."""
+        self.n_rr_features_, self.n_leads_, self.beat_length_ = layout[:3]
+        self.n_context_features_ = layout.n_context_features
+
     def _check_predict_layout(self, X):
         layout = getattr(X, "layout", None)
         fitted = BeatLayout(
@@ -557,9 +562,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         check_classification_targets(y)
         self.label_encoder_ = LabelEncoder().fit(y)
         y_encoded = self.label_encoder_.transform(y).astype(np.int64)
-        layout = self._fit_layout(layout, X.shape[1])
-        self.n_rr_features_, self.n_leads_, self.beat_length_ = layout[:3]
-        self.n_context_features_ = layout.n_context_features
+        self._set_layout(self._fit_layout(layout, X.shape[1]))
         self.class_prior_ = np.bincount(y_encoded, minlength=len(self.classes_)) / len(y)
         self._rhythm_models()  # checked before training
         X = X[:, self.n_context_features_ :]  # the network's part of each row

@@ -21,7 +21,6 @@ from sklearn.preprocessing import LabelEncoder
 from . import __version__
 from .persistence import read_arrays, write_model_files
 from .pipeline import default_pipeline
-from .segmentation import BeatLayout
 
 __all__ = [
     "PRETRAINED",
@@ -139,19 +138,16 @@ def load_pretrained(name: str = "mitdb-ds1", *, folder=None):
     rr_context = bool(info["params"].get("segment__rr_context", False))
     window = np.zeros((1, n_leads + 1 + rr_context, n_times), dtype=np.float32)
     window[0, n_leads, n_times // 2] = 1.0
-    segmenter = pipe[:-1].fit(window)[-1]
-    _restore_classifier(pipe["cnn"], segmenter, info, state)
+    rows = pipe[:-1].fit_transform(window)
+    _restore_classifier(pipe["cnn"], rows.layout, info, state)
     return pipe
 
 
-def _restore_classifier(cnn, segmenter, info, state):
-    seg = segmenter
-    layout = BeatLayout(seg.n_rr_features_, seg.n_leads_, seg.beat_length_, seg.n_context_features_)
+def _restore_classifier(cnn, layout, info, state):
+    """Set the fitted state of ``cnn`` for rows of ``layout`` (the segmenter's)."""
     cnn.n_features_in_ = layout.n_features
     cnn.label_encoder_ = LabelEncoder().fit(info["classes"])
-    layout = cnn._fit_layout(layout, layout.n_features)
-    cnn.n_rr_features_, cnn.n_leads_, cnn.beat_length_ = layout[:3]
-    cnn.n_context_features_ = layout.n_context_features
+    cnn._set_layout(cnn._fit_layout(layout, layout.n_features))
     weights = info.get("class_weight")
     cnn.class_weight_ = None if weights is None else np.asarray(weights, dtype=float)
     prior = info.get("class_prior")
