@@ -10,13 +10,12 @@ evaluates on DS2 in two settings:
   count missed beats and unmatched detections as errors of their class (as PhysioNet's
   bxb does).
 
-The default decides each beat in the context of its record (``rhythm_context``: S is
-ruled out where the timing model shipped with the package reads the rhythm as atrial
-fibrillation or flutter, P > 0.9). Ablation rows change only decision parameters of the
-same fitted networks (no refit), at the reference positions: the network alone, the
-default plus a prior correction (``prior_power=0.5``: probabilities times the DS1 class
-shares to the power 0.5), and the default plus the timing model's S-versus-N evidence
-(``sveb_evidence="combine"``).
+The default decides each beat in the context of its record: S is ruled out where the
+timing model shipped with the package reads the rhythm as atrial fibrillation or
+flutter, P > 0.9 (``rhythm_context``), and V and F where the beat's QRS correlates above
+0.95 with its record's dominant beat (``dominant_threshold``). Ablation rows change only
+these decision parameters of the same fitted networks (no refit), at the reference
+positions: the network alone, and each of the two rules left out.
 
 Rows "without 232" leave out record 232, which holds 1,382 of DS2's 1,837 S beats.
 
@@ -42,12 +41,18 @@ from ecg_sklearn.metrics import classification_report_ec57, pooled_report
 
 #: Ablations: decision parameters set on the fitted default, and the row's name.
 ABLATIONS = {
-    "network_alone": ({"cnn__rhythm_context": None}, "network alone"),
-    "prior_correction": ({"cnn__prior_power": 0.5}, "default + prior correction 0.5"),
-    "timing_evidence": ({"cnn__sveb_evidence": "combine"}, "default + timing S-vs-N evidence"),
+    "network_alone": (
+        {"cnn__rhythm_context": None, "cnn__dominant_threshold": None},
+        "network alone",
+    ),
+    "without_dominant": ({"cnn__dominant_threshold": None}, "without the dominant-beat rule"),
+    "without_rhythm": ({"cnn__rhythm_context": None}, "without the AF rule"),
 }
 #: The classifier's decision parameters (read at prediction).
-_DECISION = ("cnn__rhythm_context", "cnn__prior_power", "cnn__sveb_evidence", "cnn__af_threshold")
+_DECISION = (
+    "cnn__rhythm_context", "cnn__prior_power", "cnn__sveb_evidence", "cnn__af_threshold",
+    "cnn__dominant_threshold",
+)  # fmt: skip
 SETTINGS = ("reference", "end_to_end", *(f"reference_{k}" for k in ABLATIONS))
 
 PUBLISHED = [  # (work, S Se, S +P, V Se, V +P) from ../shared/README.md

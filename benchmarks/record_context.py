@@ -10,6 +10,9 @@ the decision:
   (or 0.9), S is ruled out (its probability moves to N: no beat in AF is supraventricular ectopic).
 * S versus N: the timing model's P(S | rhythm) replaces the network's split of N-or-S
   (``sveb="replace"``) or is combined with it as evidence (``"combine"``, odds product).
+* dominant beat: V and F are ruled out for beats whose QRS correlates above a threshold
+  with their record's dominant beat (``ecg_sklearn.dominant_beat``: the QRS shape most
+  of the record's beats share, found without labels), on top of the AF rule.
 * ``prior``: the network is trained with balanced class weights, so its probabilities
   are those of a world where every class is equally common. Multiplying them by the
   training share of each class to the power ``alpha`` (0: unchanged, 1: the Bayes
@@ -17,10 +20,10 @@ the decision:
   precision; ``alpha`` is chosen here, on DS1.
 
 Scores are pooled over all DS1 beats, per seed. DS2 is never loaded. The section goes to
-``docs/benchmarks.md``: it is the DS1 selection of the default's decision (the row
-"network, P(AF) > 0.9, alpha 0", marked in bold: ``rhythm_context="ltafdb-rhythm"``).
+``docs/benchmarks.md``: it is the DS1 selection of the default's decision (in bold:
+``rhythm_context="ltafdb-rhythm"`` with ``dominant_threshold=0.95``).
 
-Usage: python benchmarks/record_context.py [--ltafdb PATH]
+Usage: python benchmarks/record_context.py [--ltafdb PATH] [--data-dir PATH]
 """
 
 from __future__ import annotations
@@ -35,12 +38,16 @@ from _common import RESULTS, read_json, write_json, write_section
 from rhythm_context import LTAFDB
 from sklearn.model_selection import GroupKFold
 
-from ecg_sklearn.datasets import load_beat_timing
+from ecg_sklearn.datasets import get_data_home, load_beat_timing
+from ecg_sklearn.dominant_beat import dominant_similarity, rule_out_unlike_dominant
 from ecg_sklearn.metrics import classification_report_ec57
+from ecg_sklearn.records import load_record
 from ecg_sklearn.rr_context import apply_rhythm_context, fit_rhythm_models, rhythm_probabilities
 
 ALPHAS = (0.0, 0.5, 1.0)
 SHOWN_ALPHAS, SHOWN_AF = (0.0, 0.5), (None, 0.9)  # rows in the docs
+DOMINANT_THRESHOLDS = (None, 0.9, 0.95, 0.97, 0.99)
+DEFAULT_DOMINANT = 0.95
 SVEB_NAMES = {None: "network", "replace": "timing", "combine": "both (odds product)"}
 AF_THRESHOLDS = (0.5, 0.9)
 
@@ -60,12 +67,25 @@ def summary(y, y_pred):
     out["score"] = (out["S_f1"] + out["V_f1"]) / 2
     out["N_called_F"] = int(cm[0, 3])
     out["N_called_S"] = int(cm[0, 1])
+    out["N_called_V"] = int(cm[0, 2])
+    out["F_se"] = r["per_class"]["F"]["se"]
+    return out
+
+
+def similarities(samples, groups, fs, data_dir):
+    """Each beat's likeness to its record's dominant beat (MLII), record by record."""
+    out = np.zeros(len(samples), dtype=np.float32)
+    for record in np.unique(groups):
+        rows = groups == record
+        signal = load_record(record, data_dir, leads=["MLII"], fs=fs).signal
+        out[rows] = dominant_similarity(signal, samples[rows], fs)
     return out
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ltafdb", default=str(LTAFDB))
+    parser.add_argument("--data-dir", default=None, help="MIT-BIH (for the signals)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     oof = np.load(RESULTS / "ds1_oof.npz")
@@ -92,12 +112,28 @@ def main(argv=None):
                 rows.append({"sveb": sveb, "af": threshold, "alpha": alpha, "per_seed": per_seed})
                 scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
                 print(f"S vs N {sveb}, AF > {threshold}, alpha {alpha:.2f}: {scores}")
+    similarity = similarities(samples, groups, fs, get_data_home(args.data_dir))
+    dominant_rows = []
+    for threshold in DOMINANT_THRESHOLDS:
+        per_seed = {}
+        for seed in seeds:
+            proba = apply_rhythm_context(
+                oof[seed], classes, samples, fs, models, groups=groups, af_threshold=0.9,
+                sveb=None, rhythm=rhythm,
+            ).proba  # fmt: skip
+            if threshold is not None:
+                proba = rule_out_unlike_dominant(proba, classes, similarity, threshold)
+            per_seed[seed] = summary(y, classes[proba.argmax(axis=1)])
+        dominant_rows.append({"threshold": threshold, "per_seed": per_seed})
+        scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
+        print(f"AF > 0.9, V and F ruled out above similarity {threshold}: {scores}")
     p_af = rhythm.p_af
     af_beats = p_af > 0.5
     results = {
         "command": " ".join(["python benchmarks/record_context.py", *sys.argv[1:]]),
         "seeds": seeds,
         "rows": rows,
+        "dominant_rows": dominant_rows,
         "af_called_per_record": {
             str(r): int(af_beats[groups == r].sum()) for r in np.unique(groups)
         },
@@ -119,16 +155,20 @@ def markdown(results) -> str:
         f"{results['seconds']:.0f} s. Every DS1 beat predicted by default pipelines that "
         "never saw its patient (11-fold GroupKFold), seeds "
         f"{', '.join(s[4:] for s in seeds)}; only the decision changes between rows. "
-        "Score: (S-F1 + V-F1) / 2, pooled over DS1, per seed. Rows for P(AF) > 0.5 and "
-        "alpha 1 are in benchmarks/results/record_context.json. In bold: the default "
-        "(`rhythm_context`, the network's S-versus-N split, no prior correction).",
+        "Score: (S-F1 + V-F1) / 2, pooled over DS1, per seed. The rows left out (P(AF) > "
+        "0.5, alpha 1, the timing evidence without the AF rule or at alpha 0) are in "
+        "benchmarks/results/record_context.json. In bold: the default's rhythm decision "
+        "(`rhythm_context`, the network's S-versus-N split, no prior correction), then "
+        "the whole default (with `dominant_threshold=0.95`).",
         "",
         "| S vs N by | S ruled out where | alpha | score per seed | S Se | S +P | S F1 | V F1 "
         "| N called S | N called F |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in results["rows"]:
-        if row["alpha"] not in SHOWN_ALPHAS or row["af"] not in SHOWN_AF:
+        shown = row["alpha"] in SHOWN_ALPHAS and row["af"] in SHOWN_AF
+        timing = row["sveb"] is not None
+        if not shown or (timing and (row["af"] is None or row["alpha"] == 0.0)):
             continue  # the whole grid is in the JSON
         per = row["per_seed"]
         where = "nowhere" if row["af"] is None else f"P(AF) > {row['af']}"
@@ -146,6 +186,29 @@ def markdown(results) -> str:
             f"{100 * mean('S_f1'):.1f} | {100 * mean('V_f1'):.1f} | {mean('N_called_S'):.0f} | "
             f"{mean('N_called_F'):.0f} |"
         )
+    lines += [
+        "",
+        "On top of that rhythm decision, V and F ruled out for beats whose QRS correlates "
+        "above a threshold with their record's dominant beat (`dominant_threshold`):",
+        "",
+        "| V and F ruled out where | score per seed | V Se | V +P | V F1 | F Se "
+        "| N called V | N called F |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results["dominant_rows"]:
+        per, t = row["per_seed"], row["threshold"]
+
+        def mean(key, per=per):
+            return np.mean([per[s][key] for s in seeds])
+
+        mark = "**" if t == DEFAULT_DOMINANT else ""
+        where = "nowhere" if t is None else f"similarity > {t}"
+        lines.append(
+            f"| {mark}{where}{mark} | " + " / ".join(f"{per[s]['score']:.3f}" for s in seeds)
+            + f" | {100 * mean('V_se'):.1f} | {100 * mean('V_ppv'):.1f} | "
+            f"{100 * mean('V_f1'):.1f} | {100 * mean('F_se'):.1f} | "
+            f"{mean('N_called_V'):.0f} | {mean('N_called_F'):.0f} |"
+        )  # fmt: skip
     called = ", ".join(f"{r} {n}" for r, n in results["af_called_per_record"].items() if n)
     lines += ["", f"DS1 beats in AF by the rhythm model, per record: {called}.", ""]
     return "\n".join(lines)

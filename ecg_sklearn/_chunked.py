@@ -12,9 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dominant_beat import (
+    QRS_SPAN,
+    dominant_similarity,
+    dominant_template,
+    qrs_segments,
+    reference_beats,
+)
 from .qrs import detect_qrs
 from .records import resample_record, resampling_ratio
-from .windows import average_rr, make_beat_windows
+from .windows import average_rr, make_beat_windows, rhythm_context
 
 #: Seconds of signal the detector reads at a time in :func:`annotate_record`.
 DEFAULT_CHUNK_DURATION = 600.0
@@ -103,15 +110,31 @@ def detect_in_chunks(source, chunk_duration, progress, **detect_kwargs):
     return np.concatenate(found)
 
 
+def record_template(source, beats):
+    """The record's dominant beat, from its reference beats' segments read one by one."""
+    fs, n = source.model_fs, source.n_samples
+    before, after = int(QRS_SPAN[0] * fs), int(QRS_SPAN[1] * fs)
+    segments = []
+    for b in beats[reference_beats(beats.size)]:
+        lo = max(0, b - before)
+        segments.append(qrs_segments(source.read(lo, min(n, b + after)), [b - lo], fs)[0])
+    return dominant_template(np.array(segments))
+
+
 def classify_in_chunks(
-    pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, context=None
+    pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, with_context
 ):
     """Probabilities of ``beats``, classified 2048 beats at a time.
 
-    ``context``: the beats' rhythm context over the whole record, for windows with the
-    rhythm-context channel (None: windows without it).
+    ``with_context``: windows with the record-context channel, its values computed over
+    the whole record first (the rhythm from all beat positions, the dominant beat from
+    the reference beats), as :func:`~ecg_sklearn.windows.record_context` does.
     """
     fs, n = source.model_fs, source.n_samples
+    rhythm = template = None
+    if with_context:
+        rhythm = rhythm_context(beats, fs)
+        template = record_template(source, beats) if beats.size >= 3 else None
     half = (n_times - 1) // 2
     avg_rr = average_rr(beats, fs, avg_rr_span)
     size = _chunk_size(fs, n, chunk_duration)
@@ -125,9 +148,16 @@ def classify_in_chunks(
     for i0, i1 in progress(list(zip(starts, ends, strict=True)), "classifying beats"):
         lo, hi = max(0, beats[i0] - half), min(n, beats[i1 - 1] + half + 1)
         j0, j1 = np.searchsorted(beats, [lo, hi])  # every beat marked in these windows
+        signal, context = source.read(lo, hi), None
+        if with_context:
+            similarity = (
+                np.zeros(j1 - j0, np.float32) if template is None
+                else dominant_similarity(signal, beats[j0:j1] - lo, fs, template=template)
+            )  # fmt: skip
+            context = np.column_stack([rhythm[j0:j1], similarity])
         X = make_beat_windows(
-            source.read(lo, hi), beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr[j0:j1],
-            context_features=None if context is None else context[j0:j1],
+            signal, beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr[j0:j1],
+            context_features=context,
         )  # fmt: skip
         if X.shape[-1] != n_times:  # rounding of context * fs
             raise ValueError(f"windows of {X.shape[-1]} samples, pipeline expects {n_times}")

@@ -22,7 +22,7 @@ from ._chunked import (
 from ._validation import check_fs
 from .metrics import compare_annotations, flutter_intervals
 from .rhythm import exclude_sveb_in_af
-from .windows import DEFAULT_AVG_RR_SPAN, make_beat_windows, record_context
+from .windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 
 __all__ = [
     "annotate_and_compare",
@@ -57,7 +57,7 @@ def pipeline_layout(pipeline) -> tuple[float, int, int]:
 
     ``fs`` is the first ``fs`` parameter among the steps; the window layout is what the
     first step saw at ``fit`` (``n_features_in_`` channels, the beat channel and the
-    rhythm-context channel included, and ``n_timepoints_in_`` samples).
+    record-context channel included, and ``n_timepoints_in_`` samples).
     """
     steps = [s for _, s in pipeline.steps] if isinstance(pipeline, Pipeline) else [pipeline]
     fs = next((s.fs for s in steps if getattr(s, "fs", None) is not None), None)
@@ -89,7 +89,7 @@ def pipeline_windows(pipeline, signal, beat_samples):
     -------
     windows : ndarray of float32, shape (n_beats, n_channels, n_timepoints)
         :func:`~ecg_sklearn.windows.make_beat_windows` with the pipeline's window length
-        and, if it reads one, the rhythm-context channel.
+        and, if it reads one, the record-context channel.
     """
     fs, _, n_times = pipeline_layout(pipeline)
     context = (n_times - 1) / 2 / fs
@@ -99,7 +99,7 @@ def pipeline_windows(pipeline, signal, beat_samples):
 
 
 def _reads_rr_context(pipeline) -> bool:
-    """Whether the pipeline's windows carry the rhythm-context channel (``rr_context``)."""
+    """Whether the pipeline's windows carry the record-context channel (``rr_context``)."""
     steps = [s for _, s in pipeline.steps] if isinstance(pipeline, Pipeline) else [pipeline]
     return bool(getattr(steps[0], "rr_context", False))
 
@@ -120,9 +120,10 @@ def annotate_record(
 
     The record is read and processed a piece at a time (``chunk_duration`` seconds for
     detection, 2048 beats at a time for classification), so memory stays bounded
-    whatever the record's length; record-level quantities (the average RR interval)
-    come from a first pass over all beat positions. The labels are those of the record
-    processed whole (tested on the 48 MIT-BIH records).
+    whatever the record's length; record-level quantities (the average RR interval, the
+    rhythm context) come from a first pass over all beat positions, and the dominant
+    beat from a bounded sample of beats read before the chunks. The labels are those of
+    the record processed whole (tested on the 48 MIT-BIH records).
 
     Parameters
     ----------
@@ -190,10 +191,10 @@ def annotate_record(
             classes=classes,
             fs=fs,
         )
-    context = record_context(found, model_fs) if _reads_rr_context(pipeline) else None
     proba = classify_in_chunks(
-        pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress, context
-    )
+        pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress,
+        _reads_rr_context(pipeline),
+    )  # fmt: skip
     irregular = np.zeros(found.size, dtype=bool)
     if af_threshold is not None:
         warnings.warn(

@@ -20,9 +20,11 @@ from skorch.callbacks import EarlyStopping, EpochScoring, EpochTimer, Passthroug
 from skorch.dataset import Dataset
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
+from .dominant_beat import rule_out_unlike_dominant
 from .models import BeatCNN
-from .rr_context import decide_in_rhythm, load_rhythm_models
+from .rr_context import RR_CONTEXT_FEATURES, decide_in_rhythm, load_rhythm_models
 from .segmentation import BeatLayout
+from .windows import CONTEXT_FEATURES
 
 __all__ = ["BatchLoader", "CNNBeatClassifier"]
 
@@ -166,6 +168,12 @@ class CNNBeatClassifier(NeuralNetClassifier):
         None: the network alone; context columns, if any, are then unused.
     af_threshold : float or None, default=0.9
         P(AF) above which S is ruled out (with ``rhythm_context``; None: never).
+    dominant_threshold : float or None, default=None
+        Rule V and F out (their probability moving to the other classes) for beats whose
+        QRS correlates above this with their record's dominant beat
+        (:func:`~ecg_sklearn.dominant_beat.dominant_similarity`, a record-context column
+        of ``X``): a beat shaped like the patient's usual beat is neither ventricular nor
+        fusion. None: never.
     sveb_evidence : {"replace", "combine"} or None, default=None
         How the timing model's P(S | rhythm) enters the S-or-N split (with
         ``rhythm_context``): None leaves the network's split, ``"combine"`` multiplies
@@ -176,8 +184,9 @@ class CNNBeatClassifier(NeuralNetClassifier):
         renormalise: with ``class_weight="balanced"`` the network answers as if all
         classes were equally common; 1 brings back the training priors in full, 0 leaves
         the probabilities as they are. ``rhythm_context``, ``af_threshold``,
-        ``sveb_evidence`` and ``prior_power`` are read at prediction: setting them on a
-        fitted classifier changes its decisions without refitting.
+        ``dominant_threshold``, ``sveb_evidence`` and ``prior_power`` are read at
+        prediction: setting them on a fitted classifier changes its decisions without
+        refitting.
     class_weight : {"balanced", "sqrt"}, dict or None, default="balanced"
         Weights of the classes in the loss: ``"balanced"`` is ``n / (n_classes * count)``,
         ``"sqrt"`` its square root, a dict maps labels to weights. With
@@ -221,8 +230,8 @@ class CNNBeatClassifier(NeuralNetClassifier):
     classes_ : ndarray of str
     n_features_in_ : int
     n_context_features_ : int
-        Rhythm-context columns at the start of a row (read by ``rhythm_context`` only;
-        the network gets the rest).
+        Record-context columns at the start of a row (read by ``rhythm_context`` and
+        ``dominant_threshold`` only; the network gets the rest).
     n_rr_features_ : int
         RR-feature columns of a row, as fitted.
     n_leads_ : int
@@ -246,6 +255,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         n_leads="auto",
         rhythm_context=None,
         af_threshold=0.9,
+        dominant_threshold=None,
         sveb_evidence=None,
         prior_power=0.0,
         class_weight="balanced",
@@ -299,6 +309,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         self.n_leads = n_leads
         self.rhythm_context = rhythm_context
         self.af_threshold = af_threshold
+        self.dominant_threshold = dominant_threshold
         self.sveb_evidence = sveb_evidence
         self.prior_power = prior_power
         self.class_weight = class_weight
@@ -453,25 +464,48 @@ class CNNBeatClassifier(NeuralNetClassifier):
             return load_rhythm_models(self.rhythm_context)
         return self.rhythm_context
 
+    def _dominant_threshold(self):
+        """``dominant_threshold``, checked (None without)."""
+        threshold = self.dominant_threshold
+        if threshold is None:
+            return None
+        if not (isinstance(threshold, numbers.Real) and -1 <= threshold <= 1):
+            raise ValueError(f"dominant_threshold must be in [-1, 1] or None; got {threshold!r}")
+        if self.n_context_features_ < len(CONTEXT_FEATURES):
+            raise ValueError(
+                "dominant_threshold needs the record-context columns in X (with the dominant "
+                "beat's similarity): make the windows with rr_context=True and give the "
+                "filter and segmenter rr_context=True"
+            )
+        return float(threshold)
+
     def _decide(self, proba, context):
-        """The network's probabilities after ``prior_power`` and the rhythm context."""
+        """The network's probabilities after ``prior_power`` and the record context."""
         if self.prior_power:
             proba = proba * self.class_prior_.astype(proba.dtype) ** self.prior_power
             proba /= proba.sum(axis=1, keepdims=True)
-        models = self._rhythm_models()  # read at prediction, as the other decision parameters
-        if models is None or not len(proba):
+        # Read at prediction, as the other decision parameters.
+        models, threshold = self._rhythm_models(), self._dominant_threshold()
+        if not len(proba) or (models is None and threshold is None):
             return proba
-        unknown = ~(context[:, 0] > 0)  # median RR 0: a record too short for a rhythm
-        rhythm = {"af": np.full(len(context), np.nan), "sveb": np.full(len(context), np.nan)}
-        for part in ("af", "sveb") if self.sveb_evidence else ("af",):
-            p = models[part].predict_proba(context)[:, 1]
-            rhythm[part] = np.where(unknown, np.nan, p)
-        decided = decide_in_rhythm(
-            proba.astype(np.float64), np.asarray(self.classes_, dtype=str), rhythm["af"],
-            rhythm["sveb"], models.sveb_prior, af_threshold=self.af_threshold,
-            sveb=self.sveb_evidence,
-        )  # fmt: skip
-        return decided.astype(proba.dtype)
+        dtype, proba = proba.dtype, proba.astype(np.float64)
+        if models is not None:
+            rhythm = context[:, : len(RR_CONTEXT_FEATURES)]
+            unknown = ~(rhythm[:, 0] > 0)  # median RR 0: a record too short for a rhythm
+            p_rhythm = {"af": np.full(len(rhythm), np.nan), "sveb": np.full(len(rhythm), np.nan)}
+            for part in ("af", "sveb") if self.sveb_evidence else ("af",):
+                p = models[part].predict_proba(rhythm)[:, 1]
+                p_rhythm[part] = np.where(unknown, np.nan, p)
+            proba = decide_in_rhythm(
+                proba, np.asarray(self.classes_, dtype=str), p_rhythm["af"], p_rhythm["sveb"],
+                models.sveb_prior, af_threshold=self.af_threshold, sveb=self.sveb_evidence,
+            )  # fmt: skip
+        if threshold is not None:
+            proba = rule_out_unlike_dominant(
+                proba, self.classes_, context[:, CONTEXT_FEATURES.index("dominant_similarity")],
+                threshold,
+            )  # fmt: skip
+        return proba.astype(dtype)
 
     def _class_weights(self, y_encoded):
         cap = self.max_class_weight
@@ -565,6 +599,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         self._set_layout(self._fit_layout(layout, X.shape[1]))
         self.class_prior_ = np.bincount(y_encoded, minlength=len(self.classes_)) / len(y)
         self._rhythm_models()  # checked before training
+        self._dominant_threshold()
         X = X[:, self.n_context_features_ :]  # the network's part of each row
         self.class_weight_ = self._class_weights(y_encoded)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)

@@ -191,8 +191,9 @@ def load_wfdb(
     avg_rr_span : float, default=300.0
         Seconds of record over which the average RR of the beat channel is taken.
     rr_context : bool, default=True
-        Add the rhythm-context channel (:mod:`ecg_sklearn.windows`): the rhythm of the
-        tens of beats around each beat, from all of its record's beat annotations.
+        Add the record-context channel (:mod:`ecg_sklearn.windows`): the rhythm of the
+        tens of beats around each beat, from all of its record's beat annotations, and
+        the beat's likeness to the record's dominant beat.
     on_missing_lead : {"raise", "exclude"}, default="raise"
         What to do with a record that lacks a requested lead: raise a ``ValueError``, or
         exclude its beats (they are counted in ``excluded`` and a warning says so).
@@ -252,6 +253,12 @@ def load_wfdb(
             continue
         if not is_beat.any():
             warnings.warn(f"Record {record!r} has no beat annotation: no beats", stacklevel=2)
+        outside = samples[is_beat][(samples[is_beat] < 0) | (samples[is_beat] >= header.sig_len)]
+        if outside.size:
+            raise ValueError(
+                f"Record {record!r}: beat annotation at sample {outside[0]} lies outside its "
+                f"signal of {header.sig_len} samples (damaged or mismatched .atr?)"
+            )
         rates.add(float(header.fs))
         plan.append(_Planned(record, header, channels, samples[is_beat], symbols[is_beat]))
     if fs is None:

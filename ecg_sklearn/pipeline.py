@@ -103,7 +103,9 @@ def default_pipeline(
     record: where the timing model shipped with the package
     (``rhythm_context="ltafdb-rhythm"``, fitted on the Long-Term AF Database) reads the
     rhythm around the beat as atrial fibrillation or flutter with P > 0.9, S is ruled
-    out. The windows must carry the rhythm-context
+    out; where the beat's QRS correlates above 0.95 with its record's dominant beat
+    (``dominant_threshold=0.95``: shaped like the patient's usual beat), V and F are
+    ruled out. The windows must carry the record-context
     channel (the loaders' default, ``rr_context=True``). The configuration was chosen by
     grouped cross-validation on MIT-BIH DS1 (``benchmarks/tune.py``,
     ``benchmarks/record_context.py``); its inter-patient figures are in
@@ -150,6 +152,7 @@ def default_pipeline(
         module__max_scale=1.25,
         rhythm_context="ltafdb-rhythm",
         af_threshold=0.9,
+        dominant_threshold=0.95,
         random_state=random_state,
         verbose=verbose,
     )

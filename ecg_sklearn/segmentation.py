@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval  # no public module
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import validate_signal
-from .rr_context import RR_CONTEXT_FEATURES
+from .windows import CONTEXT_FEATURES
 
 __all__ = [
     "BeatFeatures",
@@ -46,7 +46,7 @@ RHYTHM_FEATURES = ("pre_other_ratio", "post_other_ratio", "other_rr_spread")
 class BeatLayout(NamedTuple):
     """How a row of :class:`BeatSegmenter` output splits.
 
-    A row holds ``n_context_features`` rhythm-context features (with the segmenter's
+    A row holds ``n_context_features`` record-context features (with the segmenter's
     ``rr_context``), then ``n_rr_features`` RR features, then ``n_leads`` waveform
     channels of ``beat_length`` samples each, channel after channel.
     """
@@ -213,10 +213,10 @@ def _neighbour_average(ecg, flat, n_before, n_after):
 
 
 def _context_columns(channel, n_context):
-    """The rhythm context written in the first samples of the context channel, checked."""
+    """The record context written in the first samples of the context channel, checked."""
     if np.any(channel[:, n_context:]):
         raise ValueError(
-            f"The last channel of X is not a rhythm-context channel (it has values after "
+            f"The last channel of X is not a record-context channel (it has values after "
             f"its first {n_context} samples): make the windows with rr_context=True, or "
             "set rr_context=False"
         )
@@ -228,7 +228,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
 
     The input is beat windows ``(n_beats, n_channels, n_timepoints)`` with the beat at the
     centre and, by default, the beat channel after the leads (see ``docs/design.md``).
-    The output is one row per beat: the rhythm context first (``rr_context``), then the
+    The output is one row per beat: the record context first (``rr_context``), then the
     8 RR features (:data:`RR_FEATURES`, if ``rr_features``;
     then the 3 :data:`RHYTHM_FEATURES` if ``rhythm_features``),
     then the cropped waveform of each ECG channel, lead after lead, as a
@@ -256,10 +256,11 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
     beat_channel : bool, default=True
         3-D ``X`` has the beat channel after its ECG channels.
     rr_context : bool, default=True
-        3-D ``X`` ends with the rhythm-context channel (windows made with
-        ``rr_context=True``): its :data:`~ecg_sklearn.rr_context.RR_CONTEXT_FEATURES`
-        come first in each output row, for a classifier that decides in the rhythm's
-        context (``CNNBeatClassifier(rhythm_context=...)``).
+        3-D ``X`` ends with the record-context channel (windows made with
+        ``rr_context=True``): its :data:`~ecg_sklearn.windows.CONTEXT_FEATURES` (the
+        rhythm, the likeness to the record's dominant beat) come first in each output
+        row, for a classifier that decides in the record's context
+        (``CNNBeatClassifier(rhythm_context=..., dominant_threshold=...)``).
     neighbours : bool, default=False
         Append, after the leads, each lead's average of the *other* beats of the window
         (those marked in the beat channel whose crop fits in the window), cropped the
@@ -279,7 +280,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         RR-feature columns of the output (8, 11 with ``rhythm_features``, 0 without
         ``rr_features``).
     n_context_features_ : int
-        Rhythm-context columns at the start of the output (0 without ``rr_context``).
+        Record-context columns at the start of the output (0 without ``rr_context``).
     beat_length_ : int
         Samples per cropped beat, ``round(before * fs) + round(after * fs) + 1``.
 
@@ -289,7 +290,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
     >>> from ecg_sklearn.datasets import load_sample
     >>> data = load_sample(records=["100"])
     >>> seg = BeatSegmenter(fs=data.fs).fit(data.X)
-    >>> seg.transform(data.X).shape[1] == 14 + 8 + seg.beat_length_
+    >>> seg.transform(data.X).shape[1] == 15 + 8 + seg.beat_length_
     True
     """
 
@@ -332,7 +333,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         if n_leads < 1:
             raise ValueError(
                 f"X has {X.shape[1]} channel(s): no ECG channel besides the beat channel"
-                + (" and the rhythm-context channel" if self.rr_context else "")
+                + (" and the record-context channel" if self.rr_context else "")
             )
         for name in ("rr_features", "neighbours", "rr_context"):
             if getattr(self, name) and not has_beats:
@@ -366,7 +367,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         n_leads, _, n_before, n_after = self._layout(X)
         self.n_leads_ = 2 * n_leads if self.neighbours else n_leads
         self.n_rr_features_ = len(self._rr_names())
-        self.n_context_features_ = len(RR_CONTEXT_FEATURES) if self.rr_context else 0
+        self.n_context_features_ = len(CONTEXT_FEATURES) if self.rr_context else 0
         self.beat_length_ = n_before + n_after + 1
         return X
 
@@ -396,7 +397,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         c = X.shape[-1] // 2
         ecg = X[:, None, :] if X.ndim == 2 else X[:, :n_leads]
         n_rr = len(self._rr_names())
-        n_ctx = len(RR_CONTEXT_FEATURES) if self.rr_context else 0
+        n_ctx = len(CONTEXT_FEATURES) if self.rr_context else 0
         length = n_before + n_after + 1
         n_out = 2 * n_leads if self.neighbours else n_leads
         out = np.empty((len(X), n_ctx + n_rr + n_out * length), dtype=X.dtype)
@@ -424,7 +425,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         names = [f"ch{k}_{o:+d}" for k in range(n_leads) for o in offsets]
         if self.neighbours:
             names += [f"neighbours_ch{k}_{o:+d}" for k in range(n_leads) for o in offsets]
-        context = [f"context_{name}" for name in RR_CONTEXT_FEATURES] if self.rr_context else []
+        context = [f"context_{name}" for name in CONTEXT_FEATURES] if self.rr_context else []
         return np.asarray([*context, *self._rr_names(), *names], dtype=object)
 
     def _rr_names(self):

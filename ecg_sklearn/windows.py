@@ -7,10 +7,12 @@ cut from a continuous record around the beat's fiducial point (R peak):
 * channel ``n_leads`` is the *beat channel*: zero everywhere except at the samples of the
   beats that fall inside the window (the centre beat and its neighbours), where it holds
   the record's average RR interval around that beat, in seconds (see ``avg_rr_span``);
-* with ``rr_context=True`` (the default), a last *rhythm-context channel*: its first
-  ``len(RR_CONTEXT_FEATURES)`` samples hold the beat's
+* with ``rr_context=True`` (the default), a last *record-context channel*: its first
+  ``len(CONTEXT_FEATURES)`` samples hold the beat's
   :func:`~ecg_sklearn.rr_context.rr_context_features` (the rhythm of the tens of beats
-  around it, from the whole record's beat positions), the rest zeros.
+  around it, from the whole record's beat positions) and its
+  :func:`~ecg_sklearn.dominant_beat.dominant_similarity` (how much its QRS looks like
+  the record's dominant beat), the rest zeros.
 
 The window is symmetric: ``n_timepoints = 2 * round(context * fs) + 1`` and the beat
 sits at index ``n_timepoints // 2``. A stack of windows is ``(n_beats, n_channels,
@@ -22,14 +24,17 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .dominant_beat import DOMINANT_FEATURES, dominant_similarity
 from .rr_context import RR_CONTEXT_FEATURES, rr_context_features
 
 __all__ = [
+    "CONTEXT_FEATURES",
     "DEFAULT_CONTEXT",
     "DEFAULT_AVG_RR_SPAN",
     "average_rr",
     "make_beat_windows",
     "record_context",
+    "rhythm_context",
     "window_length",
 ]
 
@@ -37,6 +42,8 @@ __all__ = [
 DEFAULT_CONTEXT = 2.0
 #: Seconds of record (centred on the beat) over which the average RR interval is taken.
 DEFAULT_AVG_RR_SPAN = 300.0
+#: The values of the record-context channel, in order: the rhythm, then the dominant beat.
+CONTEXT_FEATURES = (*RR_CONTEXT_FEATURES, *DOMINANT_FEATURES)
 
 
 def window_length(context: float, fs: float) -> int:
@@ -112,11 +119,11 @@ def make_beat_windows(
         :func:`average_rr` over a whole record of which ``signal`` is a piece);
         ``avg_rr_span`` is then unused.
     rr_context : bool, default=True
-        Add the rhythm-context channel (see the module's description). Records of fewer
-        than 3 beats have no rhythm to describe: their context is zeros.
-    context_features : array-like, shape (n_beats, len(RR_CONTEXT_FEATURES)), optional
-        The beats' rhythm context, when computed beforehand over a whole record of which
-        ``signal`` is a piece (implies ``rr_context``).
+        Add the record-context channel (see the module's description and
+        :func:`record_context`).
+    context_features : array-like, shape (n_beats, len(CONTEXT_FEATURES)), optional
+        The beats' :func:`record_context`, when computed beforehand over a whole record
+        of which ``signal`` is a piece (implies ``rr_context``).
     out : ndarray, optional
         Preallocated float32 array of shape ``(n_beats, n_channels, n_timepoints)``.
 
@@ -144,7 +151,7 @@ def make_beat_windows(
     n_times = 2 * half + 1
     n_leads = signal.shape[0]
     rr_context = rr_context or context_features is not None
-    n_context = len(RR_CONTEXT_FEATURES)
+    n_context = len(CONTEXT_FEATURES)
     if rr_context and n_times < n_context:
         raise ValueError(f"windows of {n_times} samples cannot hold {n_context} context values")
     shape = (beats.size, n_leads + 1 + rr_context, n_times)
@@ -168,7 +175,7 @@ def make_beat_windows(
     out[:, n_leads, :] = sliding_window_view(track, n_times)[beats]
     if rr_context:
         if context_features is None:
-            context_features = record_context(beats, fs)
+            context_features = record_context(signal, beats, fs)
         elif np.shape(context_features) != (beats.size, n_context):
             raise ValueError(
                 f"context_features must have shape {(beats.size, n_context)}; "
@@ -179,12 +186,31 @@ def make_beat_windows(
     return out
 
 
-def record_context(beat_samples, fs: float) -> np.ndarray:
-    """:func:`~ecg_sklearn.rr_context.rr_context_features` of every beat of one record.
+def record_context(signal, beat_samples, fs: float) -> np.ndarray:
+    """The record-level context of every beat of one record, from unlabelled signal.
 
-    Zeros (a median RR of 0) for a record of fewer than 3 beats, or with repeated
-    positions, which has no rhythm to describe.
+    Parameters
+    ----------
+    signal : array-like, shape (n_leads, n_samples)
+        The whole record (the dominant beat is found in its first lead).
+    beat_samples : array-like of int, shape (n_beats,)
+        Every beat of the record, sorted.
+    fs : float
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    context : ndarray of float32, shape (n_beats, len(CONTEXT_FEATURES))
+        :func:`~ecg_sklearn.rr_context.rr_context_features` (zeros, a median RR of 0, for
+        a record of fewer than 3 beats or with repeated positions, which has no rhythm to
+        describe), then :func:`~ecg_sklearn.dominant_beat.dominant_similarity`.
     """
+    beats = np.asarray(beat_samples)
+    return np.column_stack([rhythm_context(beats, fs), dominant_similarity(signal, beats, fs)])
+
+
+def rhythm_context(beat_samples, fs: float) -> np.ndarray:
+    """The rhythm part of :func:`record_context`, from beat positions alone."""
     beats = np.asarray(beat_samples)
     if beats.size < 3 or np.any(np.diff(beats) <= 0):
         return np.zeros((beats.size, len(RR_CONTEXT_FEATURES)), dtype=np.float32)

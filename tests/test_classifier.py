@@ -13,6 +13,7 @@ from skorch.callbacks import Callback
 from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, ECGFilter
 from ecg_sklearn.models import BeatCNN
 from ecg_sklearn.segmentation import BeatFeatures, BeatLayout
+from ecg_sklearn.windows import CONTEXT_FEATURES
 
 #: How a plain array of 8 RR features and one lead splits (only segmenter output says so).
 PLAIN_8_1 = dict(n_rr_features=8, n_leads=1)
@@ -62,7 +63,7 @@ def test_pipeline_fits_and_predicts_on_excerpt(sample, fitted):
     from skorch import NeuralNetClassifier
 
     network_rows = np.asarray(rows)[:, clf.n_context_features_ :]
-    assert clf.n_context_features_ == 14
+    assert clf.n_context_features_ == len(CONTEXT_FEATURES)
     np.testing.assert_array_equal(expected, NeuralNetClassifier.predict_proba(clf, network_rows))
 
 
@@ -429,7 +430,7 @@ def test_beat_features_keep_their_layout_only_while_it_holds():
     data = load_sample(records=["100"])
     seg = BeatSegmenter(fs=data.fs).fit(data.X[:10])
     out = seg.transform(data.X[:10])
-    layout = BeatLayout(8, 1, seg.beat_length_, 14)
+    layout = BeatLayout(8, 1, seg.beat_length_, len(CONTEXT_FEATURES))
     assert isinstance(out, BeatFeatures) and out.layout == layout
     assert out[2:5].layout == layout and out[[0, 3]].layout == layout
     assert out[:, :8].layout is None and out[0].layout is None
@@ -442,13 +443,16 @@ def test_beat_features_keep_their_layout_only_while_it_holds():
 
 def test_rhythm_context_decides_as_apply_rhythm_context(sample):
     from ecg_sklearn import default_pipeline
+    from ecg_sklearn.dominant_beat import rule_out_unlike_dominant
     from ecg_sklearn.rr_context import apply_rhythm_context, load_rhythm_models
 
     pipe = default_pipeline(sample.fs, random_state=0, verbose=0, max_epochs=2)
     pipe.fit(sample.X, sample.y)
     cnn = pipe["cnn"]
     assert cnn.rhythm_context == "ltafdb-rhythm" and cnn.prior_power == 0.0
-    decided = pipe.predict_proba(sample.X)
+    assert cnn.dominant_threshold == 0.95
+    full = pipe.predict_proba(sample.X)
+    decided = pipe.set_params(cnn__dominant_threshold=None).predict_proba(sample.X)
     # The decision parameters are read at prediction: no refit needed to change them.
     with_prior = pipe.set_params(cnn__prior_power=0.5).predict_proba(sample.X)
     pipe.set_params(cnn__rhythm_context=None, cnn__prior_power=0.0)
@@ -464,6 +468,15 @@ def test_rhythm_context_decides_as_apply_rhythm_context(sample):
     ruled = (decided[:, s] == 0) & (network[:, s] > 0)
     assert ruled.any() and set(sample.groups[ruled]) <= {"201", "203", "209", "223", "208"}
     np.testing.assert_allclose(cnn.class_prior_.sum(), 1.0)
+    # The dominant-beat rule, on top: V and F ruled out for beats like the record's usual one.
+    similarity = sample.X[:, -1, CONTEXT_FEATURES.index("dominant_similarity")]
+    expected = rule_out_unlike_dominant(decided.astype(np.float64), cnn.classes_, similarity, 0.95)
+    np.testing.assert_allclose(full, expected, atol=1e-5)
+    ectopic = np.isin(cnn.classes_, ["V", "F"])
+    alike = similarity > 0.95
+    assert np.all(full[alike][:, ectopic] == 0)
+    assert np.any(ectopic[decided[alike].argmax(axis=1)])  # beats that the rule turned
+    assert np.array_equal(full[~alike], decided[~alike])
 
 
 def test_rhythm_context_errors(sample):
@@ -474,10 +487,16 @@ def test_rhythm_context_errors(sample):
     with pytest.raises(ValueError, match="needs the rhythm-context columns"):
         plain.fit(X[:, :-1], y)
     pipe = Pipeline([("segment", BeatSegmenter(fs=sample.fs)), ("cnn", clone(clf))])
+    plain.set_params(cnn__rhythm_context=None, cnn__dominant_threshold=0.9)
+    with pytest.raises(ValueError, match="dominant_threshold needs the record-context"):
+        plain.fit(X[:, :-1], y)
     with pytest.raises(ValueError, match="needs classes 'N' and 'S'"):
         pipe.fit(X, np.where(y == "S", "N", y))
     with pytest.raises(ValueError, match="sveb_evidence must be"):
         pipe.set_params(cnn__sveb_evidence="vote").fit(X, y)
+    with pytest.raises(ValueError, match=r"dominant_threshold must be in \[-1, 1\]"):
+        pipe.set_params(cnn__sveb_evidence=None, cnn__dominant_threshold=2).fit(X, y)
+    pipe.set_params(cnn__dominant_threshold=None)
     # A record too short for a rhythm (context zeros) keeps the network's decision.
     pipe.set_params(cnn__sveb_evidence=None, cnn__af_threshold=0.0).fit(X, y)
     short = X[:2].copy()

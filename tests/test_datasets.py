@@ -44,8 +44,11 @@ def test_sample_structure(sample):
     # Beat channel: the centre beat is marked with a plausible average RR (s).
     centre = sample.X[:, 1, 720]
     assert np.all((centre > 0.3) & (centre < 2.0))
-    # Rhythm-context channel: the 14 context values, then zeros.
-    assert np.all(sample.X[:, 2, 14:] == 0) and np.all(sample.X[:, 2, 0] > 0.3)
+    # Record-context channel: the 14 rhythm values, the dominant-beat similarity, zeros.
+    assert np.all(sample.X[:, 2, 15:] == 0) and np.all(sample.X[:, 2, 0] > 0.3)
+    similarity = sample.X[:, 2, 14]
+    assert np.all(np.abs(similarity) <= 1 + 1e-6)
+    assert np.median(similarity[sample.y == "N"]) > 0.95 > np.median(similarity[sample.y == "V"])
 
 
 def test_sample_matches_the_annotation_file(sample):

@@ -71,6 +71,18 @@ def test_fuzzed_files_never_hang_or_crash_obscurely(tmp_path_factory, damaged, b
         assert "100" in str(error), f"the error does not name the record: {error}"
 
 
+def test_beat_annotation_beyond_the_signal_names_the_record(tmp_path):
+    import wfdb
+
+    for ext in (".hea", ".dat"):
+        shutil.copy(sample_data_dir() / f"100{ext}", tmp_path)
+    n = wfdb.rdheader(str(tmp_path / "100")).sig_len
+    wfdb.wrann("100", "atr", np.array([100, 500, n + 10]), np.array(["N", "N", "V"]),
+               write_dir=str(tmp_path))  # fmt: skip
+    with pytest.raises(ValueError, match=f"Record '100': beat annotation at sample {n + 10}"):
+        load_wfdb(tmp_path, ["100"], verbose=0)
+
+
 def test_flat_noisy_and_empty_inputs(sample):
     assert detect_qrs(np.zeros(5000), 360.0).size == 0  # flat line: no beats, no error
     noisy = np.random.default_rng(0).normal(size=36000)

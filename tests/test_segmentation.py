@@ -7,6 +7,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ecg_sklearn import BeatSegmenter, ECGFilter
+from ecg_sklearn.datasets import sample_data_dir
+from ecg_sklearn.dominant_beat import dominant_similarity
+from ecg_sklearn.records import load_record
 from ecg_sklearn.rr_context import RR_CONTEXT_FEATURES
 from ecg_sklearn.segmentation import RHYTHM_FEATURES, RR_FEATURES
 from ecg_sklearn.windows import make_beat_windows
@@ -44,8 +47,10 @@ def test_feature_names_and_plain_sklearn_estimator(sample):
     seg = BeatSegmenter(fs=sample.fs).fit(sample.X)
     names = seg.get_feature_names_out()
     assert len(names) == seg.transform(sample.X[:3]).shape[1]
-    assert list(names[:14]) == [f"context_{n}" for n in RR_CONTEXT_FEATURES]
-    assert list(names[14:22]) == list(RR_FEATURES) and names[22] == "ch0_-90"
+    assert list(names[:15]) == [f"context_{n}" for n in RR_CONTEXT_FEATURES] + [
+        "context_dominant_similarity"
+    ]
+    assert list(names[15:23]) == list(RR_FEATURES) and names[23] == "ch0_-90"
     pipe = make_pipeline(
         ECGFilter(fs=sample.fs),
         BeatSegmenter(fs=sample.fs),
@@ -78,7 +83,7 @@ def test_window_lengths_tunable_by_grid_search(sample):
 
 def test_without_rr_features_and_2d_input(sample):
     seg = BeatSegmenter(fs=sample.fs, rr_features=False).fit(sample.X)
-    assert seg.transform(sample.X[:2]).shape == (2, 14 + seg.beat_length_)
+    assert seg.transform(sample.X[:2]).shape == (2, 15 + seg.beat_length_)
     two_d = sample.X[:5, 0]
     plain = BeatSegmenter(fs=sample.fs, rr_features=False, rr_context=False)
     assert plain.fit_transform(two_d).shape == (5, seg.beat_length_)
@@ -93,7 +98,7 @@ def test_errors(sample):
     with pytest.raises(ValueError, match="time points"):
         seg.transform(sample.X[:4, :, 100:-100])
     unmarked = sample.X[:4].copy()
-    unmarked[:, -2] = 0  # the beat channel (the rhythm-context channel is last)
+    unmarked[:, -2] = 0  # the beat channel (the record-context channel is last)
     with pytest.raises(ValueError, match="no beat marked at their centre"):
         seg.transform(unmarked)
     with pytest.raises(ValueError, match="no ECG channel"):
@@ -171,21 +176,25 @@ def test_rhythm_features_compare_the_beat_with_the_other_intervals(monkeypatch):
         BeatSegmenter(fs=FS, rr_context=False, rr_features=False, rhythm_features=True).fit(X)
 
 
-def test_rhythm_context_columns_come_first(sample):
+def test_record_context_columns_come_first(sample):
     from ecg_sklearn.datasets import load_sample
     from ecg_sklearn.rr_context import rr_context_features
 
     seg = BeatSegmenter(fs=sample.fs).fit(sample.X)
     out = seg.transform(sample.X)
-    assert seg.n_context_features_ == 14 and out.layout.n_context_features == 14
+    assert seg.n_context_features_ == 15 and out.layout.n_context_features == 15
     plain = BeatSegmenter(fs=sample.fs, rr_context=False).fit_transform(sample.X[:, :-1])
-    np.testing.assert_array_equal(out[:, 14:], plain)
+    np.testing.assert_array_equal(out[:, 15:], plain)
     # The context of each beat is its record's rhythm, from all the record's beats.
     rows = sample.groups == "201"
     expected = rr_context_features(sample.samples[rows], sample.fs)
     np.testing.assert_allclose(out[rows, :14], expected, rtol=1e-6)
+    # ... and its likeness to the record's dominant beat.
+    record = load_record("201", sample_data_dir(), leads=["MLII"])
+    similarity = dominant_similarity(record.signal, sample.samples[rows], sample.fs)
+    np.testing.assert_allclose(out[rows, 14], similarity, atol=1e-6)
     # Windows and segmenter that disagree on the context channel fail with the reason.
-    with pytest.raises(ValueError, match="not a rhythm-context channel"):
+    with pytest.raises(ValueError, match="not a record-context channel"):
         two_leads = load_sample(records=["208"], leads=["MLII", "V1"], rr_context=False)
         BeatSegmenter(fs=sample.fs).fit_transform(two_leads.X[:3])  # [MLII, V1, beats]
     with pytest.raises(ValueError, match="with the segmenter's rr_context"):

@@ -1,0 +1,162 @@
+"""The patient's own beats: how much each beat looks like its record's dominant beat.
+
+A record's *dominant beat* is the QRS shape most of its beats share, found without
+labels: among up to :data:`MAX_REFERENCE_BEATS` beats spread evenly over the record, the
+one that the most others resemble (correlation above 0.9), and its template the median
+of those that resemble it. Each beat's :func:`dominant_similarity` is the correlation of
+its QRS complex (:data:`QRS_SPAN` around the beat, linear trend removed) with that
+template: close to 1 for beats shaped like the patient's usual beat, lower for ectopic
+ventricular and fusion beats, whatever the patient's usual beat looks like.
+
+The similarity travels with the rhythm context in the windows' context channel
+(:func:`ecg_sklearn.windows.record_context`), and
+``CNNBeatClassifier(dominant_threshold=...)`` rules V and F out for beats above the
+threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "DOMINANT_FEATURES",
+    "MAX_REFERENCE_BEATS",
+    "QRS_SPAN",
+    "dominant_similarity",
+    "dominant_template",
+    "qrs_segments",
+    "reference_beats",
+    "rule_out_unlike_dominant",
+]
+
+#: Names of the values this module adds to each beat's record context.
+DOMINANT_FEATURES = ("dominant_similarity",)
+#: Seconds of signal before and after the beat compared with the dominant beat.
+QRS_SPAN = (0.1, 0.15)
+#: At most this many beats, spread evenly over the record, make the dominant beat.
+MAX_REFERENCE_BEATS = 1000
+#: Correlation above which two beats count as alike when finding the dominant beat.
+_ALIKE = 0.9
+
+
+def _span(fs: float) -> tuple[int, int]:
+    return int(QRS_SPAN[0] * fs), int(QRS_SPAN[1] * fs)
+
+
+def qrs_segments(signal, beat_samples, fs: float) -> np.ndarray:
+    """The QRS segment of each beat in the first lead, with its linear trend removed.
+
+    Parameters
+    ----------
+    signal : array-like, shape (n_leads, n_samples) or (n_samples,)
+        The record (or a piece of it) at ``fs``; only the first lead is used.
+    beat_samples : array-like of int, shape (n_beats,)
+        Beat positions in ``signal``.
+    fs : float
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    segments : ndarray of float64, shape (n_beats, n_span)
+        ``n_span`` samples from :data:`QRS_SPAN` before the beat; segments reaching past
+        either end of ``signal`` repeat its edge value.
+    """
+    x = np.asarray(signal)
+    x = x[0] if x.ndim == 2 else x
+    before, after = _span(fs)
+    padded = np.pad(x.astype(np.float64, copy=False), (before, after), mode="edge")
+    idx = np.asarray(beat_samples, dtype=np.int64)[:, None] + np.arange(before + after)
+    segments = padded[idx]
+    t = np.linspace(-1.0, 1.0, segments.shape[1])
+    segments -= segments.mean(axis=1, keepdims=True)
+    segments -= np.outer(segments @ t / (t @ t), t)
+    return segments
+
+
+def reference_beats(n_beats: int) -> np.ndarray:
+    """Indices of the beats (at most :data:`MAX_REFERENCE_BEATS`, evenly spread) that
+    make the dominant beat."""
+    return np.unique(np.linspace(0, n_beats - 1, min(n_beats, MAX_REFERENCE_BEATS)).astype(int))
+
+
+def _unit_rows(a):
+    norm = np.linalg.norm(a, axis=-1, keepdims=True)
+    return a / np.where(norm > 0, norm, 1.0)
+
+
+def dominant_template(segments) -> np.ndarray:
+    """The dominant beat of a record from its reference beats' :func:`qrs_segments`.
+
+    The segment most others resemble (correlation above 0.9), and the median of those
+    that resemble it (zeros if no segment has a shape: a flat signal).
+    """
+    segments = np.asarray(segments, dtype=np.float64)
+    unit = _unit_rows(segments)
+    alike = unit @ unit.T > _ALIKE
+    chosen = alike[np.argmax(alike.sum(axis=0))]
+    return np.median(segments[chosen], axis=0) if chosen.any() else np.zeros(segments.shape[1])
+
+
+def dominant_similarity(signal, beat_samples, fs: float, *, template=None) -> np.ndarray:
+    """Correlation of each beat's QRS with its record's dominant beat.
+
+    Parameters
+    ----------
+    signal : array-like, shape (n_leads, n_samples) or (n_samples,)
+        The whole record at ``fs`` (the first lead is used), or a piece of it with the
+        whole record's ``template``.
+    beat_samples : array-like of int, shape (n_beats,)
+        Sorted beat positions: every beat of the record, or of the piece.
+    fs : float
+        Sampling rate in Hz.
+    template : ndarray, optional
+        The record's :func:`dominant_template`; by default made from these beats'
+        :func:`reference_beats`.
+
+    Returns
+    -------
+    similarity : ndarray of float32, shape (n_beats,)
+        In [-1, 1]; 0 for records of fewer than 3 beats, which have no dominant beat to
+        speak of, and for flat segments.
+    """
+    beats = np.asarray(beat_samples, dtype=np.int64)
+    if template is None and beats.size < 3:
+        return np.zeros(beats.size, dtype=np.float32)
+    segments = qrs_segments(signal, beats, fs)
+    if template is None:
+        template = dominant_template(segments[reference_beats(beats.size)])
+    return (_unit_rows(segments) @ _unit_rows(np.asarray(template))).astype(np.float32)
+
+
+def rule_out_unlike_dominant(proba, classes, similarity, threshold: float) -> np.ndarray:
+    """Rule V and F out for beats shaped like their record's dominant beat.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n_beats, n_classes)
+        Class probabilities; changed in place.
+    classes : array-like, shape (n_classes,)
+        Their classes; those that are not ``"V"`` or ``"F"`` share the probability taken
+        from V and F in proportion to their own (all of it goes to ``"N"`` where they
+        have none).
+    similarity : array-like, shape (n_beats,)
+        :func:`dominant_similarity` of the beats.
+    threshold : float
+        Beats with a similarity above this cannot be V or F.
+
+    Returns
+    -------
+    proba : ndarray, shape (n_beats, n_classes)
+        ``proba`` with rows summing to 1.
+    """
+    classes = np.asarray(classes).astype(str)
+    ectopic = np.isin(classes, ("V", "F"))
+    alike = np.asarray(similarity) > threshold
+    if not ectopic.any() or ectopic.all() or not alike.any():
+        return proba
+    rows = proba[alike]
+    rows[:, ectopic] = 0.0
+    empty = ~(rows.sum(axis=1) > 0)
+    rows[empty, np.flatnonzero(classes == "N")[0] if "N" in classes else np.argmin(ectopic)] = 1.0
+    proba[alike] = rows / rows.sum(axis=1, keepdims=True)
+    return proba
