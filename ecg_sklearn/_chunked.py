@@ -110,15 +110,23 @@ def detect_in_chunks(source, chunk_duration, progress, **detect_kwargs):
     return np.concatenate(found)
 
 
-def record_template(source, beats):
-    """The record's dominant beat, from its reference beats' segments read one by one."""
+def record_template(source, beats, span):
+    """The record's dominant beat, from its reference beats' segments.
+
+    Reference beats less than ``span`` samples apart are read together, one range at a
+    time: a few reads for a record of minutes, one per beat for a multi-day record.
+    """
     fs, n = source.model_fs, source.n_samples
     before, after = int(QRS_SPAN[0] * fs), int(QRS_SPAN[1] * fs)
-    segments = []
-    for b in beats[reference_beats(beats.size)]:
-        lo = max(0, b - before)
-        segments.append(qrs_segments(source.read(lo, min(n, b + after)), [b - lo], fs)[0])
-    return dominant_template(np.array(segments))
+    ref = beats[reference_beats(beats.size)]
+    segments, i = [], 0
+    while i < ref.size:
+        j = i + np.searchsorted(ref[i:], ref[i] + span, side="right")
+        lo = max(0, ref[i] - before)
+        piece = source.read(lo, min(n, ref[j - 1] + after))
+        segments.append(qrs_segments(piece, ref[i:j] - lo, fs))
+        i = j
+    return dominant_template(np.concatenate(segments))
 
 
 def classify_in_chunks(
@@ -131,13 +139,13 @@ def classify_in_chunks(
     the reference beats), as :func:`~ecg_sklearn.windows.record_context` does.
     """
     fs, n = source.model_fs, source.n_samples
-    rhythm = template = None
-    if with_context:
-        rhythm = rhythm_context(beats, fs)
-        template = record_template(source, beats) if beats.size >= 3 else None
     half = (n_times - 1) // 2
     avg_rr = average_rr(beats, fs, avg_rr_span)
     size = _chunk_size(fs, n, chunk_duration)
+    rhythm = template = None
+    if with_context:
+        rhythm = rhythm_context(beats, fs)
+        template = record_template(source, beats, size) if beats.size >= 3 else None
     # Batches of a fixed number of beats (so that every batch allocates arrays of the
     # same sizes, which the allocator reuses), cut also where beats are more than a
     # chunk apart (so that a batch never reads more than a chunk of beatless signal).
