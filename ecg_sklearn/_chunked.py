@@ -134,18 +134,18 @@ def classify_in_chunks(
 ):
     """Probabilities of ``beats``, classified 2048 beats at a time.
 
-    ``with_context``: windows with the record-context channel, its values computed over
-    the whole record first (the rhythm from all beat positions, the dominant beat from
-    the reference beats), as :func:`~ecg_sklearn.windows.record_context` does.
+    ``with_context``: windows with the record-context channel, with the values of
+    :func:`~ecg_sklearn.windows.record_context` on the whole record: the rhythm of each
+    batch's beats from all beat positions, the dominant beat from the reference beats,
+    found first.
     """
     fs, n = source.model_fs, source.n_samples
     half = (n_times - 1) // 2
     avg_rr = average_rr(beats, fs, avg_rr_span)
     size = _chunk_size(fs, n, chunk_duration)
-    rhythm = template = None
-    if with_context:
-        rhythm = rhythm_context(beats, fs)
-        template = record_template(source, beats, size) if beats.size >= 3 else None
+    template = None
+    if with_context and beats.size >= 3:
+        template = record_template(source, beats, size)
     # Batches of a fixed number of beats (so that every batch allocates arrays of the
     # same sizes, which the allocator reuses), cut also where beats are more than a
     # chunk apart (so that a batch never reads more than a chunk of beatless signal).
@@ -162,7 +162,8 @@ def classify_in_chunks(
                 np.zeros(j1 - j0, np.float32) if template is None
                 else dominant_similarity(signal, beats[j0:j1] - lo, fs, template=template)
             )  # fmt: skip
-            context = np.column_stack([rhythm[j0:j1], similarity])
+            rhythm = rhythm_context(beats, fs, index=np.arange(j0, j1))
+            context = np.column_stack([rhythm, similarity])
         X = make_beat_windows(
             signal, beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr[j0:j1],
             context_features=context,

@@ -209,9 +209,14 @@ def record_context(signal, beat_samples, fs: float) -> np.ndarray:
     return np.column_stack([rhythm_context(beats, fs), dominant_similarity(signal, beats, fs)])
 
 
-def rhythm_context(beat_samples, fs: float) -> np.ndarray:
-    """The rhythm part of :func:`record_context`, from beat positions alone."""
+def rhythm_context(beat_samples, fs: float, *, index=None) -> np.ndarray:
+    """The rhythm part of :func:`record_context`, from beat positions alone.
+
+    ``index``: the beats to describe (all by default), as in
+    :func:`~ecg_sklearn.rr_context.rr_context_features`.
+    """
     beats = np.asarray(beat_samples)
     if beats.size < 3 or np.any(np.diff(beats) <= 0):
-        return np.zeros((beats.size, len(RR_CONTEXT_FEATURES)), dtype=np.float32)
-    return rr_context_features(beats, fs)
+        n = beats.size if index is None else len(index)
+        return np.zeros((n, len(RR_CONTEXT_FEATURES)), dtype=np.float32)
+    return rr_context_features(beats, fs, index=index)

@@ -278,3 +278,14 @@ def test_features_do_not_depend_on_the_block_size(monkeypatch):
     # Quartiles that fall between values (other widths) still match NumPy's.
     x = rr_context_features(beats, FS, n_intervals=5)[:, 6]
     assert np.isfinite(x).all() and (x >= 0).all()
+
+
+def test_rhythm_context_of_some_beats_is_that_of_the_whole_record():
+    from ecg_sklearn.windows import rhythm_context
+
+    beats = np.cumsum(np.random.default_rng(3).integers(200, 400, 5000))
+    index = np.arange(1000, 3100)
+    np.testing.assert_array_equal(
+        rhythm_context(beats, 360.0, index=index), rhythm_context(beats, 360.0)[index]
+    )
+    assert rhythm_context(beats[:2], 360.0, index=[1]).shape == (1, 14)
