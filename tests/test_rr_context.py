@@ -289,3 +289,22 @@ def test_rhythm_context_of_some_beats_is_that_of_the_whole_record():
         rhythm_context(beats, 360.0, index=index), rhythm_context(beats, 360.0)[index]
     )
     assert rhythm_context(beats[:2], 360.0, index=[1]).shape == (1, 14)
+
+
+def test_features_of_a_subset_come_from_the_beats_within_reach():
+    rng = np.random.default_rng(5)
+    beats = np.cumsum(rng.integers(150, 500, 3000))
+    whole = rr_context_features(beats, 360.0)
+    for index in (
+        [0, 1, 2],
+        [5, 400],
+        np.arange(200, 260),
+        [2999],
+        np.arange(2800, 3000),
+        [91, 92, 93],
+    ):
+        np.testing.assert_array_equal(rr_context_features(beats, 360.0, index=index), whole[index])
+    np.testing.assert_array_equal(
+        rr_context_features(beats, 360.0, n_intervals=5, index=[40, 41]),
+        rr_context_features(beats, 360.0, n_intervals=5)[[40, 41]],
+    )
