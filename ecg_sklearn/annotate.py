@@ -121,8 +121,8 @@ def annotate_record(
     The record is read and processed a piece at a time (``chunk_duration`` seconds for
     detection, 2048 beats at a time for classification), so memory stays bounded
     whatever the record's length; record-level quantities (the average RR interval, the
-    rhythm context) come from a first pass over all beat positions, and the dominant
-    beat from a bounded sample of beats read before the chunks. The labels are those of
+    rhythm context) come from all beat positions, found first, and the dominant beat
+    from a bounded sample of beats read before the chunks. The labels are those of
     the record processed whole (tested on the 48 MIT-BIH records).
 
     Parameters

@@ -186,7 +186,7 @@ def rr_context_features(beat_samples, fs, *, n_intervals=30, index=None) -> np.n
     if rows.ndim != 1 or (rows.size and (rows.min() < 0 or rows.max() >= rr_at.size)):
         raise ValueError(f"index must be 1-D with values in [0, {rr_at.size})")
     reach = 3 * n_intervals + 2  # the widest window, and the interval before its first beat
-    lo, hi = (rows.min() - reach, rows.max() + reach + 1) if rows.size else (0, 0)
+    lo, hi = (rows.min() - reach, rows.max() + reach + 1) if rows.size else (0, rr_at.size)
     if index is not None and (lo > 0 or hi < rr_at.size):
         # The same values from the beats within reach: no mirrored end is reached.
         lo, hi = max(0, lo), min(rr_at.size, hi)

@@ -304,6 +304,7 @@ def test_features_of_a_subset_come_from_the_beats_within_reach():
         [91, 92, 93],
     ):
         np.testing.assert_array_equal(rr_context_features(beats, 360.0, index=index), whole[index])
+    assert rr_context_features(beats, 360.0, index=[]).shape == (0, 14)
     np.testing.assert_array_equal(
         rr_context_features(beats, 360.0, n_intervals=5, index=[40, 41]),
         rr_context_features(beats, 360.0, n_intervals=5)[[40, 41]],
