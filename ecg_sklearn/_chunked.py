@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .dominant_beat import (
-    QRS_SPAN,
+    _span,
     dominant_similarity,
     dominant_template,
     qrs_segments,
@@ -117,7 +117,7 @@ def record_template(source, beats, span):
     time: a few reads for a record of minutes, one per beat for a multi-day record.
     """
     fs, n = source.model_fs, source.n_samples
-    before, after = int(QRS_SPAN[0] * fs), int(QRS_SPAN[1] * fs)
+    before, after = _span(fs)
     ref = beats[reference_beats(beats.size)]
     segments, i = [], 0
     while i < ref.size:
