@@ -64,9 +64,9 @@ def qrs_segments(signal, beat_samples, fs: float) -> np.ndarray:
     x = np.asarray(signal)
     x = x[0] if x.ndim == 2 else x
     before, after = _span(fs)
-    padded = np.pad(x.astype(np.float64, copy=False), (before, after), mode="edge")
-    idx = np.asarray(beat_samples, dtype=np.int64)[:, None] + np.arange(before + after)
-    segments = padded[idx]
+    idx = np.asarray(beat_samples, dtype=np.int64)[:, None] + np.arange(-before, after)
+    # Clipped indices repeat the edge values, without a padded copy of the signal.
+    segments = x[np.clip(idx, 0, x.size - 1)].astype(np.float64)
     t = np.linspace(-1.0, 1.0, segments.shape[1])
     segments -= segments.mean(axis=1, keepdims=True)
     segments -= np.outer(segments @ t / (t @ t), t)

@@ -146,8 +146,8 @@ def rr_context_features(beat_samples, fs, *, n_intervals=30, index=None) -> np.n
     are scaled by their median (``x``); the columns (:data:`RR_CONTEXT_FEATURES`)
     describe the beat's own intervals against that rhythm and how irregular ``x`` is.
     Intervals near the record's ends are mirrored. Vectorised (a few seconds per 100,000
-    beats); ``index`` describes a subset of the beats from the beats within reach of its
-    windows only, at the cost (time and memory) of the subset.
+    beats); ``index`` describes a subset of the beats, whose windows are cut from the
+    intervals within their reach only.
 
     Parameters
     ----------
@@ -185,13 +185,12 @@ def rr_context_features(beat_samples, fs, *, n_intervals=30, index=None) -> np.n
     rows = np.arange(rr_at.size) if index is None else np.asarray(index, dtype=np.int64)
     if rows.ndim != 1 or (rows.size and (rows.min() < 0 or rows.max() >= rr_at.size)):
         raise ValueError(f"index must be 1-D with values in [0, {rr_at.size})")
-    reach = 3 * n_intervals + 2  # the widest window, and the interval before its first beat
-    lo, hi = (rows.min() - reach, rows.max() + reach + 1) if rows.size else (0, rr_at.size)
-    if index is not None and (lo > 0 or hi < rr_at.size):
-        # The same values from the beats within reach: no mirrored end is reached.
-        lo, hi = max(0, lo), min(rr_at.size, hi)
-        beats = np.asarray(beat_samples)[lo:hi]
-        return rr_context_features(beats, fs, n_intervals=n_intervals, index=rows - lo)
+    if index is not None and rows.size:
+        # Only the intervals within reach of the rows' widest windows (with a margin):
+        # the same values, as no window reaches a mirrored end that the record lacks.
+        reach = 3 * n_intervals + 2
+        lo = max(0, rows.min() - reach)
+        rr_at, rows = rr_at[lo : rows.max() + reach + 1], rows - lo
     out = np.empty((rows.size, len(RR_CONTEXT_FEATURES)), dtype=np.float32)
     post = np.concatenate([rr_at[1:], rr_at[-1:]])
     previous = np.concatenate([rr_at[:1], rr_at[:-1]])
