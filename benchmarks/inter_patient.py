@@ -13,9 +13,13 @@ evaluates on DS2 in two settings:
 The default decides each beat in the context of its record: S is ruled out where the
 timing model shipped with the package reads the rhythm as atrial fibrillation or
 flutter, P > 0.9 (``rhythm_context``), and V and F where the beat's QRS correlates above
-0.95 with its record's dominant beat (``dominant_threshold``). Ablation rows change only
-these decision parameters of the same fitted networks (no refit), at the reference
-positions: the network alone, and each of the two rules left out.
+0.95 with its record's dominant beat (``dominant_threshold``); both are part of the
+pipeline's ``predict``. Then, as ``annotate_record`` does, S is ruled out for beats that
+are not premature against the beats called N around them
+(``ecg_sklearn.prematurity.rule_out_timely_sveb``, from the loaders' ``samples`` and
+``groups``). Ablation rows change only these decisions for the same fitted networks (no
+refit), at the reference positions: the network alone, and each of the three rules left
+out.
 
 Rows "without 232" leave out record 232, which holds 1,382 of DS2's 1,837 S beats.
 
@@ -38,16 +42,24 @@ from ecg_sklearn import annotate_record, default_pipeline
 from ecg_sklearn.annotate import compare_with_reference
 from ecg_sklearn.datasets import DS2, get_data_home, load_mitdb, load_record
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
+from ecg_sklearn.prematurity import rule_out_timely_sveb
 
-#: Ablations: decision parameters set on the fitted default, and the row's name.
+#: Ablations: decision parameters set on the fitted default, whether the prematurity
+#: rule follows, and the row's name.
 ABLATIONS = {
     "network_alone": (
         {"cnn__rhythm_context": None, "cnn__dominant_threshold": None},
+        False,
         "network alone",
     ),
-    "without_dominant": ({"cnn__dominant_threshold": None}, "without the dominant-beat rule"),
-    "without_rhythm": ({"cnn__rhythm_context": None}, "without the AF rule"),
+    "without_prematurity": ({}, False, "without the prematurity rule (the pipeline's predict)"),
+    "without_dominant": ({"cnn__dominant_threshold": None}, True, "without the dominant-beat rule"),
+    "without_rhythm": ({"cnn__rhythm_context": None}, True, "without the AF rule"),
 }
+#: Records with fewer S and V beats together are left out of the per-record table.
+PER_RECORD_MIN = 10
+#: Settings with a row without record 232.
+WITHOUT_232 = ("reference", "reference_without_prematurity", "reference_network_alone")
 #: The classifier's decision parameters (read at prediction).
 _DECISION = (
     "cnn__rhythm_context", "cnn__prior_power", "cnn__sveb_evidence", "cnn__af_threshold",
@@ -109,7 +121,7 @@ def summarise(reports):
 def _rows(results):
     """(setting, summary key, row name) of the summary table."""
     names = {"reference": "reference", "end_to_end": "end to end"}
-    names.update({f"reference_{k}": f"reference, {name}" for k, (_, name) in ABLATIONS.items()})
+    names.update({f"reference_{k}": f"reference, {name}" for k, (*_, name) in ABLATIONS.items()})
     for setting in SETTINGS:
         name = names[setting]
         if setting.startswith("end_to_end"):
@@ -178,14 +190,15 @@ def markdown(results) -> str:
         ],
         "```",
         "",
-        f"Per record (seed {results['seeds'][0]}, reference positions), records with S or V beats:",
+        f"Per record (seed {results['seeds'][0]}, reference positions), records with at least "
+        f"{PER_RECORD_MIN} S or V beats (all records in the JSON):",
         "",
         "| record | S beats | S Se | S +P | V beats | V Se | V +P |",
         "|---|---|---|---|---|---|---|",
     ]
     for record, r in results["reference"]["per_record"].items():
         s, v = r["S"], r["V"]
-        if s["support"] or v["support"]:
+        if s["support"] + v["support"] >= PER_RECORD_MIN:
             f = lambda x: "" if x != x else f"{100 * x:.1f}"  # noqa: E731  (NaN -> blank)
             lines.append(
                 f"| {record} | {s['support']} | {f(s['se'])} | {f(s['ppv'])} | "
@@ -212,14 +225,17 @@ def main(argv=None):
         pipe.fit(train.X, train.y, cnn__groups=train.groups)
         fit_s = time.perf_counter() - t
         decision = {k: v for k, v in pipe.get_params().items() if k in _DECISION}
-        for setting, change in [("reference", {})] + [
-            (f"reference_{k}", params) for k, (params, _) in ABLATIONS.items()
+        for setting, change, prematurity in [("reference", {}, True)] + [
+            (f"reference_{k}", params, rule) for k, (params, rule, _) in ABLATIONS.items()
         ]:
-            y_pred = pipe.set_params(**change).predict(test.X)
+            proba = pipe.set_params(**change).predict_proba(test.X)
             pipe.set_params(**decision)
+            if prematurity:
+                proba = rule_out_timely_sveb(proba, pipe.classes_, test.samples, groups=test.groups)
+            y_pred = pipe.classes_[proba.argmax(axis=1)]
             report = classification_report_ec57(test.y, y_pred)
             results[setting]["reports"].append(report)
-            if setting in ("reference", "reference_network_alone"):
+            if setting in WITHOUT_232:
                 results[setting].setdefault("reports_without_232", []).append(
                     classification_report_ec57(test.y[not_232], y_pred[not_232])
                 )
@@ -238,7 +254,7 @@ def main(argv=None):
         results[setting]["summary"] = summarise(reports)
         if setting.startswith("end_to_end"):
             results[setting]["summary_bxb"] = summarise([r["bxb"] for r in reports])
-    for setting in ("reference", "reference_network_alone"):
+    for setting in WITHOUT_232:
         results[setting]["summary_without_232"] = summarise(results[setting]["reports_without_232"])
     results["seconds"] = time.perf_counter() - start
     results["command"] = " ".join(["python benchmarks/inter_patient.py", *(argv or sys.argv[1:])])

@@ -13,6 +13,9 @@ the decision:
 * dominant beat: V and F are ruled out for beats whose QRS correlates above a threshold
   with their record's dominant beat (``ecg_sklearn.dominant_beat``: the QRS shape most
   of the record's beats share, found without labels), on top of the AF rule.
+* prematurity: S is ruled out for beats whose preceding interval exceeds a fraction of
+  the 75th percentile of those of the beats called N among their 30 neighbours on
+  either side (``ecg_sklearn.prematurity``), on top of the AF and dominant-beat rules.
 * ``prior``: the network is trained with balanced class weights, so its probabilities
   are those of a world where every class is equally common. Multiplying them by the
   training share of each class to the power ``alpha`` (0: unchanged, 1: the Bayes
@@ -42,6 +45,8 @@ from sklearn.model_selection import GroupKFold
 from ecg_sklearn.datasets import get_data_home, load_beat_timing
 from ecg_sklearn.dominant_beat import dominant_similarity, rule_out_unlike_dominant
 from ecg_sklearn.metrics import classification_report_ec57
+from ecg_sklearn.prematurity import THRESHOLD as DEFAULT_PREMATURITY
+from ecg_sklearn.prematurity import rule_out_timely_sveb
 from ecg_sklearn.records import load_record
 from ecg_sklearn.rr_context import apply_rhythm_context, fit_rhythm_models, rhythm_probabilities
 
@@ -49,6 +54,7 @@ ALPHAS = (0.0, 0.5, 1.0)
 SHOWN_ALPHAS, SHOWN_AF = (0.0, 0.5), (None, 0.9)  # rows in the docs
 DOMINANT_THRESHOLDS = (None, 0.9, 0.95, 0.97, 0.99)
 DEFAULT_DOMINANT = 0.95
+PREMATURITY_THRESHOLDS = (None, 0.8, 0.85, 0.9, 0.95)
 SVEB_NAMES = {None: "network", "replace": "timing", "combine": "both (odds product)"}
 AF_THRESHOLDS = (0.5, 0.9)
 
@@ -69,6 +75,7 @@ def summary(y, y_pred):
     out["N_called_F"] = int(cm[0, 3])
     out["N_called_S"] = int(cm[0, 1])
     out["N_called_V"] = int(cm[0, 2])
+    out["S_called_N"] = int(cm[1, 0])
     out["F_se"] = r["per_class"]["F"]["se"]
     return out
 
@@ -132,6 +139,23 @@ def main(argv=None):
         dominant_rows.append({"threshold": threshold, "per_seed": per_seed})
         scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
         print(f"AF > 0.9, V and F ruled out above similarity {threshold}: {scores}")
+    in_record = {
+        seed: rule_out_unlike_dominant(in_rhythm[seed], classes, similarity, DEFAULT_DOMINANT)
+        for seed in seeds
+    }
+    prematurity_rows = []
+    for threshold in PREMATURITY_THRESHOLDS:
+        per_seed = {}
+        for seed in seeds:
+            proba = in_record[seed].copy()
+            if threshold is not None:
+                proba = rule_out_timely_sveb(
+                    proba, classes, samples, groups=groups, threshold=threshold
+                )
+            per_seed[seed] = summary(y, classes[proba.argmax(axis=1)])
+        prematurity_rows.append({"threshold": threshold, "per_seed": per_seed})
+        scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
+        print(f"default, S ruled out above prematurity {threshold}: {scores}")
     p_af = rhythm.p_af
     af_beats = p_af > 0.5
     results = {
@@ -139,6 +163,7 @@ def main(argv=None):
         "seeds": seeds,
         "rows": rows,
         "dominant_rows": dominant_rows,
+        "prematurity_rows": prematurity_rows,
         "af_called_per_record": {
             str(r): int(af_beats[groups == r].sum()) for r in np.unique(groups)
         },
@@ -166,7 +191,8 @@ def markdown(results) -> str:
         "never saw its patient (11-fold GroupKFold), seeds "
         f"{', '.join(s[4:] for s in seeds)}; only the decision changes between rows. "
         "Score: (S-F1 + V-F1) / 2, pooled over DS1, per seed. The rows left out (P(AF) > "
-        "0.5, alpha 1, the timing evidence without the AF rule or at alpha 0) are in "
+        "0.5, alpha 1, the network's split at alpha 0.5, the timing evidence without the "
+        "AF rule or at alpha 0) are in "
         "benchmarks/results/record_context.json. In bold: the default's rhythm decision "
         "(`rhythm_context`, the network's S-versus-N split, no prior correction), then "
         "the whole default (with `dominant_threshold=0.95`).",
@@ -177,6 +203,7 @@ def markdown(results) -> str:
     ]
     for row in results["rows"]:
         shown = row["alpha"] in SHOWN_ALPHAS and row["af"] in SHOWN_AF
+        shown &= row["sveb"] is not None or row["alpha"] == 0.0
         timing = row["sveb"] is not None
         if not shown or (timing and (row["af"] is None or row["alpha"] == 0.0)):
             continue  # the whole grid is in the JSON
@@ -214,6 +241,27 @@ def markdown(results) -> str:
             + f" | {100 * mean('V_se'):.1f} | {100 * mean('V_ppv'):.1f} | "
             f"{100 * mean('V_f1'):.1f} | {100 * mean('F_se'):.1f} | "
             f"{mean('N_called_V'):.0f} | {mean('N_called_F'):.0f} |"
+        )  # fmt: skip
+    lines += [
+        "",
+        "On top of both rules, S ruled out for beats whose preceding interval exceeds a "
+        "fraction of the 75th percentile of those of the beats called N among their 30 "
+        "neighbours on either side (`annotate_record(sveb_prematurity=)`; in bold its default):",
+        "",
+        "| S ruled out where the interval exceeds | score per seed | S Se | S +P | S F1 "
+        "| N called S | S called N |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in results.get("prematurity_rows", []):
+        per, t = row["per_seed"], row["threshold"]
+
+        mean = functools.partial(_seed_mean, per)
+        mark = "**" if t == DEFAULT_PREMATURITY else ""
+        where = "nowhere (the pipeline's calls)" if t is None else f"{t} of the N beats' reference"
+        lines.append(
+            f"| {mark}{where}{mark} | " + " / ".join(f"{per[s]['score']:.3f}" for s in seeds)
+            + f" | {100 * mean('S_se'):.1f} | {100 * mean('S_ppv'):.1f} | "
+            f"{100 * mean('S_f1'):.1f} | {mean('N_called_S'):.0f} | {mean('S_called_N'):.0f} |"
         )  # fmt: skip
     called = ", ".join(f"{r} {n}" for r, n in results["af_called_per_record"].items() if n)
     lines += ["", f"DS1 beats in AF by the rhythm model, per record: {called}.", ""]

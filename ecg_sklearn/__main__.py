@@ -28,6 +28,7 @@ from .datasets import (
     load_sample,
     sample_data_dir,
 )
+from .prematurity import THRESHOLD as PREMATURITY_THRESHOLD
 
 COMMANDS = ("run", "train", "annotate", "evaluate", "explain")
 
@@ -199,7 +200,7 @@ def cmd_annotate(args) -> int:
     results = annotate_records(
         pipe, args.record, leads=leads, write_dir=args.out_dir, extension=args.extension,
         n_jobs=args.n_jobs, verbose=int(not args.quiet), af_threshold=args.af_threshold,
-        chunk_duration=args.chunk_duration,
+        sveb_prematurity=args.sveb_prematurity, chunk_duration=args.chunk_duration,
     )  # fmt: skip
     for r in results:
         if r.error is not None:
@@ -268,6 +269,18 @@ def cmd_explain(args) -> int:
 
 
 # ---------------------------------------------------------------------- parser
+def _threshold_or_off(text):
+    if text.lower() in ("off", "none"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number or 'off'; got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecg-sklearn",
@@ -331,6 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
     p.add_argument("--extension", default="cnn", help="annotation file extension (default cnn)")
     p.add_argument("--out-dir", default=None, help="folder for the annotation file")
+    p.add_argument(
+        "--sveb-prematurity", type=_threshold_or_off, default=PREMATURITY_THRESHOLD,
+        help="S calls stand only for beats whose RR interval is below this fraction of "
+        "the 75th percentile of those of the N beats around them (default 0.8; 'off': "
+        "the model's calls as they are)",
+    )  # fmt: skip
     p.add_argument(
         "--af-threshold", type=float, default=None,
         help="deprecated: the irregularity rule of ecg_sklearn.rhythm (the default model "

@@ -21,6 +21,8 @@ from ._chunked import (
 )
 from ._validation import check_fs
 from .metrics import compare_annotations, flutter_intervals
+from .prematurity import THRESHOLD as PREMATURITY_THRESHOLD
+from .prematurity import _check_threshold, rule_out_timely_sveb
 from .rhythm import exclude_sveb_in_af
 from .windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 
@@ -112,6 +114,7 @@ def annotate_record(
     beats=None,
     avg_rr_span=DEFAULT_AVG_RR_SPAN,
     af_threshold=None,
+    sveb_prematurity=PREMATURITY_THRESHOLD,
     chunk_duration=DEFAULT_CHUNK_DURATION,
     verbose=0,
     **detect_kwargs,
@@ -123,7 +126,8 @@ def annotate_record(
     whatever the record's length; record-level quantities (the average RR interval, the
     rhythm context) come from all beat positions, found first, and the dominant beat
     from a bounded sample of beats read before the chunks. The labels are those of
-    the record processed whole (tested on the 48 MIT-BIH records).
+    the record processed whole (tested on the 48 MIT-BIH records). Beats called S are
+    then checked against the record's own rhythm (``sveb_prematurity``).
 
     Parameters
     ----------
@@ -147,6 +151,11 @@ def annotate_record(
         :func:`ecg_sklearn.rhythm.exclude_sveb_in_af` with this threshold, which lowered
         DS2's S-F1 (docs/negative_results.md). The default pipeline decides in the
         rhythm's context itself (``CNNBeatClassifier(rhythm_context=...)``).
+    sveb_prematurity : float or None, default=0.8
+        Beats called S whose preceding interval exceeds this fraction of the reference
+        interval of the beats called N around them are N
+        (:func:`ecg_sklearn.prematurity.rule_out_timely_sveb`); None: the pipeline's
+        calls as they are.
     chunk_duration : float or None, default=600.0
         Seconds of signal the detector reads at a time (plus 30 s on either side);
         ``None`` reads the whole record at once.
@@ -167,6 +176,8 @@ def annotate_record(
     fs = check_fs(fs)
     if chunk_duration is not None and not chunk_duration > 0:
         raise ValueError(f"chunk_duration must be positive seconds or None; got {chunk_duration!r}")
+    if sveb_prematurity is not None:
+        _check_threshold(sveb_prematurity, "sveb_prematurity")
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
     source = ModelRateSignal(signal, fs, model_fs, n_leads)
 
@@ -195,6 +206,8 @@ def annotate_record(
         pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress,
         _reads_rr_context(pipeline),
     )  # fmt: skip
+    if sveb_prematurity is not None:
+        proba = rule_out_timely_sveb(proba, classes, found, threshold=sveb_prematurity)
     irregular = np.zeros(found.size, dtype=bool)
     if af_threshold is not None:
         warnings.warn(

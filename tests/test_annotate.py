@@ -9,6 +9,7 @@ from ecg_sklearn.__main__ import main
 from ecg_sklearn.datasets import AAMI_MAP, load_record, sample_data_dir
 from ecg_sklearn.metrics import compare_annotations
 from ecg_sklearn.persistence import load_model, save_model
+from ecg_sklearn.prematurity import rule_out_timely_sveb
 
 QUICK = dict(max_epochs=3, module__n_filters=8, module__hidden=16, valid_size=0, lr=3e-3)
 
@@ -110,6 +111,14 @@ def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
     args = ["annotate", "--model", str(model_path), "--record", str(data / "201")]
     assert main([*args, "--af-threshold", "0.05"]) == 0
     assert "in irregular rhythm, where S is ruled out" in capsys.readouterr().out
+    assert main([*args, "--sveb-prematurity", "off", "--extension", "raw"]) == 0
+    rec = load_record("201", data, leads="MLII")
+    calls = annotate_record(model, rec.signal, rec.fs, sveb_prematurity=None).beat_labels
+    written = wfdb.rdann(str(data / "201"), "raw").symbol
+    assert written == [{"S": "A"}.get(label, label) for label in calls]
+    with pytest.raises(SystemExit):
+        main([*args, "--sveb-prematurity", "-1"])
+    assert "positive number or 'off'" in capsys.readouterr().err
     assert (
         main(
             [
@@ -169,3 +178,15 @@ def test_af_rule_moves_s_to_n_where_the_rhythm_is_irregular(model):
     expected[:, n] += expected[:, s]
     expected[:, s] = 0
     np.testing.assert_allclose(ruled.proba[ruled.irregular], expected)
+
+
+def test_s_calls_are_checked_against_the_records_own_rhythm(model):
+    rec = load_record("209", sample_data_dir(), leads="MLII")  # with atrial premature beats
+    calls = annotate_record(model, rec.signal, rec.fs, sveb_prematurity=None)
+    checked = annotate_record(model, rec.signal, rec.fs)  # the default: 0.85
+    expected = rule_out_timely_sveb(calls.proba.copy(), calls.classes, calls.beat_samples)
+    np.testing.assert_array_equal(checked.proba, expected)
+    np.testing.assert_array_equal(checked.beat_labels, calls.classes[expected.argmax(axis=1)])
+    assert (checked.beat_labels == "S").sum() < (calls.beat_labels == "S").sum()
+    with pytest.raises(ValueError, match="sveb_prematurity must be a positive number"):
+        annotate_record(model, rec.signal, rec.fs, sveb_prematurity=-1)

@@ -7,6 +7,7 @@ import pytest
 
 from ecg_sklearn import annotate_record, default_pipeline, detect_qrs
 from ecg_sklearn.datasets import MITDB_RECORDS, load_record, resample_record, sample_data_dir
+from ecg_sklearn.prematurity import rule_out_timely_sveb
 from ecg_sklearn.records import WFDBSignal, open_record
 from ecg_sklearn.windows import make_beat_windows
 
@@ -20,10 +21,10 @@ def model(sample):
 
 
 def _whole_record(pipe, signal, fs):
-    """Detection, windows and classification of the whole record at once."""
+    """Detection, windows, classification and the prematurity rule, whole record at once."""
     beats = detect_qrs(signal, fs)
     X = make_beat_windows(signal, beats, fs, context=720 / fs)
-    return beats, pipe.predict_proba(X)
+    return beats, rule_out_timely_sveb(pipe.predict_proba(X), pipe.classes_, beats)
 
 
 @pytest.mark.parametrize("record", ["208", "232"])

@@ -1,0 +1,118 @@
+import numpy as np
+import pytest
+
+from ecg_sklearn.prematurity import rule_out_timely_sveb, sinus_prematurity
+
+CLASSES = np.array(["N", "S", "V", "F", "Q"])
+
+
+def _beats(intervals):
+    return np.concatenate([[100], 100 + np.cumsum(intervals)]).astype(np.int64)
+
+
+def _proba(calls):
+    """Probabilities whose argmax is ``calls`` (0.7 on the called class)."""
+    proba = np.full((len(calls), CLASSES.size), 0.075)
+    proba[np.arange(len(calls)), [list(CLASSES).index(c) for c in calls]] = 0.7
+    return proba
+
+
+def test_prematurity_is_measured_against_the_beats_called_n():
+    intervals = np.full(80, 300)
+    intervals[40] = 180  # beat 41 comes 40% early
+    beats = _beats(intervals)
+    normal = np.ones(beats.size, dtype=bool)
+    normal[41] = False
+    ratio = sinus_prematurity(beats, normal)
+    assert np.isnan(ratio[0])
+    np.testing.assert_allclose(ratio[41], 0.6)
+    np.testing.assert_allclose(np.delete(ratio, [0, 41, 42]), 1.0)
+    # Only some beats, the same values; fewer than 3 N neighbours: no reference.
+    np.testing.assert_array_equal(sinus_prematurity(beats, normal, index=[5, 41]), ratio[[5, 41]])
+    assert np.isnan(sinus_prematurity(beats, np.zeros(beats.size, bool), index=[41])).all()
+
+
+def test_premature_beats_in_the_majority_are_measured_against_the_underlying_rhythm():
+    # Slow rhythm (1.5 s) with two atrial premature beats (0.9 s) after each sinus beat:
+    # two thirds of the beats, and the median interval of all beats, are premature.
+    intervals = np.tile([540, 324, 324], 30)
+    beats = _beats(intervals)
+    calls = np.where(np.r_[0, intervals] == 540, "N", "S")
+    calls[0] = "N"
+    proba = rule_out_timely_sveb(_proba(calls), CLASSES, beats)
+    np.testing.assert_array_equal(CLASSES[proba.argmax(axis=1)], calls)
+    # Measured against all beats' median interval instead, they would look on time.
+    assert np.median(intervals) == 324
+
+
+def test_the_reference_stays_the_underlying_rhythm_where_premature_beats_are_called_n():
+    # Three atrial premature beats (0.9 s) after each sinus beat (1.5 s); the classifier
+    # calls one S and two N: two thirds of the N calls are premature beats.
+    intervals = np.tile([540, 324, 324, 324], 25)
+    beats = _beats(intervals)
+    calls = np.tile(["S", "N", "N", "N"], 26)[: beats.size]
+    proba = rule_out_timely_sveb(_proba(calls), CLASSES, beats)
+    np.testing.assert_array_equal(CLASSES[proba.argmax(axis=1)], calls)
+    normal = calls == "N"
+    assert np.median(np.r_[0, intervals][normal]) == 324  # a median would be fooled
+
+
+def test_timely_s_calls_become_n_and_premature_ones_stay():
+    intervals = np.full(80, 300)
+    intervals[[20, 60]] = 200  # premature
+    beats = _beats(intervals)
+    calls = np.full(beats.size, "N")
+    calls[[21, 61]] = "S"  # the premature beats
+    calls[[30, 45, 46]] = "S"  # on time
+    calls[50] = "V"
+    proba = _proba(calls)
+    before = proba.copy()
+    out = rule_out_timely_sveb(proba, CLASSES, beats)
+    assert out is proba  # in place
+    labels = CLASSES[out.argmax(axis=1)]
+    assert set(np.flatnonzero(labels == "S")) == {21, 61} and labels[50] == "V"
+    np.testing.assert_allclose(out.sum(axis=1), 1.0)
+    np.testing.assert_allclose(out[30, 0], before[30, 0] + before[30, 1])
+    unchanged = np.setdiff1d(np.arange(beats.size), [30, 45, 46])
+    np.testing.assert_array_equal(out[unchanged], before[unchanged])
+    # A threshold below the premature beats' ratio (0.67) rules them out too.
+    labels = CLASSES[rule_out_timely_sveb(_proba(calls), CLASSES, beats, threshold=0.5).argmax(1)]
+    assert "S" not in labels
+
+
+def test_a_run_of_supraventricular_tachycardia_stays_s():
+    intervals = np.r_[np.full(40, 300), np.full(12, 160), np.full(40, 300)]
+    beats = _beats(intervals)
+    calls = np.where(np.r_[300, intervals] == 160, "S", "N")
+    proba = rule_out_timely_sveb(_proba(calls), CLASSES, beats)
+    np.testing.assert_array_equal(CLASSES[proba.argmax(axis=1)], calls)
+
+
+def test_records_are_measured_apart():
+    fast, slow = _beats(np.full(60, 200)), _beats(np.full(60, 400))
+    calls = np.full(122, "N")
+    calls[[30, 91]] = "S"
+    groups = np.repeat(["fast", "slow"], 61)
+    beats = np.r_[fast, slow]
+    # Each S beat is on time in its own record.
+    labels = CLASSES[rule_out_timely_sveb(_proba(calls), CLASSES, beats, groups=groups).argmax(1)]
+    assert "S" not in labels
+    # Both records taken as one (positions then not increasing): an error naming it.
+    with pytest.raises(ValueError, match="record 'one' must be strictly increasing"):
+        rule_out_timely_sveb(_proba(calls), CLASSES, beats, groups=np.full(122, "one"))
+
+
+def test_classes_without_s_are_left_alone_and_errors():
+    beats = _beats(np.full(10, 300))
+    proba = np.full((11, 2), 0.5)
+    np.testing.assert_array_equal(rule_out_timely_sveb(proba, ["N", "V"], beats), 0.5)
+    with pytest.raises(ValueError, match="proba must have shape"):
+        rule_out_timely_sveb(np.zeros((5, 5)), CLASSES, beats)
+    with pytest.raises(ValueError, match="threshold must be a positive number"):
+        rule_out_timely_sveb(_proba(["N"] * 11), CLASSES, beats, threshold=0)
+    with pytest.raises(ValueError, match="groups must have shape"):
+        rule_out_timely_sveb(_proba(["N"] * 11), CLASSES, beats, groups=[1, 2])
+    with pytest.raises(ValueError, match="span must be a positive integer"):
+        sinus_prematurity(beats, np.ones(11, bool), span=0)
+    with pytest.raises(ValueError, match="same length"):
+        sinus_prematurity(beats, np.ones(3, bool))
