@@ -12,7 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 from sklearn.metrics import f1_score
+
+from ecg_sklearn.records import load_record
+from ecg_sklearn.similar_beats import beat_features
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -60,3 +64,17 @@ def write_section(name: str, text: str, path: Path = BENCHMARKS_MD) -> None:
 def sv_score(y_true, y_pred) -> float:
     """The model-selection score on DS1: the mean of the S and V F1."""
     return f1_score(y_true, y_pred, average="macro", labels=["S", "V"], zero_division=0)
+
+
+def record_features(groups, samples, fs, home) -> np.ndarray:
+    """``ecg_sklearn.similar_beats.beat_features`` of loaded beats (the loaders'
+    ``groups``, ``samples`` and ``fs``), from each record's MLII signal."""
+    features = None
+    for record in np.unique(groups):
+        rows = groups == record
+        signal = load_record(record, home, leads=["MLII"], fs=fs).signal
+        f = beat_features(signal, samples[rows], fs)
+        if features is None:
+            features = np.zeros((len(groups), f.shape[1]), dtype=np.float32)
+        features[rows] = f
+    return features

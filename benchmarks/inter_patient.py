@@ -14,12 +14,14 @@ The default decides each beat in the context of its record: S is ruled out where
 timing model shipped with the package reads the rhythm as atrial fibrillation or
 flutter, P > 0.9 (``rhythm_context``), and V and F where the beat's QRS correlates above
 0.95 with its record's dominant beat (``dominant_threshold``); both are part of the
-pipeline's ``predict``. Then, as ``annotate_record`` does, S is ruled out for beats that
-are not premature against the beats called N around them
+pipeline's ``predict``. Then, as ``annotate_record`` does, each beat's probabilities
+are averaged with those of its most similar beats of the record
+(``ecg_sklearn.similar_beats``, features from each record's signal), and S is ruled out
+for beats that are not premature against the beats called N around them
 (``ecg_sklearn.prematurity.rule_out_timely_sveb``, from the loaders' ``samples`` and
 ``groups``). Ablation rows change only these decisions for the same fitted networks (no
-refit), at the reference positions: the network alone, and each of the three rules left
-out.
+refit), at the reference positions: the network alone, the pipeline's ``predict``, and
+each of the four steps left out.
 
 Rows "without 232" leave out record 232, which holds 1,382 of DS2's 1,837 S beats.
 
@@ -36,30 +38,39 @@ import sys
 import time
 
 import numpy as np
-from _common import read_json, write_json, write_section
+from _common import read_json, record_features, write_json, write_section
 
 from ecg_sklearn import annotate_record, default_pipeline
 from ecg_sklearn.annotate import compare_with_reference
 from ecg_sklearn.datasets import DS2, get_data_home, load_mitdb, load_record
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
 from ecg_sklearn.prematurity import rule_out_timely_sveb
+from ecg_sklearn.similar_beats import smooth_over_similar_beats
 
-#: Ablations: decision parameters set on the fitted default, whether the prematurity
-#: rule follows, and the row's name.
+#: Ablations: decision parameters set on the fitted default, whether the similar-beat
+#: averaging and the prematurity rule follow, and the row's name.
 ABLATIONS = {
     "network_alone": (
         {"cnn__rhythm_context": None, "cnn__dominant_threshold": None},
         False,
+        False,
         "network alone",
     ),
-    "without_prematurity": ({}, False, "without the prematurity rule (the pipeline's predict)"),
-    "without_dominant": ({"cnn__dominant_threshold": None}, True, "without the dominant-beat rule"),
-    "without_rhythm": ({"cnn__rhythm_context": None}, True, "without the AF rule"),
+    "pipeline_predict": ({}, False, False, "the pipeline's predict (no record-level step)"),
+    "without_similar": ({}, False, True, "without the similar beats"),
+    "without_prematurity": ({}, True, False, "without the prematurity rule"),
+    "without_dominant": (
+        {"cnn__dominant_threshold": None},
+        True,
+        True,
+        "without the dominant-beat rule",
+    ),
+    "without_rhythm": ({"cnn__rhythm_context": None}, True, True, "without the AF rule"),
 }
 #: Records with fewer S and V beats together are left out of the per-record table.
-PER_RECORD_MIN = 10
+PER_RECORD_MIN = 50
 #: Settings with a row without record 232.
-WITHOUT_232 = ("reference", "reference_without_prematurity", "reference_network_alone")
+WITHOUT_232 = ("reference", "reference_network_alone")
 #: The classifier's decision parameters (read at prediction).
 _DECISION = (
     "cnn__rhythm_context", "cnn__prior_power", "cnn__sveb_evidence", "cnn__af_threshold",
@@ -129,7 +140,7 @@ def _rows(results):
             yield setting, "summary_bxb", f"{name} (bxb)"
         else:
             yield setting, "summary", name
-        if "summary_without_232" in results[setting]:
+        if setting in WITHOUT_232 and "summary_without_232" in results[setting]:
             yield setting, "summary_without_232", f"{name}, without 232"
 
 
@@ -219,17 +230,20 @@ def main(argv=None):
     test = load_mitdb("DS2", home)
     results = {"seeds": args.seeds, **{setting: {"reports": []} for setting in SETTINGS}}
     not_232 = test.groups != "232"
+    features = record_features(test.groups, test.samples, test.fs, home)
     for seed in args.seeds:
         t = time.perf_counter()
         pipe = default_pipeline(train.fs, random_state=seed, verbose=0)
         pipe.fit(train.X, train.y, cnn__groups=train.groups)
         fit_s = time.perf_counter() - t
         decision = {k: v for k, v in pipe.get_params().items() if k in _DECISION}
-        for setting, change, prematurity in [("reference", {}, True)] + [
-            (f"reference_{k}", params, rule) for k, (params, rule, _) in ABLATIONS.items()
+        for setting, change, similar, prematurity in [("reference", {}, True, True)] + [
+            (f"reference_{k}", *rest) for k, (*rest, _) in ABLATIONS.items()
         ]:
             proba = pipe.set_params(**change).predict_proba(test.X)
             pipe.set_params(**decision)
+            if similar:
+                proba = smooth_over_similar_beats(proba, features, groups=test.groups)
             if prematurity:
                 proba = rule_out_timely_sveb(proba, pipe.classes_, test.samples, groups=test.groups)
             y_pred = pipe.classes_[proba.argmax(axis=1)]

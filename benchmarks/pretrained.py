@@ -8,8 +8,9 @@ every 10th beat; written as ``ltafdb-rhythm.{npz,json}``), then trains each mode
 ``ecg_sklearn/data/pretrained/NAME.{npz,json}``. Without it the script only
 measures. Measured, for the files as shipped (``load_pretrained``):
 
-* DS2 at the reference beat positions (EC57 report), with the record-level prematurity
-  rule of ``annotate_record`` applied to the pipeline's probabilities;
+* DS2 at the reference beat positions (EC57 report), with the record-level steps of
+  ``annotate_record`` (similar beats, prematurity) applied to the pipeline's
+  probabilities;
 * DS2 end to end (the package's QRS detector, windows, classification): matched beats,
   and bxb (missed and extra beats counted as errors);
 * the shipped excerpt's DS2 records end to end: what ``ecg-sklearn`` (the main job)
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import ROOT, read_json, write_json, write_section
+from _common import ROOT, read_json, record_features, write_json, write_section
 from rhythm_context import LTAFDB
 
 from ecg_sklearn.annotate import annotate_and_compare
@@ -52,6 +53,7 @@ from ecg_sklearn.pretrained import (
     train_pretrained,
 )
 from ecg_sklearn.rr_context import fit_rhythm_models, save_rhythm_models
+from ecg_sklearn.similar_beats import smooth_over_similar_beats
 
 MODELS_MD = ROOT / "docs" / "models.md"
 PACKAGE_DIR = ROOT / "ecg_sklearn" / "data" / "pretrained"
@@ -102,10 +104,10 @@ def end_to_end(pipe, folder, records):
 def measure(name, home):
     pipe = load_pretrained(name)
     test = load_mitdb("DS2", home, verbose=0)
-    # The record-level prematurity rule, as annotate_record applies it.
-    proba = rule_out_timely_sveb(
-        pipe.predict_proba(test.X), pipe.classes_, test.samples, groups=test.groups
-    )
+    # The record-level steps, as annotate_record applies them.
+    features = record_features(test.groups, test.samples, test.fs, home)
+    proba = smooth_over_similar_beats(pipe.predict_proba(test.X), features, groups=test.groups)
+    proba = rule_out_timely_sveb(proba, pipe.classes_, test.samples, groups=test.groups)
     return {
         "ds2_reference": classification_report_ec57(test.y, pipe.classes_[proba.argmax(1)]),
         "ds2_end_to_end": end_to_end(pipe, home, DS2),

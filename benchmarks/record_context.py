@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, read_json, write_json, write_section
+from _common import RESULTS, read_json, record_features, write_json, write_section
 from rhythm_context import LTAFDB
 from sklearn.model_selection import GroupKFold
 
@@ -49,12 +49,17 @@ from ecg_sklearn.prematurity import THRESHOLD as DEFAULT_PREMATURITY
 from ecg_sklearn.prematurity import rule_out_timely_sveb
 from ecg_sklearn.records import load_record
 from ecg_sklearn.rr_context import apply_rhythm_context, fit_rhythm_models, rhythm_probabilities
+from ecg_sklearn.similar_beats import N_NEIGHBORS, WEIGHT, smooth_over_similar_beats
 
 ALPHAS = (0.0, 0.5, 1.0)
 SHOWN_ALPHAS, SHOWN_AF = (0.0, 0.5), (None, 0.9)  # rows in the docs
 DOMINANT_THRESHOLDS = (None, 0.9, 0.95, 0.97, 0.99)
 DEFAULT_DOMINANT = 0.95
 PREMATURITY_THRESHOLDS = (None, 0.8, 0.85, 0.9, 0.95)
+SHOWN_PREMATURITY = (None, 0.8, 0.85, 0.9)  # rows in the docs
+#: (n_neighbors, weight) of the similar-beat averaging; None: without.
+SIMILAR_SETTINGS = (None, (10, 0.5), (10, 0.2), (20, 0.2))
+DEFAULT_SIMILAR = (N_NEIGHBORS, WEIGHT)
 SVEB_NAMES = {None: "network", "replace": "timing", "combine": "both (odds product)"}
 AF_THRESHOLDS = (0.5, 0.9)
 
@@ -120,7 +125,9 @@ def main(argv=None):
                 rows.append({"sveb": sveb, "af": threshold, "alpha": alpha, "per_seed": per_seed})
                 scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
                 print(f"S vs N {sveb}, AF > {threshold}, alpha {alpha:.2f}: {scores}")
-    similarity = similarities(samples, groups, fs, get_data_home(args.data_dir))
+    home = get_data_home(args.data_dir)
+    similarity = similarities(samples, groups, fs, home)
+    features = record_features(groups, samples, fs, home)
     in_rhythm = {  # the default's rhythm decision, which the dominant-beat rule follows
         seed: apply_rhythm_context(
             oof[seed], classes, samples, fs, models, groups=groups, af_threshold=0.9,
@@ -156,6 +163,21 @@ def main(argv=None):
         prematurity_rows.append({"threshold": threshold, "per_seed": per_seed})
         scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
         print(f"default, S ruled out above prematurity {threshold}: {scores}")
+    similar_rows = []
+    for setting in SIMILAR_SETTINGS:
+        per_seed = {}
+        for seed in seeds:
+            proba = in_record[seed].copy()
+            if setting is not None:
+                n_neighbors, weight = setting
+                proba = smooth_over_similar_beats(
+                    proba, features, groups=groups, n_neighbors=n_neighbors, weight=weight
+                )
+            proba = rule_out_timely_sveb(proba, classes, samples, groups=groups)
+            per_seed[seed] = summary(y, classes[proba.argmax(axis=1)])
+        similar_rows.append({"setting": setting, "per_seed": per_seed})
+        scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
+        print(f"similar beats {setting}, then the prematurity rule: {scores}")
     p_af = rhythm.p_af
     af_beats = p_af > 0.5
     results = {
@@ -164,6 +186,7 @@ def main(argv=None):
         "rows": rows,
         "dominant_rows": dominant_rows,
         "prematurity_rows": prematurity_rows,
+        "similar_rows": similar_rows,
         "af_called_per_record": {
             str(r): int(af_beats[groups == r].sum()) for r in np.unique(groups)
         },
@@ -254,6 +277,8 @@ def markdown(results) -> str:
     ]
     for row in results.get("prematurity_rows", []):
         per, t = row["per_seed"], row["threshold"]
+        if t not in SHOWN_PREMATURITY:
+            continue  # in the JSON
 
         mean = functools.partial(_seed_mean, per)
         mark = "**" if t == DEFAULT_PREMATURITY else ""
@@ -262,6 +287,28 @@ def markdown(results) -> str:
             f"| {mark}{where}{mark} | " + " / ".join(f"{per[s]['score']:.3f}" for s in seeds)
             + f" | {100 * mean('S_se'):.1f} | {100 * mean('S_ppv'):.1f} | "
             f"{100 * mean('S_f1'):.1f} | {mean('N_called_S'):.0f} | {mean('S_called_N'):.0f} |"
+        )  # fmt: skip
+    lines += [
+        "",
+        "Between the pipeline's decision and the prematurity rule, each beat's probabilities "
+        "averaged with those of its most similar beats of the record among the 1,000 on "
+        "either side (`annotate_record(similar_beats=True)`; in bold the default):",
+        "",
+        "| similar beats averaged | own weight | score per seed | S Se | S +P | V Se | V +P "
+        "| V F1 | N called F |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results.get("similar_rows", []):
+        per, setting = row["per_seed"], row["setting"]
+
+        mean = functools.partial(_seed_mean, per)
+        mark = "**" if setting is not None and tuple(setting) == DEFAULT_SIMILAR else ""
+        k, w = ("none", "") if setting is None else setting
+        lines.append(
+            f"| {mark}{k}{mark} | {w} | " + " / ".join(f"{per[s]['score']:.3f}" for s in seeds)
+            + f" | {100 * mean('S_se'):.1f} | {100 * mean('S_ppv'):.1f} | "
+            f"{100 * mean('V_se'):.1f} | {100 * mean('V_ppv'):.1f} | {100 * mean('V_f1'):.1f} | "
+            f"{mean('N_called_F'):.0f} |"
         )  # fmt: skip
     called = ", ".join(f"{r} {n}" for r, n in results["af_called_per_record"].items() if n)
     lines += ["", f"DS1 beats in AF by the rhythm model, per record: {called}.", ""]

@@ -200,7 +200,8 @@ def cmd_annotate(args) -> int:
     results = annotate_records(
         pipe, args.record, leads=leads, write_dir=args.out_dir, extension=args.extension,
         n_jobs=args.n_jobs, verbose=int(not args.quiet), af_threshold=args.af_threshold,
-        sveb_prematurity=args.sveb_prematurity, chunk_duration=args.chunk_duration,
+        similar_beats=not args.no_similar_beats, sveb_prematurity=args.sveb_prematurity,
+        chunk_duration=args.chunk_duration,
     )  # fmt: skip
     for r in results:
         if r.error is not None:
@@ -344,6 +345,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
     p.add_argument("--extension", default="cnn", help="annotation file extension (default cnn)")
     p.add_argument("--out-dir", default=None, help="folder for the annotation file")
+    p.add_argument(
+        "--no-similar-beats", action="store_true",
+        help="keep each beat's own probabilities (by default they are averaged with those "
+        "of the record's 10 most similar beats)",
+    )  # fmt: skip
     p.add_argument(
         "--sveb-prematurity", type=_threshold_or_off, default=PREMATURITY_THRESHOLD,
         help="S calls stand only for beats whose RR interval is below this fraction of "

@@ -21,6 +21,15 @@ from .dominant_beat import (
 )
 from .qrs import detect_qrs
 from .records import resample_record, resampling_ratio
+from .similar_beats import (
+    N_NEIGHBORS,
+    P_SPAN,
+    SPAN,
+    WEIGHT,
+    _smooth_block,
+    shape_features,
+    timing_features,
+)
 from .windows import average_rr, make_beat_windows, rhythm_context
 
 #: Seconds of signal the detector reads at a time in :func:`annotate_record`.
@@ -30,6 +39,10 @@ DEFAULT_CHUNK_DURATION = 600.0
 _DETECTION_MARGIN = 30.0
 #: Beats classified at a time.
 _BEATS_PER_CHUNK = 2048
+#: Beats compared with their similar beats at a time (as ``smooth_over_similar_beats``).
+_SIMILAR_BLOCK = 1024
+#: Beats further apart than this many seconds are read separately for their shapes.
+_READ_GAP = 10.0
 
 
 class ModelRateSignal:
@@ -176,3 +189,51 @@ def classify_in_chunks(
         proba[i0:i1] = p
         del X, p
     return proba
+
+
+def _shapes(source, beats, size):
+    """:func:`~ecg_sklearn.similar_beats.shape_features` of ``beats``, read in pieces of
+    at most ``size`` samples (also split where beats are more than ``_READ_GAP`` s
+    apart) with margins that hold each beat's whole segments, so that the values are
+    those of the record read whole."""
+    fs, n = source.model_fs, source.n_samples
+    margin = int(max(P_SPAN[0], 0.2) * fs) + 2
+    parts, i = [], 0
+    while i < beats.size:
+        j = i + np.searchsorted(beats[i:], beats[i] + size, side="left")
+        gaps = np.flatnonzero(np.diff(beats[i:j]) > _READ_GAP * fs)
+        j = max(i + 1, i + gaps[0] + 1 if gaps.size else j)
+        lo, hi = max(0, beats[i] - margin), min(n, beats[j - 1] + margin + 1)
+        parts.append(shape_features(source.read(lo, hi), beats[i:j] - lo, fs))
+        i = j
+    return np.concatenate(parts)
+
+
+def smooth_in_chunks(source, beats, proba, chunk_duration, progress):
+    """``proba`` averaged over similar beats (:mod:`ecg_sklearn.similar_beats`), a block
+    of beats at a time, with the shapes of at most three blocks held at once."""
+    size = _chunk_size(source.model_fs, source.n_samples, chunk_duration)
+    timing = timing_features(beats)
+    block = _SIMILAR_BLOCK
+    shapes = {}  # block index -> shape features of its beats
+
+    def features(q):
+        if q not in shapes:
+            shapes[q] = _shapes(source, beats[q * block : (q + 1) * block], size)
+        return shapes[q]
+
+    out = np.empty_like(proba)
+    n_blocks = -(-beats.size // block)
+    for q in progress(range(n_blocks), "comparing similar beats"):
+        b0, b1 = q * block, min(beats.size, (q + 1) * block)
+        c0, c1 = max(0, b0 - SPAN), min(beats.size, b1 + SPAN)
+        first, last = c0 // block, (c1 - 1) // block
+        z = np.concatenate([features(r) for r in range(first, last + 1)])
+        z = np.column_stack([z[c0 - first * block : c1 - first * block], timing[c0:c1]])
+        out[b0:b1] = _smooth_block(
+            proba[c0:c1], z, np.arange(b0, b1) - c0, np.arange(c1 - c0), N_NEIGHBORS, SPAN,
+            WEIGHT,
+        )  # fmt: skip
+        for r in [r for r in shapes if r < first]:
+            del shapes[r]
+    return out

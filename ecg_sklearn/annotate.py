@@ -18,6 +18,7 @@ from ._chunked import (
     ModelRateSignal,
     classify_in_chunks,
     detect_in_chunks,
+    smooth_in_chunks,
 )
 from ._validation import check_fs
 from .metrics import compare_annotations, flutter_intervals
@@ -114,6 +115,7 @@ def annotate_record(
     beats=None,
     avg_rr_span=DEFAULT_AVG_RR_SPAN,
     af_threshold=None,
+    similar_beats=True,
     sveb_prematurity=PREMATURITY_THRESHOLD,
     chunk_duration=DEFAULT_CHUNK_DURATION,
     verbose=0,
@@ -127,7 +129,8 @@ def annotate_record(
     rhythm context) come from all beat positions, found first, and the dominant beat
     from a bounded sample of beats read before the chunks. The labels are those of
     the record processed whole (tested on the 48 MIT-BIH records). Beats called S are
-    then checked against the record's own rhythm (``sveb_prematurity``).
+    then compared with the record's similar beats (``similar_beats``) and checked
+    against the record's own rhythm (``sveb_prematurity``).
 
     Parameters
     ----------
@@ -151,6 +154,10 @@ def annotate_record(
         :func:`ecg_sklearn.rhythm.exclude_sveb_in_af` with this threshold, which lowered
         DS2's S-F1 (docs/negative_results.md). The default pipeline decides in the
         rhythm's context itself (``CNNBeatClassifier(rhythm_context=...)``).
+    similar_beats : bool, default=True
+        Average each beat's probabilities with those of the 10 most similar beats of
+        the record (QRS, P wave and timing; :mod:`ecg_sklearn.similar_beats`), after the
+        pipeline's decision and before ``sveb_prematurity``.
     sveb_prematurity : float or None, default=0.8
         Beats called S whose preceding interval exceeds this fraction of the reference
         interval of the beats called N around them are N
@@ -206,6 +213,8 @@ def annotate_record(
         pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress,
         _reads_rr_context(pipeline),
     )  # fmt: skip
+    if similar_beats:
+        proba = smooth_in_chunks(source, found, proba, chunk_duration, progress)
     if sveb_prematurity is not None:
         proba = rule_out_timely_sveb(proba, classes, found, threshold=sveb_prematurity)
     irregular = np.zeros(found.size, dtype=bool)

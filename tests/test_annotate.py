@@ -10,6 +10,7 @@ from ecg_sklearn.datasets import AAMI_MAP, load_record, sample_data_dir
 from ecg_sklearn.metrics import compare_annotations
 from ecg_sklearn.persistence import load_model, save_model
 from ecg_sklearn.prematurity import rule_out_timely_sveb
+from ecg_sklearn.similar_beats import beat_features, smooth_over_similar_beats
 
 QUICK = dict(max_epochs=3, module__n_filters=8, module__hidden=16, valid_size=0, lr=3e-3)
 
@@ -190,3 +191,12 @@ def test_s_calls_are_checked_against_the_records_own_rhythm(model):
     assert (checked.beat_labels == "S").sum() < (calls.beat_labels == "S").sum()
     with pytest.raises(ValueError, match="sveb_prematurity must be a positive number"):
         annotate_record(model, rec.signal, rec.fs, sveb_prematurity=-1)
+
+
+def test_each_beat_is_decided_with_the_records_similar_beats(model):
+    rec = load_record("233", sample_data_dir(), leads="MLII")  # frequent V beats
+    own = annotate_record(model, rec.signal, rec.fs, similar_beats=False, sveb_prematurity=None)
+    shared = annotate_record(model, rec.signal, rec.fs, sveb_prematurity=None)
+    features = beat_features(rec.signal, own.beat_samples, rec.fs)
+    np.testing.assert_array_equal(shared.proba, smooth_over_similar_beats(own.proba, features))
+    assert 0 < (shared.beat_labels != own.beat_labels).sum() < 0.2 * own.beat_labels.size

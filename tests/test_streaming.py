@@ -9,6 +9,7 @@ from ecg_sklearn import annotate_record, default_pipeline, detect_qrs
 from ecg_sklearn.datasets import MITDB_RECORDS, load_record, resample_record, sample_data_dir
 from ecg_sklearn.prematurity import rule_out_timely_sveb
 from ecg_sklearn.records import WFDBSignal, open_record
+from ecg_sklearn.similar_beats import beat_features, smooth_over_similar_beats
 from ecg_sklearn.windows import make_beat_windows
 
 QUICK = dict(max_epochs=2, module__n_filters=8, module__hidden=16, valid_size=0, lr=3e-3)
@@ -21,10 +22,11 @@ def model(sample):
 
 
 def _whole_record(pipe, signal, fs):
-    """Detection, windows, classification and the prematurity rule, whole record at once."""
+    """Detection, windows, classification and the record-level steps, whole record at once."""
     beats = detect_qrs(signal, fs)
     X = make_beat_windows(signal, beats, fs, context=720 / fs)
-    return beats, rule_out_timely_sveb(pipe.predict_proba(X), pipe.classes_, beats)
+    proba = smooth_over_similar_beats(pipe.predict_proba(X), beat_features(signal, beats, fs))
+    return beats, rule_out_timely_sveb(proba, pipe.classes_, beats)
 
 
 @pytest.mark.parametrize("record", ["208", "232"])

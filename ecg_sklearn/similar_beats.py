@@ -1,0 +1,197 @@
+"""The patient's similar beats: each beat decided together with those that look like it.
+
+A classifier trained on other patients errs on some of a new patient's beats but not on
+most of the beats that look the same. :func:`smooth_over_similar_beats` replaces each
+beat's class probabilities by a weighted mean of its own and those of its
+:data:`N_NEIGHBORS` most similar beats of the same record, among the :data:`SPAN` beats on
+either side: similar in QRS shape, in P-wave shape and in timing
+(:func:`beat_features`). It uses the record's unlabelled signal and the classifier's own
+probabilities, never labels or other records: a label-free adaptation to the record.
+
+It needs every beat of a record (or of ``SPAN`` beats around each): for windows made by
+the loaders, apply it to the pipeline's probabilities with the features of each record;
+:func:`ecg_sklearn.annotate_record` applies it (``similar_beats``).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy import ndimage
+
+from .dominant_beat import _unit_rows, qrs_segments
+
+__all__ = [
+    "N_NEIGHBORS",
+    "SPAN",
+    "WEIGHT",
+    "beat_features",
+    "shape_features",
+    "smooth_over_similar_beats",
+    "timing_features",
+]
+
+#: Similar beats whose probabilities are averaged.
+N_NEIGHBORS = 10
+#: Beats on either side among which the similar ones are looked for.
+SPAN = 1000
+#: Weight of the beat's own probabilities (the similar beats' mean has the rest).
+WEIGHT = 0.2
+#: Seconds before the beat of the P-wave segment.
+P_SPAN = (0.3, 0.05)
+#: Beats of the running median interval the timing is measured against.
+_RHYTHM_BEATS = 61
+#: Samples per second of the shapes compared.
+_SHAPE_RATE = 120.0
+#: Weights of the P-wave shape and of the timing against the QRS shape.
+_P_WEIGHT, _TIMING_WEIGHT = 0.5, 2.0
+
+
+def timing_features(beat_samples) -> np.ndarray:
+    """The timing part of :func:`beat_features`, from the positions of every beat of a
+    record: shape ``(n_beats, 2)``, float32."""
+    beats = np.asarray(beat_samples, dtype=np.int64)
+    interval = np.diff(beats).astype(np.float64)
+    if interval.size == 0:
+        return np.zeros((beats.size, 2), dtype=np.float32)
+    median = ndimage.median_filter(interval, size=_RHYTHM_BEATS, mode="nearest")
+    before = np.r_[interval[0], interval] / np.r_[median[0], median]
+    after = np.r_[interval, interval[-1]] / np.r_[median, median[-1]]
+    return (_TIMING_WEIGHT * np.log(np.column_stack([before, after]))).astype(np.float32)
+
+
+def shape_features(signal, beat_samples, fs: float) -> np.ndarray:
+    """The shape part of :func:`beat_features`, of the beats at ``beat_samples`` in
+    ``signal`` (a record or a piece of it): float32."""
+    x = np.asarray(signal)
+    x = x[0] if x.ndim == 2 else x
+    beats = np.asarray(beat_samples, dtype=np.int64)
+    step = max(1, int(round(fs / _SHAPE_RATE)))
+    qrs = _unit_rows(qrs_segments(x, beats, fs)[:, ::step])
+    start, stop = int(P_SPAN[0] * fs), int(P_SPAN[1] * fs)
+    idx = beats[:, None] + np.arange(-start, -stop, step)
+    p_wave = x[np.clip(idx, 0, x.size - 1)].astype(np.float64)
+    p_wave -= p_wave.mean(axis=1, keepdims=True)
+    return np.column_stack([qrs, _unit_rows(p_wave) * _P_WEIGHT]).astype(np.float32)
+
+
+def beat_features(signal, beat_samples, fs: float) -> np.ndarray:
+    """What makes beats alike: QRS shape, P-wave shape and timing.
+
+    Parameters
+    ----------
+    signal : array-like, shape (n_leads, n_samples) or (n_samples,)
+        The record at ``fs`` (the first lead is used).
+    beat_samples : array-like of int, shape (n_beats,)
+        Increasing positions of every beat of the record.
+    fs : float
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    features : ndarray of float32, shape (n_beats, n_features)
+        The QRS (as in :func:`~ecg_sklearn.dominant_beat.qrs_segments`) and the P wave
+        (300 to 50 ms before the beat, mean removed), each scaled to unit norm and taken
+        at about 120 Hz (the P wave weighted 0.5), then the logarithms of the intervals
+        before and after the beat over the median of the 61 around it (weighted 2).
+        Euclidean distances between rows rank beats by likeness.
+    """
+    return np.column_stack(
+        [shape_features(signal, beat_samples, fs), timing_features(beat_samples)]
+    )
+
+
+def _check(n_neighbors, span, weight):
+    if not (isinstance(n_neighbors, numbers.Integral) and n_neighbors >= 1):
+        raise ValueError(f"n_neighbors must be a positive integer; got {n_neighbors!r}")
+    if not (isinstance(span, numbers.Integral) and span >= n_neighbors):
+        raise ValueError(f"span must be an integer of at least n_neighbors; got {span!r}")
+    if not (isinstance(weight, numbers.Real) and 0 <= weight <= 1):
+        raise ValueError(f"weight must be in [0, 1]; got {weight!r}")
+
+
+def _smooth_block(proba, features, rows, candidates, n_neighbors, span, weight):
+    """Smoothed probabilities of ``rows`` (a range of indices into ``proba`` and
+    ``features``), from the similar beats among ``candidates`` (a range around them)."""
+    k = min(n_neighbors, candidates.size - 1)
+    if k < 1:
+        return proba[rows]
+    z, c = features[rows], features[candidates]
+    # Squared distances up to each row's own constant (which does not change its
+    # order), between inf margins of ``span`` columns.
+    padded = np.empty((rows.size, candidates.size + 2 * span), dtype=np.float32)
+    padded[:, :span] = padded[:, span + candidates.size :] = np.inf
+    inner = padded[:, span : span + candidates.size]
+    np.matmul(-2 * z, c.T, out=inner)
+    inner += (c * c).sum(axis=1)[None]
+    # Row i's band: the candidates within ``span`` beats of it, itself in the middle.
+    first = rows[0] - candidates[0]
+    step_row, step_col = padded.strides
+    band = np.lib.stride_tricks.as_strided(
+        padded[:, first:], (rows.size, 2 * span + 1), (step_row + step_col, step_col)
+    ).copy()
+    band[:, span] = np.inf
+    part = np.argpartition(band, k - 1, axis=1)[:, :k]
+    reachable = np.isfinite(np.take_along_axis(band, part, axis=1))
+    nearest = np.clip(rows[:, None] - span + part, 0, len(proba) - 1)
+    count = reachable.sum(axis=1, keepdims=True)
+    shared = (proba[nearest] * reachable[..., None]).sum(axis=1) / np.maximum(count, 1)
+    mean = np.where(count > 0, shared, proba[rows])
+    return weight * proba[rows] + (1 - weight) * mean
+
+
+def smooth_over_similar_beats(
+    proba,
+    features,
+    *,
+    groups=None,
+    n_neighbors: int = N_NEIGHBORS,
+    span: int = SPAN,
+    weight: float = WEIGHT,
+    block: int = 1024,
+) -> np.ndarray:
+    """Average each beat's probabilities with those of the most similar beats of its record.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n_beats, n_classes)
+        Class probabilities of every beat, in order within each record.
+    features : ndarray, shape (n_beats, n_features)
+        :func:`beat_features` of the same beats.
+    groups : array-like, shape (n_beats,), optional
+        Record of each beat; default: all one record.
+    n_neighbors : int, default=10
+        Similar beats averaged.
+    span : int, default=1000
+        Beats on either side among which they are looked for.
+    weight : float, default=0.2
+        Weight of the beat's own probabilities.
+    block : int, default=1024
+        Beats compared at a time (memory; the result depends on it only by rounding).
+
+    Returns
+    -------
+    smoothed : ndarray, shape (n_beats, n_classes)
+        Rows still sum to 1.
+    """
+    _check(n_neighbors, span, weight)
+    proba, features = np.asarray(proba), np.asarray(features, dtype=np.float32)
+    if features.ndim != 2 or len(features) != len(proba):
+        raise ValueError(
+            f"features must have one row per beat ({len(proba)}); got shape {features.shape}"
+        )
+    groups = np.zeros(len(proba), dtype=np.int8) if groups is None else np.asarray(groups)
+    if groups.shape != (len(proba),):
+        raise ValueError(f"groups must have shape ({len(proba)},); got {groups.shape}")
+    out = np.empty_like(proba)
+    for record in np.unique(groups):
+        rows = np.flatnonzero(groups == record)
+        p, z = proba[rows], features[rows]
+        for b0 in range(0, rows.size, block):
+            b1 = min(rows.size, b0 + block)
+            candidates = np.arange(max(0, b0 - span), min(rows.size, b1 + span))
+            out[rows[b0:b1]] = _smooth_block(
+                p, z, np.arange(b0, b1), candidates, n_neighbors, span, weight
+            )
+    return out
