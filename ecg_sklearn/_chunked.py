@@ -39,7 +39,9 @@ DEFAULT_CHUNK_DURATION = 600.0
 _DETECTION_MARGIN = 30.0
 #: Beats classified at a time.
 _BEATS_PER_CHUNK = 2048
-#: Beats compared with their similar beats at a time (as ``smooth_over_similar_beats``).
+#: Beats compared with their similar beats at a time (as ``smooth_over_similar_beats``);
+#: at least ``similar_beats.SPAN``, so that a block's similar beats lie in the blocks on
+#: either side.
 _SIMILAR_BLOCK = 1024
 #: Beats further apart than this many seconds are read separately for their shapes.
 _READ_GAP = 10.0
@@ -210,8 +212,9 @@ def _shapes(source, beats, size):
 
 
 def smooth_in_chunks(source, beats, proba, chunk_duration, progress):
-    """``proba`` averaged over similar beats (:mod:`ecg_sklearn.similar_beats`), a block
-    of beats at a time, with the shapes of at most three blocks held at once."""
+    """``proba`` averaged over similar beats (:mod:`ecg_sklearn.similar_beats`), in
+    place, a block of beats at a time, with the shapes of at most three blocks and the
+    unsmoothed probabilities of one held at once."""
     size = _chunk_size(source.model_fs, source.n_samples, chunk_duration)
     timing = timing_features(beats)
     block = _SIMILAR_BLOCK
@@ -222,7 +225,7 @@ def smooth_in_chunks(source, beats, proba, chunk_duration, progress):
             shapes[q] = _shapes(source, beats[q * block : (q + 1) * block], size)
         return shapes[q]
 
-    out = np.empty_like(proba)
+    previous = proba[:0].copy()  # the previous block's probabilities before smoothing
     n_blocks = -(-beats.size // block)
     for q in progress(range(n_blocks), "comparing similar beats"):
         b0, b1 = q * block, min(beats.size, (q + 1) * block)
@@ -230,10 +233,13 @@ def smooth_in_chunks(source, beats, proba, chunk_duration, progress):
         first, last = c0 // block, (c1 - 1) // block
         z = np.concatenate([features(r) for r in range(first, last + 1)])
         z = np.column_stack([z[c0 - first * block : c1 - first * block], timing[c0:c1]])
-        out[b0:b1] = _smooth_block(
-            proba[c0:c1], z, np.arange(b0, b1) - c0, np.arange(c1 - c0), N_NEIGHBORS, SPAN,
+        unsmoothed = np.concatenate([previous[previous.shape[0] - (b0 - c0) :], proba[b0:c1]])
+        smoothed = _smooth_block(
+            unsmoothed, z, np.arange(b0, b1) - c0, np.arange(c1 - c0), N_NEIGHBORS, SPAN,
             WEIGHT,
         )  # fmt: skip
+        previous = proba[b0:b1].copy()
+        proba[b0:b1] = smoothed
         for r in [r for r in shapes if r < first]:
             del shapes[r]
-    return out
+    return proba

@@ -128,9 +128,10 @@ def annotate_record(
     whatever the record's length; record-level quantities (the average RR interval, the
     rhythm context) come from all beat positions, found first, and the dominant beat
     from a bounded sample of beats read before the chunks. The labels are those of
-    the record processed whole (tested on the 48 MIT-BIH records). Beats called S are
-    then compared with the record's similar beats (``similar_beats``) and checked
-    against the record's own rhythm (``sveb_prematurity``).
+    the record processed whole (tested on the 48 MIT-BIH records). Each beat's
+    probabilities are then averaged with those of the record's similar beats
+    (``similar_beats``), and beats called S checked against the record's own rhythm
+    (``sveb_prematurity``).
 
     Parameters
     ----------
