@@ -203,6 +203,15 @@ def _seed_mean(per_seed, key):
     return np.mean([figures[key] for figures in per_seed.values()])
 
 
+def _table_row(label, per_seed, seeds, percents, counts) -> str:
+    """A table row: its label, the score per seed, then seed means (in % or counts)."""
+    mean = functools.partial(_seed_mean, per_seed)
+    cells = [" / ".join(f"{per_seed[s]['score']:.3f}" for s in seeds)]
+    cells += [f"{100 * mean(key):.1f}" for key in percents]
+    cells += [f"{mean(key):.0f}" for key in counts]
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
 def markdown(results) -> str:
     """The docs section, from the JSON that :func:`main` writes."""
     seeds = results["seeds"]
@@ -254,16 +263,14 @@ def markdown(results) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in results["dominant_rows"]:
-        per, t = row["per_seed"], row["threshold"]
-
-        mean = functools.partial(_seed_mean, per)
+        t = row["threshold"]
         mark = "**" if t == DEFAULT_DOMINANT else ""
         where = "nowhere" if t is None else f"similarity > {t}"
         lines.append(
-            f"| {mark}{where}{mark} | " + " / ".join(f"{per[s]['score']:.3f}" for s in seeds)
-            + f" | {100 * mean('V_se'):.1f} | {100 * mean('V_ppv'):.1f} | "
-            f"{100 * mean('V_f1'):.1f} | {100 * mean('F_se'):.1f} | "
-            f"{mean('N_called_V'):.0f} | {mean('N_called_F'):.0f} |"
+            _table_row(
+                f"{mark}{where}{mark}", row["per_seed"], seeds,
+                ("V_se", "V_ppv", "V_f1", "F_se"), ("N_called_V", "N_called_F"),
+            )
         )  # fmt: skip
     lines += [
         "",
@@ -276,17 +283,16 @@ def markdown(results) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for row in results.get("prematurity_rows", []):
-        per, t = row["per_seed"], row["threshold"]
+        t = row["threshold"]
         if t not in SHOWN_PREMATURITY:
             continue  # in the JSON
-
-        mean = functools.partial(_seed_mean, per)
         mark = "**" if t == DEFAULT_PREMATURITY else ""
         where = "nowhere (the pipeline's calls)" if t is None else f"{t} of the N beats' reference"
         lines.append(
-            f"| {mark}{where}{mark} | " + " / ".join(f"{per[s]['score']:.3f}" for s in seeds)
-            + f" | {100 * mean('S_se'):.1f} | {100 * mean('S_ppv'):.1f} | "
-            f"{100 * mean('S_f1'):.1f} | {mean('N_called_S'):.0f} | {mean('S_called_N'):.0f} |"
+            _table_row(
+                f"{mark}{where}{mark}", row["per_seed"], seeds, ("S_se", "S_ppv", "S_f1"),
+                ("N_called_S", "S_called_N"),
+            )
         )  # fmt: skip
     lines += [
         "",
@@ -299,16 +305,14 @@ def markdown(results) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in results.get("similar_rows", []):
-        per, setting = row["per_seed"], row["setting"]
-
-        mean = functools.partial(_seed_mean, per)
+        setting = row["setting"]
         mark = "**" if setting is not None and tuple(setting) == DEFAULT_SIMILAR else ""
         k, w = ("none", "") if setting is None else setting
         lines.append(
-            f"| {mark}{k}{mark} | {w} | " + " / ".join(f"{per[s]['score']:.3f}" for s in seeds)
-            + f" | {100 * mean('S_se'):.1f} | {100 * mean('S_ppv'):.1f} | "
-            f"{100 * mean('V_se'):.1f} | {100 * mean('V_ppv'):.1f} | {100 * mean('V_f1'):.1f} | "
-            f"{mean('N_called_F'):.0f} |"
+            _table_row(
+                f"{mark}{k}{mark} | {w}", row["per_seed"], seeds,
+                ("S_se", "S_ppv", "V_se", "V_ppv", "V_f1"), ("N_called_F",),
+            )
         )  # fmt: skip
     called = ", ".join(f"{r} {n}" for r, n in results["af_called_per_record"].items() if n)
     lines += ["", f"DS1 beats in AF by the rhythm model, per record: {called}.", ""]

@@ -62,8 +62,8 @@ def sinus_prematurity(beat_samples, is_normal, *, span: int = SPAN, index=None) 
     prematurity : ndarray of float64, shape (n_beats,) or (len(index),)
         The interval over the :data:`REFERENCE_QUANTILE` of the intervals before the N
         beats within ``span`` (the beat itself left out): below 1 for a beat earlier
-        than the rhythm around it; NaN for the first beat
-        and where fewer than 3 N beats (with an interval) lie within ``span``.
+        than the rhythm around it; NaN for the first beat and where fewer than 3 N beats
+        (with an interval) lie within ``span``.
     """
     beats = np.asarray(beat_samples, dtype=np.int64)
     normal = np.asarray(is_normal, dtype=bool)
