@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import f1_score
+from sklearn.utils import Bunch
 
-from ecg_sklearn.records import load_record
-from ecg_sklearn.similar_beats import beat_features
+from ecg_sklearn.similar_beats import loaded_beat_features
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -67,14 +67,8 @@ def sv_score(y_true, y_pred) -> float:
 
 
 def record_features(groups, samples, fs, home) -> np.ndarray:
-    """``ecg_sklearn.similar_beats.beat_features`` of loaded beats (the loaders'
-    ``groups``, ``samples`` and ``fs``), from each record's MLII signal."""
-    features = None
-    for record in np.unique(groups):
-        rows = groups == record
-        signal = load_record(record, home, leads=["MLII"], fs=fs).signal
-        f = beat_features(signal, samples[rows], fs)
-        if features is None:
-            features = np.zeros((len(groups), f.shape[1]), dtype=np.float32)
-        features[rows] = f
-    return features
+    """``ecg_sklearn.similar_beats.loaded_beat_features`` of beats given by the loaders'
+    ``groups``, ``samples`` and ``fs`` (without the rest of their output), from MLII."""
+    leads = {str(record): ["MLII"] for record in np.unique(groups)}
+    data = Bunch(groups=groups, samples=samples, fs=fs, record_leads=leads)
+    return loaded_beat_features(data, home)

@@ -38,14 +38,14 @@ import sys
 import time
 
 import numpy as np
-from _common import read_json, record_features, write_json, write_section
+from _common import read_json, write_json, write_section
 
 from ecg_sklearn import annotate_record, default_pipeline
 from ecg_sklearn.annotate import compare_with_reference
 from ecg_sklearn.datasets import DS2, get_data_home, load_mitdb, load_record
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
 from ecg_sklearn.prematurity import rule_out_timely_sveb
-from ecg_sklearn.similar_beats import smooth_over_similar_beats
+from ecg_sklearn.similar_beats import loaded_beat_features, smooth_over_similar_beats
 
 #: Ablations: decision parameters set on the fitted default, whether the similar-beat
 #: averaging and the prematurity rule follow, and the row's name.
@@ -230,7 +230,7 @@ def main(argv=None):
     test = load_mitdb("DS2", home)
     results = {"seeds": args.seeds, **{setting: {"reports": []} for setting in SETTINGS}}
     not_232 = test.groups != "232"
-    features = record_features(test.groups, test.samples, test.fs, home)
+    features = loaded_beat_features(test, home)
     for seed in args.seeds:
         t = time.perf_counter()
         pipe = default_pipeline(train.fs, random_state=seed, verbose=0)

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import ROOT, read_json, record_features, write_json, write_section
+from _common import ROOT, read_json, write_json, write_section
 from rhythm_context import LTAFDB
 
 from ecg_sklearn.annotate import annotate_and_compare
@@ -53,7 +53,7 @@ from ecg_sklearn.pretrained import (
     train_pretrained,
 )
 from ecg_sklearn.rr_context import fit_rhythm_models, save_rhythm_models
-from ecg_sklearn.similar_beats import smooth_over_similar_beats
+from ecg_sklearn.similar_beats import loaded_beat_features, smooth_over_similar_beats
 
 MODELS_MD = ROOT / "docs" / "models.md"
 PACKAGE_DIR = ROOT / "ecg_sklearn" / "data" / "pretrained"
@@ -105,7 +105,7 @@ def measure(name, home):
     pipe = load_pretrained(name)
     test = load_mitdb("DS2", home, verbose=0)
     # The record-level steps, as annotate_record applies them.
-    features = record_features(test.groups, test.samples, test.fs, home)
+    features = loaded_beat_features(test, home)
     proba = smooth_over_similar_beats(pipe.predict_proba(test.X), features, groups=test.groups)
     proba = rule_out_timely_sveb(proba, pipe.classes_, test.samples, groups=test.groups)
     return {

@@ -9,7 +9,7 @@ either side: similar in QRS shape, in P-wave shape and in timing
 probabilities, never labels or other records: a label-free adaptation to the record.
 
 It needs every beat of a record (or of ``SPAN`` beats around each): for windows made by
-the loaders, apply it to the pipeline's probabilities with the features of each record;
+the loaders, apply it to the pipeline's probabilities with :func:`loaded_beat_features`;
 :func:`ecg_sklearn.annotate_record` applies it (``similar_beats``).
 """
 
@@ -21,12 +21,14 @@ import numpy as np
 from scipy import ndimage
 
 from .dominant_beat import _unit_rows, qrs_segments
+from .records import load_record
 
 __all__ = [
     "N_NEIGHBORS",
     "SPAN",
     "WEIGHT",
     "beat_features",
+    "loaded_beat_features",
     "shape_features",
     "smooth_over_similar_beats",
     "timing_features",
@@ -100,6 +102,35 @@ def beat_features(signal, beat_samples, fs: float) -> np.ndarray:
     return np.column_stack(
         [shape_features(signal, beat_samples, fs), timing_features(beat_samples)]
     )
+
+
+def loaded_beat_features(data, data_dir) -> np.ndarray:
+    """:func:`beat_features` of the beats of a loader's output, record by record.
+
+    Parameters
+    ----------
+    data : Bunch
+        Output of :func:`ecg_sklearn.datasets.load_mitdb`, ``load_wfdb`` or
+        ``load_sample`` (its ``groups``, ``samples``, ``fs`` and ``record_leads``).
+    data_dir : str or path-like
+        The folder it was loaded from (:func:`ecg_sklearn.datasets.sample_data_dir` for
+        ``load_sample``): each record's first lead is read again from it.
+
+    Returns
+    -------
+    features : ndarray of float32, shape (n_beats, n_features)
+    """
+    groups, samples = np.asarray(data.groups), np.asarray(data.samples)
+    features = None
+    for record in np.unique(groups):
+        rows = groups == record
+        lead = data.record_leads[str(record)][0]
+        signal = load_record(str(record), data_dir, leads=[lead], fs=data.fs).signal
+        f = beat_features(signal, samples[rows], data.fs)
+        if features is None:
+            features = np.zeros((groups.size, f.shape[1]), dtype=np.float32)
+        features[rows] = f
+    return np.zeros((0, 0), dtype=np.float32) if features is None else features
 
 
 def _check(n_neighbors, span, weight):

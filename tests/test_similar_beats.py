@@ -1,8 +1,11 @@
 import numpy as np
 import pytest
 
+from ecg_sklearn.datasets import load_sample, sample_data_dir
+from ecg_sklearn.records import load_record
 from ecg_sklearn.similar_beats import (
     beat_features,
+    loaded_beat_features,
     shape_features,
     smooth_over_similar_beats,
     timing_features,
@@ -110,3 +113,15 @@ def test_errors():
         smooth_over_similar_beats(proba, features, groups=[1, 2])
     # A record of one beat keeps its probabilities.
     np.testing.assert_array_equal(smooth_over_similar_beats(proba[:1], features[:1]), proba[:1])
+
+
+def test_features_of_the_loaders_output_are_those_of_each_record():
+    data = load_sample(["208", "232"])
+    features = loaded_beat_features(data, sample_data_dir())
+    assert features.shape[0] == data.y.size
+    for record in ("208", "232"):
+        rows = data.groups == record
+        signal = load_record(record, sample_data_dir(), leads=["MLII"]).signal
+        np.testing.assert_array_equal(
+            features[rows], beat_features(signal, data.samples[rows], data.fs)
+        )
