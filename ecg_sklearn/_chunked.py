@@ -22,12 +22,14 @@ from .dominant_beat import (
 from .qrs import detect_qrs
 from .records import resample_record, resampling_ratio
 from .similar_beats import (
+    BLOCK,
     N_NEIGHBORS,
-    P_SPAN,
     SPAN,
     WEIGHT,
+    _blocks,
     _smooth_block,
     shape_features,
+    shape_reach,
     timing_features,
 )
 from .windows import average_rr, make_beat_windows, rhythm_context
@@ -39,11 +41,7 @@ DEFAULT_CHUNK_DURATION = 600.0
 _DETECTION_MARGIN = 30.0
 #: Beats classified at a time.
 _BEATS_PER_CHUNK = 2048
-#: Beats compared with their similar beats at a time (as ``smooth_over_similar_beats``);
-#: at least ``similar_beats.SPAN``, so that a block's similar beats lie in the blocks on
-#: either side.
-_SIMILAR_BLOCK = 1024
-#: Beats further apart than this many seconds are read separately for their shapes.
+#: Beats further apart than this many seconds are read separately.
 _READ_GAP = 10.0
 
 
@@ -125,23 +123,30 @@ def detect_in_chunks(source, chunk_duration, progress, **detect_kwargs):
     return np.concatenate(found)
 
 
-def record_template(source, beats, span):
-    """The record's dominant beat, from its reference beats' segments.
-
-    Reference beats less than ``span`` samples apart are read together, one range at a
-    time: a few reads for a record of minutes, one per beat for a multi-day record.
-    """
-    fs, n = source.model_fs, source.n_samples
-    before, after = _span(fs)
-    ref = beats[reference_beats(beats.size)]
-    segments, i = [], 0
-    while i < ref.size:
-        j = i + np.searchsorted(ref[i:], ref[i] + span, side="right")
-        lo = max(0, ref[i] - before)
-        piece = source.read(lo, min(n, ref[j - 1] + after))
-        segments.append(qrs_segments(piece, ref[i:j] - lo, fs))
+def _pieces(source, beats, size, before, after):
+    """``(piece, positions)``: the signal around runs of ``beats`` read a range at a
+    time, ``before`` samples ahead of a run's first beat to ``after`` past its last,
+    each range at most ``size`` samples of beats and split where they are more than
+    ``_READ_GAP`` s apart. Segments of those reaches cut from the pieces are those of
+    the record read whole."""
+    n = source.n_samples
+    gap, i = _READ_GAP * source.model_fs, 0
+    while i < beats.size:
+        j = i + np.searchsorted(beats[i:], beats[i] + size, side="left")
+        gaps = np.flatnonzero(np.diff(beats[i:j]) > gap)
+        j = max(i + 1, i + gaps[0] + 1 if gaps.size else j)
+        lo = max(0, beats[i] - before)
+        yield source.read(lo, min(n, beats[j - 1] + after)), beats[i:j] - lo
         i = j
-    return dominant_template(np.concatenate(segments))
+
+
+def record_template(source, beats, size):
+    """The record's dominant beat, from its reference beats' segments, read a range of
+    at most ``size`` samples at a time: a few reads for a record of minutes, about one
+    per beat for a multi-day record."""
+    fs = source.model_fs
+    pieces = _pieces(source, beats[reference_beats(beats.size)], size, *_span(fs))
+    return dominant_template(np.concatenate([qrs_segments(x, b, fs) for x, b in pieces]))
 
 
 def classify_in_chunks(
@@ -193,43 +198,26 @@ def classify_in_chunks(
     return proba
 
 
-def _shapes(source, beats, size):
-    """:func:`~ecg_sklearn.similar_beats.shape_features` of ``beats``, read in pieces of
-    at most ``size`` samples (also split where beats are more than ``_READ_GAP`` s
-    apart) with margins that hold each beat's whole segments, so that the values are
-    those of the record read whole."""
-    fs, n = source.model_fs, source.n_samples
-    margin = int(max(P_SPAN[0], 0.2) * fs) + 2
-    parts, i = [], 0
-    while i < beats.size:
-        j = i + np.searchsorted(beats[i:], beats[i] + size, side="left")
-        gaps = np.flatnonzero(np.diff(beats[i:j]) > _READ_GAP * fs)
-        j = max(i + 1, i + gaps[0] + 1 if gaps.size else j)
-        lo, hi = max(0, beats[i] - margin), min(n, beats[j - 1] + margin + 1)
-        parts.append(shape_features(source.read(lo, hi), beats[i:j] - lo, fs))
-        i = j
-    return np.concatenate(parts)
-
-
 def smooth_in_chunks(source, beats, proba, chunk_duration, progress):
     """``proba`` averaged over similar beats (:mod:`ecg_sklearn.similar_beats`), in
     place, a block of beats at a time, with the shapes of at most three blocks and the
     unsmoothed probabilities of one held at once."""
-    size = _chunk_size(source.model_fs, source.n_samples, chunk_duration)
+    fs = source.model_fs
+    size = _chunk_size(fs, source.n_samples, chunk_duration)
+    reach = shape_reach(fs)
     timing = timing_features(beats)
-    block = _SIMILAR_BLOCK
+    block = BLOCK
     shapes = {}  # block index -> shape features of its beats
 
     def features(q):
         if q not in shapes:
-            shapes[q] = _shapes(source, beats[q * block : (q + 1) * block], size)
+            pieces = _pieces(source, beats[q * block : (q + 1) * block], size, *reach)
+            shapes[q] = np.concatenate([shape_features(x, b, fs) for x, b in pieces])
         return shapes[q]
 
     previous = proba[:0].copy()  # the previous block's probabilities before smoothing
-    n_blocks = -(-beats.size // block)
-    for q in progress(range(n_blocks), "comparing similar beats"):
-        b0, b1 = q * block, min(beats.size, (q + 1) * block)
-        c0, c1 = max(0, b0 - SPAN), min(beats.size, b1 + SPAN)
+    blocks = list(_blocks(beats.size, block, SPAN))
+    for b0, b1, c0, c1 in progress(blocks, "comparing similar beats"):
         first, last = c0 // block, (c1 - 1) // block
         z = np.concatenate([features(r) for r in range(first, last + 1)])
         z = np.column_stack([z[c0 - first * block : c1 - first * block], timing[c0:c1]])

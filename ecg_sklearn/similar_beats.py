@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 from scipy import ndimage
 
-from .dominant_beat import _unit_rows, qrs_segments
+from .dominant_beat import _span, _unit_rows, qrs_segments
 from .records import load_record
 
 __all__ = [
@@ -40,6 +40,9 @@ N_NEIGHBORS = 10
 SPAN = 1000
 #: Weight of the beat's own probabilities (the similar beats' mean has the rest).
 WEIGHT = 0.2
+#: Beats compared with their similar beats at a time (memory only; a streaming caller
+#: holds the blocks on either side, so it is at least :data:`SPAN`).
+BLOCK = 1024
 #: Seconds before the beat of the P-wave segment.
 P_SPAN = (0.3, 0.05)
 #: Beats of the running median interval the timing is measured against.
@@ -61,6 +64,12 @@ def timing_features(beat_samples) -> np.ndarray:
     before = np.r_[interval[0], interval] / np.r_[median[0], median]
     after = np.r_[interval, interval[-1]] / np.r_[median, median[-1]]
     return (_TIMING_WEIGHT * np.log(np.column_stack([before, after]))).astype(np.float32)
+
+
+def shape_reach(fs: float) -> tuple[int, int]:
+    """Samples before and after a beat that :func:`shape_features` reads."""
+    before, after = _span(fs)
+    return max(before, int(P_SPAN[0] * fs)), after
 
 
 def shape_features(signal, beat_samples, fs: float) -> np.ndarray:
@@ -142,6 +151,13 @@ def _check(n_neighbors, span, weight):
         raise ValueError(f"weight must be in [0, 1]; got {weight!r}")
 
 
+def _blocks(n_beats, block, span):
+    """``(b0, b1, c0, c1)``: each block of beats and the range of its candidates."""
+    for b0 in range(0, n_beats, block):
+        b1 = min(n_beats, b0 + block)
+        yield b0, b1, max(0, b0 - span), min(n_beats, b1 + span)
+
+
 def _smooth_block(proba, features, rows, candidates, n_neighbors, span, weight):
     """Smoothed probabilities of ``rows`` (a range of indices into ``proba`` and
     ``features``), from the similar beats among ``candidates`` (a range around them)."""
@@ -180,7 +196,7 @@ def smooth_over_similar_beats(
     n_neighbors: int = N_NEIGHBORS,
     span: int = SPAN,
     weight: float = WEIGHT,
-    block: int = 1024,
+    block: int = BLOCK,
 ) -> np.ndarray:
     """Average each beat's probabilities with those of the most similar beats of its record.
 
@@ -219,10 +235,8 @@ def smooth_over_similar_beats(
     for record in np.unique(groups):
         rows = np.flatnonzero(groups == record)
         p, z = proba[rows], features[rows]
-        for b0 in range(0, rows.size, block):
-            b1 = min(rows.size, b0 + block)
-            candidates = np.arange(max(0, b0 - span), min(rows.size, b1 + span))
+        for b0, b1, c0, c1 in _blocks(rows.size, block, span):
             out[rows[b0:b1]] = _smooth_block(
-                p, z, np.arange(b0, b1), candidates, n_neighbors, span, weight
+                p, z, np.arange(b0, b1), np.arange(c0, c1), n_neighbors, span, weight
             )
     return out
