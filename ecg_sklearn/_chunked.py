@@ -2,13 +2,17 @@
 
 Used by :func:`ecg_sklearn.annotate_record`: the detector reads ``chunk_duration``
 seconds plus margins, starting on its own block grid; windows are cut and classified
-2048 beats at a time, with record-level quantities computed from all beat positions
+1024 beats at a time, with record-level quantities computed from all beat positions
 first. Batches of a fixed size make every batch allocate arrays of the same sizes, which
 the memory allocator reuses: with batches of varying sizes the heap fragmented and the
 resident memory of a 72-hour record grew by a few hundred MB.
 """
 
 from __future__ import annotations
+
+import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -40,7 +44,7 @@ DEFAULT_CHUNK_DURATION = 600.0
 #: same as on the whole record (the detector looks at most 8 s around a beat).
 _DETECTION_MARGIN = 30.0
 #: Beats classified at a time.
-_BEATS_PER_CHUNK = 2048
+_BEATS_PER_CHUNK = 1024
 #: Beats further apart than this many seconds are read separately.
 _READ_GAP = 10.0
 
@@ -60,6 +64,7 @@ class ModelRateSignal:
                 f"signal has {signal.shape[0]} lead(s) but the pipeline was trained on {n_leads}"
             )
         self.signal, self.fs, self.model_fs = signal, fs, model_fs
+        self._lock = threading.Lock()  # lazy signals read one range at a time
         self.up, self.down = resampling_ratio(fs, model_fs)
         self.n_samples = -(-signal.shape[1] * self.up // self.down)  # resample_poly's length
         # Input samples read beyond a chunk for the resampling filter (10 * max(up, down)
@@ -75,14 +80,16 @@ class ModelRateSignal:
     def read(self, start, stop):
         """Samples ``[start, stop)`` at the model's rate, float32, checked finite."""
         if self.up == self.down:
-            x = np.asarray(self.signal[:, start:stop], dtype=np.float32)
+            with self._lock:
+                x = np.asarray(self.signal[:, start:stop], dtype=np.float32)
         else:
             # Start on a multiple of ``down`` input samples, so that the output samples
             # fall on the whole record's output grid.
             first = max(0, start * self.down // self.up - self.margin) // self.down
             lo = first * self.down
             hi = min(self.signal.shape[1], -(-stop * self.down // self.up) + self.margin)
-            piece = np.asarray(self.signal[:, lo:hi], dtype=np.float32)
+            with self._lock:
+                piece = np.asarray(self.signal[:, lo:hi], dtype=np.float32)
             x, _ = resample_record(piece, [], self.fs, self.model_fs)
             offset = start - first * self.up
             x = x[:, offset : offset + stop - start]
@@ -107,20 +114,72 @@ def _chunk_size(fs, n, chunk_duration):
     return n if chunk_duration is None else max(step, int(chunk_duration * fs) // step * step)
 
 
-def detect_in_chunks(source, chunk_duration, progress, **detect_kwargs):
+class Jobs:
+    """Tasks run in ``n_jobs`` threads (``n_jobs=1``: at once, in the caller's thread).
+
+    :meth:`in_order` keeps at most ``2 * n_jobs`` tasks in flight, so memory stays
+    bounded by a few tasks' arrays. The arrays' work (NumPy, SciPy, the network) runs
+    without the GIL; the caller limits each library's own threads to one.
+    """
+
+    def __init__(self, n_jobs=1):
+        self.n_jobs = int(n_jobs)
+
+    def __enter__(self):
+        self._pool = ThreadPoolExecutor(self.n_jobs) if self.n_jobs > 1 else None
+        return self
+
+    def __exit__(self, *exc):
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+        return False
+
+    def _submit(self, fn, args):
+        if self._pool is not None:
+            return self._pool.submit(fn, *args)
+        future = Future()
+        future.set_result(fn(*args))
+        return future
+
+    def in_order(self, fn, items, n_items):
+        """``fn(*item)`` for each of ``items`` (read in the caller's thread), in order;
+        a sized iterable for the progress bars."""
+        return _Results(self, fn, items, n_items)
+
+
+class _Results:
+    def __init__(self, jobs, fn, items, n_items):
+        self.jobs, self.fn, self.items, self.n_items = jobs, fn, items, n_items
+
+    def __len__(self):
+        return self.n_items
+
+    def __iter__(self):
+        pending = deque()
+        for item in self.items:
+            pending.append(self.jobs._submit(self.fn, item))
+            if len(pending) >= 2 * self.jobs.n_jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def detect_in_chunks(source, chunk_duration, progress, jobs, **detect_kwargs):
     fs, n = source.model_fs, source.n_samples
     step = _detection_step(fs)
     margin = -(-int(_DETECTION_MARGIN * fs) // step) * step
     size = _chunk_size(fs, n, chunk_duration)
     if n <= size + 2 * margin:
         return detect_qrs(source.read(0, n), fs, **detect_kwargs)
-    found = []
-    for c0 in progress(range(0, n, size), "detecting beats"):
-        c1 = min(n, c0 + size)
+
+    def detect(c0, c1):
         lo, hi = max(0, c0 - margin), min(n, c1 + margin)
         beats = detect_qrs(source.read(lo, hi), fs, **detect_kwargs) + lo
-        found.append(beats[(beats >= c0) & (beats < c1)])
-    return np.concatenate(found)
+        return beats[(beats >= c0) & (beats < c1)]
+
+    chunks = [(c0, min(n, c0 + size)) for c0 in range(0, n, size)]
+    found = progress(jobs.in_order(detect, chunks, len(chunks)), "detecting beats")
+    return np.concatenate(list(found))
 
 
 def _pieces(source, beats, size, before, after):
@@ -150,9 +209,9 @@ def record_template(source, beats, size):
 
 
 def classify_in_chunks(
-    pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, with_context
+    pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, with_context, jobs
 ):
-    """Probabilities of ``beats``, classified 2048 beats at a time.
+    """Probabilities of ``beats``, classified ``_BEATS_PER_CHUNK`` beats at a time.
 
     ``with_context``: windows with the record-context channel, with the values of
     :func:`~ecg_sklearn.windows.record_context` on the whole record: the rhythm of each
@@ -166,14 +225,8 @@ def classify_in_chunks(
     template = None
     if with_context and beats.size >= 3:
         template = record_template(source, beats, size)
-    # Batches of a fixed number of beats (so that every batch allocates arrays of the
-    # same sizes, which the allocator reuses), cut also where beats are more than a
-    # chunk apart (so that a batch never reads more than a chunk of beatless signal).
-    gaps = np.flatnonzero(np.diff(beats) > size) + 1
-    starts = np.union1d(np.arange(0, beats.size, _BEATS_PER_CHUNK), gaps)
-    proba = None
-    ends = [*starts[1:], beats.size]
-    for i0, i1 in progress(list(zip(starts, ends, strict=True)), "classifying beats"):
+
+    def classify(i0, i1):
         lo, hi = max(0, beats[i0] - half), min(n, beats[i1 - 1] + half + 1)
         j0, j1 = np.searchsorted(beats, [lo, hi])  # every beat marked in these windows
         signal, context = source.read(lo, hi), None
@@ -190,44 +243,63 @@ def classify_in_chunks(
         )  # fmt: skip
         if X.shape[-1] != n_times:  # rounding of context * fs
             raise ValueError(f"windows of {X.shape[-1]} samples, pipeline expects {n_times}")
-        p = pipeline.predict_proba(X[i0 - j0 : i1 - j0])
+        return pipeline.predict_proba(X[i0 - j0 : i1 - j0])
+
+    # Batches of a fixed number of beats (so that every batch allocates arrays of the
+    # same sizes, which the allocator reuses), cut also where beats are more than a
+    # chunk apart (so that a batch never reads more than a chunk of beatless signal).
+    gaps = np.flatnonzero(np.diff(beats) > size) + 1
+    starts = np.union1d(np.arange(0, beats.size, _BEATS_PER_CHUNK), gaps)
+    batches = list(zip(starts, [*starts[1:], beats.size], strict=True))
+    proba = None
+    results = jobs.in_order(classify, batches, len(batches))
+    for (i0, i1), p in zip(batches, progress(results, "classifying beats"), strict=True):
         if proba is None:
             proba = np.empty((beats.size, p.shape[1]), dtype=p.dtype)
         proba[i0:i1] = p
-        del X, p
     return proba
 
 
-def smooth_in_chunks(source, beats, proba, chunk_duration, progress):
+def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs):
     """``proba`` averaged over similar beats (:mod:`ecg_sklearn.similar_beats`), in
-    place, a block of beats at a time, with the shapes of at most three blocks and the
-    unsmoothed probabilities of one held at once."""
+    place, a block of beats at a time, with the shapes and unsmoothed probabilities of
+    a few blocks held at once."""
     fs = source.model_fs
     size = _chunk_size(fs, source.n_samples, chunk_duration)
     reach = shape_reach(fs)
     timing = timing_features(beats)
     block = BLOCK
-    shapes = {}  # block index -> shape features of its beats
+    # Block index -> shape features and unsmoothed probabilities of its beats, taken
+    # when a block is first among the candidates, before its own result is written.
+    cache = {}
 
-    def features(q):
-        if q not in shapes:
-            pieces = _pieces(source, beats[q * block : (q + 1) * block], size, *reach)
-            shapes[q] = np.concatenate([shape_features(x, b, fs) for x, b in pieces])
-        return shapes[q]
+    def block_inputs(q):
+        if q not in cache:
+            rows = slice(q * block, (q + 1) * block)
+            pieces = _pieces(source, beats[rows], size, *reach)
+            shapes = np.concatenate([shape_features(x, b, fs) for x, b in pieces])
+            cache[q] = shapes, proba[rows].copy()
+        return cache[q]
 
-    previous = proba[:0].copy()  # the previous block's probabilities before smoothing
     blocks = list(_blocks(beats.size, block, SPAN))
-    for b0, b1, c0, c1 in progress(blocks, "comparing similar beats"):
-        first, last = c0 // block, (c1 - 1) // block
-        z = np.concatenate([features(r) for r in range(first, last + 1)])
-        z = np.column_stack([z[c0 - first * block : c1 - first * block], timing[c0:c1]])
-        unsmoothed = np.concatenate([previous[previous.shape[0] - (b0 - c0) :], proba[b0:c1]])
-        smoothed = _smooth_block(
-            unsmoothed, z, np.arange(b0, b1) - c0, np.arange(c1 - c0), N_NEIGHBORS, SPAN,
-            WEIGHT,
-        )  # fmt: skip
-        previous = proba[b0:b1].copy()
+
+    def inputs():  # read in this thread, as the results are taken
+        for b0, b1, c0, c1 in blocks:
+            first, last = c0 // block, (c1 - 1) // block
+            for q in [q for q in cache if q < first]:
+                del cache[q]
+            shapes, unsmoothed = (
+                np.concatenate(a)[c0 - first * block : c1 - first * block]
+                for a in zip(*(block_inputs(q) for q in range(first, last + 1)), strict=True)
+            )
+            z = np.column_stack([shapes, timing[c0:c1]])
+            yield unsmoothed, z, np.arange(b0, b1) - c0, np.arange(c1 - c0)
+
+    def smooth(unsmoothed, z, rows, candidates):
+        return _smooth_block(unsmoothed, z, rows, candidates, N_NEIGHBORS, SPAN, WEIGHT)
+
+    results = jobs.in_order(smooth, inputs(), len(blocks))
+    smoothed_blocks = progress(results, "comparing similar beats")
+    for (b0, b1, _, _), smoothed in zip(blocks, smoothed_blocks, strict=True):
         proba[b0:b1] = smoothed
-        for r in [r for r in shapes if r < first]:
-            del shapes[r]
     return proba

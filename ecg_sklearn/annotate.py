@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
 import os
 import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._chunked import (
     DEFAULT_CHUNK_DURATION,
+    Jobs,
     ModelRateSignal,
     classify_in_chunks,
     detect_in_chunks,
@@ -118,13 +122,14 @@ def annotate_record(
     similar_beats=True,
     sveb_prematurity=PREMATURITY_THRESHOLD,
     chunk_duration=DEFAULT_CHUNK_DURATION,
+    n_jobs=None,
     verbose=0,
     **detect_kwargs,
 ) -> Bunch:
     """Detect, window and classify every beat of a whole record.
 
     The record is read and processed a piece at a time (``chunk_duration`` seconds for
-    detection, 2048 beats at a time for classification), so memory stays bounded
+    detection, 1024 beats at a time for classification), so memory stays bounded
     whatever the record's length; record-level quantities (the average RR interval, the
     rhythm context) come from all beat positions, found first, and the dominant beat
     from a bounded sample of beats read before the chunks. The labels are those of
@@ -167,6 +172,10 @@ def annotate_record(
     chunk_duration : float or None, default=600.0
         Seconds of signal the detector reads at a time (plus 30 s on either side);
         ``None`` reads the whole record at once.
+    n_jobs : int or None, default=None
+        Threads that detect, classify and compare chunks of the record at once (``-1``:
+        all cores; None: 1 unless in a :func:`joblib.parallel_config` context). Each
+        thread's network, FFTs and BLAS use one thread. The labels do not depend on it.
     verbose : int, default=0
         Show progress bars (detection and classification chunks).
     **detect_kwargs
@@ -196,26 +205,28 @@ def annotate_record(
 
         return tqdm(iterable, desc=what, leave=False)
 
-    if beats is None:
-        found = detect_in_chunks(source, chunk_duration, progress, **detect_kwargs)
-    else:
-        found = np.unique(source.to_model_rate(np.unique(np.asarray(beats, dtype=np.int64))))
+    n_jobs = effective_n_jobs(n_jobs)
     classes = pipeline.classes_ if hasattr(pipeline, "classes_") else pipeline[-1].classes_
-    if found.size == 0:
-        return _Annotation(
-            beat_samples=np.zeros(0, dtype=np.int64),
-            beat_labels=np.zeros(0, dtype="<U1"),
-            proba=np.zeros((0, len(classes))),
-            irregular=np.zeros(0, dtype=bool),
-            classes=classes,
-            fs=fs,
-        )
-    proba = classify_in_chunks(
-        pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress,
-        _reads_rr_context(pipeline),
-    )  # fmt: skip
-    if similar_beats:
-        proba = smooth_in_chunks(source, found, proba, chunk_duration, progress)
+    with _one_thread_each(pipeline, n_jobs) as pipeline, Jobs(n_jobs) as jobs:
+        if beats is None:
+            found = detect_in_chunks(source, chunk_duration, progress, jobs, **detect_kwargs)
+        else:
+            found = np.unique(source.to_model_rate(np.unique(np.asarray(beats, dtype=np.int64))))
+        if found.size == 0:
+            return _Annotation(
+                beat_samples=np.zeros(0, dtype=np.int64),
+                beat_labels=np.zeros(0, dtype="<U1"),
+                proba=np.zeros((0, len(classes))),
+                irregular=np.zeros(0, dtype=bool),
+                classes=classes,
+                fs=fs,
+            )
+        proba = classify_in_chunks(
+            pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress,
+            _reads_rr_context(pipeline), jobs,
+        )  # fmt: skip
+        if similar_beats:
+            proba = smooth_in_chunks(source, found, proba, chunk_duration, progress, jobs)
     if sveb_prematurity is not None:
         proba = rule_out_timely_sveb(proba, classes, found, threshold=sveb_prematurity)
     irregular = np.zeros(found.size, dtype=bool)
@@ -337,6 +348,36 @@ def _record_paths(paths) -> list[Path]:
         else:
             out.append(path)
     return out
+
+
+@functools.cache
+def _thread_pools():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()  # the loaded BLAS and OpenMP libraries, found once
+
+
+@contextlib.contextmanager
+def _one_thread_each(pipeline, n_jobs):
+    """``pipeline`` with BLAS on one thread (its threads wait busily between the small
+    products here and slow the rest) and, for ``n_jobs > 1``, its network (unless it
+    sets ``n_threads``) and its steps' ``n_jobs`` (the filter's FFTs) on one thread
+    too: a shallow copy of those steps, the others shared."""
+    from .classifier import _torch_threads
+
+    if n_jobs > 1 and isinstance(pipeline, Pipeline):
+        steps = []
+        for name, step in pipeline.steps:
+            if "n_jobs" in step.get_params(deep=False):
+                step = copy.copy(step).set_params(n_jobs=1)
+            steps.append((name, step))
+        pipeline = copy.copy(pipeline)
+        pipeline.steps = steps
+    with (
+        _thread_pools().limit(limits=1, user_api="blas"),
+        _torch_threads(1 if n_jobs > 1 else None),
+    ):
+        yield pipeline
 
 
 def _single_threaded(pipeline):
