@@ -336,7 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="record path(s) without extension (DIR/100), EDF files (DIR/x.edf), or folders "
         "(every record in them)",
     )  # fmt: skip
-    p.add_argument("--n-jobs", type=int, default=1, help="records annotated at once (-1: all)")
+    p.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        help="records annotated at once; for one record, its threads (-1: all cores)",
+    )
     p.add_argument(
         "--chunk-duration", type=float, default=600.0,
         help="seconds of signal read and processed at a time (default 600)",

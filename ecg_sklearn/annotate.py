@@ -431,7 +431,8 @@ def annotate_records(
     extension : str, default="cnn"
     n_jobs : int, optional
         Records annotated at once (joblib; ``-1``: all cores). Each job's network uses
-        one thread.
+        one thread. A single record is annotated by ``n_jobs`` threads instead
+        (:func:`annotate_record`'s ``n_jobs``).
     verbose : int, default=1
         A progress bar over the records (and, with one job, over each record's chunks).
     **kwargs
@@ -447,6 +448,8 @@ def annotate_records(
     from joblib import Parallel, delayed
 
     paths = _record_paths(paths)
+    if len(paths) == 1 and "n_jobs" not in kwargs:
+        kwargs["n_jobs"], n_jobs = n_jobs, 1  # one record: its chunks in threads
     one_job = Parallel(n_jobs=n_jobs).n_jobs == 1
     if not one_job:
         pipeline = _single_threaded(pipeline)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from ecg_sklearn import annotate_record, default_pipeline, detect_qrs
 from ecg_sklearn.datasets import MITDB_RECORDS, load_record, resample_record, sample_data_dir
@@ -34,8 +35,8 @@ def test_chunks_give_the_whole_records_beats_and_labels(model, record):
     rec = load_record(record, sample_data_dir(), leads="MLII")
     beats, proba = _whole_record(model, rec.signal, rec.fs)
     # 180 s of record: 20-s chunks (with 30-s margins) cut it in nine.
-    for chunk in (20.0, 47.3, None):
-        result = annotate_record(model, rec.signal, rec.fs, chunk_duration=chunk)
+    for chunk, n_jobs in [(20.0, 1), (47.3, 1), (None, 1), (20.0, 2), (None, 2)]:
+        result = annotate_record(model, rec.signal, rec.fs, chunk_duration=chunk, n_jobs=n_jobs)
         np.testing.assert_array_equal(result.beat_samples, beats)
         np.testing.assert_allclose(result.proba, proba, rtol=0, atol=1e-6)
         np.testing.assert_array_equal(result.beat_labels, model.classes_[proba.argmax(axis=1)])
@@ -70,6 +71,11 @@ def test_lazy_record_is_read_a_chunk_at_a_time(model, monkeypatch):
     in_memory = annotate_record(model, whole.signal, whole.fs, chunk_duration=None)
     np.testing.assert_array_equal(lazy.beat_samples, in_memory.beat_samples)
     np.testing.assert_array_equal(lazy.beat_labels, in_memory.beat_labels)
+    # Threads read the lazy signal in turn; the network's threads are restored after.
+    threads = torch.get_num_threads()
+    in_threads = annotate_record(model, counting, rec.fs, chunk_duration=30.0, n_jobs=2)
+    np.testing.assert_array_equal(in_threads.proba, lazy.proba)
+    assert torch.get_num_threads() == threads
     assert len(counting.reads) > 6 + 3 and max(counting.reads) <= (30 + 2 * 30.1) * 360
     with pytest.raises(IndexError, match="contiguous sample ranges"):
         rec.signal[:, ::2]
@@ -122,10 +128,11 @@ def test_chunks_give_the_whole_records_labels_on_all_48_records(model, mitdb_dir
         rec = load_record(record, mitdb_dir, leads=[("MLII", "V5")])
         beats, proba = _whole_record(model, rec.signal, rec.fs)
         lazy = open_record(mitdb_dir / record, leads=[("MLII", "V5")]).signal
-        result = annotate_record(model, lazy, rec.fs, chunk_duration=120.0)
-        np.testing.assert_array_equal(result.beat_samples, beats, err_msg=record)
         expected = model.classes_[proba.argmax(axis=1)]
-        np.testing.assert_array_equal(result.beat_labels, expected, record)
+        for n_jobs in (1, 2):
+            result = annotate_record(model, lazy, rec.fs, chunk_duration=120.0, n_jobs=n_jobs)
+            np.testing.assert_array_equal(result.beat_samples, beats, err_msg=record)
+            np.testing.assert_array_equal(result.beat_labels, expected, record)
 
 
 def test_annotate_records_skips_a_failed_record_and_runs_in_parallel(
@@ -146,7 +153,8 @@ def test_annotate_records_skips_a_failed_record_and_runs_in_parallel(
     parallel = annotate_records(
         model, [folder / "100", folder / "213"], write_dir=tmp_path / "b", n_jobs=2, verbose=0
     )
-    for a, b in zip(serial[:2], parallel, strict=True):
+    threads = annotate_records(model, [folder / "213"], write_dir=tmp_path / "c", n_jobs=2)
+    for a, b in zip(serial[:2] + serial[1:2], parallel + threads, strict=True):
         assert (a.record, a.counts) == (b.record, b.counts)
         assert a.path.read_bytes() == b.path.read_bytes()
     with pytest.raises(FileNotFoundError, match="holds no .hea or .edf record"):
