@@ -8,6 +8,7 @@ process, two ways:
 * ``chunked``: ``open_record`` (the signal read a chunk at a time) and
   ``annotate_record`` with its default ``chunk_duration`` (what ``ecg-sklearn annotate``
   does);
+* ``chunked, threads``: the same with ``n_jobs=-1`` (a thread per core);
 * ``whole``: the whole signal read into memory first and ``chunk_duration=None``.
 
 Reported: beats, seconds, beats per second (detection, windows and classification
@@ -61,13 +62,17 @@ start = time.perf_counter()
 if {mode!r} == "whole":
     result = annotate_record(pipe, np.asarray(rec.signal), rec.fs, chunk_duration=None)
 else:
-    result = annotate_record(pipe, rec.signal, rec.fs)
+    result = annotate_record(pipe, rec.signal, rec.fs, n_jobs={n_jobs!r})
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({{"beats": int(result.beat_samples.size), "seconds": seconds,
                   "samples": int(rec.signal.shape[1]), "rss_after_load_mb": after_load,
                   "peak_rss_mb": peak}}))
 """
+
+
+#: How each record is annotated, and ``annotate_record``'s ``n_jobs``.
+MODES = {"chunked": None, "chunked, threads": -1, "whole": None}
 
 
 def run(code):
@@ -85,6 +90,7 @@ def markdown(results) -> str:
         "machine. The 48 MIT-BIH records' first lead joined (24 h) and three copies of that "
         "(72 h), at 360 Hz, annotated by the pretrained model in a fresh process: "
         "`chunked` reads and processes the record a chunk at a time (the default, 600 s), "
+        "`chunked, threads` does so in a thread per core (`n_jobs=-1`), "
         "`whole` reads it into memory and processes it at once (`chunk_duration=None`).",
         "",
         "| record | mode | beats | seconds | beats/s | RSS after loading the model (MB) "
@@ -114,10 +120,10 @@ def main(argv=None):
         run(BUILD.format(home=home, hours=args.hours, folder=folder))
         print(f"records written: {time.perf_counter() - start:.0f} s", flush=True)
         for hours in args.hours:
-            for mode in ("chunked", "whole"):
+            for mode, n_jobs in MODES.items():
                 path = str(Path(folder) / f"holter{hours}h")
                 row = {"hours": hours, "mode": mode, **json.loads(run(MEASURE.format(
-                    path=path, mode=mode)))}  # fmt: skip
+                    path=path, mode=mode, n_jobs=n_jobs)))}  # fmt: skip
                 print(row, flush=True)
                 rows.append(row)
     command = " ".join(["python benchmarks/holter.py", *(argv or sys.argv[1:])])

@@ -87,8 +87,16 @@ def _row_nanmedian(a):
     return np.where(k > 0, (lo + hi) / 2, np.nan)
 
 
+def _row_median(a):
+    """``np.median(a, axis=1)`` for rows without NaN, by sorting: on short rows NumPy's
+    vectorised sort is several times faster than the selection ``np.median`` uses."""
+    s = np.sort(a, axis=1)
+    n = a.shape[1]
+    return s[:, n // 2] if n % 2 else (s[:, n // 2 - 1] + s[:, n // 2]) / 2
+
+
 def _successive(x):
-    return np.median(np.abs(np.diff(x, axis=1)), axis=1)
+    return _row_median(np.abs(np.diff(x, axis=1)))
 
 
 def _regular_spread(x):
@@ -114,7 +122,7 @@ def _quartiles(x, s):
 def _spread_stats(x, s):
     """Irregularity statistics of rows of scaled RR intervals (median 1); ``s``: sorted rows."""
     d1 = np.abs(np.diff(x, axis=1))
-    lag2 = np.median(np.abs(x[:, 2:] - x[:, :-2]), axis=1)
+    lag2 = _row_median(np.abs(x[:, 2:] - x[:, :-2]))
     q75, q25 = _quartiles(x, s)
     over = (d1 > 0.1).mean(axis=1)
     # Two groups: the best split of the sorted values into a low and a high group.
@@ -128,7 +136,7 @@ def _spread_stats(x, s):
     mid = x[:, 1:-1]
     turning = ((mid > x[:, :-2]) & (mid > x[:, 2:])) | ((mid < x[:, :-2]) & (mid < x[:, 2:]))
     return (
-        np.median(d1, axis=1),
+        _row_median(d1),
         lag2,
         q75 - q25,
         over,
@@ -207,7 +215,7 @@ def rr_context_features(beat_samples, fs, *, n_intervals=30, index=None) -> np.n
         o[:, 3] = rr_at[block] / previous[block]
         o[:, 4:12] = np.column_stack(_spread_stats(x, s / med[:, None]))
         win = wide[block]
-        x = win / np.median(win, axis=1)[:, None]
+        x = win / _row_median(win)[:, None]
         o[:, 12], o[:, 13] = _successive(x), _regular_spread(x)
     return out
 
