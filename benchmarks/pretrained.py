@@ -34,6 +34,7 @@ from _common import ROOT, read_json, write_json, write_section
 from rhythm_context import LTAFDB
 
 from ecg_sklearn.annotate import annotate_and_compare
+from ecg_sklearn.atrial_fibrillation import fit_af_model, save_af_model
 from ecg_sklearn.datasets import (
     DS2,
     SAMPLE_RECORDS,
@@ -75,6 +76,23 @@ def rebuild_rhythm(ltafdb, command):
     }
     save_rhythm_models(models, PACKAGE_DIR, "ltafdb-rhythm", training=training)
     print(f"ltafdb-rhythm: rebuilt in {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def rebuild_af(ltafdb, command):
+    """Fit the AF model (``ecg_sklearn.atrial_fibrillation``) on the Long-Term AF Database."""
+    start = time.perf_counter()
+    paths = sorted(Path(ltafdb).glob("*.atr"))
+    model = fit_af_model(load_beat_timing(p.stem, ltafdb) for p in paths)
+    training = {
+        "data": "Long-Term AF Database (PhysioNet ltafdb, ODC-By 1.0), beat and rhythm "
+        "annotations only; beats labelled V or F are not dominant-like",
+        "records": [p.stem for p in paths],
+        "every": 10,
+        "random_state": 0,
+        "command": command,
+    }
+    save_af_model(model, PACKAGE_DIR, "ltafdb-af", training=training)
+    print(f"ltafdb-af: rebuilt in {time.perf_counter() - start:.0f} s", flush=True)
 
 
 def rebuild(name, home, command):
@@ -163,6 +181,7 @@ def main(argv=None):
     results = {"command": command, "models": {}}
     if args.rebuild:
         rebuild_rhythm(args.ltafdb, "python benchmarks/pretrained.py --rebuild")
+        rebuild_af(args.ltafdb, "python benchmarks/pretrained.py --rebuild")
     for name in PRETRAINED:
         if args.rebuild:
             rebuild(name, home, "python benchmarks/pretrained.py --rebuild")

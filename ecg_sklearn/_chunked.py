@@ -211,7 +211,8 @@ def record_template(source, beats, size):
 def classify_in_chunks(
     pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, with_context, jobs
 ):
-    """Probabilities of ``beats``, classified ``_BEATS_PER_CHUNK`` beats at a time.
+    """Probabilities of ``beats``, classified ``_BEATS_PER_CHUNK`` beats at a time, and
+    their similarity to the dominant beat (None without ``with_context``).
 
     ``with_context``: windows with the record-context channel, with the values of
     :func:`~ecg_sklearn.windows.record_context` on the whole record: the rhythm of each
@@ -229,7 +230,7 @@ def classify_in_chunks(
     def classify(i0, i1):
         lo, hi = max(0, beats[i0] - half), min(n, beats[i1 - 1] + half + 1)
         j0, j1 = np.searchsorted(beats, [lo, hi])  # every beat marked in these windows
-        signal, context = source.read(lo, hi), None
+        signal, context, similarity = source.read(lo, hi), None, None
         if with_context:
             similarity = (
                 np.zeros(j1 - j0, np.float32) if template is None
@@ -243,7 +244,8 @@ def classify_in_chunks(
         )  # fmt: skip
         if X.shape[-1] != n_times:  # rounding of context * fs
             raise ValueError(f"windows of {X.shape[-1]} samples, pipeline expects {n_times}")
-        return pipeline.predict_proba(X[i0 - j0 : i1 - j0])
+        rows = slice(i0 - j0, i1 - j0)
+        return pipeline.predict_proba(X[rows]), None if similarity is None else similarity[rows]
 
     # Batches of a fixed number of beats (so that every batch allocates arrays of the
     # same sizes, which the allocator reuses), cut also where beats are more than a
@@ -252,12 +254,15 @@ def classify_in_chunks(
     starts = np.union1d(np.arange(0, beats.size, _BEATS_PER_CHUNK), gaps)
     batches = list(zip(starts, [*starts[1:], beats.size], strict=True))
     proba = None
+    similarity = np.empty(beats.size, np.float32) if with_context else None
     results = jobs.in_order(classify, batches, len(batches))
-    for (i0, i1), p in zip(batches, progress(results, "classifying beats"), strict=True):
+    for (i0, i1), (p, sim) in zip(batches, progress(results, "classifying beats"), strict=True):
         if proba is None:
             proba = np.empty((beats.size, p.shape[1]), dtype=p.dtype)
         proba[i0:i1] = p
-    return proba
+        if similarity is not None:
+            similarity[i0:i1] = sim
+    return proba, similarity
 
 
 def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs):

@@ -25,6 +25,7 @@ from ._chunked import (
     smooth_in_chunks,
 )
 from ._validation import check_fs
+from .atrial_fibrillation import DOMINANT_SIMILARITY, af_probability
 from .metrics import compare_annotations, flutter_intervals
 from .prematurity import THRESHOLD as PREMATURITY_THRESHOLD
 from .prematurity import _check_threshold, rule_out_timely_sveb
@@ -121,6 +122,7 @@ def annotate_record(
     af_threshold=None,
     similar_beats=True,
     sveb_prematurity=PREMATURITY_THRESHOLD,
+    detect_af=False,
     chunk_duration=DEFAULT_CHUNK_DURATION,
     n_jobs=None,
     verbose=0,
@@ -169,6 +171,11 @@ def annotate_record(
         interval of the beats called N around them are N
         (:func:`ecg_sklearn.prematurity.rule_out_timely_sveb`); None: the pipeline's
         calls as they are.
+    detect_af : bool, default=False
+        Also give each beat's probability of atrial fibrillation or flutter (``p_af``;
+        in AF above 0.8), from the rhythm around it and the intervals between the beats
+        like the dominant one (:mod:`ecg_sklearn.atrial_fibrillation`). The labels do
+        not depend on it. Needs a pipeline with the record-context channel.
     chunk_duration : float or None, default=600.0
         Seconds of signal the detector reads at a time (plus 30 s on either side);
         ``None`` reads the whole record at once.
@@ -186,9 +193,10 @@ def annotate_record(
     result : Bunch
         ``beat_samples`` (beat positions at ``fs``), ``beat_labels`` (AAMI class),
         ``proba`` (``(n_beats, n_classes)``, after the rule), ``irregular`` (bool, where
-        the rule applied), ``classes`` and ``fs``; the names of
-        :func:`ecg_sklearn.records.load_record`'s reference beats. (``sample`` and
-        ``label``, their earlier names, still answer with a FutureWarning.)
+        the rule applied), ``p_af`` (None unless ``detect_af``), ``classes`` and
+        ``fs``; the names of :func:`ecg_sklearn.records.load_record`'s reference beats.
+        (``sample`` and ``label``, their earlier names, still answer with a
+        FutureWarning.)
     """
     fs = check_fs(fs)
     if chunk_duration is not None and not chunk_duration > 0:
@@ -196,6 +204,12 @@ def annotate_record(
     if sveb_prematurity is not None:
         _check_threshold(sveb_prematurity, "sveb_prematurity")
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
+    if detect_af and not _reads_rr_context(pipeline):
+        raise ValueError(
+            "detect_af needs a pipeline whose windows carry the record-context channel "
+            "(rr_context=True, as default_pipeline's): it gives each beat's similarity to "
+            "the dominant beat"
+        )
     source = ModelRateSignal(signal, fs, model_fs, n_leads)
 
     def progress(iterable, what):
@@ -218,15 +232,21 @@ def annotate_record(
                 beat_labels=np.zeros(0, dtype="<U1"),
                 proba=np.zeros((0, len(classes))),
                 irregular=np.zeros(0, dtype=bool),
+                p_af=np.zeros(0) if detect_af else None,
                 classes=classes,
                 fs=fs,
             )
-        proba = classify_in_chunks(
+        proba, similarity = classify_in_chunks(
             pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress,
             _reads_rr_context(pipeline), jobs,
         )  # fmt: skip
         if similar_beats:
             proba = smooth_in_chunks(source, found, proba, chunk_duration, progress, jobs)
+    p_af = None
+    if detect_af:
+        p_af = np.full(found.size, np.nan)
+        if found.size >= 3:
+            p_af = af_probability(found, model_fs, similarity >= DOMINANT_SIMILARITY)
     if sveb_prematurity is not None:
         proba = rule_out_timely_sveb(proba, classes, found, threshold=sveb_prematurity)
     irregular = np.zeros(found.size, dtype=bool)
@@ -248,6 +268,7 @@ def annotate_record(
         beat_labels=np.asarray(classes)[proba.argmax(axis=1)],
         proba=proba,
         irregular=irregular,
+        p_af=p_af,
         classes=classes,
         fs=fs,
     )

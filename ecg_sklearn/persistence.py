@@ -57,6 +57,25 @@ def read_arrays(path, sha256) -> dict:
         raise ValueError(f"{str(path)!r} is not an array file: {exc}") from exc
 
 
+def read_shipped_arrays(name, folder, shipped, features, what) -> dict:
+    """Arrays of ``NAME.{npz,json}`` in ``folder`` (default: the package's shipped models,
+    where ``name`` must be one of ``shipped``), checked to be fitted on ``features``.
+    ``what`` names the kind of model in the errors."""
+    from importlib import resources
+
+    if folder is None:
+        if name not in shipped:
+            raise ValueError(f"Unknown {what} {name!r}; available: {sorted(shipped)}")
+        folder = resources.files("ecg_sklearn").joinpath("data", "pretrained")
+    path = Path(str(folder)) / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{what[0].upper() + what[1:]} file {str(path)!r} not found")
+    info = json.loads(path.read_text())
+    if info.get("features") != list(features):
+        raise ValueError(f"{str(path)!r} lists other features than this version's {what} reads")
+    return read_arrays(path.with_suffix(".npz"), info.get("sha256"))
+
+
 def save_model(pipeline, path) -> Path:
     """Save a fitted pipeline with joblib, recording the ecg_sklearn version."""
     path = Path(path)

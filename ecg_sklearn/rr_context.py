@@ -12,9 +12,7 @@ trained on Holter annotations (the Long-Term AF Database) and applied to any rec
 from __future__ import annotations
 
 import functools
-import json
 import numbers
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -479,19 +477,9 @@ def load_rhythm_models(name: str = "ltafdb-rhythm", folder=None) -> Bunch:
         ``af``, ``sveb`` (with ``predict_proba`` on :func:`rr_context_features`) and
         ``sveb_prior``, as :func:`fit_rhythm_models` returns them; the same predictions.
     """
-    from .persistence import read_arrays
+    from .persistence import read_shipped_arrays
 
-    if folder is None:
-        if name not in RHYTHM_MODELS:
-            raise ValueError(f"Unknown rhythm model {name!r}; available: {sorted(RHYTHM_MODELS)}")
-        folder = resources.files("ecg_sklearn").joinpath("data", "pretrained")
-    path = Path(str(folder)) / f"{name}.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"Rhythm model file {str(path)!r} not found")
-    info = json.loads(path.read_text())
-    if info.get("features") != list(RR_CONTEXT_FEATURES):
-        raise ValueError(f"{str(path)!r} was fitted on other features than rr_context_features")
-    arrays = read_arrays(path.with_suffix(".npz"), info.get("sha256"))
+    arrays = read_shipped_arrays(name, folder, RHYTHM_MODELS, RR_CONTEXT_FEATURES, "rhythm model")
     parts = {
         part: BoostedTrees({k: arrays[f"{part}__{k}"] for k in TREE_ARRAYS})
         for part in ("af", "sveb")

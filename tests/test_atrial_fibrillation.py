@@ -1,0 +1,145 @@
+"""AF per beat from timing and the dominant-like beats."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.utils import Bunch
+
+from ecg_sklearn.atrial_fibrillation import (
+    AF_FEATURES,
+    DOMINANT_INTERVAL_FEATURES,
+    THRESHOLD,
+    af_features,
+    af_probability,
+    dominant_interval_features,
+    fit_af_model,
+    load_af_model,
+    save_af_model,
+)
+
+FS = 360.0
+
+
+def _positions(rr):
+    return np.round(np.cumsum(np.r_[1.0, rr]) * FS).astype(np.int64)
+
+
+def _trigeminy(n_beats=600, seed=0):
+    """Sinus rhythm at 75/min with a premature ventricular beat every third beat."""
+    rng = np.random.default_rng(seed)
+    rr = 0.8 * (1 + 0.01 * rng.standard_normal(n_beats - 1))
+    ectopic = np.arange(n_beats) % 3 == 2
+    rr[ectopic[1:]] = 0.5  # coupling interval
+    rr[np.roll(ectopic, 1)[1:]] = 1.1  # compensatory pause
+    return _positions(rr), ~ectopic
+
+
+def _fibrillation(n_beats=600, seed=0):
+    """Irregularly irregular intervals: independent, mean 0.7 s, standard deviation 0.15 s."""
+    rng = np.random.default_rng(seed)
+    return _positions(np.clip(rng.normal(0.7, 0.15, n_beats - 1), 0.3, None))
+
+
+def test_dominant_intervals_of_a_regular_rhythm():
+    beats = _positions(np.full(200, 0.8))
+    f = dominant_interval_features(beats, FS, np.ones(beats.size, bool))
+    assert f.shape == (beats.size, len(DOMINANT_INTERVAL_FEATURES)) and f.dtype == np.float32
+    np.testing.assert_allclose(f[100], [1, 0, 0, 0, 0], atol=1e-6)
+
+
+def test_ectopic_beats_leave_the_dominant_intervals_regular():
+    beats, like = _trigeminy()
+    f = dominant_interval_features(beats, FS, like)[300]
+    every = dominant_interval_features(beats, FS, np.ones(beats.size, bool))[300]
+    # Only the intervals between two sinus beats are kept: a third of them.
+    assert f[0] == pytest.approx(21 / 61, abs=0.02)
+    assert f[1] < 0.05 and every[1] > 0.3  # successive change without and with the ectopy
+    index = np.array([5, 300, 598])
+    np.testing.assert_array_equal(
+        dominant_interval_features(beats, FS, like, index=index),
+        dominant_interval_features(beats, FS, like)[index],
+    )
+
+
+def test_too_few_dominant_intervals_give_nan():
+    beats, like = _trigeminy()
+    like[::2] = False  # no two dominant-like beats in a row
+    f = dominant_interval_features(beats, FS, like)
+    assert np.all(f[:, 0] == 0) and np.isnan(f[:, 1:]).all()
+
+
+def test_shipped_model_tells_ventricular_ectopy_from_fibrillation():
+    beats, like = _trigeminy()
+    assert np.median(af_probability(beats, FS, like)) < 0.2
+    af = _fibrillation()
+    assert np.mean(af_probability(af, FS, np.ones(af.size, bool)) > THRESHOLD) > 0.9
+    assert af_features(af, FS, np.ones(af.size, bool)).shape == (af.size, len(AF_FEATURES))
+
+
+def test_smoothing_is_a_running_median():
+    af = _fibrillation(200)
+    like = np.ones(af.size, bool)
+    raw = af_probability(af, FS, like, smoothing=1)
+    smooth = af_probability(af, FS, like, smoothing=5)
+    assert smooth[100] == pytest.approx(np.median(raw[98:103]))
+    with pytest.raises(ValueError, match="smoothing must be a positive int"):
+        af_probability(af, FS, like, smoothing=0)
+
+
+def test_fit_save_and_load(tmp_path):
+    sinus, _ = _trigeminy(400)
+    af = _fibrillation(400)
+    timings = [
+        Bunch(record="a", fs=FS, beat_samples=af, beat_labels=np.full(af.size, "N"),
+              rhythm=np.full(af.size, "(AFIB")),
+        Bunch(record="b", fs=FS, beat_samples=sinus, beat_labels=np.where(
+            np.arange(sinus.size) % 3 == 2, "V", "N"), rhythm=np.full(sinus.size, "(N")),
+    ]  # fmt: skip
+    model = fit_af_model(timings, every=2)
+    save_af_model(model, tmp_path, "toy", training={"records": ["a", "b"]})
+    loaded = load_af_model("toy", folder=tmp_path)
+    X = af_features(af, FS, np.ones(af.size, bool))
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), atol=1e-9)
+    with pytest.raises(ValueError, match="in AF and out of it"):
+        fit_af_model(timings[:1])
+    info = json.loads((tmp_path / "toy.json").read_text())
+    (tmp_path / "toy.json").write_text(json.dumps({**info, "features": ["median_rr"]}))
+    load_af_model.cache_clear()
+    with pytest.raises(ValueError, match="lists other features"):
+        load_af_model("toy", folder=tmp_path)
+
+
+def test_errors(tmp_path):
+    beats = _positions(np.full(20, 0.8))
+    with pytest.raises(ValueError, match="same length"):
+        dominant_interval_features(beats, FS, np.ones(5, bool))
+    with pytest.raises(ValueError, match="strictly increasing"):
+        dominant_interval_features(beats[::-1], FS, np.ones(beats.size, bool))
+    with pytest.raises(ValueError, match="Unknown AF model"):
+        load_af_model("nope")
+    with pytest.raises(FileNotFoundError, match="not found"):
+        load_af_model("nope", folder=tmp_path)
+
+
+def test_annotate_record_detects_af_on_the_excerpt(sample):
+    from sklearn.pipeline import Pipeline
+
+    from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, annotate_record, load_pretrained
+    from ecg_sklearn.datasets import load_beat_timing, load_record, sample_data_dir
+    from ecg_sklearn.rr_context import AF_RHYTHMS
+
+    pipe = load_pretrained()
+    for record, least in [("201", 0.95), ("208", 1.0), ("232", 1.0)]:
+        t = load_beat_timing(record, sample_data_dir())
+        rec = load_record(record, sample_data_dir(), leads="MLII")
+        result = annotate_record(pipe, rec.signal, rec.fs, beats=t.beat_samples, detect_af=True)
+        in_af = np.isin(t.rhythm, AF_RHYTHMS)
+        assert np.mean((result.p_af > THRESHOLD) == in_af) >= least, record
+        assert in_af.any() == (record == "201")
+    assert annotate_record(pipe, rec.signal, rec.fs).p_af is None
+    clf = CNNBeatClassifier(max_epochs=1, valid_size=0, verbose=0, dominant_threshold=None)
+    plain = Pipeline([("segment", BeatSegmenter(fs=sample.fs, rr_context=False)), ("cnn", clf)])
+    plain.fit(sample.X[:200, :-1], sample.y[:200])
+    with pytest.raises(ValueError, match="detect_af needs a pipeline"):
+        annotate_record(plain, rec.signal, rec.fs, detect_af=True)
