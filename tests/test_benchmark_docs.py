@@ -29,6 +29,7 @@ SCRIPTS = {
         "record_context",
         "pretrained",
         "holter",
+        "af_detection",
     )
 }
 
@@ -41,7 +42,7 @@ def _script(name):
 
 def test_sections_found():
     assert {"qrs", "inter_patient", "speed", "holter"} <= set(SECTIONS)
-    assert {"record_context", "pretrained"} <= set(SECTIONS)
+    assert {"record_context", "pretrained", "af_detection"} <= set(SECTIONS)
 
 
 @pytest.mark.parametrize("name", SECTIONS)
