@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from _common import read_json, write_json, write_section
+from rhythm_context import LTAFDB, scores
 from sklearn.model_selection import GroupKFold
 
 from ecg_sklearn.atrial_fibrillation import (
@@ -42,14 +43,7 @@ from ecg_sklearn.datasets import DS1, DS2, get_data_home, load_beat_timing, load
 from ecg_sklearn.dominant_beat import dominant_similarity
 from ecg_sklearn.rr_context import AF_RHYTHMS, load_rhythm_models, rhythm_probabilities
 
-LTAFDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "ltafdb"
 EVERY = 10
-
-
-def scores(truth, called):
-    tp = int(np.sum(truth & called))
-    fn, fp = int(np.sum(truth & ~called)), int(np.sum(~truth & called))
-    return {"tp": tp, "fn": fn, "fp": fp, "se": tp / max(tp + fn, 1), "ppv": tp / max(tp + fp, 1)}
 
 
 def mitdb_rows(home, records, af_model, rhythm_models):

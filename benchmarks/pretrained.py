@@ -2,7 +2,8 @@
 
 ``--rebuild`` first fits the timing models of the default pipeline's rhythm context on
 the Long-Term AF Database (``ecg_sklearn.rr_context.fit_rhythm_models`` on every record,
-every 10th beat; written as ``ltafdb-rhythm.{npz,json}``), then trains each model of
+every 10th beat; written as ``ltafdb-rhythm.{npz,json}``) and the AF model
+(``ecg_sklearn.atrial_fibrillation.fit_af_model``, ``ltafdb-af``), then trains each model of
 ``ecg_sklearn.pretrained.PRETRAINED`` from the full MIT-BIH database
 (``train_pretrained``: the default pipeline, its seed, its split) and writes
 ``ecg_sklearn/data/pretrained/NAME.{npz,json}``. Without it the script only
@@ -61,11 +62,12 @@ PACKAGE_DIR = ROOT / "ecg_sklearn" / "data" / "pretrained"
 EXCERPT_DS2 = [r for r in SAMPLE_RECORDS if r in DS2]
 
 
-def rebuild_rhythm(ltafdb, command):
-    """Fit the timing models on the Long-Term AF Database and write them in the package."""
+def rebuild_timing_models(ltafdb, command):
+    """Fit the timing models on the Long-Term AF Database and write them in the package:
+    the rhythm context's (``ltafdb-rhythm``) and the AF model (``ltafdb-af``)."""
     start = time.perf_counter()
     paths = sorted(Path(ltafdb).glob("*.atr"))
-    models = fit_rhythm_models(load_beat_timing(p.stem, ltafdb) for p in paths)
+    timings = [load_beat_timing(p.stem, ltafdb) for p in paths]
     training = {
         "data": "Long-Term AF Database (PhysioNet ltafdb, ODC-By 1.0), beat and rhythm "
         "annotations only",
@@ -74,25 +76,10 @@ def rebuild_rhythm(ltafdb, command):
         "random_state": 0,
         "command": command,
     }
-    save_rhythm_models(models, PACKAGE_DIR, "ltafdb-rhythm", training=training)
-    print(f"ltafdb-rhythm: rebuilt in {time.perf_counter() - start:.0f} s", flush=True)
-
-
-def rebuild_af(ltafdb, command):
-    """Fit the AF model (``ecg_sklearn.atrial_fibrillation``) on the Long-Term AF Database."""
-    start = time.perf_counter()
-    paths = sorted(Path(ltafdb).glob("*.atr"))
-    model = fit_af_model(load_beat_timing(p.stem, ltafdb) for p in paths)
-    training = {
-        "data": "Long-Term AF Database (PhysioNet ltafdb, ODC-By 1.0), beat and rhythm "
-        "annotations only; beats labelled V or F are not dominant-like",
-        "records": [p.stem for p in paths],
-        "every": 10,
-        "random_state": 0,
-        "command": command,
-    }
-    save_af_model(model, PACKAGE_DIR, "ltafdb-af", training=training)
-    print(f"ltafdb-af: rebuilt in {time.perf_counter() - start:.0f} s", flush=True)
+    save_rhythm_models(fit_rhythm_models(timings), PACKAGE_DIR, "ltafdb-rhythm", training=training)
+    training["data"] += "; beats labelled V or F are not dominant-like"
+    save_af_model(fit_af_model(timings), PACKAGE_DIR, "ltafdb-af", training=training)
+    print(f"ltafdb-rhythm, ltafdb-af: rebuilt in {time.perf_counter() - start:.0f} s", flush=True)
 
 
 def rebuild(name, home, command):
@@ -180,8 +167,7 @@ def main(argv=None):
     command = " ".join(["python benchmarks/pretrained.py", *(argv or sys.argv[1:])])
     results = {"command": command, "models": {}}
     if args.rebuild:
-        rebuild_rhythm(args.ltafdb, "python benchmarks/pretrained.py --rebuild")
-        rebuild_af(args.ltafdb, "python benchmarks/pretrained.py --rebuild")
+        rebuild_timing_models(args.ltafdb, "python benchmarks/pretrained.py --rebuild")
     for name in PRETRAINED:
         if args.rebuild:
             rebuild(name, home, "python benchmarks/pretrained.py --rebuild")
