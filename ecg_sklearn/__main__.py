@@ -201,7 +201,7 @@ def cmd_annotate(args) -> int:
         pipe, args.record, leads=leads, write_dir=args.out_dir, extension=args.extension,
         n_jobs=args.n_jobs, verbose=int(not args.quiet), af_threshold=args.af_threshold,
         similar_beats=not args.no_similar_beats, sveb_prematurity=args.sveb_prematurity,
-        chunk_duration=args.chunk_duration,
+        chunk_duration=args.chunk_duration, detect_af=args.detect_af,
     )  # fmt: skip
     for r in results:
         if r.error is not None:
@@ -210,6 +210,8 @@ def cmd_annotate(args) -> int:
         rule = "" if args.af_threshold is None else (
             f" ({r.n_irregular} in irregular rhythm, where S is ruled out)"
         )  # fmt: skip
+        if r.af_burden is not None:
+            rule += f"; {100 * r.af_burden:.1f}% of beats in atrial fibrillation"
         print(f"{r.record}: {r.n_beats} beats {r.counts}{rule}; annotations written to {r.path}")
     failed = sum(r.error is not None for r in results)
     if failed:
@@ -360,6 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="S calls stand only for beats whose RR interval is below this fraction of "
         "the 75th percentile of those of the N beats around them (default 0.8; 'off': "
         "the model's calls as they are)",
+    )  # fmt: skip
+    p.add_argument(
+        "--detect-af", action="store_true",
+        help="also find atrial fibrillation: rhythm annotations '(AFIB' and '(N' in the "
+        "file, and the share of beats in AF (the labels do not change)",
     )  # fmt: skip
     p.add_argument(
         "--af-threshold", type=float, default=None,

@@ -26,6 +26,7 @@ from ._chunked import (
 )
 from ._validation import check_fs
 from .atrial_fibrillation import DOMINANT_SIMILARITY, af_probability
+from .atrial_fibrillation import THRESHOLD as AF_THRESHOLD
 from .metrics import compare_annotations, flutter_intervals
 from .prematurity import THRESHOLD as PREMATURITY_THRESHOLD
 from .prematurity import _check_threshold, rule_out_timely_sveb
@@ -325,7 +326,11 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".") ->
     """Write an :func:`annotate_record` result as a WFDB annotation file.
 
     AAMI labels are written as the MIT-BIH symbols ``N``, ``A`` (for S), ``V``, ``F`` and
-    ``Q``, which :mod:`ecg_sklearn.datasets` maps back to the same classes.
+    ``Q``, which :mod:`ecg_sklearn.datasets` maps back to the same classes. With
+    ``p_af`` (``annotate_record(detect_af=True)``), rhythm changes are written too, as
+    MIT-BIH does: a ``+`` annotation with the note ``(AFIB`` at the first beat of each
+    run of beats in atrial fibrillation (``p_af`` above 0.8) and ``(N`` at the first
+    beat after it (and at the first beat of the record).
 
     The file is written whole or not at all: into a temporary folder beside it, then
     moved into place, so a crash never leaves a half-written annotation file.
@@ -341,18 +346,26 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".") ->
     unknown = sorted(set(np.asarray(result.beat_labels)) - set(symbols))
     if unknown:
         raise ValueError(f"labels {unknown} have no MIT-BIH symbol")
+    samples = np.asarray(result.beat_samples, dtype=np.int64)
+    symbol = [symbols[label] for label in result.beat_labels]
+    notes = [""] * len(symbol)
+    if result.get("p_af") is not None and samples.size:
+        in_af = np.asarray(result.p_af) > AF_THRESHOLD
+        changes = np.flatnonzero(np.r_[True, in_af[1:] != in_af[:-1]])
+        # Each change goes just before its beat (same sample, earlier in the file).
+        order = np.argsort(np.r_[changes, np.arange(samples.size)], kind="stable")
+        samples = np.r_[samples[changes], samples][order]
+        symbol = list(np.array(["+"] * changes.size + symbol)[order])
+        rhythm = np.where(in_af[changes], "(AFIB", "(N")
+        notes = list(np.r_[rhythm, np.full(len(notes), "")][order])
     write_dir = Path(write_dir)
     write_dir.mkdir(parents=True, exist_ok=True)
     path = write_dir / f"{record_name}.{extension}"
     with tempfile.TemporaryDirectory(dir=write_dir, prefix=f".{record_name}.") as tmp:
         wfdb.wrann(
-            record_name,
-            extension,
-            np.asarray(result.beat_samples, dtype=np.int64),
-            symbol=[symbols[label] for label in result.beat_labels],
-            fs=result.fs,
+            record_name, extension, samples, symbol=symbol, aux_note=notes, fs=result.fs,
             write_dir=tmp,
-        )
+        )  # fmt: skip
         os.replace(Path(tmp) / path.name, path)
     return path
 
@@ -421,9 +434,10 @@ def _annotate_file(pipeline, path, leads, write_dir, extension, kwargs):
     except Exception as exc:  # one bad record must not cost the others their outputs
         return Bunch(record=Path(path).name, path=None, error=f"{type(exc).__name__}: {exc}")
     counts = {str(c): int((result.beat_labels == c).sum()) for c in result.classes}
+    af_burden = None if result.p_af is None else float(np.mean(result.p_af > AF_THRESHOLD))
     return Bunch(
         record=rec.record, path=written, error=None, n_beats=len(result.beat_samples),
-        counts=counts, n_irregular=int(result.irregular.sum()),
+        counts=counts, n_irregular=int(result.irregular.sum()), af_burden=af_burden,
     )  # fmt: skip
 
 
@@ -464,7 +478,8 @@ def annotate_records(
     results : list of Bunch
         One per record, in order: ``record``, ``path`` (the file written, None on
         failure), ``error`` (None, or the error's type and message), ``n_beats``,
-        ``counts`` (beats per class) and ``n_irregular``.
+        ``counts`` (beats per class), ``n_irregular`` and ``af_burden`` (the share of
+        beats in atrial fibrillation, with ``detect_af=True``; else None).
     """
     from joblib import Parallel, delayed
 

@@ -143,3 +143,26 @@ def test_annotate_record_detects_af_on_the_excerpt(sample):
     plain.fit(sample.X[:200, :-1], sample.y[:200])
     with pytest.raises(ValueError, match="detect_af needs a pipeline"):
         annotate_record(plain, rec.signal, rec.fs, detect_af=True)
+
+
+def test_command_line_writes_af_episodes(tmp_path, capsys, records_folder):
+    from ecg_sklearn.__main__ import main
+    from ecg_sklearn.records import _read_annotations, beat_rhythms
+
+    folder = records_folder(("201", "100"))
+    args = ["annotate", "--record", str(folder), "--quiet", "--out-dir", str(tmp_path)]
+    assert main([*args, "--detect-af"]) == 0
+    out = capsys.readouterr().out
+    burden = {r: float(out.split(f"{r}: ")[1].split("% of beats in atrial")[0].split()[-1])
+              for r in ("100", "201")}  # fmt: skip
+    assert burden["100"] == 0 and 5 < burden["201"] < 60
+    samples, symbols, notes = _read_annotations(tmp_path, "201", "cnn", aux=True)
+    beats = samples[symbols != "+"]
+    rhythm = beat_rhythms(samples, symbols, notes, beats)
+    assert set(rhythm) == {"(AFIB", "(N"} and notes[0] in ("(AFIB", "(N")
+    assert np.mean(rhythm == "(AFIB") * 100 == pytest.approx(burden["201"], abs=0.1)
+    # Without --detect-af the file holds the beats only, the same beats.
+    assert main([*args, "--extension", "plain"]) == 0
+    plain, plain_symbols = _read_annotations(tmp_path, "201", "plain")
+    np.testing.assert_array_equal(plain, beats)
+    assert "+" not in set(plain_symbols)
