@@ -116,6 +116,8 @@ def dominant_interval_features(
         )
     if t.size < 3 or np.any(np.diff(t) <= 0):
         raise ValueError("beat_samples must be at least 3 strictly increasing positions")
+    if not (isinstance(n_intervals, int | np.integer) and n_intervals >= 2):
+        raise ValueError(f"n_intervals must be an int >= 2; got {n_intervals!r}")
     rr = np.diff(t) / fs
     rr_at = np.concatenate([rr[:1], rr])
     joins = like & np.concatenate([like[:1], like[:-1]])
