@@ -166,19 +166,24 @@ def _smooth_block(proba, features, rows, candidates, n_neighbors, span, weight):
         return proba[rows]
     z, c = features[rows], features[candidates]
     # Squared distances up to each row's own constant (which does not change its
-    # order), between inf margins of ``span`` columns.
+    # order), between inf margins of ``span`` columns, of which only those that some
+    # row's band reaches are filled.
     padded = np.empty((rows.size, candidates.size + 2 * span), dtype=np.float32)
-    padded[:, :span] = padded[:, span + candidates.size :] = np.inf
+    first = rows[0] - candidates[0]
+    left = max(0, span - first)
+    right = max(0, first + rows.size + span - candidates.size)
+    padded[:, span - left : span] = np.inf
+    padded[:, span + candidates.size : span + candidates.size + right] = np.inf
     inner = padded[:, span : span + candidates.size]
     np.matmul(-2 * z, c.T, out=inner)
     inner += (c * c).sum(axis=1)[None]
+    row = np.arange(rows.size)
+    padded[row, first + row + span] = np.inf  # the beat itself
     # Row i's band: the candidates within ``span`` beats of it, itself in the middle.
-    first = rows[0] - candidates[0]
     step_row, step_col = padded.strides
     band = np.lib.stride_tricks.as_strided(
         padded[:, first:], (rows.size, 2 * span + 1), (step_row + step_col, step_col)
-    ).copy()
-    band[:, span] = np.inf
+    )
     part = np.argpartition(band, k - 1, axis=1)[:, :k]
     reachable = np.isfinite(np.take_along_axis(band, part, axis=1))
     nearest = np.clip(rows[:, None] - span + part, 0, len(proba) - 1)
