@@ -209,10 +209,12 @@ def record_template(source, beats, size):
 
 
 def classify_in_chunks(
-    pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, with_context, jobs
-):
+    pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, with_context, jobs,
+    keep_similarity=False,
+):  # fmt: skip
     """Probabilities of ``beats``, classified ``_BEATS_PER_CHUNK`` beats at a time, and
-    their similarity to the dominant beat (None without ``with_context``).
+    with ``keep_similarity`` (which needs ``with_context``) their similarity to the
+    dominant beat (else None).
 
     ``with_context``: windows with the record-context channel, with the values of
     :func:`~ecg_sklearn.windows.record_context` on the whole record: the rhythm of each
@@ -254,7 +256,7 @@ def classify_in_chunks(
     starts = np.union1d(np.arange(0, beats.size, _BEATS_PER_CHUNK), gaps)
     batches = list(zip(starts, [*starts[1:], beats.size], strict=True))
     proba = None
-    similarity = np.empty(beats.size, np.float32) if with_context else None
+    similarity = np.empty(beats.size, np.float32) if keep_similarity else None
     results = jobs.in_order(classify, batches, len(batches))
     for (i0, i1), (p, sim) in zip(batches, progress(results, "classifying beats"), strict=True):
         if proba is None:

@@ -239,7 +239,7 @@ def annotate_record(
             )
         proba, similarity = classify_in_chunks(
             pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress,
-            _reads_rr_context(pipeline), jobs,
+            _reads_rr_context(pipeline), jobs, keep_similarity=detect_af,
         )  # fmt: skip
         if similar_beats:
             proba = smooth_in_chunks(source, found, proba, chunk_duration, progress, jobs)
