@@ -57,6 +57,18 @@ def validate_signal(estimator, X, *, reset: bool):
     return X
 
 
+def check_beat_values(beat_samples, values, name, *, dtype):
+    """``(beats, values)`` as arrays (``values`` of ``dtype``), checked to be 1-D with one
+    value per beat; ``name`` names ``values`` in the error."""
+    beats, values = np.asarray(beat_samples), np.asarray(values, dtype=dtype)
+    if beats.ndim != 1 or values.shape != beats.shape:
+        raise ValueError(
+            f"beat_samples and {name} must be 1-D of the same length; got shapes "
+            f"{beats.shape} and {values.shape}"
+        )
+    return beats, values
+
+
 def check_beat_groups(groups, samples) -> np.ndarray:
     """The record of each beat (one record when ``groups`` is None), one per beat."""
     groups = np.zeros(samples.size) if groups is None else np.asarray(groups)

@@ -25,6 +25,7 @@ from scipy.ndimage import median_filter
 
 from ._trees import ARRAYS as TREE_ARRAYS
 from ._trees import BoostedTrees
+from ._validation import check_beat_values
 from .rr_context import AF_RHYTHMS, RR_CONTEXT_FEATURES, _row_nanmedian, rr_context_features
 
 __all__ = [
@@ -107,13 +108,8 @@ def dominant_interval_features(
         :data:`DOMINANT_INTERVAL_FEATURES`; all but the first are NaN where fewer than 6
         intervals are kept.
     """
-    t = np.asarray(beat_samples, dtype=np.float64)
-    like = np.asarray(dominant_like, dtype=bool)
-    if t.ndim != 1 or like.shape != t.shape:
-        raise ValueError(
-            f"beat_samples and dominant_like must be 1-D of the same length; got "
-            f"{t.shape} and {like.shape}"
-        )
+    t, like = check_beat_values(beat_samples, dominant_like, "dominant_like", dtype=bool)
+    t = t.astype(np.float64, copy=False)
     if t.size < 3 or np.any(np.diff(t) <= 0):
         raise ValueError("beat_samples must be at least 3 strictly increasing positions")
     if not (isinstance(n_intervals, int | np.integer) and n_intervals >= 2):

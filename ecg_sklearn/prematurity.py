@@ -24,6 +24,8 @@ import numbers
 
 import numpy as np
 
+from ._validation import check_beat_values
+
 __all__ = ["REFERENCE_QUANTILE", "SPAN", "THRESHOLD", "rule_out_timely_sveb", "sinus_prematurity"]
 
 #: Neighbours on either side whose N calls make a beat's reference interval.
@@ -65,13 +67,8 @@ def sinus_prematurity(beat_samples, is_normal, *, span: int = SPAN, index=None) 
         than the rhythm around it; NaN for the first beat and where fewer than 3 N beats
         (with an interval) lie within ``span``.
     """
-    beats = np.asarray(beat_samples, dtype=np.int64)
-    normal = np.asarray(is_normal, dtype=bool)
-    if beats.ndim != 1 or normal.shape != beats.shape:
-        raise ValueError(
-            f"beat_samples and is_normal must be 1-D of the same length; got "
-            f"{beats.shape} and {normal.shape}"
-        )
+    beats, normal = check_beat_values(beat_samples, is_normal, "is_normal", dtype=bool)
+    beats = beats.astype(np.int64, copy=False)
     if np.any(np.diff(beats) <= 0):
         raise ValueError("beat_samples must be strictly increasing (one record, in order)")
     if not (isinstance(span, numbers.Integral) and span >= 1):

@@ -23,7 +23,7 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import check_beat_groups, check_beat_proba, check_fs
+from ._validation import check_beat_groups, check_beat_proba, check_beat_values, check_fs
 
 __all__ = ["DEFAULT_AF_THRESHOLD", "exclude_sveb_in_af", "nn_irregularity"]
 
@@ -60,13 +60,7 @@ def nn_irregularity(beat_samples, labels, fs, *, n_neighbours=16, normal="N") ->
         NaN for every beat when the record has no three consecutive normal beats.
     """
     fs = check_fs(fs)
-    samples = np.asarray(beat_samples)
-    labels = np.asarray(labels)
-    if samples.ndim != 1 or labels.shape != samples.shape:
-        raise ValueError(
-            f"beat_samples and labels must be 1-D of the same length; got shapes "
-            f"{samples.shape} and {labels.shape}"
-        )
+    samples, labels = check_beat_values(beat_samples, labels, "labels", dtype=None)
     if np.any(np.diff(samples) <= 0):
         raise ValueError("beat_samples must be strictly increasing (the beats of one record)")
     if not isinstance(n_neighbours, numbers.Integral) or n_neighbours < 1:
