@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from _common import read_json, write_json, write_section
-from rhythm_context import LTAFDB, scores
+from rhythm_context import LTAFDB, score_row, scores
 from sklearn.model_selection import GroupKFold
 
 from ecg_sklearn.atrial_fibrillation import (
@@ -110,10 +110,6 @@ def main(argv=None):
 def markdown(results) -> str:
     """The docs section, from the JSON that :func:`main` writes."""
 
-    def row(name, r):
-        return (f"| {name} | {100 * r['se']:.1f} | {100 * r['ppv']:.1f} | {r['tp']} | "
-                f"{r['fn']} | {r['fp']} |")  # fmt: skip
-
     def false_af(name):
         return ", ".join(f"{r} {a} / {b}" for r, (a, b) in results[f"{name}_false_af"].items())
 
@@ -130,11 +126,11 @@ def markdown(results) -> str:
         "",
         "| rows | Se % | +P % | TP | FN | FP |",
         "|---|---|---|---|---|---|",
-        row("ltafdb held out", results["ltafdb_held_out"]),
-        row("DS1", results["ds1"]),
-        row("DS1, timing only", results["ds1_timing_only"]),
-        row("DS2", results["ds2"]),
-        row("DS2, timing only", results["ds2_timing_only"]),
+        score_row("ltafdb held out", results["ltafdb_held_out"]),
+        score_row("DS1", results["ds1"]),
+        score_row("DS1, timing only", results["ds1_timing_only"]),
+        score_row("DS2", results["ds2"]),
+        score_row("DS2, timing only", results["ds2_timing_only"]),
         "",
         f"Records with 50 or more false AF beats (this model / timing only): DS1 "
         f"{false_af('ds1')}; DS2 {false_af('ds2')}.",

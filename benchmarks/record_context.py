@@ -212,6 +212,11 @@ def _table_row(label, per_seed, seeds, percents, counts) -> str:
     return f"| {label} | " + " | ".join(cells) + " |"
 
 
+def _table_start(intro, columns) -> list[str]:
+    """The lines that open a table: a blank line, ``intro``, a blank line, the header."""
+    return ["", intro, "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
 def markdown(results) -> str:
     """The docs section, from the JSON that :func:`main` writes."""
     seeds = results["seeds"]
@@ -253,15 +258,12 @@ def markdown(results) -> str:
             f"{100 * mean('S_f1'):.1f} | {100 * mean('V_f1'):.1f} | {mean('N_called_S'):.0f} | "
             f"{mean('N_called_F'):.0f} |"
         )
-    lines += [
-        "",
+    lines += _table_start(
         "On top of that rhythm decision, V and F ruled out for beats whose QRS correlates "
         "above a threshold with their record's dominant beat (`dominant_threshold`):",
-        "",
-        "| V and F ruled out where | score per seed | V Se | V +P | V F1 | F Se "
-        "| N called V | N called F |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+        ("V and F ruled out where", "score per seed", "V Se", "V +P", "V F1", "F Se",
+         "N called V", "N called F"),
+    )  # fmt: skip
     for row in results["dominant_rows"]:
         t = row["threshold"]
         mark = "**" if t == DEFAULT_DOMINANT else ""
@@ -272,16 +274,13 @@ def markdown(results) -> str:
                 ("V_se", "V_ppv", "V_f1", "F_se"), ("N_called_V", "N_called_F"),
             )
         )  # fmt: skip
-    lines += [
-        "",
+    lines += _table_start(
         "On top of both rules, S ruled out for beats whose preceding interval exceeds a "
         "fraction of the 75th percentile of those of the beats called N among their 30 "
         "neighbours on either side (`annotate_record(sveb_prematurity=)`; in bold its default):",
-        "",
-        "| S ruled out where the interval exceeds | score per seed | S Se | S +P | S F1 "
-        "| N called S | S called N |",
-        "|---|---|---|---|---|---|---|",
-    ]
+        ("S ruled out where the interval exceeds", "score per seed", "S Se", "S +P", "S F1",
+         "N called S", "S called N"),
+    )  # fmt: skip
     for row in results.get("prematurity_rows", []):
         t = row["threshold"]
         if t not in SHOWN_PREMATURITY:
@@ -294,16 +293,13 @@ def markdown(results) -> str:
                 ("N_called_S", "S_called_N"),
             )
         )  # fmt: skip
-    lines += [
-        "",
+    lines += _table_start(
         "Between the pipeline's decision and the prematurity rule, each beat's probabilities "
         "averaged with those of its most similar beats of the record among the 1,000 on "
         "either side (`annotate_record(similar_beats=True)`; in bold the default):",
-        "",
-        "| similar beats averaged | own weight | score per seed | S Se | S +P | V Se | V +P "
-        "| V F1 | N called F |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+        ("similar beats averaged", "own weight", "score per seed", "S Se", "S +P", "V Se",
+         "V +P", "V F1", "N called F"),
+    )  # fmt: skip
     for row in results.get("similar_rows", []):
         setting = row["setting"]
         mark = "**" if setting is not None and tuple(setting) == DEFAULT_SIMILAR else ""

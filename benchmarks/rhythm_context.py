@@ -122,13 +122,14 @@ def main(argv=None):
     write_section("rhythm_context", text)
 
 
+def score_row(name, r) -> str:
+    """A table row of :func:`scores`: Se and +P in %, then TP, FN and FP."""
+    return (f"| {name} | {100 * r['se']:.1f} | {100 * r['ppv']:.1f} | {r['tp']} | "
+            f"{r['fn']} | {r['fp']} |")  # fmt: skip
+
+
 def markdown(results) -> str:
     """The docs section, from the JSON that :func:`main` writes."""
-
-    def row(name, r):
-        return (f"| {name} | {100 * r['se']:.1f} | {100 * r['ppv']:.1f} | {r['tp']} | "
-                f"{r['fn']} | {r['fp']} |")  # fmt: skip
-
     per = results["ds2_af_per_record"]
     called = ", ".join(
         f"{r} {v['af_called']}/{v['beats']}"
@@ -146,11 +147,11 @@ def markdown(results) -> str:
         "",
         "| task | Se % | +P % | TP | FN | FP |",
         "|---|---|---|---|---|---|",
-        row("AF, ltafdb held out", results["ltafdb_af"]),
-        row("AF, DS1", results["ds1_af"]),
-        row("AF, DS2", results["ds2_af"]),
-        row("S vs N outside AF, ltafdb held out", results["ltafdb_s"]),
-        row("S vs N outside AF, DS1", results["ds1_s"]),
+        score_row("AF, ltafdb held out", results["ltafdb_af"]),
+        score_row("AF, DS1", results["ds1_af"]),
+        score_row("AF, DS2", results["ds2_af"]),
+        score_row("S vs N outside AF, ltafdb held out", results["ltafdb_s"]),
+        score_row("S vs N outside AF, DS1", results["ds1_s"]),
         "",
         f"DS2 beats called AF per record (called / beats): {called}.",
         "",
