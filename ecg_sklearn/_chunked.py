@@ -2,8 +2,8 @@
 
 Used by :func:`ecg_sklearn.annotate_record`: the detector reads ``chunk_duration``
 seconds plus margins, starting on its own block grid; windows are cut and classified
-1024 beats at a time, with record-level quantities computed from all beat positions
-first. Batches of a fixed size make every batch allocate arrays of the same sizes, which
+1024 beats at a time, with record-level quantities computed from the beat positions,
+all found first. Batches of a fixed size make every batch allocate arrays of the same sizes, which
 the memory allocator reuses: with batches of varying sizes the heap fragmented and the
 resident memory of a 72-hour record grew by a few hundred MB.
 """
@@ -25,10 +25,12 @@ from .dominant_beat import (
 )
 from .qrs import detect_qrs
 from .records import resample_record, resampling_ratio
+from .rr_context import context_reach
 from .similar_beats import (
     BLOCK,
     N_NEIGHBORS,
     SPAN,
+    TIMING_REACH,
     WEIGHT,
     _blocks,
     _smooth_block,
@@ -217,14 +219,15 @@ def classify_in_chunks(
     dominant beat (else None).
 
     ``with_context``: windows with the record-context channel, with the values of
-    :func:`~ecg_sklearn.windows.record_context` on the whole record: the rhythm of each
-    batch's beats from all beat positions, the dominant beat from the reference beats,
-    found first.
+    :func:`~ecg_sklearn.windows.record_context` on the whole record: the rhythm and
+    average interval of each batch's beats from the beat positions within their reach
+    (no array of the record's length is made per batch), the dominant beat from the
+    reference beats, found first.
     """
     fs, n = source.model_fs, source.n_samples
     half = (n_times - 1) // 2
-    avg_rr = average_rr(beats, fs, avg_rr_span)
     size = _chunk_size(fs, n, chunk_duration)
+    avg_rr_reach, rhythm_reach = 0.5 * avg_rr_span * fs, context_reach()
     template = None
     if with_context and beats.size >= 3:
         template = record_template(source, beats, size)
@@ -233,15 +236,21 @@ def classify_in_chunks(
         lo, hi = max(0, beats[i0] - half), min(n, beats[i1 - 1] + half + 1)
         j0, j1 = np.searchsorted(beats, [lo, hi])  # every beat marked in these windows
         signal, context, similarity = source.read(lo, hi), None, None
+        # Record-level values of these beats from the beats within their reach: those
+        # of the whole record, without arrays of the whole record's length.
+        a0 = max(0, np.searchsorted(beats, beats[j0] - avg_rr_reach) - 1)
+        a1 = min(beats.size, np.searchsorted(beats, beats[j1 - 1] + avg_rr_reach, "right") + 1)
+        avg_rr = average_rr(beats[a0:a1], fs, avg_rr_span)[j0 - a0 : j1 - a0]
         if with_context:
             similarity = (
                 np.zeros(j1 - j0, np.float32) if template is None
                 else dominant_similarity(signal, beats[j0:j1] - lo, fs, template=template)
             )  # fmt: skip
-            rhythm = rhythm_context(beats, fs, index=np.arange(j0, j1))
+            r0, r1 = max(0, j0 - rhythm_reach - 1), min(beats.size, j1 + rhythm_reach)
+            rhythm = rhythm_context(beats[r0:r1], fs, index=np.arange(j0 - r0, j1 - r0))
             context = np.column_stack([rhythm, similarity])
         X = make_beat_windows(
-            signal, beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr[j0:j1],
+            signal, beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr,
             context_features=context,
         )  # fmt: skip
         if X.shape[-1] != n_times:  # rounding of context * fs
@@ -274,7 +283,6 @@ def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs):
     fs = source.model_fs
     size = _chunk_size(fs, source.n_samples, chunk_duration)
     reach = shape_reach(fs)
-    timing = timing_features(beats)
     block = BLOCK
     # Block index -> shape features and unsmoothed probabilities of its beats, taken
     # when a block is first among the candidates, before its own result is written.
@@ -299,7 +307,9 @@ def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs):
                 np.concatenate(a)[c0 - first * block : c1 - first * block]
                 for a in zip(*(block_inputs(q) for q in range(first, last + 1)), strict=True)
             )
-            z = np.column_stack([shapes, timing[c0:c1]])
+            t0, t1 = max(0, c0 - TIMING_REACH), min(beats.size, c1 + TIMING_REACH)
+            timing = timing_features(beats[t0:t1])[c0 - t0 : c1 - t0]
+            z = np.column_stack([shapes, timing])
             yield unsmoothed, z, np.arange(b0, b1) - c0, np.arange(c1 - c0)
 
     def smooth(unsmoothed, z, rows, candidates):

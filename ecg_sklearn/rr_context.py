@@ -59,6 +59,13 @@ RR_CONTEXT_FEATURES = (
 _BLOCK = 4096
 
 
+def context_reach(n_intervals: int = 30) -> int:
+    """Beats on either side of a beat whose intervals its :func:`rr_context_features`
+    read (with a margin): those of a slice of the record reaching this far beyond the
+    beats described are those of the whole record."""
+    return 3 * n_intervals + 2
+
+
 def _rr(beat_samples, fs):
     t = np.asarray(beat_samples, dtype=np.float64)
     if t.ndim != 1:
@@ -194,7 +201,7 @@ def rr_context_features(beat_samples, fs, *, n_intervals=30, index=None) -> np.n
     if index is not None and rows.size:
         # Only the intervals within reach of the rows' widest windows (with a margin):
         # the same values, as no window reaches a mirrored end that the record lacks.
-        reach = 3 * n_intervals + 2
+        reach = context_reach(n_intervals)
         lo = max(0, rows.min() - reach)
         rr_at, rows = rr_at[lo : rows.max() + reach + 1], rows - lo
     out = np.empty((rows.size, len(RR_CONTEXT_FEATURES)), dtype=np.float32)

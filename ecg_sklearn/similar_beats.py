@@ -47,6 +47,9 @@ BLOCK = 1024
 P_SPAN = (0.3, 0.05)
 #: Beats of the running median interval the timing is measured against.
 _RHYTHM_BEATS = 61
+#: Beats on either side whose positions a beat's :func:`timing_features` read: those
+#: of a slice of the record reaching this far are those of the whole record.
+TIMING_REACH = _RHYTHM_BEATS // 2 + 2
 #: Samples per second of the shapes compared.
 _SHAPE_RATE = 120.0
 #: Weights of the P-wave shape and of the timing against the QRS shape.

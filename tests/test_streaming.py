@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from ecg_sklearn import annotate_record, default_pipeline, detect_qrs
+from ecg_sklearn import _chunked, annotate_record, default_pipeline, detect_qrs
 from ecg_sklearn.datasets import MITDB_RECORDS, load_record, resample_record, sample_data_dir
 from ecg_sklearn.prematurity import rule_out_timely_sveb
 from ecg_sklearn.records import WFDBSignal, open_record
@@ -22,11 +22,12 @@ def model(sample):
     return pipe.fit(sample.X, sample.y)
 
 
-def _whole_record(pipe, signal, fs):
+def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000):
     """Detection, windows, classification and the record-level steps, whole record at once."""
     beats = detect_qrs(signal, fs)
-    X = make_beat_windows(signal, beats, fs, context=720 / fs)
-    proba = smooth_over_similar_beats(pipe.predict_proba(X), beat_features(signal, beats, fs))
+    X = make_beat_windows(signal, beats, fs, context=720 / fs, avg_rr_span=avg_rr_span)
+    features = beat_features(signal, beats, fs)
+    proba = smooth_over_similar_beats(pipe.predict_proba(X), features, span=span)
     return beats, rule_out_timely_sveb(proba, pipe.classes_, beats)
 
 
@@ -40,6 +41,20 @@ def test_chunks_give_the_whole_records_beats_and_labels(model, record):
         np.testing.assert_array_equal(result.beat_samples, beats)
         np.testing.assert_allclose(result.proba, proba, rtol=0, atol=1e-6)
         np.testing.assert_array_equal(result.beat_labels, model.classes_[proba.argmax(axis=1)])
+
+
+def test_small_batches_take_record_level_values_from_the_beats_in_reach(model, monkeypatch):
+    # Batches of 40 beats, similar beats looked for 50 beats around, 50 at a time: each
+    # batch's rhythm context, average interval and timing come from a slice of the beats.
+    rec = load_record("208", sample_data_dir(), leads="MLII")
+    beats, proba = _whole_record(model, rec.signal, rec.fs, avg_rr_span=20.0, span=50)
+    assert beats.size > 250
+    monkeypatch.setattr(_chunked, "_BEATS_PER_CHUNK", 40)
+    monkeypatch.setattr(_chunked, "SPAN", 50)
+    monkeypatch.setattr(_chunked, "BLOCK", 50)
+    result = annotate_record(model, rec.signal, rec.fs, avg_rr_span=20.0, chunk_duration=20.0)
+    np.testing.assert_array_equal(result.beat_samples, beats)
+    np.testing.assert_allclose(result.proba, proba, rtol=0, atol=1e-6)
 
 
 def test_chunks_at_another_sampling_rate(model):
