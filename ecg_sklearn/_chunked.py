@@ -19,8 +19,13 @@ from sklearn import config_context
 
 from .dominant_beat import (
     _span,
+    _unit_rows,
     dominant_similarity,
     dominant_template,
+    p_wave_segments,
+    p_wave_similarity,
+    p_wave_span,
+    p_wave_template,
     qrs_segments,
     reference_beats,
 )
@@ -202,13 +207,21 @@ def _pieces(source, beats, size, before, after):
         i = j
 
 
-def record_template(source, beats, size):
-    """The record's dominant beat, from its reference beats' segments, read a range of
-    at most ``size`` samples at a time: a few reads for a record of minutes, about one
-    per beat for a multi-day record."""
+def record_templates(source, beats, size):
+    """The record's dominant beat and dominant P wave, from its reference beats'
+    segments, read a range of at most ``size`` samples at a time: a few reads for a
+    record of minutes, about one per beat for a multi-day record."""
     fs = source.model_fs
-    pieces = _pieces(source, beats[reference_beats(beats.size)], size, *_span(fs))
-    return dominant_template(np.concatenate([qrs_segments(x, b, fs) for x, b in pieces]))
+    before, after = _span(fs)
+    before = max(before, -p_wave_span(fs)[0])
+    qrs, p_wave = [], []
+    for x, b in _pieces(source, beats[reference_beats(beats.size)], size, before, after):
+        qrs.append(qrs_segments(x, b, fs))
+        p_wave.append(p_wave_segments(x, b, fs))
+    qrs = np.concatenate(qrs)
+    template = dominant_template(qrs)
+    usual = _unit_rows(qrs) @ _unit_rows(template)
+    return template, p_wave_template(np.concatenate(p_wave), usual)
 
 
 def classify_in_chunks(
@@ -216,8 +229,8 @@ def classify_in_chunks(
     keep_similarity=False,
 ):  # fmt: skip
     """Probabilities of ``beats``, classified ``_BEATS_PER_CHUNK`` beats at a time, and
-    with ``keep_similarity`` (which needs ``with_context``) their similarity to the
-    dominant beat (else None).
+    with ``keep_similarity`` their similarities to the dominant beat: an array of
+    shape ``(n_beats, 2)``, the QRS's and the P wave's (else None).
 
     ``with_context``: windows with the record-context channel, with the values of
     :func:`~ecg_sklearn.windows.record_context` on the whole record: the rhythm and
@@ -229,39 +242,44 @@ def classify_in_chunks(
     half = (n_times - 1) // 2
     size = _chunk_size(fs, n, chunk_duration)
     avg_rr_reach, rhythm_reach = 0.5 * avg_rr_span * fs, context_reach()
-    template = None
-    if with_context and beats.size >= 3:
-        template = record_template(source, beats, size)
+    templates = None
+    if (with_context or keep_similarity) and beats.size >= 3:
+        templates = record_templates(source, beats, size)
 
     def classify(i0, i1):
         lo, hi = max(0, beats[i0] - half), min(n, beats[i1 - 1] + half + 1)
         j0, j1 = np.searchsorted(beats, [lo, hi])  # every beat marked in these windows
         signal, context, similarity = source.read(lo, hi), None, None
+        rows = slice(i0 - j0, i1 - j0)
+        if with_context or keep_similarity:
+            similarity = np.zeros((j1 - j0, 2), np.float32)
+            if templates is not None:
+                marked = beats[j0:j1] - lo
+                similarity[:, 0] = dominant_similarity(signal, marked, fs, template=templates[0])
+                if keep_similarity:
+                    similarity[rows, 1] = p_wave_similarity(
+                        signal, marked[rows], fs, template=templates[1]
+                    )
         # Record-level values of these beats from the beats within their reach: those
         # of the whole record, without arrays of the whole record's length.
         a0 = max(0, np.searchsorted(beats, beats[j0] - avg_rr_reach) - 1)
         a1 = min(beats.size, np.searchsorted(beats, beats[j1 - 1] + avg_rr_reach, "right") + 1)
         avg_rr = average_rr(beats[a0:a1], fs, avg_rr_span)[j0 - a0 : j1 - a0]
         if with_context:
-            similarity = (
-                np.zeros(j1 - j0, np.float32) if template is None
-                else dominant_similarity(signal, beats[j0:j1] - lo, fs, template=template)
-            )  # fmt: skip
             r0, r1 = max(0, j0 - rhythm_reach - 1), min(beats.size, j1 + rhythm_reach)
             rhythm = rhythm_context(beats[r0:r1], fs, index=np.arange(j0 - r0, j1 - r0))
-            context = np.column_stack([rhythm, similarity])
+            context = np.column_stack([rhythm, similarity[:, 0]])
         X = make_beat_windows(
             signal, beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr,
             context_features=context,
         )  # fmt: skip
         if X.shape[-1] != n_times:  # rounding of context * fs
             raise ValueError(f"windows of {X.shape[-1]} samples, pipeline expects {n_times}")
-        rows = slice(i0 - j0, i1 - j0)
         # Windows of a signal checked finite when read, with finite beat and context
         # values: the steps need not scan them for NaN again (a tenth of their time).
         with config_context(assume_finite=True):
             proba = pipeline.predict_proba(X[rows])
-        return proba, None if similarity is None else similarity[rows]
+        return proba, similarity[rows] if keep_similarity else None
 
     # Batches of a fixed number of beats (so that every batch allocates arrays of the
     # same sizes, which the allocator reuses), cut also where beats are more than a
@@ -270,7 +288,7 @@ def classify_in_chunks(
     starts = np.union1d(np.arange(0, beats.size, _BEATS_PER_CHUNK), gaps)
     batches = list(zip(starts, [*starts[1:], beats.size], strict=True))
     proba = None
-    similarity = np.empty(beats.size, np.float32) if keep_similarity else None
+    similarity = np.empty((beats.size, 2), np.float32) if keep_similarity else None
     results = jobs.in_order(classify, batches, len(batches))
     for (i0, i1), (p, sim) in zip(batches, progress(results, "classifying beats"), strict=True):
         if proba is None:

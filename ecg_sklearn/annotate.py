@@ -29,7 +29,11 @@ from .atrial_fibrillation import DOMINANT_SIMILARITY, af_probability
 from .atrial_fibrillation import THRESHOLD as AF_THRESHOLD
 from .metrics import compare_annotations, flutter_intervals
 from .prematurity import THRESHOLD as PREMATURITY_THRESHOLD
-from .prematurity import _check_threshold, rule_out_timely_sveb
+from .prematurity import (
+    _check_threshold,
+    rule_in_premature_sveb,
+    rule_out_timely_sveb,
+)
 from .rhythm import exclude_sveb_in_af
 from .windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 
@@ -123,6 +127,7 @@ def annotate_record(
     af_threshold=None,
     similar_beats=True,
     sveb_prematurity=PREMATURITY_THRESHOLD,
+    sveb_rule_in=None,
     detect_af=False,
     chunk_duration=DEFAULT_CHUNK_DURATION,
     n_jobs=None,
@@ -135,8 +140,8 @@ def annotate_record(
     detection, 1024 beats at a time for classification), so memory stays bounded
     whatever the record's length; record-level quantities (the average RR interval, the
     rhythm context) come from all beat positions, found first, and the dominant beat
-    from a bounded sample of beats read before the chunks. The labels are those of
-    the record processed whole (tested on the 48 MIT-BIH records). Each beat's
+    and P wave from a bounded sample of beats read before the chunks. The labels are
+    those of the record processed whole (tested on the 48 MIT-BIH records). Each beat's
     probabilities are then averaged with those of the record's similar beats
     (``similar_beats``), and beats called S checked against the record's own rhythm
     (``sveb_prematurity``).
@@ -172,6 +177,13 @@ def annotate_record(
         interval of the beats called N around them are N
         (:func:`ecg_sklearn.prematurity.rule_out_timely_sveb`); None: the pipeline's
         calls as they are.
+    sveb_rule_in : float or None, default=None
+        If set (e.g. 0.8), beats called N whose preceding interval is below this
+        fraction of that reference interval, with a QRS like the dominant beat's, a
+        P wave unlike the dominant P wave and outside atrial fibrillation, are S
+        (:func:`ecg_sklearn.prematurity.rule_in_premature_sveb`, after
+        ``sveb_prematurity``): more S beats found, at a cost in S +P
+        (docs/benchmarks.md).
     detect_af : bool, default=False
         Also give each beat's probability of atrial fibrillation or flutter (``p_af``;
         in AF above 0.8), from the rhythm around it and the intervals between the beats
@@ -204,6 +216,8 @@ def annotate_record(
         raise ValueError(f"chunk_duration must be positive seconds or None; got {chunk_duration!r}")
     if sveb_prematurity is not None:
         _check_threshold(sveb_prematurity, "sveb_prematurity")
+    if sveb_rule_in is not None:
+        _check_threshold(sveb_rule_in, "sveb_rule_in")
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
     if detect_af and not _reads_rr_context(pipeline):
         raise ValueError(
@@ -239,7 +253,8 @@ def annotate_record(
             )
         proba, similarity = classify_in_chunks(
             pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress,
-            _reads_rr_context(pipeline), jobs, keep_similarity=detect_af,
+            _reads_rr_context(pipeline), jobs,
+            keep_similarity=detect_af or sveb_rule_in is not None,
         )  # fmt: skip
         if similar_beats:
             proba = smooth_in_chunks(source, found, proba, chunk_duration, progress, jobs)
@@ -247,9 +262,14 @@ def annotate_record(
     if detect_af:
         p_af = np.full(found.size, np.nan)
         if found.size >= 3:
-            p_af = af_probability(found, model_fs, similarity >= DOMINANT_SIMILARITY)
+            p_af = af_probability(found, model_fs, similarity[:, 0] >= DOMINANT_SIMILARITY)
     if sveb_prematurity is not None:
         proba = rule_out_timely_sveb(proba, classes, found, threshold=sveb_prematurity)
+    if sveb_rule_in is not None:
+        evidence = dict(qrs_similarity=similarity[:, 0], p_wave_similarity=similarity[:, 1])
+        proba = rule_in_premature_sveb(
+            proba, classes, found, model_fs, dict(evidence, p_af=p_af), threshold=sveb_rule_in
+        )
     irregular = np.zeros(found.size, dtype=bool)
     if af_threshold is not None:
         warnings.warn(

@@ -196,7 +196,7 @@ def fit_af_model(timings, *, every=10, random_state=0, verbose=0):
 
 
 def af_probability(
-    beat_samples, fs, dominant_like, *, model=None, smoothing=SMOOTHING
+    beat_samples, fs, dominant_like, *, model=None, smoothing=SMOOTHING, index=None
 ) -> np.ndarray:
     """Each beat's probability of atrial fibrillation or flutter, over one record.
 
@@ -213,17 +213,32 @@ def af_probability(
         Fitted on :func:`af_features` (default: :func:`load_af_model`).
     smoothing : int, default=61
         Beats of the running median (1: none).
+    index : array-like of int, optional
+        Only these beats (default: all): the model then reads only the beats within
+        the running median's reach of them, for the same values.
 
     Returns
     -------
-    p_af : ndarray of float64, shape (n_beats,)
+    p_af : ndarray of float64, shape (n_beats,) or (len(index),)
         In AF where above :data:`THRESHOLD`.
     """
     if not (isinstance(smoothing, int | np.integer) and smoothing >= 1):
         raise ValueError(f"smoothing must be a positive int; got {smoothing!r}")
     model = load_af_model() if model is None else model
-    p = model.predict_proba(af_features(beat_samples, fs, dominant_like))[:, 1]
-    return median_filter(p, size=int(smoothing), mode="nearest") if smoothing > 1 else p
+    if index is None:
+        p = model.predict_proba(af_features(beat_samples, fs, dominant_like))[:, 1]
+        return median_filter(p, size=int(smoothing), mode="nearest") if smoothing > 1 else p
+    n_beats = np.asarray(beat_samples).size
+    index = np.asarray(index, dtype=np.int64)
+    if index.ndim != 1 or (index.size and (index.min() < 0 or index.max() >= n_beats)):
+        raise ValueError(f"index must be 1-D with values in [0, {n_beats})")
+    # The running median's window of each beat, its ends repeated (mode "nearest").
+    half = int(smoothing) // 2
+    window = np.clip(index[:, None] + np.arange(-half, int(smoothing) - half), 0, n_beats - 1)
+    needed, where = np.unique(window, return_inverse=True)
+    p = model.predict_proba(af_features(beat_samples, fs, dominant_like, index=needed))[:, 1]
+    rank = int(smoothing) // 2  # median_filter's rank, also for an even window
+    return np.partition(p[where.reshape(window.shape)], rank, axis=1)[:, rank]
 
 
 def save_af_model(model, folder, name, *, training) -> Path:

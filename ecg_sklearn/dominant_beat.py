@@ -12,6 +12,11 @@ The similarity travels with the rhythm context in the windows' context channel
 (:func:`ecg_sklearn.windows.record_context`), and
 ``CNNBeatClassifier(dominant_threshold=...)`` rules V and F out for beats above the
 threshold.
+
+The P wave is compared the same way (:func:`p_wave_similarity`): the segment
+:data:`P_WAVE_SPAN` before each beat against the median of that segment over the
+reference beats whose QRS is the dominant one's. An atrial premature beat, conducted
+with the usual QRS, has another P wave (:func:`ecg_sklearn.prematurity.rule_in_premature_sveb`).
 """
 
 from __future__ import annotations
@@ -21,9 +26,13 @@ import numpy as np
 __all__ = [
     "DOMINANT_FEATURES",
     "MAX_REFERENCE_BEATS",
+    "P_WAVE_SPAN",
     "QRS_SPAN",
     "dominant_similarity",
     "dominant_template",
+    "p_wave_segments",
+    "p_wave_similarity",
+    "p_wave_template",
     "qrs_segments",
     "reference_beats",
     "rule_out_unlike_dominant",
@@ -37,6 +46,10 @@ QRS_SPAN = (0.1, 0.15)
 MAX_REFERENCE_BEATS = 1000
 #: Correlation above which two beats count as alike when finding the dominant beat.
 _ALIKE = 0.9
+#: Seconds before the beat where the P-wave segment starts and ends.
+P_WAVE_SPAN = (0.3, 0.05)
+#: QRS similarity above which a reference beat's P wave makes the dominant P wave.
+_P_TEMPLATE_SIMILARITY = 0.95
 
 
 def _span(fs: float) -> tuple[int, int]:
@@ -61,16 +74,39 @@ def qrs_segments(signal, beat_samples, fs: float) -> np.ndarray:
         ``n_span`` samples from :data:`QRS_SPAN` before the beat; segments reaching past
         either end of ``signal`` repeat its edge value.
     """
+    before, after = _span(fs)
+    return _detrended_segments(signal, beat_samples, -before, after)
+
+
+def p_wave_span(fs: float) -> tuple[int, int]:
+    """Samples (from the beat) where the P-wave segment starts and stops."""
+    return -int(P_WAVE_SPAN[0] * fs), -int(P_WAVE_SPAN[1] * fs)
+
+
+def p_wave_segments(signal, beat_samples, fs: float) -> np.ndarray:
+    """The segment :data:`P_WAVE_SPAN` before each beat in the first lead, linear trend
+    removed: as :func:`qrs_segments`, for the P wave."""
+    return _detrended_segments(signal, beat_samples, *p_wave_span(fs))
+
+
+def _detrended_segments(signal, beat_samples, start, stop) -> np.ndarray:
     x = np.asarray(signal)
     x = x[0] if x.ndim == 2 else x
-    before, after = _span(fs)
-    idx = np.asarray(beat_samples, dtype=np.int64)[:, None] + np.arange(-before, after)
+    idx = np.asarray(beat_samples, dtype=np.int64)[:, None] + np.arange(start, stop)
     # Clipped indices repeat the edge values, without a padded copy of the signal.
     segments = x[np.clip(idx, 0, x.size - 1)].astype(np.float64)
     t = np.linspace(-1.0, 1.0, segments.shape[1])
     segments -= segments.mean(axis=1, keepdims=True)
     segments -= np.outer(segments @ t / (t @ t), t)
     return segments
+
+
+def p_wave_template(p_segments, qrs_similarity) -> np.ndarray:
+    """The dominant P wave: the median of the :func:`p_wave_segments` of the reference
+    beats whose QRS correlates above 0.95 with the dominant beat (zeros if none)."""
+    usual = np.asarray(qrs_similarity) > _P_TEMPLATE_SIMILARITY
+    p_segments = np.asarray(p_segments, dtype=np.float64)
+    return np.median(p_segments[usual], axis=0) if usual.any() else np.zeros(p_segments.shape[1])
 
 
 def reference_beats(n_beats: int) -> np.ndarray:
@@ -125,6 +161,39 @@ def dominant_similarity(signal, beat_samples, fs: float, *, template=None) -> np
     segments = qrs_segments(signal, beats, fs)
     if template is None:
         template = dominant_template(segments[reference_beats(beats.size)])
+    return (_unit_rows(segments) @ _unit_rows(np.asarray(template))).astype(np.float32)
+
+
+def p_wave_similarity(signal, beat_samples, fs: float, *, template=None) -> np.ndarray:
+    """Correlation of each beat's P-wave segment with its record's dominant P wave.
+
+    Parameters
+    ----------
+    signal : array-like, shape (n_leads, n_samples) or (n_samples,)
+        The whole record at ``fs`` (the first lead is used), or a piece of it with the
+        whole record's ``template``.
+    beat_samples : array-like of int, shape (n_beats,)
+        Sorted beat positions.
+    fs : float
+        Sampling rate in Hz.
+    template : ndarray, optional
+        The record's :func:`p_wave_template`; by default made from these beats'
+        :func:`reference_beats` and :func:`dominant_similarity`.
+
+    Returns
+    -------
+    similarity : ndarray of float32, shape (n_beats,)
+        In [-1, 1]; 0 for records of fewer than 3 beats and flat segments.
+    """
+    beats = np.asarray(beat_samples, dtype=np.int64)
+    if template is None and beats.size < 3:
+        return np.zeros(beats.size, dtype=np.float32)
+    segments = p_wave_segments(signal, beats, fs)
+    if template is None:
+        reference = beats[reference_beats(beats.size)]
+        qrs = qrs_segments(signal, reference, fs)
+        usual = _unit_rows(qrs) @ _unit_rows(dominant_template(qrs))
+        template = p_wave_template(p_wave_segments(signal, reference, fs), usual)
     return (_unit_rows(segments) @ _unit_rows(np.asarray(template))).astype(np.float32)
 
 

@@ -13,9 +13,14 @@ supraventricular tachycardia, they are measured against the underlying rhythm ar
 them; and an upper percentile of those intervals, not their median, so that it stays
 the underlying rhythm even where the classifier calls many premature beats N.
 
-The rule needs every beat of a record at once: :func:`ecg_sklearn.annotate_record`
-applies it (``sveb_prematurity``); for windows made by the loaders, apply it to the
-pipeline's probabilities with the loaders' ``samples`` and ``groups``.
+:func:`rule_in_premature_sveb` is its counterpart: a beat called N that comes early
+against that rhythm, with the QRS of the record's dominant beat but another P wave,
+outside atrial fibrillation, is an atrial premature beat, and becomes S.
+
+The rules need every beat of a record at once: :func:`ecg_sklearn.annotate_record`
+applies them (``sveb_prematurity``, ``sveb_rule_in``); for windows made by the loaders,
+apply them to the pipeline's probabilities with the loaders' ``samples`` and ``groups``
+(and :func:`loaded_rule_in_evidence`).
 """
 
 from __future__ import annotations
@@ -23,10 +28,20 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from sklearn.utils import Bunch
 
-from ._validation import check_beat_values
+from ._validation import check_beat_values, check_fs
 
-__all__ = ["REFERENCE_QUANTILE", "SPAN", "THRESHOLD", "rule_out_timely_sveb", "sinus_prematurity"]
+__all__ = [
+    "REFERENCE_QUANTILE",
+    "RULE_IN_THRESHOLD",
+    "SPAN",
+    "THRESHOLD",
+    "loaded_rule_in_evidence",
+    "rule_in_premature_sveb",
+    "rule_out_timely_sveb",
+    "sinus_prematurity",
+]
 
 #: Neighbours on either side whose N calls make a beat's reference interval.
 SPAN = 30
@@ -36,6 +51,14 @@ REFERENCE_QUANTILE = 0.75
 THRESHOLD = 0.8
 #: Fewest N neighbours that make a reference; beats with fewer keep their call.
 _MIN_REFERENCE = 3
+#: Beats called N whose interval is below this fraction of the reference can become S.
+RULE_IN_THRESHOLD = 0.8
+#: The rule in's other conditions: QRS similarity to the dominant beat at least this,
+#: and P-wave similarity below this.
+_RULE_IN_QRS, _RULE_IN_P_WAVE = 0.9, 0.5
+_EVIDENCE = ("qrs_similarity", "p_wave_similarity")
+#: Beats whose prematurity is measured at a time (their neighbours are ``(block, 60)``).
+_BLOCK = 4096
 
 
 def _check_threshold(threshold, name="threshold") -> float:
@@ -117,23 +140,12 @@ def rule_out_timely_sveb(
     """
     threshold = _check_threshold(threshold)
     classes = np.asarray(classes).astype(str)
-    beats = np.asarray(beat_samples, dtype=np.int64)
-    if proba.ndim != 2 or proba.shape != (beats.size, classes.size):
-        raise ValueError(
-            f"proba must have shape (n_beats, n_classes) = ({beats.size}, {classes.size}); "
-            f"got {proba.shape}"
-        )
+    beats = _check_proba(proba, classes, beat_samples)
     if not {"N", "S"} <= set(classes):
         return proba
     n, s = int(np.flatnonzero(classes == "N")[0]), int(np.flatnonzero(classes == "S")[0])
-    groups = np.zeros(beats.size, dtype=np.int8) if groups is None else np.asarray(groups)
-    if groups.shape != beats.shape:
-        raise ValueError(f"groups must have shape {beats.shape}; got {groups.shape}")
     called = proba.argmax(axis=1)
-    for record in np.unique(groups):
-        rows = np.flatnonzero(groups == record)
-        if np.any(np.diff(beats[rows]) <= 0):
-            raise ValueError(f"beat_samples of record '{record}' must be strictly increasing")
+    for rows in _records(beats, groups):
         sveb = np.flatnonzero(called[rows] == s)
         if not sveb.size:
             continue
@@ -142,3 +154,141 @@ def rule_out_timely_sveb(
         proba[timely, n] += proba[timely, s]
         proba[timely, s] = 0.0
     return proba
+
+
+def rule_in_premature_sveb(
+    proba, classes, beat_samples, fs, evidence, *, groups=None,
+    threshold: float = RULE_IN_THRESHOLD, span: int = SPAN,
+) -> np.ndarray:  # fmt: skip
+    """Call S the premature beats with the usual QRS but another P wave, outside AF.
+
+    A beat called N becomes S (its N probability moves to S) when all hold: its
+    :func:`sinus_prematurity` against the beats called N is below ``threshold``; its QRS
+    correlates at least 0.9 with the record's dominant beat; its P wave correlates less
+    than 0.5 with the dominant P wave; and the rhythm around it is not atrial
+    fibrillation (:func:`~ecg_sklearn.atrial_fibrillation.af_probability` at most its
+    threshold, 0.8).
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n_beats, n_classes)
+        Class probabilities of every beat of the records, in order within each record;
+        changed in place.
+    classes : array-like, shape (n_classes,)
+        Their classes; must include ``"N"`` and ``"S"`` (else unchanged).
+    beat_samples : array-like of int, shape (n_beats,)
+        Beat positions, increasing within each record.
+    fs : float
+        Sampling rate of ``beat_samples`` in Hz.
+    evidence : Bunch or dict
+        Per beat: ``qrs_similarity``
+        (:func:`~ecg_sklearn.dominant_beat.dominant_similarity`) and
+        ``p_wave_similarity`` (:func:`~ecg_sklearn.dominant_beat.p_wave_similarity`), as
+        from :func:`loaded_rule_in_evidence`; optionally ``p_af``, else computed for the
+        beats it decides (with the AF model shipped with the package).
+    groups : array-like, shape (n_beats,), optional
+        Record of each beat; default: all one record.
+    threshold : float, default=0.8
+        Beats called N less premature than this keep their call.
+    span : int, default=30
+        As in :func:`sinus_prematurity`.
+
+    Returns
+    -------
+    proba : ndarray, shape (n_beats, n_classes)
+    """
+    from .atrial_fibrillation import DOMINANT_SIMILARITY, af_probability
+    from .atrial_fibrillation import THRESHOLD as AF_THRESHOLD
+
+    threshold = _check_threshold(threshold)
+    fs = check_fs(fs)
+    classes = np.asarray(classes).astype(str)
+    beats = _check_proba(proba, classes, beat_samples)
+    values = {}
+    for key in (*_EVIDENCE, "p_af"):
+        if key == "p_af" and evidence.get(key) is None:
+            continue
+        values[key] = np.asarray(evidence[key], dtype=np.float64)
+        if values[key].shape != beats.shape:
+            raise ValueError(
+                f"evidence[{key!r}] must have one value per beat, shape {beats.shape}; "
+                f"got {values[key].shape}"
+            )
+    records = list(_records(beats, groups))
+    if not {"N", "S"} <= set(classes):
+        return proba
+    n, s = int(np.flatnonzero(classes == "N")[0]), int(np.flatnonzero(classes == "S")[0])
+    qrs = values["qrs_similarity"]
+    called_n = proba.argmax(axis=1) == n
+    candidate = called_n & (qrs >= _RULE_IN_QRS) & (values["p_wave_similarity"] < _RULE_IN_P_WAVE)
+    for rows in records:
+        index = np.flatnonzero(candidate[rows])
+        early = [np.zeros(0, dtype=np.int64)]
+        for start in range(0, index.size, _BLOCK):  # blocks bound the temporaries
+            block = index[start : start + _BLOCK]
+            ratio = sinus_prematurity(beats[rows], called_n[rows], span=span, index=block)
+            early.append(block[ratio < threshold])
+        index = np.concatenate(early)
+        if not index.size:
+            continue
+        if "p_af" in values:
+            p_af = values["p_af"][rows[index]]
+        else:
+            alike = qrs[rows] >= DOMINANT_SIMILARITY  # (a premature beat has 3 N around)
+            p_af = af_probability(beats[rows], fs, alike, index=index)
+        early = rows[index[p_af <= AF_THRESHOLD]]
+        proba[early, s] += proba[early, n]
+        proba[early, n] = 0.0
+    return proba
+
+
+def _check_proba(proba, classes, beat_samples) -> np.ndarray:
+    beats = np.asarray(beat_samples, dtype=np.int64)
+    if proba.ndim != 2 or proba.shape != (beats.size, classes.size):
+        raise ValueError(
+            f"proba must have shape (n_beats, n_classes) = ({beats.size}, {classes.size}); "
+            f"got {proba.shape}"
+        )
+    return beats
+
+
+def _records(beats, groups):
+    """The rows of each record, its beats checked increasing."""
+    groups = np.zeros(beats.size, dtype=np.int8) if groups is None else np.asarray(groups)
+    if groups.shape != beats.shape:
+        raise ValueError(f"groups must have shape {beats.shape}; got {groups.shape}")
+    for record in np.unique(groups):
+        rows = np.flatnonzero(groups == record)
+        if np.any(np.diff(beats[rows]) <= 0):
+            raise ValueError(f"beat_samples of record '{record}' must be strictly increasing")
+        yield rows
+
+
+def loaded_rule_in_evidence(data, data_dir) -> Bunch:
+    """What :func:`rule_in_premature_sveb` needs of the beats of a loader's output.
+
+    Parameters
+    ----------
+    data : Bunch
+        Output of :func:`ecg_sklearn.datasets.load_mitdb`, ``load_wfdb`` or
+        ``load_sample`` (its ``groups``, ``samples``, ``fs`` and ``record_leads``).
+    data_dir : str or path-like
+        The folder it was loaded from; each record's first lead is read again from it.
+
+    Returns
+    -------
+    evidence : Bunch
+        ``qrs_similarity`` and ``p_wave_similarity``: float32 arrays, a value per beat.
+    """
+    from .dominant_beat import dominant_similarity, p_wave_similarity
+    from .records import load_record
+
+    groups, samples = np.asarray(data.groups), np.asarray(data.samples)
+    out = Bunch(**{key: np.zeros(groups.size, dtype=np.float32) for key in _EVIDENCE})
+    for record in np.unique(groups):
+        rows = groups == record
+        lead = data.record_leads[str(record)][0]
+        signal = load_record(str(record), data_dir, leads=[lead], fs=data.fs).signal
+        out.qrs_similarity[rows] = dominant_similarity(signal, samples[rows], data.fs)
+        out.p_wave_similarity[rows] = p_wave_similarity(signal, samples[rows], data.fs)
+    return out

@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 from scipy import ndimage
 
-from .dominant_beat import _span, _unit_rows, qrs_segments
+from .dominant_beat import P_WAVE_SPAN, _span, _unit_rows, qrs_segments
 from .records import load_record
 
 __all__ = [
@@ -44,7 +44,7 @@ WEIGHT = 0.2
 #: holds the blocks on either side, so it is at least :data:`SPAN`).
 BLOCK = 1024
 #: Seconds before the beat of the P-wave segment.
-P_SPAN = (0.3, 0.05)
+P_SPAN = P_WAVE_SPAN
 #: Beats of the running median interval the timing is measured against.
 _RHYTHM_BEATS = 61
 #: Beats on either side whose positions a beat's :func:`timing_features` read: those

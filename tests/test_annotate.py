@@ -7,9 +7,10 @@ import wfdb
 from ecg_sklearn import annotate_record, default_pipeline, detect_qrs, write_annotations
 from ecg_sklearn.__main__ import main
 from ecg_sklearn.datasets import AAMI_MAP, load_record, sample_data_dir
+from ecg_sklearn.dominant_beat import dominant_similarity, p_wave_similarity
 from ecg_sklearn.metrics import compare_annotations
 from ecg_sklearn.persistence import load_model, save_model
-from ecg_sklearn.prematurity import rule_out_timely_sveb
+from ecg_sklearn.prematurity import rule_in_premature_sveb, rule_out_timely_sveb
 from ecg_sklearn.similar_beats import beat_features, smooth_over_similar_beats
 
 QUICK = dict(max_epochs=3, module__n_filters=8, module__hidden=16, valid_size=0, lr=3e-3)
@@ -184,13 +185,31 @@ def test_af_rule_moves_s_to_n_where_the_rhythm_is_irregular(model):
 def test_s_calls_are_checked_against_the_records_own_rhythm(model):
     rec = load_record("209", sample_data_dir(), leads="MLII")  # with atrial premature beats
     calls = annotate_record(model, rec.signal, rec.fs, sveb_prematurity=None)
-    checked = annotate_record(model, rec.signal, rec.fs)  # the default: 0.85
+    checked = annotate_record(model, rec.signal, rec.fs)  # the default: 0.8
     expected = rule_out_timely_sveb(calls.proba.copy(), calls.classes, calls.beat_samples)
     np.testing.assert_array_equal(checked.proba, expected)
     np.testing.assert_array_equal(checked.beat_labels, calls.classes[expected.argmax(axis=1)])
     assert (checked.beat_labels == "S").sum() < (calls.beat_labels == "S").sum()
     with pytest.raises(ValueError, match="sveb_prematurity must be a positive number"):
         annotate_record(model, rec.signal, rec.fs, sveb_prematurity=-1)
+
+
+def test_premature_beats_with_another_p_wave_are_ruled_in(model):
+    rec = load_record("209", sample_data_dir(), leads="MLII")  # with atrial premature beats
+    without = annotate_record(model, rec.signal, rec.fs)  # the default: no rule in
+    ruled = annotate_record(model, rec.signal, rec.fs, chunk_duration=20.0, sveb_rule_in=0.8)
+    beats, fs = without.beat_samples, rec.fs
+    evidence = {
+        "qrs_similarity": dominant_similarity(rec.signal, beats, fs),
+        "p_wave_similarity": p_wave_similarity(rec.signal, beats, fs),
+    }
+    expected = rule_in_premature_sveb(without.proba.copy(), without.classes, beats, fs, evidence)
+    np.testing.assert_allclose(ruled.proba, expected, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(ruled.beat_labels, without.classes[expected.argmax(axis=1)])
+    changed = ruled.beat_labels != without.beat_labels
+    assert changed.any() and set(ruled.beat_labels[changed]) == {"S"}
+    with pytest.raises(ValueError, match="sveb_rule_in must be a positive number"):
+        annotate_record(model, rec.signal, rec.fs, sveb_rule_in=0)
 
 
 def test_each_beat_is_decided_with_the_records_similar_beats(model):

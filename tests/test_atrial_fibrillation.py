@@ -87,6 +87,22 @@ def test_smoothing_is_a_running_median():
         af_probability(af, FS, like, smoothing=0)
 
 
+@pytest.mark.parametrize("smoothing", [61, 60, 1])
+def test_probability_of_some_beats_is_that_of_the_whole_record(smoothing):
+    # AF between sinus rhythm with ectopy: beats near both ends and both changes.
+    ectopy, like = _trigeminy(300)
+    af = _fibrillation(300)
+    beats = np.r_[ectopy, ectopy[-1] + 300 + af, ectopy[-1] + af[-1] + 600 + ectopy]
+    like = np.r_[like, np.ones(af.size, bool), like]
+    index = np.array([0, 3, 150, 298, 300, 330, 450, 599, 600, 640, beats.size - 2, beats.size - 1])
+    whole = af_probability(beats, FS, like, smoothing=smoothing)
+    some = af_probability(beats, FS, like, smoothing=smoothing, index=index)
+    np.testing.assert_allclose(some, whole[index], rtol=0, atol=1e-12)
+    assert whole[index].min() < 0.2 and whole[index].max() > THRESHOLD
+    with pytest.raises(ValueError, match="index must be 1-D with values in"):
+        af_probability(beats, FS, like, index=[beats.size])
+
+
 def test_fit_save_and_load(tmp_path):
     sinus, _ = _trigeminy(400)
     af = _fibrillation(400)

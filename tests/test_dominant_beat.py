@@ -4,6 +4,9 @@ from ecg_sklearn.dominant_beat import (
     MAX_REFERENCE_BEATS,
     dominant_similarity,
     dominant_template,
+    p_wave_segments,
+    p_wave_similarity,
+    p_wave_template,
     qrs_segments,
     reference_beats,
     rule_out_unlike_dominant,
@@ -90,3 +93,28 @@ def test_rule_out_unlike_dominant():
     # Without V or F among the classes nothing changes.
     two = np.array([[0.4, 0.6]])
     assert np.array_equal(rule_out_unlike_dominant(two.copy(), ["N", "S"], [1.0], 0.5), two)
+
+
+def test_p_wave_similarity_tells_another_p_wave_before_the_usual_qrs():
+    signal, beats, _ = _record(wide=np.zeros(120, bool))  # all narrow
+    t = np.arange(signal.shape[1])
+    ectopic = np.arange(beats.size) % 9 == 4  # another P wave: inverted (a low atrial focus)
+    for b, e in zip(beats, ectopic, strict=True):
+        signal = signal + (-0.15 if e else 0.15) * np.exp(-0.5 * ((t - b + 60) / 10.0) ** 2)
+    similarity = p_wave_similarity(signal, beats, FS)
+    assert similarity.shape == beats.shape and similarity.dtype == np.float32
+    assert np.all(similarity[~ectopic] > 0.9) and np.all(similarity[ectopic] < 0.5)
+    # The QRS is the same: the dominant-beat similarity does not see it.
+    assert np.all(dominant_similarity(signal, beats, FS) > 0.95)
+    # A piece with the whole record's template: the same values.
+    qrs = dominant_similarity(signal, beats, FS)[reference_beats(beats.size)]
+    template = p_wave_template(p_wave_segments(signal, beats[reference_beats(beats.size)], FS), qrs)
+    inside = (beats > 5100) & (beats < 19900)
+    np.testing.assert_allclose(
+        p_wave_similarity(signal[:, 5000:20000], beats[inside] - 5000, FS, template=template),
+        similarity[inside],
+        atol=1e-6,
+    )
+    # Too few beats, or no beat like the dominant one to make the P wave: zeros.
+    assert np.array_equal(p_wave_similarity(signal, beats[:2], FS), np.zeros(2))
+    assert np.array_equal(p_wave_template(np.ones((3, 5)), [0.2, 0.5, 0.9]), np.zeros(5))

@@ -1,7 +1,11 @@
 import numpy as np
 import pytest
 
-from ecg_sklearn.prematurity import rule_out_timely_sveb, sinus_prematurity
+from ecg_sklearn.prematurity import (
+    rule_in_premature_sveb,
+    rule_out_timely_sveb,
+    sinus_prematurity,
+)
 
 CLASSES = np.array(["N", "S", "V", "F", "Q"])
 
@@ -116,3 +120,61 @@ def test_classes_without_s_are_left_alone_and_errors():
         sinus_prematurity(beats, np.ones(11, bool), span=0)
     with pytest.raises(ValueError, match="same length"):
         sinus_prematurity(beats, np.ones(3, bool))
+
+
+def _evidence(n, p_wave_unlike=(), qrs_unlike=(), p_af=None):
+    qrs, p_wave = np.full(n, 0.98), np.full(n, 0.95)
+    qrs[list(qrs_unlike)], p_wave[list(p_wave_unlike)] = 0.4, 0.1
+    evidence = {"qrs_similarity": qrs, "p_wave_similarity": p_wave}
+    return evidence if p_af is None else {**evidence, "p_af": p_af}
+
+
+def test_premature_beats_called_n_with_another_p_wave_become_s():
+    intervals = np.full(120, 300)
+    intervals[[20, 50, 80, 100]] = 200  # premature: beats 21, 51, 81, 101
+    beats = _beats(intervals)
+    proba = _proba(["N"] * beats.size)
+    before = proba.copy()
+    # 21: another P wave (becomes S); 51: the usual P wave (sinus arrhythmia, stays N);
+    # 81: another P wave but a wide QRS (stays N); 101: another P wave, in AF (stays N);
+    # 60: another P wave, on time (stays N).
+    p_af = np.zeros(beats.size)
+    p_af[95:110] = 0.95
+    evidence = _evidence(beats.size, p_wave_unlike=[21, 81, 101, 60], qrs_unlike=[81], p_af=p_af)
+    out = rule_in_premature_sveb(proba, CLASSES, beats, 360.0, evidence)
+    assert out is proba  # in place
+    labels = CLASSES[out.argmax(axis=1)]
+    assert list(np.flatnonzero(labels == "S")) == [21]
+    np.testing.assert_allclose(out[21, 1], before[21, 0] + before[21, 1])
+    unchanged = np.setdiff1d(np.arange(beats.size), [21])
+    np.testing.assert_array_equal(out[unchanged], before[unchanged])
+    # A stricter threshold than the premature beat's ratio (0.67): no change.
+    out = rule_in_premature_sveb(_proba(["N"] * beats.size), CLASSES, beats, 360.0, evidence,
+                                 threshold=0.6)  # fmt: skip
+    assert "S" not in CLASSES[out.argmax(axis=1)]
+    # Without P(AF), the shipped AF model reads this regular rhythm as not AF.
+    evidence.pop("p_af")
+    out = rule_in_premature_sveb(_proba(["N"] * beats.size), CLASSES, beats, 360.0, evidence)
+    assert set(np.flatnonzero(CLASSES[out.argmax(axis=1)] == "S")) == {21, 101}
+
+
+def test_beats_called_otherwise_and_classes_without_s_are_left_alone_and_errors():
+    intervals = np.full(60, 300)
+    intervals[30] = 200
+    beats = _beats(intervals)
+    calls = np.full(beats.size, "N")
+    calls[31] = "V"
+    evidence = _evidence(beats.size, p_wave_unlike=[31], p_af=np.zeros(beats.size))
+    out = rule_in_premature_sveb(_proba(calls), CLASSES, beats, 360.0, evidence)
+    np.testing.assert_array_equal(CLASSES[out.argmax(axis=1)], calls)
+    proba = np.full((beats.size, 2), 0.5)
+    np.testing.assert_array_equal(
+        rule_in_premature_sveb(proba, ["N", "V"], beats, 360.0, evidence), 0.5
+    )
+    with pytest.raises(ValueError, match="evidence\\['p_wave_similarity'\\] must have one value"):
+        rule_in_premature_sveb(_proba(calls), CLASSES, beats, 360.0, {**evidence,
+                               "p_wave_similarity": np.ones(3)})  # fmt: skip
+    with pytest.raises(ValueError, match="sampling rate|fs"):
+        rule_in_premature_sveb(_proba(calls), CLASSES, beats, 0, evidence)
+    with pytest.raises(ValueError, match="threshold must be a positive number"):
+        rule_in_premature_sveb(_proba(calls), CLASSES, beats, 360.0, evidence, threshold=-1)

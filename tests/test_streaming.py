@@ -8,7 +8,8 @@ import torch
 
 from ecg_sklearn import _chunked, annotate_record, default_pipeline, detect_qrs
 from ecg_sklearn.datasets import MITDB_RECORDS, load_record, resample_record, sample_data_dir
-from ecg_sklearn.prematurity import rule_out_timely_sveb
+from ecg_sklearn.dominant_beat import dominant_similarity, p_wave_similarity
+from ecg_sklearn.prematurity import rule_in_premature_sveb, rule_out_timely_sveb
 from ecg_sklearn.records import WFDBSignal, open_record
 from ecg_sklearn.similar_beats import beat_features, smooth_over_similar_beats
 from ecg_sklearn.windows import make_beat_windows
@@ -29,6 +30,15 @@ def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000):
     features = beat_features(signal, beats, fs)
     proba = smooth_over_similar_beats(pipe.predict_proba(X), features, span=span)
     return beats, rule_out_timely_sveb(proba, pipe.classes_, beats)
+
+
+def _ruled_in(pipe, signal, fs, beats, proba):
+    """``proba`` after the optional P-wave rule in, from the whole record."""
+    evidence = {
+        "qrs_similarity": dominant_similarity(signal, beats, fs),
+        "p_wave_similarity": p_wave_similarity(signal, beats, fs),
+    }
+    return rule_in_premature_sveb(proba.copy(), pipe.classes_, beats, fs, evidence)
 
 
 @pytest.mark.parametrize("record", ["208", "232"])
@@ -143,11 +153,14 @@ def test_chunks_give_the_whole_records_labels_on_all_48_records(model, mitdb_dir
         rec = load_record(record, mitdb_dir, leads=[("MLII", "V5")])
         beats, proba = _whole_record(model, rec.signal, rec.fs)
         lazy = open_record(mitdb_dir / record, leads=[("MLII", "V5")]).signal
-        expected = model.classes_[proba.argmax(axis=1)]
-        for n_jobs in (1, 2):
-            result = annotate_record(model, lazy, rec.fs, chunk_duration=120.0, n_jobs=n_jobs)
+        # One thread with the default decisions, two with the P-wave rule in too.
+        ruled_in = _ruled_in(model, rec.signal, rec.fs, beats, proba)
+        for n_jobs, rule_in, p in ((1, None, proba), (2, 0.8, ruled_in)):
+            result = annotate_record(
+                model, lazy, rec.fs, chunk_duration=120.0, n_jobs=n_jobs, sveb_rule_in=rule_in
+            )
             np.testing.assert_array_equal(result.beat_samples, beats, err_msg=record)
-            np.testing.assert_array_equal(result.beat_labels, expected, record)
+            np.testing.assert_array_equal(result.beat_labels, model.classes_[p.argmax(1)], record)
 
 
 def test_annotate_records_skips_a_failed_record_and_runs_in_parallel(
