@@ -11,17 +11,20 @@ process, two ways:
 * ``chunked, threads``: the same with ``n_jobs=-1`` (a thread per core);
 * ``whole``: the whole signal read into memory first and ``chunk_duration=None``.
 
-Reported: beats, seconds, beats per second (detection, windows and classification
-together), the process's resident memory after loading the model and its peak above
-that. Writes ``benchmarks/results/holter.json`` and its section of
-``docs/benchmarks.md``.
+Each is run ``--repeats`` times (fresh processes, in turn), as the peak memory varies
+from run to run by several MB (the C allocator's reuse of freed memory). Reported: beats,
+the median seconds and beats per second (detection, windows and classification
+together), the process's resident memory after loading the model, and the median and
+range of its peak above that. Writes ``benchmarks/results/holter.json`` and its section
+of ``docs/benchmarks.md``.
 
-Usage: python benchmarks/holter.py [--data-dir PATH] [--hours 24 72]
+Usage: python benchmarks/holter.py [--data-dir PATH] [--hours 24 72] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import subprocess
 import sys
@@ -29,6 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from _common import read_json, write_json, write_section
 
 BUILD = """
@@ -91,25 +95,43 @@ def markdown(results) -> str:
         "(72 h), at 360 Hz, annotated by the pretrained model in a fresh process: "
         "`chunked` reads and processes the record a chunk at a time (the default, 600 s), "
         "`chunked, threads` does so in a thread per core (`n_jobs=-1`), "
-        "`whole` reads it into memory and processes it at once (`chunk_duration=None`).",
+        "`whole` reads it into memory and processes it at once (`chunk_duration=None`). "
+        f"Each configuration ran {_runs(results['rows'])} times, in turn: medians, and the "
+        "range of the peak memory.",
         "",
         "| record | mode | beats | seconds | beats/s | RSS after loading the model (MB) "
-        "| peak RSS above that (MB) |",
+        "| peak RSS above that (MB), median (range) |",
         "|---|---|---|---|---|---|---|",
     ]
-    for row in results["rows"]:
+    for (hours, mode), runs in _configurations(results["rows"]).items():
+        seconds = np.median([r["seconds"] for r in runs])
+        above = [r["peak_rss_mb"] - r["rss_after_load_mb"] for r in runs]
         lines.append(
-            f"| {row['hours']} h | {row['mode']} | {row['beats']:,} | {row['seconds']:.1f} | "
-            f"{row['beats'] / row['seconds']:,.0f} | {row['rss_after_load_mb']:.0f} | "
-            f"{row['peak_rss_mb'] - row['rss_after_load_mb']:.0f} |"
+            f"| {hours} h | {mode} | {runs[0]['beats']:,} | {seconds:.1f} | "
+            f"{runs[0]['beats'] / seconds:,.0f} | {runs[0]['rss_after_load_mb']:.0f} | "
+            f"{np.median(above):.0f} ({min(above):.0f}-{max(above):.0f}) |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _runs(rows) -> str:
+    counts = sorted({len(runs) for runs in _configurations(rows).values()})
+    return "/".join(map(str, counts))
+
+
+def _configurations(rows) -> dict:
+    """``(hours, mode)`` -> its runs, in the order first run."""
+    out = {}
+    for row in rows:
+        out.setdefault((row["hours"], row["mode"]), []).append(row)
+    return out
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--hours", type=int, nargs="+", default=[24, 72])
+    parser.add_argument("--repeats", type=int, default=3, help="fresh-process runs of each")
     args = parser.parse_args(argv)
     from ecg_sklearn.datasets import get_data_home
 
@@ -119,13 +141,13 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         run(BUILD.format(home=home, hours=args.hours, folder=folder))
         print(f"records written: {time.perf_counter() - start:.0f} s", flush=True)
-        for hours in args.hours:
-            for mode, n_jobs in MODES.items():
-                path = str(Path(folder) / f"holter{hours}h")
-                row = {"hours": hours, "mode": mode, **json.loads(run(MEASURE.format(
-                    path=path, mode=mode, n_jobs=n_jobs)))}  # fmt: skip
-                print(row, flush=True)
-                rows.append(row)
+        runs = itertools.product(range(args.repeats), args.hours, MODES.items())
+        for _, hours, (mode, n_jobs) in runs:  # each configuration in turn, repeated
+            path = str(Path(folder) / f"holter{hours}h")
+            row = {"hours": hours, "mode": mode, **json.loads(run(MEASURE.format(
+                path=path, mode=mode, n_jobs=n_jobs)))}  # fmt: skip
+            print(row, flush=True)
+            rows.append(row)
     command = " ".join(["python benchmarks/holter.py", *(argv or sys.argv[1:])])
     write_json("holter", {"command": command, "rows": rows,
                           "seconds": time.perf_counter() - start})  # fmt: skip

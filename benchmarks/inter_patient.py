@@ -20,8 +20,10 @@ are averaged with those of its most similar beats of the record
 for beats that are not premature against the beats called N around them
 (``ecg_sklearn.prematurity.rule_out_timely_sveb``, from the loaders' ``samples`` and
 ``groups``). Ablation rows change only these decisions for the same fitted networks (no
-refit), at the reference positions: the network alone, the pipeline's ``predict``, and
-each of the four steps left out.
+refit), at the reference positions: the network alone, the pipeline's ``predict``, each
+of the four steps left out, and the default with the optional P-wave rule in (beats
+called N that are premature, with the QRS of the record's dominant beat but another
+P wave, outside AF, called S: ``rule_in_premature_sveb``).
 
 Rows "without 232" leave out record 232, which holds 1,382 of DS2's 1,837 S beats.
 
@@ -44,28 +46,41 @@ from ecg_sklearn import annotate_record, default_pipeline
 from ecg_sklearn.annotate import compare_with_reference
 from ecg_sklearn.datasets import DS2, get_data_home, load_mitdb, load_record
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
-from ecg_sklearn.prematurity import rule_out_timely_sveb
+from ecg_sklearn.prematurity import (
+    loaded_rule_in_evidence,
+    rule_in_premature_sveb,
+    rule_out_timely_sveb,
+)
 from ecg_sklearn.similar_beats import loaded_beat_features, smooth_over_similar_beats
 
-#: Ablations: decision parameters set on the fitted default, whether the similar-beat
-#: averaging and the prematurity rule follow, and the row's name.
+#: Ablations: decision parameters set on the fitted default; whether the similar-beat
+#: averaging, the prematurity rule and the (optional) P-wave rule in follow; the row's name.
 ABLATIONS = {
     "network_alone": (
         {"cnn__rhythm_context": None, "cnn__dominant_threshold": None},
         False,
         False,
+        False,
         "network alone",
     ),
-    "pipeline_predict": ({}, False, False, "the pipeline's predict (no record-level step)"),
-    "without_similar": ({}, False, True, "without the similar beats"),
-    "without_prematurity": ({}, True, False, "without the prematurity rule"),
+    "pipeline_predict": ({}, False, False, False, "the pipeline's predict (no record-level step)"),
+    "without_similar": ({}, False, True, False, "without the similar beats"),
+    "without_prematurity": ({}, True, False, False, "without the prematurity rule"),
     "without_dominant": (
         {"cnn__dominant_threshold": None},
         True,
         True,
+        False,
         "without the dominant-beat rule",
     ),
-    "without_rhythm": ({"cnn__rhythm_context": None}, True, True, "without the AF rule"),
+    "without_rhythm": ({"cnn__rhythm_context": None}, True, True, False, "without the AF rule"),
+    "with_rule_in": (
+        {},
+        True,
+        True,
+        True,
+        "with the P-wave rule in (`annotate_record(sveb_rule_in=0.8)`, not the default)",
+    ),
 }
 #: Records with fewer S and V beats together are left out of the per-record table.
 PER_RECORD_MIN = 50
@@ -231,21 +246,26 @@ def main(argv=None):
     results = {"seeds": args.seeds, **{setting: {"reports": []} for setting in SETTINGS}}
     not_232 = test.groups != "232"
     features = loaded_beat_features(test, home)
+    evidence = loaded_rule_in_evidence(test, home)
     for seed in args.seeds:
         t = time.perf_counter()
         pipe = default_pipeline(train.fs, random_state=seed, verbose=0)
         pipe.fit(train.X, train.y, cnn__groups=train.groups)
         fit_s = time.perf_counter() - t
         decision = {k: v for k, v in pipe.get_params().items() if k in _DECISION}
-        for setting, change, similar, prematurity in [("reference", {}, True, True)] + [
-            (f"reference_{k}", *rest) for k, (*rest, _) in ABLATIONS.items()
-        ]:
+        for setting, change, similar, prematurity, rule_in in [
+            ("reference", {}, True, True, False)
+        ] + [(f"reference_{k}", *rest) for k, (*rest, _) in ABLATIONS.items()]:
             proba = pipe.set_params(**change).predict_proba(test.X)
             pipe.set_params(**decision)
             if similar:
                 proba = smooth_over_similar_beats(proba, features, groups=test.groups)
             if prematurity:
                 proba = rule_out_timely_sveb(proba, pipe.classes_, test.samples, groups=test.groups)
+            if rule_in:
+                proba = rule_in_premature_sveb(
+                    proba, pipe.classes_, test.samples, test.fs, evidence, groups=test.groups
+                )
             y_pred = pipe.classes_[proba.argmax(axis=1)]
             report = classification_report_ec57(test.y, y_pred)
             results[setting]["reports"].append(report)

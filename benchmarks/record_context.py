@@ -16,6 +16,9 @@ the decision:
 * prematurity: S is ruled out for beats whose preceding interval exceeds a fraction of
   the 75th percentile of those of the beats called N among their 30 neighbours on
   either side (``ecg_sklearn.prematurity``), on top of the AF and dominant-beat rules.
+* rule in: after the similar beats and the prematurity rule, beats called N below a
+  fraction of that reference, with the dominant beat's QRS and another P wave, outside
+  AF, become S (``rule_in_premature_sveb``).
 * ``prior``: the network is trained with balanced class weights, so its probabilities
   are those of a world where every class is equally common. Multiplying them by the
   training share of each class to the power ``alpha`` (0: unchanged, 1: the Bayes
@@ -41,12 +44,17 @@ import numpy as np
 from _common import RESULTS, read_json, record_features, write_json, write_section
 from rhythm_context import LTAFDB
 from sklearn.model_selection import GroupKFold
+from sklearn.utils import Bunch
 
 from ecg_sklearn.datasets import get_data_home, load_beat_timing
 from ecg_sklearn.dominant_beat import dominant_similarity, rule_out_unlike_dominant
 from ecg_sklearn.metrics import classification_report_ec57
 from ecg_sklearn.prematurity import THRESHOLD as DEFAULT_PREMATURITY
-from ecg_sklearn.prematurity import rule_out_timely_sveb
+from ecg_sklearn.prematurity import (
+    loaded_rule_in_evidence,
+    rule_in_premature_sveb,
+    rule_out_timely_sveb,
+)
 from ecg_sklearn.records import load_record
 from ecg_sklearn.rr_context import apply_rhythm_context, fit_rhythm_models, rhythm_probabilities
 from ecg_sklearn.similar_beats import N_NEIGHBORS, WEIGHT, smooth_over_similar_beats
@@ -62,6 +70,8 @@ SIMILAR_SETTINGS = (None, (10, 0.5), (10, 0.2), (20, 0.2))
 DEFAULT_SIMILAR = (N_NEIGHBORS, WEIGHT)
 SVEB_NAMES = {None: "network", "replace": "timing", "combine": "both (odds product)"}
 AF_THRESHOLDS = (0.5, 0.9)
+RULE_IN_THRESHOLDS = (None, 0.75, 0.8, 0.85)
+DEFAULT_RULE_IN = None  # annotate_record's sveb_rule_in: no rule in
 
 
 def training_priors(y, groups, classes, folds):
@@ -178,6 +188,30 @@ def main(argv=None):
         similar_rows.append({"setting": setting, "per_seed": per_seed})
         scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
         print(f"similar beats {setting}, then the prematurity rule: {scores}")
+    evidence = loaded_rule_in_evidence(
+        Bunch(groups=groups, samples=samples, fs=fs, record_leads=dict.fromkeys(
+            map(str, np.unique(groups)), ["MLII"])), home,
+    )  # fmt: skip
+    default_chain = {
+        seed: rule_out_timely_sveb(
+            smooth_over_similar_beats(in_record[seed].copy(), features, groups=groups),
+            classes, samples, groups=groups,
+        )
+        for seed in seeds
+    }  # fmt: skip
+    rule_in_rows = []
+    for threshold in RULE_IN_THRESHOLDS:
+        per_seed = {}
+        for seed in seeds:
+            proba = default_chain[seed].copy()
+            if threshold is not None:
+                proba = rule_in_premature_sveb(
+                    proba, classes, samples, fs, evidence, groups=groups, threshold=threshold
+                )
+            per_seed[seed] = summary(y, classes[proba.argmax(axis=1)])
+        rule_in_rows.append({"threshold": threshold, "per_seed": per_seed})
+        scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
+        print(f"then S ruled in below prematurity {threshold}: {scores}")
     p_af = rhythm.p_af
     af_beats = p_af > 0.5
     results = {
@@ -187,6 +221,7 @@ def main(argv=None):
         "dominant_rows": dominant_rows,
         "prematurity_rows": prematurity_rows,
         "similar_rows": similar_rows,
+        "rule_in_rows": rule_in_rows,
         "af_called_per_record": {
             str(r): int(af_beats[groups == r].sum()) for r in np.unique(groups)
         },
@@ -308,6 +343,25 @@ def markdown(results) -> str:
             _table_row(
                 f"{mark}{k}{mark} | {w}", row["per_seed"], seeds,
                 ("S_se", "S_ppv", "V_se", "V_ppv", "V_f1"), ("N_called_F",),
+            )
+        )  # fmt: skip
+    lines += _table_start(
+        "After the similar beats and the prematurity rule, beats called N whose interval is "
+        "below a fraction of that reference, with a QRS correlating at least 0.9 with the "
+        "dominant beat, a P wave correlating below 0.5 with the dominant P wave (300 to 50 "
+        "ms before the beat) and P(AF) at most 0.8, called S "
+        "(`annotate_record(sveb_rule_in=)`; in bold its default, no rule in):",
+        ("S ruled in where the interval is below", "score per seed", "S Se", "S +P", "S F1",
+         "N called S", "S called N"),
+    )  # fmt: skip
+    for row in results.get("rule_in_rows", []):
+        t = row["threshold"]
+        mark = "**" if t == DEFAULT_RULE_IN else ""
+        where = "nowhere" if t is None else f"{t} of the N beats' reference"
+        lines.append(
+            _table_row(
+                f"{mark}{where}{mark}", row["per_seed"], seeds, ("S_se", "S_ppv", "S_f1"),
+                ("N_called_S", "S_called_N"),
             )
         )  # fmt: skip
     called = ", ".join(f"{r} {n}" for r, n in results["af_called_per_record"].items() if n)
