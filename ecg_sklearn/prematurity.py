@@ -281,14 +281,11 @@ def loaded_rule_in_evidence(data, data_dir) -> Bunch:
         ``qrs_similarity`` and ``p_wave_similarity``: float32 arrays, a value per beat.
     """
     from .dominant_beat import dominant_similarity, p_wave_similarity
-    from .records import load_record
+    from .records import _loaded_records
 
-    groups, samples = np.asarray(data.groups), np.asarray(data.samples)
-    out = Bunch(**{key: np.zeros(groups.size, dtype=np.float32) for key in _EVIDENCE})
-    for record in np.unique(groups):
-        rows = groups == record
-        lead = data.record_leads[str(record)][0]
-        signal = load_record(str(record), data_dir, leads=[lead], fs=data.fs).signal
+    samples = np.asarray(data.samples)
+    out = Bunch(**{key: np.zeros(samples.size, dtype=np.float32) for key in _EVIDENCE})
+    for rows, signal in _loaded_records(data, data_dir):
         out.qrs_similarity[rows] = dominant_similarity(signal, samples[rows], data.fs)
         out.p_wave_similarity[rows] = p_wave_similarity(signal, samples[rows], data.fs)
     return out

@@ -239,6 +239,16 @@ def load_record(record, data_dir, *, leads=None, fs=None) -> Bunch:
     )
 
 
+def _loaded_records(data, data_dir):
+    """``(rows, signal)`` for each record of a loader's output (``groups``, ``fs``,
+    ``record_leads``): the mask of its beats and its first lead, read again from
+    ``data_dir`` at ``data.fs``."""
+    groups = np.asarray(data.groups)
+    for record in np.unique(groups):
+        lead = data.record_leads[str(record)][0]
+        yield groups == record, load_record(str(record), data_dir, leads=[lead], fs=data.fs).signal
+
+
 def beat_rhythms(ann_samples, ann_symbols, ann_notes, beat_samples) -> np.ndarray:
     """The rhythm in force at each beat, from a record's rhythm-change annotations.
 

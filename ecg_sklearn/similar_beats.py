@@ -21,7 +21,7 @@ import numpy as np
 from scipy import ndimage
 
 from .dominant_beat import P_WAVE_SPAN, _span, _unit_rows, qrs_segments
-from .records import load_record
+from .records import _loaded_records
 
 __all__ = [
     "N_NEIGHBORS",
@@ -134,10 +134,7 @@ def loaded_beat_features(data, data_dir) -> np.ndarray:
     """
     groups, samples = np.asarray(data.groups), np.asarray(data.samples)
     features = None
-    for record in np.unique(groups):
-        rows = groups == record
-        lead = data.record_leads[str(record)][0]
-        signal = load_record(str(record), data_dir, leads=[lead], fs=data.fs).signal
+    for rows, signal in _loaded_records(data, data_dir):
         f = beat_features(signal, samples[rows], data.fs)
         if features is None:
             features = np.zeros((groups.size, f.shape[1]), dtype=np.float32)

@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
 
+from ecg_sklearn.datasets import load_record, sample_data_dir
+from ecg_sklearn.dominant_beat import dominant_similarity, p_wave_similarity
 from ecg_sklearn.prematurity import (
+    loaded_rule_in_evidence,
     rule_in_premature_sveb,
     rule_out_timely_sveb,
     sinus_prematurity,
@@ -178,3 +181,20 @@ def test_beats_called_otherwise_and_classes_without_s_are_left_alone_and_errors(
         rule_in_premature_sveb(_proba(calls), CLASSES, beats, 0, evidence)
     with pytest.raises(ValueError, match="threshold must be a positive number"):
         rule_in_premature_sveb(_proba(calls), CLASSES, beats, 360.0, evidence, threshold=-1)
+
+
+def test_loaded_rule_in_evidence_is_each_records_own(sample):
+    evidence = loaded_rule_in_evidence(sample, sample_data_dir())
+    assert set(evidence) == {"qrs_similarity", "p_wave_similarity"}
+    for record in ("208", "232"):
+        rows = sample.groups == record
+        lead = sample.record_leads[record][0]
+        signal = load_record(record, sample_data_dir(), leads=[lead], fs=sample.fs).signal
+        beats = sample.samples[rows]
+        np.testing.assert_array_equal(
+            evidence.qrs_similarity[rows], dominant_similarity(signal, beats, sample.fs)
+        )
+        np.testing.assert_array_equal(
+            evidence.p_wave_similarity[rows], p_wave_similarity(signal, beats, sample.fs)
+        )
+    assert np.median(evidence.qrs_similarity) > 0.9
