@@ -3,8 +3,8 @@
 Used by :func:`ecg_sklearn.annotate_record`: the detector reads ``chunk_duration``
 seconds plus margins, starting on its own block grid; windows are cut and classified
 1024 beats at a time, with record-level quantities computed from the beat positions,
-all found first. Batches of a fixed size make every batch allocate arrays of the same sizes, which
-the memory allocator reuses: with batches of varying sizes the heap fragmented and the
+all found first. Batches of a fixed size make every batch allocate arrays of the same
+sizes, which the memory allocator reuses: with batches of varying sizes the heap fragmented and the
 resident memory of a 72-hour record grew by a few hundred MB.
 """
 
@@ -18,14 +18,13 @@ import numpy as np
 from sklearn import config_context
 
 from .dominant_beat import (
+    _dominant_p_wave,
     _span,
-    _unit_rows,
     dominant_similarity,
     dominant_template,
     p_wave_segments,
     p_wave_similarity,
     p_wave_span,
-    p_wave_template,
     qrs_segments,
     reference_beats,
 )
@@ -207,30 +206,30 @@ def _pieces(source, beats, size, before, after):
         i = j
 
 
-def record_templates(source, beats, size):
-    """The record's dominant beat and dominant P wave, from its reference beats'
-    segments, read a range of at most ``size`` samples at a time: a few reads for a
-    record of minutes, about one per beat for a multi-day record."""
+def record_templates(source, beats, size, *, p_wave=False):
+    """The record's dominant beat and, with ``p_wave``, its dominant P wave (else
+    None), from its reference beats' segments, read a range of at most ``size`` samples
+    at a time: a few reads for a record of minutes, about one per beat for a multi-day
+    record."""
     fs = source.model_fs
     before, after = _span(fs)
-    before = max(before, -p_wave_span(fs)[0])
-    qrs, p_wave = [], []
-    for x, b in _pieces(source, beats[reference_beats(beats.size)], size, before, after):
-        qrs.append(qrs_segments(x, b, fs))
-        p_wave.append(p_wave_segments(x, b, fs))
-    qrs = np.concatenate(qrs)
-    template = dominant_template(qrs)
-    usual = _unit_rows(qrs) @ _unit_rows(template)
-    return template, p_wave_template(np.concatenate(p_wave), usual)
+    if p_wave:
+        before = max(before, -p_wave_span(fs)[0])
+    pieces = list(_pieces(source, beats[reference_beats(beats.size)], size, before, after))
+    qrs = np.concatenate([qrs_segments(x, b, fs) for x, b in pieces])
+    if not p_wave:
+        return dominant_template(qrs), None
+    p_segments = np.concatenate([p_wave_segments(x, b, fs) for x, b in pieces])
+    return dominant_template(qrs), _dominant_p_wave(qrs, p_segments)
 
 
 def classify_in_chunks(
     pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, with_context, jobs,
-    keep_similarity=False,
+    keep=(),
 ):  # fmt: skip
     """Probabilities of ``beats``, classified ``_BEATS_PER_CHUNK`` beats at a time, and
-    with ``keep_similarity`` their similarities to the dominant beat: an array of
-    shape ``(n_beats, 2)``, the QRS's and the P wave's (else None).
+    the similarities named in ``keep`` (``"qrs_similarity"`` to the dominant beat,
+    ``"p_wave_similarity"`` to the dominant P wave), a dict of float32 arrays.
 
     ``with_context``: windows with the record-context channel, with the values of
     :func:`~ecg_sklearn.windows.record_context` on the whole record: the rhythm and
@@ -242,24 +241,27 @@ def classify_in_chunks(
     half = (n_times - 1) // 2
     size = _chunk_size(fs, n, chunk_duration)
     avg_rr_reach, rhythm_reach = 0.5 * avg_rr_span * fs, context_reach()
-    templates = None
-    if (with_context or keep_similarity) and beats.size >= 3:
-        templates = record_templates(source, beats, size)
+    qrs_wanted, p_wave_wanted = with_context or bool(keep), "p_wave_similarity" in keep
+    template = p_template = None
+    if qrs_wanted and beats.size >= 3:
+        template, p_template = record_templates(source, beats, size, p_wave=p_wave_wanted)
 
     def classify(i0, i1):
         lo, hi = max(0, beats[i0] - half), min(n, beats[i1 - 1] + half + 1)
         j0, j1 = np.searchsorted(beats, [lo, hi])  # every beat marked in these windows
-        signal, context, similarity = source.read(lo, hi), None, None
+        signal, context = source.read(lo, hi), None
         rows = slice(i0 - j0, i1 - j0)
-        if with_context or keep_similarity:
-            similarity = np.zeros((j1 - j0, 2), np.float32)
-            if templates is not None:
-                marked = beats[j0:j1] - lo
-                similarity[:, 0] = dominant_similarity(signal, marked, fs, template=templates[0])
-                if keep_similarity:
-                    similarity[rows, 1] = p_wave_similarity(
-                        signal, marked[rows], fs, template=templates[1]
-                    )
+        similarity = {key: np.zeros(j1 - j0, np.float32) for key in keep}
+        qrs = np.zeros(j1 - j0, np.float32)
+        if template is not None:
+            marked = beats[j0:j1] - lo
+            qrs = dominant_similarity(signal, marked, fs, template=template)
+            if p_wave_wanted:
+                similarity["p_wave_similarity"][rows] = p_wave_similarity(
+                    signal, marked[rows], fs, template=p_template
+                )
+        if "qrs_similarity" in keep:
+            similarity["qrs_similarity"] = qrs
         # Record-level values of these beats from the beats within their reach: those
         # of the whole record, without arrays of the whole record's length.
         a0 = max(0, np.searchsorted(beats, beats[j0] - avg_rr_reach) - 1)
@@ -268,7 +270,7 @@ def classify_in_chunks(
         if with_context:
             r0, r1 = max(0, j0 - rhythm_reach - 1), min(beats.size, j1 + rhythm_reach)
             rhythm = rhythm_context(beats[r0:r1], fs, index=np.arange(j0 - r0, j1 - r0))
-            context = np.column_stack([rhythm, similarity[:, 0]])
+            context = np.column_stack([rhythm, qrs])
         X = make_beat_windows(
             signal, beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr,
             context_features=context,
@@ -279,7 +281,7 @@ def classify_in_chunks(
         # values: the steps need not scan them for NaN again (a tenth of their time).
         with config_context(assume_finite=True):
             proba = pipeline.predict_proba(X[rows])
-        return proba, similarity[rows] if keep_similarity else None
+        return proba, {key: values[rows] for key, values in similarity.items()}
 
     # Batches of a fixed number of beats (so that every batch allocates arrays of the
     # same sizes, which the allocator reuses), cut also where beats are more than a
@@ -288,14 +290,14 @@ def classify_in_chunks(
     starts = np.union1d(np.arange(0, beats.size, _BEATS_PER_CHUNK), gaps)
     batches = list(zip(starts, [*starts[1:], beats.size], strict=True))
     proba = None
-    similarity = np.empty((beats.size, 2), np.float32) if keep_similarity else None
+    similarity = {key: np.empty(beats.size, np.float32) for key in keep}
     results = jobs.in_order(classify, batches, len(batches))
     for (i0, i1), (p, sim) in zip(batches, progress(results, "classifying beats"), strict=True):
         if proba is None:
             proba = np.empty((beats.size, p.shape[1]), dtype=p.dtype)
         proba[i0:i1] = p
-        if similarity is not None:
-            similarity[i0:i1] = sim
+        for key, values in sim.items():
+            similarity[key][i0:i1] = values
     return proba, similarity
 
 

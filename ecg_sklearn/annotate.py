@@ -236,6 +236,10 @@ def annotate_record(
 
     n_jobs = effective_n_jobs(n_jobs)
     classes = pipeline.classes_ if hasattr(pipeline, "classes_") else pipeline[-1].classes_
+    # What the record-level steps after the pipeline read of each beat.
+    kept = ("qrs_similarity",) if detect_af else ()
+    if sveb_rule_in is not None:
+        kept = ("qrs_similarity", "p_wave_similarity")
     with _one_thread_each(pipeline, n_jobs) as pipeline, Jobs(n_jobs) as jobs:
         if beats is None:
             found = detect_in_chunks(source, chunk_duration, progress, jobs, **detect_kwargs)
@@ -254,7 +258,7 @@ def annotate_record(
         proba, similarity = classify_in_chunks(
             pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress,
             _reads_rr_context(pipeline), jobs,
-            keep_similarity=detect_af or sveb_rule_in is not None,
+            keep=kept,
         )  # fmt: skip
         if similar_beats:
             proba = smooth_in_chunks(source, found, proba, chunk_duration, progress, jobs)
@@ -262,13 +266,13 @@ def annotate_record(
     if detect_af:
         p_af = np.full(found.size, np.nan)
         if found.size >= 3:
-            p_af = af_probability(found, model_fs, similarity[:, 0] >= DOMINANT_SIMILARITY)
+            alike = similarity["qrs_similarity"] >= DOMINANT_SIMILARITY
+            p_af = af_probability(found, model_fs, alike)
     if sveb_prematurity is not None:
         proba = rule_out_timely_sveb(proba, classes, found, threshold=sveb_prematurity)
     if sveb_rule_in is not None:
-        evidence = dict(qrs_similarity=similarity[:, 0], p_wave_similarity=similarity[:, 1])
         proba = rule_in_premature_sveb(
-            proba, classes, found, model_fs, dict(evidence, p_af=p_af), threshold=sveb_rule_in
+            proba, classes, found, model_fs, dict(similarity, p_af=p_af), threshold=sveb_rule_in
         )
     irregular = np.zeros(found.size, dtype=bool)
     if af_threshold is not None:

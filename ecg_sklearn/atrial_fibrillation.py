@@ -233,12 +233,12 @@ def af_probability(
     if index.ndim != 1 or (index.size and (index.min() < 0 or index.max() >= n_beats)):
         raise ValueError(f"index must be 1-D with values in [0, {n_beats})")
     # The running median's window of each beat, its ends repeated (mode "nearest").
+    # median_filter's window and rank (its middle value, also for an even window).
     half = int(smoothing) // 2
     window = np.clip(index[:, None] + np.arange(-half, int(smoothing) - half), 0, n_beats - 1)
     needed, where = np.unique(window, return_inverse=True)
     p = model.predict_proba(af_features(beat_samples, fs, dominant_like, index=needed))[:, 1]
-    rank = int(smoothing) // 2  # median_filter's rank, also for an even window
-    return np.partition(p[where.reshape(window.shape)], rank, axis=1)[:, rank]
+    return np.partition(p[where.reshape(window.shape)], half, axis=1)[:, half]
 
 
 def save_af_model(model, folder, name, *, training) -> Path:

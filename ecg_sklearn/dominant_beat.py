@@ -109,6 +109,17 @@ def p_wave_template(p_segments, qrs_similarity) -> np.ndarray:
     return np.median(p_segments[usual], axis=0) if usual.any() else np.zeros(p_segments.shape[1])
 
 
+def _dominant_p_wave(qrs_segments, p_segments) -> np.ndarray:
+    """:func:`p_wave_template` of the reference beats, from their QRS and P-wave
+    segments (their QRS similarity measured against their own dominant beat)."""
+    return p_wave_template(p_segments, _correlation(qrs_segments, dominant_template(qrs_segments)))
+
+
+def _correlation(segments, template) -> np.ndarray:
+    """Correlation of each segment (row) with ``template``, float32."""
+    return (_unit_rows(segments) @ _unit_rows(np.asarray(template))).astype(np.float32)
+
+
 def reference_beats(n_beats: int) -> np.ndarray:
     """Indices of the beats (at most :data:`MAX_REFERENCE_BEATS`, evenly spread) that
     make the dominant beat."""
@@ -161,7 +172,7 @@ def dominant_similarity(signal, beat_samples, fs: float, *, template=None) -> np
     segments = qrs_segments(signal, beats, fs)
     if template is None:
         template = dominant_template(segments[reference_beats(beats.size)])
-    return (_unit_rows(segments) @ _unit_rows(np.asarray(template))).astype(np.float32)
+    return _correlation(segments, template)
 
 
 def p_wave_similarity(signal, beat_samples, fs: float, *, template=None) -> np.ndarray:
@@ -191,10 +202,10 @@ def p_wave_similarity(signal, beat_samples, fs: float, *, template=None) -> np.n
     segments = p_wave_segments(signal, beats, fs)
     if template is None:
         reference = beats[reference_beats(beats.size)]
-        qrs = qrs_segments(signal, reference, fs)
-        usual = _unit_rows(qrs) @ _unit_rows(dominant_template(qrs))
-        template = p_wave_template(p_wave_segments(signal, reference, fs), usual)
-    return (_unit_rows(segments) @ _unit_rows(np.asarray(template))).astype(np.float32)
+        template = _dominant_p_wave(
+            qrs_segments(signal, reference, fs), p_wave_segments(signal, reference, fs)
+        )
+    return _correlation(segments, template)
 
 
 def rule_out_unlike_dominant(proba, classes, similarity, threshold: float) -> np.ndarray:
