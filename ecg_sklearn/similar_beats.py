@@ -18,6 +18,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import torch
 from scipy import ndimage
 
 from .dominant_beat import P_WAVE_SPAN, _span, _unit_rows, qrs_segments
@@ -180,12 +181,14 @@ def _smooth_block(proba, features, rows, candidates, n_neighbors, span, weight):
     row = np.arange(rows.size)
     padded[row, first + row + span] = np.inf  # the beat itself
     # Row i's band: the candidates within ``span`` beats of it, itself in the middle.
-    step_row, step_col = padded.strides
-    band = np.lib.stride_tricks.as_strided(
-        padded[:, first:], (rows.size, 2 * span + 1), (step_row + step_col, step_col)
+    band = torch.from_numpy(padded).as_strided(
+        (rows.size, 2 * span + 1), (padded.shape[1] + 1, 1), first
     )
-    part = np.argpartition(band, k - 1, axis=1)[:, :k]
-    reachable = np.isfinite(np.take_along_axis(band, part, axis=1))
+    nearest_k = torch.topk(band, k, dim=1, largest=False, sorted=False)
+    # In column order, so that the sum below does not depend on how they were found.
+    order = nearest_k.indices.numpy().argsort(axis=1)
+    part = np.take_along_axis(nearest_k.indices.numpy(), order, axis=1)
+    reachable = np.isfinite(np.take_along_axis(nearest_k.values.numpy(), order, axis=1))
     nearest = np.clip(rows[:, None] - span + part, 0, len(proba) - 1)
     count = reachable.sum(axis=1, keepdims=True)
     shared = (proba[nearest] * reachable[..., None]).sum(axis=1) / np.maximum(count, 1)

@@ -99,6 +99,30 @@ def test_neighbours_come_from_within_the_span_and_blocks_do_not_matter():
         )
 
 
+def _brute_force_smoothing(proba, features, n_neighbors, span, weight):
+    """Each beat's own probabilities and its nearest beats' mean, one beat at a time."""
+    out = np.empty_like(proba)
+    for i in range(len(proba)):
+        near = np.r_[max(0, i - span) : i, i + 1 : min(len(proba), i + span + 1)]
+        if near.size == 0:
+            out[i] = proba[i]
+            continue
+        distance = np.linalg.norm(features[near] - features[i], axis=1)
+        nearest = near[np.argsort(distance)[:n_neighbors]]
+        out[i] = weight * proba[i] + (1 - weight) * proba[nearest].mean(axis=0)
+    return out
+
+
+@pytest.mark.parametrize("n_beats, span, block", [(300, 40, 64), (60, 1000, 1024), (15, 10, 4)])
+def test_smoothing_averages_the_nearest_beats_within_the_span(n_beats, span, block):
+    rng = np.random.default_rng(n_beats)
+    features = rng.normal(size=(n_beats, 6)).astype(np.float32)
+    proba = rng.dirichlet(np.ones(4), size=n_beats)
+    expected = _brute_force_smoothing(proba, features, 10, span, 0.2)
+    smoothed = smooth_over_similar_beats(proba, features, span=span, block=block)
+    np.testing.assert_allclose(smoothed, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_errors():
     proba, features = np.full((5, 3), 1 / 3), np.zeros((5, 4), np.float32)
     with pytest.raises(ValueError, match="one row per beat"):
