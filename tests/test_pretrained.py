@@ -128,7 +128,12 @@ def test_rebuild_predicts_the_shipped_labels_on_ds2(mitdb_dir):
                     f"({built}); these are {here}")  # fmt: skip
     rebuilt, _ = train_pretrained("mitdb-ds1", mitdb_dir)
     test = load_mitdb("DS2", mitdb_dir, verbose=0)
-    np.testing.assert_array_equal(rebuilt.predict(test.X), load_pretrained().predict(test.X))
+    labels, shipped = rebuilt.predict(test.X), load_pretrained().predict(test.X)
+    built_on = pretrained_info("mitdb-ds1").get("cpu_capability")
+    if built_on == torch.backends.cpu.get_cpu_capability():
+        np.testing.assert_array_equal(labels, shipped)
+    else:  # another (or unrecorded) instruction set rounds the convolutions differently
+        assert np.mean(labels == shipped) > 0.97
 
 
 def test_shipped_model_is_the_current_default_pipeline():
