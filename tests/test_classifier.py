@@ -298,6 +298,25 @@ def test_beat_cnn_downsample_averages_sample_pairs():
     assert odd(torch.rand(4, 8 + 235) + 0.5).shape == (4, 3)
 
 
+@pytest.mark.parametrize("downsample, beat_length", [(2, 235), (2, 234), (3, 100), (1, 47)])
+def test_beat_cnn_predicts_the_same_without_gradients(downsample, beat_length):
+    import torch
+
+    torch.manual_seed(0)
+    net = BeatCNN(5, beat_length, n_leads=2, n_filters=8, downsample=downsample).eval()
+    with torch.no_grad():  # running statistics other than the initial ones
+        for norm in [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm1d)]:
+            norm.running_mean.uniform_(-0.5, 0.5)
+            norm.running_var.uniform_(0.5, 2.0)
+    x = torch.rand(64, 8 + 2 * beat_length) + 0.5
+    with_gradients = net(x)  # the modules as trained
+    with torch.inference_mode():
+        inference = net(x)  # the inference path's slices
+    if downsample <= 2:
+        assert torch.equal(inference, with_gradients)
+    torch.testing.assert_close(inference, with_gradients.detach(), rtol=1e-5, atol=1e-6)
+
+
 def test_beat_augmentation_shifts_and_scales_only_in_training():
     import torch
 
