@@ -216,11 +216,16 @@ def record_templates(source, beats, size, *, p_wave=False):
     if p_wave:
         before = max(before, -p_wave_span(fs)[0])
     pieces = list(_pieces(source, beats[reference_beats(beats.size)], size, before, after))
-    qrs = np.concatenate([qrs_segments(x, b, fs) for x, b in pieces])
+    # The pieces joined: one call instead of one a piece (about one a beat for a long
+    # record). Only the first and last pieces can be cut short, by the record's ends,
+    # which stay the ends of the joined signal.
+    starts = np.cumsum([0] + [x.shape[1] for x, _ in pieces[:-1]])
+    signal = np.concatenate([x for x, _ in pieces], axis=1)
+    at = np.concatenate([b + start for (_, b), start in zip(pieces, starts, strict=True)])
+    qrs = qrs_segments(signal, at, fs)
     if not p_wave:
         return dominant_template(qrs), None
-    p_segments = np.concatenate([p_wave_segments(x, b, fs) for x, b in pieces])
-    return dominant_template(qrs), _dominant_p_wave(qrs, p_segments)
+    return dominant_template(qrs), _dominant_p_wave(qrs, p_wave_segments(signal, at, fs))
 
 
 def classify_in_chunks(
