@@ -343,7 +343,13 @@ class _LazySignal:
 
 
 class WFDBSignal(_LazySignal):
-    """The signal of a WFDB record, read in sample ranges with ``wfdb.rdrecord``.
+    """The signal of a WFDB record, read in sample ranges.
+
+    Records whose signals share one file in format 16 or 212 (one sample a frame, no
+    skew: most Holter exports and MIT-BIH) are read directly from that file, with the
+    header read once and the physical values of ``wfdb.rdrecord``; any other record
+    through ``wfdb.rdrecord`` (which reads the header again at each call, a few
+    milliseconds each time).
 
     Parameters
     ----------
@@ -356,26 +362,96 @@ class WFDBSignal(_LazySignal):
     """
 
     def _read(self, start, stop):
-        import wfdb
-
         if stop == start:
             return np.zeros((len(self.channels), 0), dtype=np.float32)
+        if not hasattr(self, "_direct"):
+            self._direct = _direct_layout(self.path)  # None: wfdb.rdrecord reads it
         name = Path(self.path).name
         try:
-            rec = wfdb.rdrecord(
-                self.path, sampfrom=start, sampto=stop, channels=self.channels, return_res=32
-            )
+            if self._direct is not None:
+                signal = _read_direct(self._direct, self.channels, start, stop)
+            else:
+                signal = self._read_wfdb(start, stop)
         except Exception as exc:  # wfdb raises many types on short or damaged files
             raise OSError(
                 f"Record {name!r}: cannot read samples {start}-{stop} of its signal file "
                 f"(truncated or damaged?): {exc}"
             ) from exc
-        if rec.p_signal.shape[0] != stop - start:
+        if signal.shape[1] != stop - start:
             raise OSError(
-                f"Record {name!r}: samples {start}-{stop} asked, {rec.p_signal.shape[0]} read "
-                "(truncated signal file?)"
+                f"Record {name!r}: cannot read samples {start}-{stop} of its signal file: "
+                f"{signal.shape[1]} read (truncated signal file?)"
             )
+        return signal
+
+    def _read_wfdb(self, start, stop):
+        import wfdb
+
+        rec = wfdb.rdrecord(
+            self.path, sampfrom=start, sampto=stop, channels=self.channels, return_res=32
+        )
         return np.ascontiguousarray(rec.p_signal.T, dtype=np.float32)
+
+
+#: The digital value that marks a missing sample, in each WFDB format read directly.
+_DIRECT_FORMATS = {"16": -32768, "212": -2048}
+
+
+def _direct_layout(path):
+    """What :func:`_read_direct` needs of a record's header, or None where its signals
+    are not in one file of format 16 or 212 with one sample a frame and no skew."""
+    import wfdb
+
+    header = wfdb.rdheader(str(path))
+    fmts, files = set(map(str, header.fmt or [])), set(header.file_name or [])
+    simple = (
+        len(fmts) == 1
+        and fmts <= set(_DIRECT_FORMATS)
+        and len(files) == 1
+        and all(f in (None, 1) for f in header.samps_per_frame or [None])
+        and not any(header.skew or [])
+        and len(set(header.byte_offset or [None])) == 1
+    )
+    if not simple:
+        return None
+    (fmt,) = fmts
+    return Bunch(
+        file=Path(path).parent / files.pop(),
+        fmt=fmt,
+        n_sig=int(header.n_sig),
+        byte_offset=int((header.byte_offset or [None])[0] or 0),
+        baseline=list(header.baseline),
+        adc_gain=list(header.adc_gain),
+    )
+
+
+def _read_direct(layout, channels, start, stop):
+    """Samples ``[start, stop)`` of ``channels`` as ``wfdb.rdrecord(..., return_res=32)``
+    gives them: ``(digital - baseline) / adc_gain`` in float32, NaN where missing."""
+    n_sig, first, count = layout.n_sig, start * layout.n_sig, (stop - start) * layout.n_sig
+    if layout.fmt == "16":
+        digital = np.fromfile(
+            layout.file, dtype="<i2", count=count, offset=layout.byte_offset + 2 * first
+        ).astype(np.int32)
+    else:  # 212: two 12-bit samples in three bytes, pairs counted over all signals
+        pair = first // 2
+        n_pairs = -(-(first + count) // 2) - pair
+        raw = np.fromfile(
+            layout.file, dtype=np.uint8, count=3 * n_pairs, offset=layout.byte_offset + 3 * pair
+        ).astype(np.int32)
+        raw = raw[: raw.size // 3 * 3].reshape(-1, 3)
+        digital = np.empty(2 * len(raw), dtype=np.int32)
+        digital[0::2] = raw[:, 0] | ((raw[:, 1] & 0x0F) << 8)
+        digital[1::2] = raw[:, 2] | ((raw[:, 1] & 0xF0) << 4)
+        digital[digital > 2047] -= 4096
+        digital = digital[first - 2 * pair :][:count]
+    frames = digital[: digital.size // n_sig * n_sig].reshape(-1, n_sig)[:, channels]
+    # The operations of wfdb's digital-to-physical conversion, for the same values.
+    physical = frames.astype(np.float32)
+    np.subtract(physical, [layout.baseline[c] for c in channels], physical)
+    np.divide(physical, [layout.adc_gain[c] for c in channels], physical)
+    physical[frames == _DIRECT_FORMATS[layout.fmt]] = np.nan
+    return np.ascontiguousarray(physical.T)
 
 
 class EDFSignal(_LazySignal):

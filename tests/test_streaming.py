@@ -106,6 +106,49 @@ def test_lazy_record_is_read_a_chunk_at_a_time(model, monkeypatch):
         rec.signal[:, ::2]
 
 
+def _rdrecord(path, channels, start, stop):
+    import wfdb
+
+    rec = wfdb.rdrecord(str(path), sampfrom=start, sampto=stop, channels=channels, return_res=32)
+    return np.ascontiguousarray(rec.p_signal.T, dtype=np.float32)
+
+
+@pytest.mark.parametrize("fmt", ["212", "16", "80"])
+def test_lazy_wfdb_signal_reads_what_wfdb_reads(tmp_path, fmt):
+    import wfdb
+
+    if fmt == "212":  # the shipped excerpt's format, as MIT-BIH's
+        path = sample_data_dir() / "100"
+    else:
+        digital = np.random.default_rng(0).integers(-120, 120, size=(5001, 3), dtype=np.int32)
+        digital[17, 1] = -32768 if fmt == "16" else -128  # a missing sample
+        wfdb.wrsamp("rec", fs=250, units=["mV"] * 3, sig_name=["I", "II", "V1"],
+                    d_signal=digital, fmt=[fmt] * 3, adc_gain=[200.0, 150.5, 200.0],
+                    baseline=[0, 7, -3], write_dir=str(tmp_path))  # fmt: skip
+        path = tmp_path / "rec"
+    rec = open_record(path)
+    direct = fmt in ("212", "16")  # formats read without wfdb.rdrecord
+    n = rec.signal.shape[1]
+    for channels in ([0], [1], [1, 0]):
+        lazy = rec.signal.take(channels)
+        for start, stop in ((0, 1), (1, 998), (17, 18), (333, 4001), (n - 3, n)):
+            np.testing.assert_array_equal(
+                lazy[:, start:stop], _rdrecord(path, channels, start, stop), err_msg=f"{start}"
+            )
+        assert (lazy._direct is not None) == direct
+    if fmt != "212":
+        assert np.isnan(rec.signal[:, 10:20][1, 7])
+    # A truncated signal file names the record and what was read.
+    dat = tmp_path / "short"
+    dat.mkdir()
+    for ext in (".hea", ".dat"):
+        data = (path.parent / f"{path.name}{ext}").read_bytes()
+        (dat / f"{path.name}{ext}").write_bytes(data[: len(data) // 2] if ext == ".dat" else data)
+    short = open_record(dat / path.name).signal
+    with pytest.raises(OSError, match=f"Record '{path.name}': .*truncated"):
+        short[:, n - 10 : n]
+
+
 def test_open_record_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="header file '999.hea' not found"):
         open_record(tmp_path / "999")
