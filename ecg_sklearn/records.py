@@ -432,25 +432,30 @@ def _read_direct(layout, channels, start, stop):
     if layout.fmt == "16":
         digital = np.fromfile(
             layout.file, dtype="<i2", count=count, offset=layout.byte_offset + 2 * first
-        ).astype(np.int32)
+        )
     else:  # 212: two 12-bit samples in three bytes, pairs counted over all signals
         pair = first // 2
         n_pairs = -(-(first + count) // 2) - pair
         raw = np.fromfile(
             layout.file, dtype=np.uint8, count=3 * n_pairs, offset=layout.byte_offset + 3 * pair
-        ).astype(np.int32)
+        )
         raw = raw[: raw.size // 3 * 3].reshape(-1, 3)
-        digital = np.empty(2 * len(raw), dtype=np.int32)
-        digital[0::2] = raw[:, 0] | ((raw[:, 1] & 0x0F) << 8)
-        digital[1::2] = raw[:, 2] | ((raw[:, 1] & 0xF0) << 4)
+        middle = raw[:, 1].astype(np.int16)
+        digital = np.empty(2 * len(raw), dtype=np.int16)
+        digital[0::2] = raw[:, 0] | ((middle & 0x0F) << 8)
+        digital[1::2] = raw[:, 2] | ((middle & 0xF0) << 4)
         digital[digital > 2047] -= 4096
         digital = digital[first - 2 * pair :][:count]
-    frames = digital[: digital.size // n_sig * n_sig].reshape(-1, n_sig)[:, channels]
+    frames = digital[: digital.size // n_sig * n_sig].reshape(-1, n_sig)
+    if list(channels) != list(range(n_sig)):
+        frames = frames[:, channels]
+    missing = frames == _DIRECT_FORMATS[layout.fmt]
     # The operations of wfdb's digital-to-physical conversion, for the same values.
     physical = frames.astype(np.float32)
+    del frames, digital
     np.subtract(physical, [layout.baseline[c] for c in channels], physical)
     np.divide(physical, [layout.adc_gain[c] for c in channels], physical)
-    physical[frames == _DIRECT_FORMATS[layout.fmt]] = np.nan
+    physical[missing] = np.nan
     return np.ascontiguousarray(physical.T)
 
 
