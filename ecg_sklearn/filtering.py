@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -48,8 +49,11 @@ def _fft_filtfilt(design, x, fs, out, workers=None):
     dc = float(gain[0])
     flat = x.flags.c_contiguous and out.flags.c_contiguous
     rows, dest = (x.reshape(-1, n), out.reshape(-1, n)) if flat else (x, out)
-    for start in range(0, len(rows), _FFT_CHUNK):
-        chunk = rows[start : start + _FFT_CHUNK]
+    # Each FFT worker gets a chunk's rows (its threads cost more than a few rows save).
+    n_workers = (os.cpu_count() or 1) if workers is not None and workers < 0 else workers
+    step = _FFT_CHUNK * max(1, n_workers or 1)
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
         first_last = np.stack([chunk[..., 0], chunk[..., -1]], axis=-1)
         spectrum = fft.rfft(chunk, n=n_fft, axis=-1, workers=workers)
         spectrum *= gain
@@ -57,7 +61,7 @@ def _fft_filtfilt(design, x, fs, out, workers=None):
         filtered = fft.irfft(spectrum, n=n_fft, axis=-1, workers=workers)[..., :n]
         if dc > 1e-9:  # low-pass only: the line passes, scaled by the DC gain
             filtered += dc * (first_last @ line_basis)
-        dest[start : start + _FFT_CHUNK] = filtered
+        dest[start : start + step] = filtered
     return out
 
 
