@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -29,7 +28,7 @@ def _sosfiltfilt(sos, x):
     return signal.sosfiltfilt(sos, x, axis=-1, padlen=min(padlen, x.shape[-1] - 1))
 
 
-def _fft_filtfilt(design, x, fs, out, workers=None):
+def _fft_filtfilt(design, x, out, workers=None):
     """Zero-phase filtering along the last axis in the frequency domain.
 
     Multiplies the spectrum by the squared magnitude response ``|H(f)|**2`` of the
@@ -50,8 +49,7 @@ def _fft_filtfilt(design, x, fs, out, workers=None):
     flat = x.flags.c_contiguous and out.flags.c_contiguous
     rows, dest = (x.reshape(-1, n), out.reshape(-1, n)) if flat else (x, out)
     # Each FFT worker gets a chunk's rows (its threads cost more than a few rows save).
-    n_workers = (os.cpu_count() or 1) if workers is not None and workers < 0 else workers
-    step = _FFT_CHUNK * max(1, n_workers or 1)
+    step = _FFT_CHUNK * effective_n_jobs(workers or 1)
     for start in range(0, len(rows), step):
         chunk = rows[start : start + step]
         first_last = np.stack([chunk[..., 0], chunk[..., -1]], axis=-1)
@@ -182,7 +180,7 @@ def filter_ecg(
     if not sections or y.shape[-1] < 2:
         out[...] = y
     elif implementation == "fft":
-        _fft_filtfilt(design, y, fs, out, workers)
+        _fft_filtfilt(design, y, out, workers)
     else:
         for sos in sections:
             y = _sosfiltfilt(sos, y)

@@ -12,6 +12,7 @@ a signal chunk by chunk, so a multi-day recording is never whole in memory.
 from __future__ import annotations
 
 import copy
+import functools
 from fractions import Fraction
 from pathlib import Path
 
@@ -364,8 +365,6 @@ class WFDBSignal(_LazySignal):
     def _read(self, start, stop):
         if stop == start:
             return np.zeros((len(self.channels), 0), dtype=np.float32)
-        if not hasattr(self, "_direct"):
-            self._direct = _direct_layout(self.path)  # None: wfdb.rdrecord reads it
         name = Path(self.path).name
         try:
             if self._direct is not None:
@@ -383,6 +382,11 @@ class WFDBSignal(_LazySignal):
                 f"{signal.shape[1]} read (truncated signal file?)"
             )
         return signal
+
+    @functools.cached_property
+    def _direct(self):
+        """:func:`_direct_layout` of the record (None: ``wfdb.rdrecord`` reads it)."""
+        return _direct_layout(self.path)
 
     def _read_wfdb(self, start, stop):
         import wfdb

@@ -186,8 +186,9 @@ def _smooth_block(proba, features, rows, candidates, n_neighbors, span, weight):
     )
     nearest_k = torch.topk(band, k, dim=1, largest=False, sorted=False)
     # In column order, so that the sum below does not depend on how they were found.
-    order = nearest_k.indices.numpy().argsort(axis=1)
-    part = np.take_along_axis(nearest_k.indices.numpy(), order, axis=1)
+    indices = nearest_k.indices.numpy()
+    order = indices.argsort(axis=1)
+    part = np.take_along_axis(indices, order, axis=1)
     reachable = np.isfinite(np.take_along_axis(nearest_k.values.numpy(), order, axis=1))
     nearest = np.clip(rows[:, None] - span + part, 0, len(proba) - 1)
     count = reachable.sum(axis=1, keepdims=True)
