@@ -44,6 +44,9 @@ WEIGHT = 0.2
 #: Beats compared with their similar beats at a time (memory only; a streaming caller
 #: holds the blocks on either side, so it is at least :data:`SPAN`).
 BLOCK = 1024
+#: Beats of a block whose nearest beats are found at a time (their distances then stay
+#: within a core's cache).
+_ROWS = 256
 #: Seconds before the beat of the P-wave segment.
 P_SPAN = P_WAVE_SPAN
 #: Beats of the running median interval the timing is measured against.
@@ -165,36 +168,45 @@ def _smooth_block(proba, features, rows, candidates, n_neighbors, span, weight):
     k = min(n_neighbors, candidates.size - 1)
     if k < 1:
         return proba[rows]
-    z, c = features[rows], features[candidates]
+    c = features[candidates]
+    c_norms = (c * c).sum(axis=1)
+    parts = []
+    for s in range(0, rows.size, _ROWS):
+        part = rows[s : s + _ROWS]
+        columns, reachable = _nearest(features[part], part - candidates[0], c, c_norms, k, span)
+        nearest = np.clip(part[:, None] - span + columns, 0, len(proba) - 1)
+        count = reachable.sum(axis=1, keepdims=True)
+        shared = (proba[nearest] * reachable[..., None]).sum(axis=1) / np.maximum(count, 1)
+        mean = np.where(count > 0, shared, proba[part])
+        parts.append(weight * proba[part] + (1 - weight) * mean)
+    return np.concatenate(parts)
+
+
+def _nearest(z, at, c, c_norms, k, span):
+    """``(columns, reachable)``: for each row of ``z``, the beats at the consecutive
+    positions ``at`` among the candidates ``c``, the band columns (0 to ``2 * span``,
+    the beat itself at ``span``) of its ``k`` nearest candidates within ``span`` beats,
+    ascending; ``reachable`` is False where fewer than ``k`` candidates lie within
+    reach (columns past the record's ends)."""
+    n = len(z)
     # Squared distances up to each row's own constant (which does not change its
-    # order), between inf margins of ``span`` columns, of which only those that some
-    # row's band reaches are filled.
-    padded = np.empty((rows.size, candidates.size + 2 * span), dtype=np.float32)
-    first = rows[0] - candidates[0]
-    left = max(0, span - first)
-    right = max(0, first + rows.size + span - candidates.size)
-    padded[:, span - left : span] = np.inf
-    padded[:, span + candidates.size : span + candidates.size + right] = np.inf
-    inner = padded[:, span : span + candidates.size]
-    np.matmul(-2 * z, c.T, out=inner)
-    inner += (c * c).sum(axis=1)[None]
-    row = np.arange(rows.size)
-    padded[row, first + row + span] = np.inf  # the beat itself
+    # order) to the candidates ``at[0] - span`` to ``at[-1] + span``, inf outside ``c``.
+    lo, hi = at[0] - span, at[-1] + span + 1
+    padded = np.full((n, hi - lo), np.inf, dtype=np.float32)
+    c0, c1 = max(lo, 0), min(hi, len(c))
+    inner = padded[:, c0 - lo : c1 - lo]
+    np.matmul(-2 * z, c[c0:c1].T, out=inner)
+    inner += c_norms[c0:c1][None]
+    row = np.arange(n)
+    padded[row, row + span] = np.inf  # the beat itself
     # Row i's band: the candidates within ``span`` beats of it, itself in the middle.
-    band = torch.from_numpy(padded).as_strided(
-        (rows.size, 2 * span + 1), (padded.shape[1] + 1, 1), first
-    )
+    band = torch.from_numpy(padded).as_strided((n, 2 * span + 1), (padded.shape[1] + 1, 1))
     nearest_k = torch.topk(band, k, dim=1, largest=False, sorted=False)
     # In column order, so that the sum below does not depend on how they were found.
     indices = nearest_k.indices.numpy()
     order = indices.argsort(axis=1)
-    part = np.take_along_axis(indices, order, axis=1)
-    reachable = np.isfinite(np.take_along_axis(nearest_k.values.numpy(), order, axis=1))
-    nearest = np.clip(rows[:, None] - span + part, 0, len(proba) - 1)
-    count = reachable.sum(axis=1, keepdims=True)
-    shared = (proba[nearest] * reachable[..., None]).sum(axis=1) / np.maximum(count, 1)
-    mean = np.where(count > 0, shared, proba[rows])
-    return weight * proba[rows] + (1 - weight) * mean
+    columns = np.take_along_axis(indices, order, axis=1)
+    return columns, np.isfinite(np.take_along_axis(nearest_k.values.numpy(), order, axis=1))
 
 
 def smooth_over_similar_beats(

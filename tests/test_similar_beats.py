@@ -113,7 +113,11 @@ def _brute_force_smoothing(proba, features, n_neighbors, span, weight):
     return out
 
 
-@pytest.mark.parametrize("n_beats, span, block", [(300, 40, 64), (60, 1000, 1024), (15, 10, 4)])
+@pytest.mark.parametrize(
+    "n_beats, span, block",
+    # The last: a block's rows compared a part at a time (similar_beats._ROWS).
+    [(300, 40, 64), (60, 1000, 1024), (15, 10, 4), (700, 300, 1024)],
+)
 def test_smoothing_averages_the_nearest_beats_within_the_span(n_beats, span, block):
     rng = np.random.default_rng(n_beats)
     features = rng.normal(size=(n_beats, 6)).astype(np.float32)
