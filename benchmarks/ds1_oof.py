@@ -4,18 +4,22 @@ The model-selection evidence for record-level changes: ``GroupKFold`` over the 2
 records (11 folds: two patients held out at a time, 20 in training), the default
 pipeline fitted per fold and seed, and the held-out probabilities pooled over all folds,
 so that every DS1 beat is predicted once per seed by a network that never saw its
-patient. The saved probabilities are the network's own (``rhythm_context=None``):
-changes that act on the probabilities (decision rules, rhythm context; see
-``benchmarks/record_context.py``) are then scored on the same pooled predictions, seed
-by seed. DS2 is never loaded.
+patient. The saved probabilities are the network's own (``rhythm_context=None``,
+``dominant_threshold=None``): changes that act on the probabilities (decision rules,
+rhythm context; see ``benchmarks/record_context.py``) are then scored on the same pooled
+predictions, seed by seed. DS2 is never loaded.
 
 The probabilities are saved to ``benchmarks/results/ds1_oof.npz`` (not in git; rerun to
 make it) and the pooled scores to ``benchmarks/results/ds1_oof.json``. With
 ``--two-leads`` the pipeline reads MLII and the record's second lead (V1 in most
 records; V2, V4 or V5 in the others) and the files are ``ds1_oof_two_leads.*``.
 
+A candidate configuration is scored the same way with ``--param`` (a classifier
+parameter of :func:`ecg_sklearn.default_pipeline`, ``NAME=VALUE``, repeatable) and
+``--name`` (the files' name).
+
 Usage: python benchmarks/ds1_oof.py [--data-dir PATH] [--seeds 0 1 2] [--folds 11]
-[--two-leads]
+[--two-leads] [--param module__n_filters=8 ...] [--name NAME]
 """
 
 from __future__ import annotations
@@ -36,12 +40,14 @@ from ecg_sklearn.metrics import classification_report_ec57
 TWO_LEADS = ["MLII", ("V1", "V2", "V4", "V5")]
 
 
-def out_of_fold(data, seed, folds):
-    """Held-out probabilities of every beat (columns in the order of ``classes``)."""
+def out_of_fold(data, seed, folds, params):
+    """Held-out probabilities of every beat (columns in the order of ``classes``), of
+    the default pipeline with the classifier parameters ``params``."""
     proba = None
     for k, (train, test) in enumerate(GroupKFold(folds).split(data.X, groups=data.groups)):
         t = time.perf_counter()
-        pipe = default_pipeline(data.fs, random_state=seed, verbose=0, rhythm_context=None)
+        pipe = default_pipeline(data.fs, random_state=seed, verbose=0, **params)
+        pipe.set_params(cnn__rhythm_context=None, cnn__dominant_threshold=None)
         pipe.fit(data.X[train], data.y[train], cnn__groups=data.groups[train])
         p = pipe.predict_proba(data.X[test])
         if proba is None:
@@ -62,14 +68,23 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--folds", type=int, default=11)
     parser.add_argument("--two-leads", action="store_true", help="MLII and the second lead")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a classifier parameter of the candidate (a Python literal)",
+    )
+    parser.add_argument("--name", default=None, help="name of the result files")
     args = parser.parse_args(argv)
+    params = dict(_parse_param(p) for p in args.param)
     start = time.perf_counter()
     leads = TWO_LEADS if args.two_leads else ["MLII"]
-    name = "ds1_oof_two_leads" if args.two_leads else "ds1_oof"
+    name = args.name or ("ds1_oof_two_leads" if args.two_leads else "ds1_oof")
     data = load_mitdb("DS1", get_data_home(args.data_dir), leads=leads, verbose=0)
     probas, reports = {}, {}
     for seed in args.seeds:
-        proba, classes = out_of_fold(data, seed, args.folds)
+        proba, classes = out_of_fold(data, seed, args.folds, params)
         probas[f"seed{seed}"] = proba
         report = classification_report_ec57(data.y, classes[proba.argmax(axis=1)])
         reports[seed] = {c: report["per_class"][c] for c in ("S", "V", "F")}
@@ -85,9 +100,22 @@ def main(argv=None):
         write_json(name, {
             "command": " ".join(["python benchmarks/ds1_oof.py", *sys.argv[1:]]),
             "leads": [lead if isinstance(lead, str) else list(lead) for lead in leads],
-            "folds": args.folds, "seeds": sorted(reports), "reports": reports,
+            "params": params, "folds": args.folds, "seeds": sorted(reports), "reports": reports,
             "seconds": time.perf_counter() - start,
         })  # fmt: skip
+
+
+def _parse_param(text):
+    """``"NAME=VALUE"`` -> ``(NAME, value)``, the value a Python literal or a string."""
+    import ast
+
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise SystemExit(f"--param takes NAME=VALUE; got {text!r}")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value
 
 
 if __name__ == "__main__":

@@ -29,7 +29,11 @@ Scores are pooled over all DS1 beats, per seed. DS2 is never loaded. The section
 ``docs/benchmarks.md``: it is the DS1 selection of the default's decision (in bold:
 ``rhythm_context="ltafdb-rhythm"`` with ``dominant_threshold=0.95``).
 
-Usage: python benchmarks/record_context.py [--ltafdb PATH] [--data-dir PATH]
+With ``--oof NAME`` it scores the predictions of a candidate configuration
+(``ds1_oof.py --name NAME``) instead, to ``benchmarks/results/record_context_NAME.json``
+only.
+
+Usage: python benchmarks/record_context.py [--ltafdb PATH] [--data-dir PATH] [--oof NAME]
 """
 
 from __future__ import annotations
@@ -109,9 +113,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ltafdb", default=str(LTAFDB))
     parser.add_argument("--data-dir", default=None, help="MIT-BIH (for the signals)")
+    parser.add_argument("--oof", default="ds1_oof", help="name of ds1_oof.py's files")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    oof = np.load(RESULTS / "ds1_oof.npz")
+    oof = np.load(RESULTS / f"{args.oof}.npz")
     classes, y, groups = oof["classes"], oof["y"], oof["groups"]
     samples, fs = oof["samples"], float(oof["fs"])
     seeds = sorted(k for k in oof.files if k.startswith("seed"))
@@ -119,7 +124,7 @@ def main(argv=None):
         load_beat_timing(p.stem, args.ltafdb) for p in sorted(Path(args.ltafdb).glob("*.atr"))
     )
     rhythm = rhythm_probabilities(samples, fs, models, groups=groups)
-    priors = training_priors(y, groups, classes, int(read_json("ds1_oof")["folds"]))
+    priors = training_priors(y, groups, classes, int(read_json(args.oof)["folds"]))
     rows = []
     for sveb in (None, "replace", "combine"):
         for threshold in (None, *AF_THRESHOLDS):
@@ -227,10 +232,12 @@ def main(argv=None):
         },
         "seconds": time.perf_counter() - start,
     }
-    write_json("record_context", results)
-    text = markdown(read_json("record_context"))
+    name = "record_context" if args.oof == "ds1_oof" else f"record_context_{args.oof}"
+    write_json(name, results)
+    text = markdown(read_json(name))
     print(text)
-    write_section("record_context", text)
+    if name == "record_context":
+        write_section("record_context", text)
 
 
 def _seed_mean(per_seed, key):
