@@ -94,7 +94,7 @@ def default_pipeline(
     400 ms after the R peak with the 8 RR features and, per lead, a second channel with
     the mean of the window's other beats (``neighbours=True``: a local reference of the
     patient's beats from unlabelled signal); :class:`~ecg_sklearn.models.BeatCNN` with
-    16 filters per convolution (``module__n_filters=16``) on beats averaged down to
+    8 filters per convolution (``module__n_filters=8``) on beats averaged down to
     about 180 Hz (``module__downsample=fs // 180``, 2 at 360 Hz), trained on shuffled
     batches with random shifts of up to 14 ms (``module__max_shift``, 5 samples at 360 Hz) and
     amplitude factors within 1.25 (``module__max_scale``), class weights ``"balanced"``
@@ -146,7 +146,7 @@ def default_pipeline(
         valid_size=0.0,
         lr=1e-3,
         batch_size=256,
-        module__n_filters=16,
+        module__n_filters=8,
         module__downsample=max(1, int(fs // 180)),  # 2 at MIT-BIH's 360 Hz
         module__max_shift=int(round(fs * 5 / 360)),  # 5 samples at 360 Hz, 14 ms
         module__max_scale=1.25,

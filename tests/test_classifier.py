@@ -390,7 +390,7 @@ def test_default_pipeline_scales_its_sample_counts_with_fs():
     assert at_360["segment__neighbours"] and at_360["cnn__n_leads"] == "auto"
     assert at_360["cnn__valid_size"] == 0  # no early stopping
     assert (at_360["cnn__module__downsample"], at_360["cnn__module__max_shift"]) == (2, 5)
-    assert at_360["cnn__module__n_filters"] == 16 and at_360["cnn__class_weight"] == "balanced"
+    assert at_360["cnn__module__n_filters"] == 8 and at_360["cnn__class_weight"] == "balanced"
     at_128 = default_pipeline(128.0, module__max_scale=1.0).get_params()
     assert (at_128["cnn__module__downsample"], at_128["cnn__module__max_shift"]) == (1, 2)
     assert at_128["cnn__module__max_scale"] == 1.0  # overrides win
