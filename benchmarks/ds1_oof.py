@@ -25,6 +25,7 @@ Usage: python benchmarks/ds1_oof.py [--data-dir PATH] [--seeds 0 1 2] [--folds 1
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 import time
 
@@ -107,8 +108,6 @@ def main(argv=None):
 
 def _parse_param(text):
     """``"NAME=VALUE"`` -> ``(NAME, value)``, the value a Python literal or a string."""
-    import ast
-
     name, sep, value = text.partition("=")
     if not sep or not name:
         raise SystemExit(f"--param takes NAME=VALUE; got {text!r}")

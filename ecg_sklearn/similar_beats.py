@@ -192,8 +192,9 @@ def _nearest(z, at, c, c_norms, k, span):
     # Squared distances up to each row's own constant (which does not change its
     # order) to the candidates ``at[0] - span`` to ``at[-1] + span``, inf outside ``c``.
     lo, hi = at[0] - span, at[-1] + span + 1
-    padded = np.full((n, hi - lo), np.inf, dtype=np.float32)
+    padded = np.empty((n, hi - lo), dtype=np.float32)
     c0, c1 = max(lo, 0), min(hi, len(c))
+    padded[:, : c0 - lo] = padded[:, c1 - lo :] = np.inf  # only the margins
     inner = padded[:, c0 - lo : c1 - lo]
     np.matmul(-2 * z, c[c0:c1].T, out=inner)
     inner += c_norms[c0:c1][None]
