@@ -1,10 +1,11 @@
 """What the benchmark scripts share: results as JSON, and generated sections of the docs.
 
 Each script writes its figures to ``benchmarks/results/NAME.json`` and renders its
-section of ``docs/benchmarks.md`` from that JSON alone, between ``<!-- NAME:start -->``
-and ``<!-- NAME:end -->``; prose about the figures stays outside those markers, so a
-rerun replaces only what the script produced. ``tests/test_benchmark_docs.py`` renders
-each section again from its JSON and compares.
+section of ``docs/benchmarks.md`` (DS1 model selection: ``docs/model_selection.md``)
+from that JSON alone, between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``; prose
+about the figures stays outside those markers, so a rerun replaces only what the script
+produced. ``tests/test_benchmark_docs.py`` renders each section again from its JSON and
+compares.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
 NEGATIVE_MD = ROOT / "docs" / "negative_results.md"
+MODEL_SELECTION_MD = ROOT / "docs" / "model_selection.md"
 
 
 def write_json(name: str, results) -> Path:

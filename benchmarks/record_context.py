@@ -26,7 +26,7 @@ the decision:
   precision; ``alpha`` is chosen here, on DS1.
 
 Scores are pooled over all DS1 beats, per seed. DS2 is never loaded. The section goes to
-``docs/benchmarks.md``: it is the DS1 selection of the default's decision (in bold:
+``docs/model_selection.md``: it is the DS1 selection of the default's decision (in bold:
 ``rhythm_context="ltafdb-rhythm"`` with ``dominant_threshold=0.95``).
 
 With ``--oof NAME`` it scores the predictions of a candidate configuration
@@ -45,7 +45,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, read_json, record_features, write_json, write_section
+from _common import (
+    MODEL_SELECTION_MD,
+    RESULTS,
+    read_json,
+    record_features,
+    write_json,
+    write_section,
+)
 from rhythm_context import LTAFDB
 from sklearn.model_selection import GroupKFold
 from sklearn.utils import Bunch
@@ -237,7 +244,7 @@ def main(argv=None):
     text = markdown(read_json(name))
     print(text)
     if name == "record_context":
-        write_section("record_context", text)
+        write_section("record_context", text, MODEL_SELECTION_MD)
 
 
 def _seed_mean(per_seed, key):

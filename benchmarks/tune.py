@@ -8,7 +8,7 @@ Each grid varies the current ``default_pipeline`` and reruns as recorded: grids
 'speed', 'robust', 'neighbours' and 'stopping' set the later choices explicitly;
 'filters', 'weights', 'rhythm', 'epochs', 'cap', 'seeds', 'ablations' and 'smoothing'
 name the 16 filters they were run with. Their figures are in
-``docs/benchmarks.md`` ('ablations') and ``docs/negative_results.md``.
+``docs/model_selection.md`` ('ablations') and ``docs/negative_results.md``.
 
 Usage: python benchmarks/tune.py --grid NAME [--folds 3] [--data-dir PATH]
 """
@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 import sklearn
-from _common import read_json, sv_score, write_json, write_section
+from _common import MODEL_SELECTION_MD, read_json, sv_score, write_json, write_section
 from sklearn.metrics import make_scorer
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
@@ -28,7 +28,7 @@ from ecg_sklearn import default_pipeline
 from ecg_sklearn.datasets import get_data_home, load_mitdb
 
 # The default's later choices switched off, so that grids 'speed' to 'stopping' rerun
-# as recorded in docs/benchmarks.md (fits are deterministic for a seed; 'neighbours' was
+# as recorded in docs/negative_results.md (fits are deterministic for a seed; 'neighbours' was
 # run with an earlier implementation of the neighbour mean that differs by < 5e-7,
 # enough to change the trained networks).
 _BEFORE_FILTERS = {"cnn__module__n_filters": [32]}
@@ -90,7 +90,7 @@ GRIDS = {
         },
     ],
     # Early stopping on 20% of the training patients, or all patients for the full 12
-    # epochs; two seeds. (Asked after a DS2 run, see docs/benchmarks.md.)
+    # epochs; two seeds. (Asked after a DS2 run, see docs/negative_results.md.)
     "stopping": {**_BEFORE_FILTERS, "cnn__valid_size": [0.2, 0.0], "cnn__random_state": [0, 1]},
     # The final default with 32 or 16 filters per convolution (16: a cheaper forward
     # pass, for #6's inference target); two seeds. 16 was adopted in the fourth session.
@@ -150,7 +150,7 @@ GRIDS = {
     # softer targets against the balanced weights' over-confident minority calls; two
     # seeds. The rows without it repeat the default's. (Degenerate with balanced
     # weights: torch weights the smoothed share of every class too, so Q's weight of
-    # about 1,000 makes every beat Q; see docs/benchmarks.md.)
+    # about 1,000 makes every beat Q; see docs/negative_results.md.)
     "smoothing": {
         "cnn__module__n_filters": [16],
         "cnn__criterion__label_smoothing": [0.0, 0.1],
@@ -214,7 +214,7 @@ def main(argv=None):
         ],
     }
     write_json(f"tune-{args.grid}", results)
-    write_section(f"tune-{args.grid}", markdown(read_json(f"tune-{args.grid}")))
+    write_section(f"tune-{args.grid}", markdown(read_json(f"tune-{args.grid}")), MODEL_SELECTION_MD)
     return results
 
 

@@ -1,4 +1,4 @@
-"""The generated sections of docs/benchmarks.md and docs/models.md match their JSON."""
+"""The generated sections of the docs (benchmarks, model selection, models) match their JSON."""
 
 import importlib
 import json
@@ -15,7 +15,7 @@ _common = importlib.import_module("_common")
 MODELS_MD = BENCHMARKS.parent / "docs" / "models.md"
 DOCS = {
     name: path
-    for path in (_common.BENCHMARKS_MD, _common.NEGATIVE_MD, MODELS_MD)
+    for path in (_common.BENCHMARKS_MD, _common.MODEL_SELECTION_MD, _common.NEGATIVE_MD, MODELS_MD)
     for name in re.findall(r"<!-- (\S+):start -->", path.read_text())
 }
 SECTIONS = list(DOCS)
