@@ -2,7 +2,8 @@
 
 ``python docs/make_figures.py`` draws the signal figures from the shipped excerpt;
 ``python docs/make_figures.py MODEL DATA_DIR`` also draws Grad-CAM of correctly
-classified N, S and V DS2 beats with a model saved by ``ecg-sklearn train``.
+classified N, S and V DS2 beats with MODEL: a model saved by ``ecg-sklearn train``, or
+the name of a shipped pretrained model (``mitdb-ds1``, trained on DS1).
 """
 
 import sys
@@ -42,8 +43,10 @@ def gradcam(model_path, data_dir):
     from ecg_sklearn.datasets import load_mitdb
     from ecg_sklearn.persistence import load_model
     from ecg_sklearn.plotting import plot_gradcam_examples
+    from ecg_sklearn.pretrained import list_pretrained, load_pretrained
 
-    pipe = load_model(model_path)
+    shipped = model_path in list_pretrained()
+    pipe = load_pretrained(model_path) if shipped else load_model(model_path)
     test = load_mitdb("DS2", data_dir, verbose=0)
     fig, _ = plot_gradcam_examples(GradCAMExplainer(pipe), test.X, test.y, pipe.predict(test.X))
     fig.savefig(OUT / "gradcam_examples.png", dpi=100, bbox_inches="tight")
