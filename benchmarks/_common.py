@@ -11,6 +11,8 @@ compares.
 from __future__ import annotations
 
 import json
+import os
+import platform
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +63,27 @@ def write_section(name: str, text: str, path: Path = BENCHMARKS_MD) -> None:
     else:
         new = old.rstrip("\n") + "\n\n" + block
     path.write_text(new)
+
+
+def machine() -> str:
+    """The CPU the figures were measured on, e.g. ``"AMD EPYC, 2 cores, AVX2"``: timings
+    differ by a third or more between the machines this project runs on."""
+    import torch
+
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1] for line in f if line.startswith("model name")]
+        name = names[0].strip()
+    except (OSError, IndexError):
+        pass
+    return f"{name}, {os.cpu_count()} cores, {torch.backends.cpu.get_cpu_capability()}"
+
+
+def on_machine(results) -> str:
+    """'on <machine>' for a section, from the JSON's ``machine`` (runs that predate it:
+    "on this 2-core CPU machine")."""
+    return f"on {results['machine']}" if "machine" in results else "on this 2-core CPU machine"
 
 
 def sv_score(y_true, y_pred) -> float:

@@ -9,7 +9,9 @@ process, two ways:
   ``annotate_record`` with its default ``chunk_duration`` (what ``ecg-sklearn annotate``
   does);
 * ``chunked, threads``: the same with ``n_jobs=-1`` (a thread per core);
-* ``whole``: the whole signal read into memory first and ``chunk_duration=None``.
+* ``whole``: the whole signal read into memory first and ``chunk_duration=None``;
+* ``traced`` (once): ``chunked`` with ``tracemalloc`` on, for the peak of the NumPy
+  arrays alone (what the code allocates, without the allocator's free memory).
 
 Each is run ``--repeats`` times (fresh processes, in turn), as the peak memory varies
 from run to run by several MB (the C allocator's reuse of freed memory). Reported: beats,
@@ -33,7 +35,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import read_json, write_json, write_section
+from _common import machine, on_machine, read_json, write_json, write_section
 
 BUILD = """
 import numpy as np, wfdb
@@ -48,7 +50,7 @@ for hours in {hours!r}:
 """
 
 MEASURE = """
-import json, resource, time
+import json, resource, time, tracemalloc
 import numpy as np
 from ecg_sklearn import annotate_record, load_pretrained
 from ecg_sklearn.records import open_record
@@ -62,6 +64,8 @@ pipe = load_pretrained()
 rec = open_record({path!r})
 annotate_record(pipe, rec.signal[:, : 60 * 360], rec.fs)  # warm-up: first predictions
 after_load = rss_mb()
+if {mode!r} == "traced":
+    tracemalloc.start()
 start = time.perf_counter()
 if {mode!r} == "whole":
     result = annotate_record(pipe, np.asarray(rec.signal), rec.fs, chunk_duration=None)
@@ -69,14 +73,18 @@ else:
     result = annotate_record(pipe, rec.signal, rec.fs, n_jobs={n_jobs!r})
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+traced = tracemalloc.get_traced_memory()[1] / 2**20 if tracemalloc.is_tracing() else None
 print(json.dumps({{"beats": int(result.beat_samples.size), "seconds": seconds,
                   "samples": int(rec.signal.shape[1]), "rss_after_load_mb": after_load,
-                  "peak_rss_mb": peak}}))
+                  "peak_rss_mb": peak, "traced_peak_mb": traced}}))
 """
 
 
-#: How each record is annotated, and ``annotate_record``'s ``n_jobs``.
+#: How each record is annotated, and ``annotate_record``'s ``n_jobs``; "traced" is
+#: "chunked" with Python's allocations traced (``tracemalloc``: NumPy's arrays, not the
+#: network's tensors), run once, for the peak of the arrays alone.
 MODES = {"chunked": None, "chunked, threads": -1, "whole": None}
+TRACED = {"traced": None}
 
 
 def run(code):
@@ -90,8 +98,8 @@ def markdown(results) -> str:
     lines = [
         "## Holter-length records: memory and speed",
         "",
-        f"Command: `{results['command']}`; {results['seconds']:.0f} s on this 2-core CPU "
-        "machine. The 48 MIT-BIH records' first lead joined (24 h) and three copies of that "
+        f"Command: `{results['command']}`; {results['seconds']:.0f} s {on_machine(results)}. "
+        "The 48 MIT-BIH records' first lead joined (24 h) and three copies of that "
         "(72 h), at 360 Hz, annotated by the pretrained model in a fresh process: "
         "`chunked` reads and processes the record a chunk at a time (the default, 600 s), "
         "`chunked, threads` does so in a thread per core (`n_jobs=-1`), "
@@ -103,7 +111,11 @@ def markdown(results) -> str:
         "| peak RSS above that (MB), median (range) |",
         "|---|---|---|---|---|---|---|",
     ]
-    for (hours, mode), runs in _configurations(results["rows"]).items():
+    configurations = _configurations(results["rows"])
+    traced = {hours: runs[0] for (hours, mode), runs in configurations.items() if mode in TRACED}
+    for (hours, mode), runs in configurations.items():
+        if mode in TRACED:
+            continue
         seconds = np.median([r["seconds"] for r in runs])
         above = [r["peak_rss_mb"] - r["rss_after_load_mb"] for r in runs]
         lines.append(
@@ -111,11 +123,27 @@ def markdown(results) -> str:
             f"{runs[0]['beats'] / seconds:,.0f} | {runs[0]['rss_after_load_mb']:.0f} | "
             f"{np.median(above):.0f} ({min(above):.0f}-{max(above):.0f}) |"
         )
+    if traced:
+        lines += [
+            "",
+            "The same chunked runs with Python's allocations traced (`tracemalloc`: the NumPy "
+            "arrays, not the network's tensors nor the allocator's free memory), once: their "
+            "peak, and the size of the result (the beats' positions and probabilities, 28 "
+            "bytes a beat).",
+            "",
+            "| record | traced peak (MB) | result (MB) |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {hours} h | {row['traced_peak_mb']:.1f} | {row['beats'] * 28 / 2**20:.1f} |"
+            for hours, row in traced.items()
+        ]
     return "\n".join(lines) + "\n"
 
 
 def _runs(rows) -> str:
-    counts = sorted({len(runs) for runs in _configurations(rows).values()})
+    runs = [runs for (_, mode), runs in _configurations(rows).items() if mode not in TRACED]
+    counts = sorted({len(r) for r in runs})
     return "/".join(map(str, counts))
 
 
@@ -141,7 +169,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         run(BUILD.format(home=home, hours=args.hours, folder=folder))
         print(f"records written: {time.perf_counter() - start:.0f} s", flush=True)
-        runs = itertools.product(range(args.repeats), args.hours, MODES.items())
+        runs = [*itertools.product(range(args.repeats), args.hours, MODES.items()),
+                *itertools.product([0], args.hours, TRACED.items())]  # fmt: skip
         for _, hours, (mode, n_jobs) in runs:  # each configuration in turn, repeated
             path = str(Path(folder) / f"holter{hours}h")
             row = {"hours": hours, "mode": mode, **json.loads(run(MEASURE.format(
@@ -149,7 +178,7 @@ def main(argv=None):
             print(row, flush=True)
             rows.append(row)
     command = " ".join(["python benchmarks/holter.py", *(argv or sys.argv[1:])])
-    write_json("holter", {"command": command, "rows": rows,
+    write_json("holter", {"command": command, "machine": machine(), "rows": rows,
                           "seconds": time.perf_counter() - start})  # fmt: skip
     text = markdown(read_json("holter"))
     print(text)

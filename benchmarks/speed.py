@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import read_json, write_json, write_section
+from _common import machine, on_machine, read_json, write_json, write_section
 from qrs import DETECTORS
 from sklearn.pipeline import make_pipeline
 
@@ -225,7 +225,7 @@ def main(argv=None):
     command = " ".join(
         ["python benchmarks/speed.py", *(argv if argv is not None else sys.argv[1:])]
     )
-    write_json("speed", {"command": command, "rows": rows})
+    write_json("speed", {"command": command, "machine": machine(), "rows": rows})
     text = markdown(read_json("speed"))
     print(text)
     write_section("speed", text)
@@ -236,7 +236,7 @@ def markdown(results) -> str:
     lines = ["| measurement | seconds (MB for memory) | note |", "|---|---|---|"]
     lines += [f"| {name} | {value:.2f} | {note} |" for name, value, note in results["rows"]]
     return (
-        f"## Speed and memory\n\nCommand: `{results['command']}` on this 2-core CPU machine "
+        f"## Speed and memory\n\nCommand: `{results['command']}` {on_machine(results)} "
         "(one run; ratios measured side by side).\n\n" + "\n".join(lines) + "\n"
     )
 

@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -68,3 +69,11 @@ def test_write_section_replaces_only_its_block(tmp_path):
     assert _common.read_section("x", path) == "new\n"
     _common.write_section("y", "more\n", path)
     assert _common.read_section("y", path) == "more\n"
+
+
+def test_timing_sections_name_their_machine():
+    assert _common.on_machine({"machine": "CPU X, 2 cores, AVX2"}) == "on CPU X, 2 cores, AVX2"
+    assert _common.on_machine({}) == "on this 2-core CPU machine"  # runs before it was kept
+    assert f"{os.cpu_count()} cores" in _common.machine()
+    for name in ("speed", "holter"):
+        assert "machine" in _common.read_json(name), f"{name}.json does not name its machine"
