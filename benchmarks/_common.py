@@ -67,7 +67,7 @@ def write_section(name: str, text: str, path: Path = BENCHMARKS_MD) -> None:
 
 def machine() -> str:
     """The CPU the figures were measured on, e.g. ``"AMD EPYC, 2 cores, AVX2"``: timings
-    differ by a third or more between the machines this project runs on."""
+    differ by up to 1.7x between the machines this project runs on."""
     import torch
 
     name = platform.processor() or platform.machine()
