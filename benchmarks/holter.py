@@ -95,6 +95,9 @@ def run(code):
 
 
 def markdown(results) -> str:
+    configurations = _configurations(results["rows"])
+    traced = {hours: runs[0] for (hours, mode), runs in configurations.items() if mode in TRACED}
+    timed = {key: runs for key, runs in configurations.items() if key[1] not in TRACED}
     lines = [
         "## Holter-length records: memory and speed",
         "",
@@ -104,18 +107,14 @@ def markdown(results) -> str:
         "`chunked` reads and processes the record a chunk at a time (the default, 600 s), "
         "`chunked, threads` does so in a thread per core (`n_jobs=-1`), "
         "`whole` reads it into memory and processes it at once (`chunk_duration=None`). "
-        f"Each configuration ran {_runs(results['rows'])} times, in turn: medians, and the "
+        f"Each configuration ran {_runs(timed)} times, in turn: medians, and the "
         "range of the peak memory.",
         "",
         "| record | mode | beats | seconds | beats/s | RSS after loading the model (MB) "
         "| peak RSS above that (MB), median (range) |",
         "|---|---|---|---|---|---|---|",
     ]
-    configurations = _configurations(results["rows"])
-    traced = {hours: runs[0] for (hours, mode), runs in configurations.items() if mode in TRACED}
-    for (hours, mode), runs in configurations.items():
-        if mode in TRACED:
-            continue
+    for (hours, mode), runs in timed.items():
         seconds = np.median([r["seconds"] for r in runs])
         above = [r["peak_rss_mb"] - r["rss_after_load_mb"] for r in runs]
         lines.append(
@@ -141,9 +140,8 @@ def markdown(results) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _runs(rows) -> str:
-    runs = [runs for (_, mode), runs in _configurations(rows).items() if mode not in TRACED]
-    counts = sorted({len(r) for r in runs})
+def _runs(configurations) -> str:
+    counts = sorted({len(runs) for runs in configurations.values()})
     return "/".join(map(str, counts))
 
 
