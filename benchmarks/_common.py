@@ -26,6 +26,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
 NEGATIVE_MD = ROOT / "docs" / "negative_results.md"
 MODEL_SELECTION_MD = ROOT / "docs" / "model_selection.md"
+MODELS_MD = ROOT / "docs" / "models.md"
 
 
 def write_json(name: str, results) -> Path:

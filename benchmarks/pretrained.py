@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import ROOT, read_json, write_json, write_section
+from _common import MODELS_MD, ROOT, read_json, write_json, write_section
 from rhythm_context import LTAFDB
 
 from ecg_sklearn.annotate import annotate_and_compare
@@ -57,7 +57,6 @@ from ecg_sklearn.pretrained import (
 from ecg_sklearn.rr_context import fit_rhythm_models, save_rhythm_models
 from ecg_sklearn.similar_beats import loaded_beat_features, smooth_over_similar_beats
 
-MODELS_MD = ROOT / "docs" / "models.md"
 PACKAGE_DIR = ROOT / "ecg_sklearn" / "data" / "pretrained"
 EXCERPT_DS2 = [r for r in SAMPLE_RECORDS if r in DS2]
 

@@ -13,10 +13,14 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 _common = importlib.import_module("_common")
 
-MODELS_MD = BENCHMARKS.parent / "docs" / "models.md"
 DOCS = {
     name: path
-    for path in (_common.BENCHMARKS_MD, _common.MODEL_SELECTION_MD, _common.NEGATIVE_MD, MODELS_MD)
+    for path in (
+        _common.BENCHMARKS_MD,
+        _common.MODEL_SELECTION_MD,
+        _common.NEGATIVE_MD,
+        _common.MODELS_MD,
+    )
     for name in re.findall(r"<!-- (\S+):start -->", path.read_text())
 }
 SECTIONS = list(DOCS)
