@@ -74,9 +74,10 @@ else:
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 traced = tracemalloc.get_traced_memory()[1] / 2**20 if tracemalloc.is_tracing() else None
+result_mb = (result.beat_samples.nbytes + result.proba.nbytes) / 2**20
 print(json.dumps({{"beats": int(result.beat_samples.size), "seconds": seconds,
                   "samples": int(rec.signal.shape[1]), "rss_after_load_mb": after_load,
-                  "peak_rss_mb": peak, "traced_peak_mb": traced}}))
+                  "peak_rss_mb": peak, "traced_peak_mb": traced, "result_mb": result_mb}}))
 """
 
 
@@ -127,17 +128,40 @@ def markdown(results) -> str:
             "",
             "The same chunked runs with Python's allocations traced (`tracemalloc`: the NumPy "
             "arrays, not the network's tensors nor the allocator's free memory), once: their "
-            "peak, and the size of the result (the beats' positions and probabilities, 28 "
-            "bytes a beat).",
+            "peak, and the size of the result (the beats' positions and probabilities).",
             "",
             "| record | traced peak (MB) | result (MB) |",
             "|---|---|---|",
         ]
         lines += [
-            f"| {hours} h | {row['traced_peak_mb']:.1f} | {row['beats'] * 28 / 2**20:.1f} |"
+            f"| {hours} h | {row['traced_peak_mb']:.1f} | {row['result_mb']:.1f} |"
             for hours, row in traced.items()
         ]
+    lines += _growth(timed, traced)
     return "\n".join(lines) + "\n"
+
+
+def _growth(timed, traced) -> list[str]:
+    """Lines on how the chunked path's peak grows from the shortest record to the longest."""
+    runs = {hours: rows for (hours, mode), rows in timed.items() if mode == "chunked"}
+    if len(runs) < 2:
+        return []
+    short, long = min(runs), max(runs)
+
+    def above(hours):
+        return np.median([r["peak_rss_mb"] - r["rss_after_load_mb"] for r in runs[hours]])
+
+    text = (
+        f"From {short} h to {long} h, the chunked path's median peak grows by "
+        f"{above(long) - above(short):.1f} MB ({above(long) / above(short) - 1:+.0%})"
+    )
+    if short in traced and long in traced:
+        t0, t1 = traced[short], traced[long]
+        text += (
+            f", its traced peak by {t1['traced_peak_mb'] - t0['traced_peak_mb']:.1f} MB and "
+            f"the result by {t1['result_mb'] - t0['result_mb']:.1f} MB"
+        )
+    return ["", text + "."]
 
 
 def _runs(configurations) -> str:
