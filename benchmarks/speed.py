@@ -206,7 +206,10 @@ def main(argv=None):
         pipe.set_params(chunk_size=4096)
         recs = [load_record(r, home, leads="MLII") for r in DS2]
         # Both ways in turn, best of 3 each: the ratio is measured side by side.
-        ways = {None: "one thread per step, the default", -1: "n_jobs=-1, a thread per core"}
+        ways = {
+            None: "the default, n_jobs=None: chunks in turn, the filter and network on every core",
+            -1: "n_jobs=-1: chunks in a thread per core, each on one core",
+        }
         t_rec = {n_jobs: [] for n_jobs in ways}
         for _ in range(3):
             for n_jobs in ways:

@@ -194,8 +194,11 @@ def annotate_record(
         ``None`` reads the whole record at once.
     n_jobs : int or None, default=None
         Threads that detect, classify and compare chunks of the record at once (``-1``:
-        all cores; None: 1 unless in a :func:`joblib.parallel_config` context). Each
-        thread's network, FFTs and BLAS use one thread. The labels do not depend on it.
+        all cores; None: 1 unless in a :func:`joblib.parallel_config` context). With
+        one, the chunks run in turn and the network and the filter's FFTs keep their own
+        threads (every core for the shipped model, whose filter has ``n_jobs=-1``); with
+        more, each thread's network and FFTs use one thread. BLAS uses one thread either
+        way. The labels do not depend on it.
     verbose : int, default=0
         Show progress bars (detection and classification chunks).
     **detect_kwargs
