@@ -101,13 +101,15 @@ def sinus_prematurity(beat_samples, is_normal, *, span: int = SPAN, index=None) 
     interval[1:] = np.diff(beats)
     normal_interval = np.where(normal, interval, np.nan)
     offsets = np.r_[-span:0, 1 : span + 1]
-    neighbours = index[:, None] + offsets
-    inside = (neighbours >= 0) & (neighbours < beats.size)
-    values = np.where(inside, normal_interval[np.clip(neighbours, 0, beats.size - 1)], np.nan)
-    enough = np.sum(~np.isnan(values), axis=1) >= _MIN_REFERENCE
     reference = np.full(index.size, np.nan)
-    if enough.any():
-        reference[enough] = np.nanquantile(values[enough], REFERENCE_QUANTILE, axis=1)
+    for start in range(0, index.size, _BLOCK):  # blocks bound the temporaries
+        neighbours = index[start : start + _BLOCK, None] + offsets
+        inside = (neighbours >= 0) & (neighbours < beats.size)
+        values = np.where(inside, normal_interval[np.clip(neighbours, 0, beats.size - 1)], np.nan)
+        enough = np.sum(~np.isnan(values), axis=1) >= _MIN_REFERENCE
+        if enough.any():
+            block = reference[start : start + _BLOCK]  # a view: written in place
+            block[enough] = np.nanquantile(values[enough], REFERENCE_QUANTILE, axis=1)
     return interval[index] / reference
 
 
@@ -223,12 +225,8 @@ def rule_in_premature_sveb(
     candidate = called_n & (qrs >= _RULE_IN_QRS) & (values["p_wave_similarity"] < _RULE_IN_P_WAVE)
     for rows in records:
         index = np.flatnonzero(candidate[rows])
-        early = [np.zeros(0, dtype=np.int64)]
-        for start in range(0, index.size, _BLOCK):  # blocks bound the temporaries
-            block = index[start : start + _BLOCK]
-            ratio = sinus_prematurity(beats[rows], called_n[rows], span=span, index=block)
-            early.append(block[ratio < threshold])
-        index = np.concatenate(early)
+        ratio = sinus_prematurity(beats[rows], called_n[rows], span=span, index=index)
+        index = index[ratio < threshold]
         if not index.size:
             continue
         if "p_af" in values:

@@ -1,12 +1,14 @@
 """Whole records a piece at a time: chunked annotation and lazily read records."""
 
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from ecg_sklearn import _chunked, annotate_record, default_pipeline, detect_qrs
+from ecg_sklearn import _chunked, annotate_record, default_pipeline, detect_qrs, dominant_beat
+from ecg_sklearn import prematurity as prematurity_module
 from ecg_sklearn.datasets import MITDB_RECORDS, load_record, resample_record, sample_data_dir
 from ecg_sklearn.dominant_beat import dominant_similarity, p_wave_similarity
 from ecg_sklearn.prematurity import rule_in_premature_sveb, rule_out_timely_sveb
@@ -180,6 +182,36 @@ def test_edf_record_annotates_like_the_wfdb_one(model, tmp_path):
     wfdb = annotate_record(model, whole.signal[:1], whole.fs)
     np.testing.assert_array_equal(edf.beat_samples, wfdb.beat_samples)
     assert np.mean(edf.beat_labels == wfdb.beat_labels) > 0.99
+
+
+def test_memory_is_bounded_by_the_chunk_not_the_record(model, monkeypatch):
+    # Batches, similar-beat blocks, reference beats and prematurity blocks made small,
+    # so that records of 12 and 36 minutes hold many of each: the peak of the arrays
+    # then grows with the record by the result and the beats' values alone.
+    monkeypatch.setattr(_chunked, "_BEATS_PER_CHUNK", 40)
+    monkeypatch.setattr(_chunked, "SPAN", 50)
+    monkeypatch.setattr(_chunked, "BLOCK", 50)
+    monkeypatch.setattr(dominant_beat, "MAX_REFERENCE_BEATS", 20)
+    monkeypatch.setattr(prematurity_module, "_BLOCK", 256)
+    rec = load_record("100", sample_data_dir(), leads="MLII")
+    kwargs = dict(sveb_rule_in=0.8)  # the optional P-wave rule in too
+    annotate_record(model, rec.signal, rec.fs, chunk_duration=60.0, **kwargs)  # caches filled
+
+    def peak(copies, chunk_duration):
+        signal = np.tile(rec.signal, copies)
+        tracemalloc.start()
+        try:
+            result = annotate_record(model, signal, rec.fs, chunk_duration=chunk_duration, **kwargs)
+            return tracemalloc.get_traced_memory()[1], result.beat_samples.size
+        finally:
+            tracemalloc.stop()
+
+    short, n_short = peak(4, 60.0)
+    long, n_long = peak(12, 60.0)
+    assert n_long > 2500 and (long - short) / (n_long - n_short) < 100  # bytes a beat
+    # The detector reading the whole record at once: its arrays grow with it.
+    whole, n_whole = peak(8, None)
+    assert (whole - short) / (n_whole - n_short) > 1000
 
 
 def test_nan_inside_a_chunk_names_its_time(model):
