@@ -117,7 +117,7 @@ def markdown(results) -> str:
     ]
     for (hours, mode), runs in timed.items():
         seconds = np.median([r["seconds"] for r in runs])
-        above = [r["peak_rss_mb"] - r["rss_after_load_mb"] for r in runs]
+        above = _above_load(runs)
         lines.append(
             f"| {hours} h | {mode} | {runs[0]['beats']:,} | {seconds:.1f} | "
             f"{runs[0]['beats'] / seconds:,.0f} | {runs[0]['rss_after_load_mb']:.0f} | "
@@ -147,13 +147,10 @@ def _growth(timed, traced) -> list[str]:
     if len(runs) < 2:
         return []
     short, long = min(runs), max(runs)
-
-    def above(hours):
-        return np.median([r["peak_rss_mb"] - r["rss_after_load_mb"] for r in runs[hours]])
-
+    low, high = (np.median(_above_load(runs[hours])) for hours in (short, long))
     text = (
         f"From {short} h to {long} h, the chunked path's median peak grows by "
-        f"{above(long) - above(short):.1f} MB ({above(long) / above(short) - 1:+.0%})"
+        f"{high - low:.1f} MB ({high / low - 1:+.0%})"
     )
     if short in traced and long in traced:
         t0, t1 = traced[short], traced[long]
@@ -162,6 +159,11 @@ def _growth(timed, traced) -> list[str]:
             f"the result by {t1['result_mb'] - t0['result_mb']:.1f} MB"
         )
     return ["", text + "."]
+
+
+def _above_load(runs) -> list[float]:
+    """Each run's peak resident memory above that after loading the model (MB)."""
+    return [r["peak_rss_mb"] - r["rss_after_load_mb"] for r in runs]
 
 
 def _runs(configurations) -> str:
