@@ -7,8 +7,8 @@ set -euo pipefail
 data=${1:?give the MIT-BIH folder}
 out=${2:-benchmarks/results/cli_ds2}
 mkdir -p "$out"
-ecg-sklearn train --data-dir "$data" --split DS1 --seed 0 --quiet --model "$out/model.joblib"
+ecg-sklearn train --data-dir "$data" --split DS1 --seed 0 --quiet --model "$out/model.npz"
 for r in 100 103 105 111 113 117 121 123 200 202 210 212 213 214 219 221 222 228 231 232 233 234; do
-  ecg-sklearn annotate --model "$out/model.joblib" --record "$data/$r" --out-dir "$out"
+  ecg-sklearn annotate --model "$out/model.npz" --record "$data/$r" --out-dir "$out"
 done
 ecg-sklearn evaluate --data-dir "$data" --annotation-dir "$out" --json "$out/report.json"

@@ -29,6 +29,7 @@ from .datasets import (
     sample_data_dir,
 )
 from .prematurity import THRESHOLD as PREMATURITY_THRESHOLD
+from .pretrained import list_pretrained
 
 COMMANDS = ("run", "train", "annotate", "evaluate", "explain")
 
@@ -156,8 +157,8 @@ def cmd_run(args) -> int:
     if args.train:
         from .persistence import save_model
 
-        save_model(pipe, out / "model.joblib")
-        written.append("model.joblib")
+        save_model(pipe, out / "model.npz")
+        written.append("model.npz")
     print(f"Wrote {', '.join(written)} to {out}")
     return 0
 
@@ -179,7 +180,7 @@ def _load_model(args):
     if args.model is not None:
         from .persistence import load_model
 
-        return load_model(args.model), f"model {args.model}"
+        return load_model(args.model, trusted=args.trust_model), f"model {args.model}"
     from .pretrained import load_pretrained
 
     return load_pretrained(args.pretrained), f"pretrained model {args.pretrained!r}"
@@ -196,6 +197,11 @@ def cmd_annotate(args) -> int:
     pipe, model = _load_model(args)
     _, n_leads, _ = pipeline_layout(pipe)
     leads = [tuple(args.lead.split(","))] if n_leads == 1 else None
+    model_leads = None
+    if args.model is None:
+        from .pretrained import pretrained_info
+
+        model_leads = pretrained_info(args.pretrained)["leads"]
     print(f"Annotating with {model}", flush=True)
     results = annotate_records(
         pipe, args.record, leads=leads, write_dir=args.out_dir, extension=args.extension,
@@ -212,7 +218,15 @@ def cmd_annotate(args) -> int:
         )  # fmt: skip
         if r.af_burden is not None:
             rule += f"; {100 * r.af_burden:.1f}% of beats in atrial fibrillation"
+        if r.unanalysable_s:
+            rule += f"; {r.unanalysable_s:.0f} s unanalysable (flat signal: lead off?)"
         print(f"{r.record}: {r.n_beats} beats {r.counts}{rule}; annotations written to {r.path}")
+        for problem in r.problems:
+            print(f"{r.record}: WARNING: {problem}")
+        if model_leads and r.leads[0] not in model_leads:
+            built_on = ", ".join(model_leads)
+            print(f"{r.record}: WARNING: lead {r.leads[0]} was read; {model} was built on "
+                  f"{built_on}: its labels on other leads are less reliable")  # fmt: skip
     failed = sum(r.error is not None for r in results)
     if failed:
         print(f"{failed} of {len(results)} records failed")
@@ -284,6 +298,39 @@ def _threshold_or_off(text):
     return value
 
 
+def _nonzero_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a nonzero integer (-1: all cores); got {text!r}"
+        )
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and np.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds; got {text!r}")
+    return value
+
+
+def _extension(text):
+    from ._files import RECORD_EXTENSIONS
+
+    if not (text.isalnum() and text.isascii()) or text.lower() in RECORD_EXTENSIONS:
+        raise argparse.ArgumentTypeError(
+            f"expected letters and digits other than {', '.join(RECORD_EXTENSIONS)} (the "
+            f"record's own files); got {text!r}"
+        )
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecg-sklearn",
@@ -304,9 +351,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="no per-epoch table")
 
     def model_options(p):
-        p.add_argument("--model", default=None, help="a model saved by 'train' (.joblib)")
+        p.add_argument("--model", default=None, help="a model file saved by 'train'")
         p.add_argument(
-            "--pretrained", default="mitdb-ds1",
+            "--trust-model", action="store_true",
+            help="allow a --model file that holds a pickled pipeline (saved with "
+            "format='pickle'): loading it can run any code in it, so only for files you "
+            "made or trust",
+        )  # fmt: skip
+        p.add_argument(
+            "--pretrained", default="mitdb-ds1", choices=list_pretrained(),
             help="without --model: the shipped pretrained model to use (default mitdb-ds1)",
         )  # fmt: skip
 
@@ -316,10 +369,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--train", action="store_true",
         help="train the default pipeline on DS1 (excerpt or --data-dir) instead of loading "
-        "the pretrained model; also saves it as model.joblib",
+        "the pretrained model; also saves it as model.npz",
     )  # fmt: skip
     p.add_argument(
-        "--pretrained", default="mitdb-ds1",
+        "--pretrained", default="mitdb-ds1", choices=list_pretrained(),
         help="without --train: the shipped pretrained model to use (default mitdb-ds1)",
     )  # fmt: skip
     p.set_defaults(func=cmd_run)
@@ -327,7 +380,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train the default pipeline and save it")
     common(p)
     p.add_argument("--split", default="DS1", help="DS1, DS2, all or comma-separated records")
-    p.add_argument("--model", required=True, help="where to save the model (.joblib)")
+    p.add_argument(
+        "--model", required=True,
+        help="where to save the model (e.g. model.npz: parameters and weights, no pickle)",
+    )  # fmt: skip
     p.add_argument("--download", action="store_true", help="download MIT-BIH if missing")
     p.set_defaults(func=cmd_train)
 
@@ -340,17 +396,20 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument(
         "--n-jobs",
-        type=int,
+        type=_nonzero_int,
         default=1,
         help="records annotated at once; for one record, its threads (-1: all cores)",
     )
     p.add_argument(
-        "--chunk-duration", type=float, default=600.0,
+        "--chunk-duration", type=_positive_float, default=600.0,
         help="seconds of signal read and processed at a time (default 600)",
     )  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
-    p.add_argument("--extension", default="cnn", help="annotation file extension (default cnn)")
+    p.add_argument(
+        "--extension", default="cnn", type=_extension,
+        help="annotation file extension (default cnn; never hea or atr, the record's own)",
+    )  # fmt: skip
     p.add_argument("--out-dir", default=None, help="folder for the annotation file")
     p.add_argument(
         "--no-similar-beats", action="store_true",
@@ -398,10 +457,15 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
         argv.insert(0, "run")  # the demo job is the default command
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "train" and "," in args.split:
         args.split = args.split.split(",")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (OSError, ValueError) as exc:  # bad files or arguments: the message, no traceback
+        print(f"ecg-sklearn {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from .dominant_beat import (
 from .qrs import detect_qrs
 from .records import resample_record, resampling_ratio
 from .rr_context import context_reach
+from .signal_quality import flat_blocks, stretches_from_blocks
 from .similar_beats import (
     BLOCK,
     N_NEIGHBORS,
@@ -172,21 +173,38 @@ class _Results:
 
 
 def detect_in_chunks(source, chunk_duration, progress, jobs, **detect_kwargs):
+    """The record's beats, and its flat stretches (:mod:`ecg_sklearn.signal_quality`)
+    found in the same reads."""
     fs, n = source.model_fs, source.n_samples
     step = _detection_step(fs)
     margin = -(-int(_DETECTION_MARGIN * fs) // step) * step
     size = _chunk_size(fs, n, chunk_duration)
     if n <= size + 2 * margin:
-        return detect_qrs(source.read(0, n), fs, **detect_kwargs)
+        x = source.read(0, n)
+        flat = flat_blocks(x, step)
+        return detect_qrs(x, fs, **detect_kwargs), stretches_from_blocks(flat, step, n, fs)
 
     def detect(c0, c1):
         lo, hi = max(0, c0 - margin), min(n, c1 + margin)
-        beats = detect_qrs(source.read(lo, hi), fs, **detect_kwargs) + lo
-        return beats[(beats >= c0) & (beats < c1)]
+        x = source.read(lo, hi)
+        beats = detect_qrs(x, fs, **detect_kwargs) + lo
+        # Chunks start on multiples of ``step``: their blocks are the whole record's.
+        return beats[(beats >= c0) & (beats < c1)], flat_blocks(x[:, c0 - lo : c1 - lo], step)
 
     chunks = [(c0, min(n, c0 + size)) for c0 in range(0, n, size)]
-    found = progress(jobs.in_order(detect, chunks, len(chunks)), "detecting beats")
-    return np.concatenate(list(found))
+    found = list(progress(jobs.in_order(detect, chunks, len(chunks)), "detecting beats"))
+    flat = np.concatenate([f for _, f in found])
+    return np.concatenate([b for b, _ in found]), stretches_from_blocks(flat, step, n, fs)
+
+
+def flat_in_chunks(source, chunk_duration, jobs):
+    """The record's flat stretches, read a chunk at a time (for beats given, not found)."""
+    fs, n = source.model_fs, source.n_samples
+    step = _detection_step(fs)
+    size = _chunk_size(fs, n, chunk_duration)
+    chunks = [(c0, min(n, c0 + size)) for c0 in range(0, n, size)]
+    flat = jobs.in_order(lambda c0, c1: flat_blocks(source.read(c0, c1), step), chunks, len(chunks))
+    return stretches_from_blocks(np.concatenate(list(flat)), step, n, fs)
 
 
 def _pieces(source, beats, size, before, after):
@@ -230,7 +248,7 @@ def record_templates(source, beats, size, *, p_wave=False):
 
 def classify_in_chunks(
     pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, with_context, jobs,
-    keep=(),
+    keep=(), timeline=None,
 ):  # fmt: skip
     """Probabilities of ``beats``, classified ``_BEATS_PER_CHUNK`` beats at a time, and
     the similarities named in ``keep`` (``"qrs_similarity"`` to the dominant beat,
@@ -240,9 +258,11 @@ def classify_in_chunks(
     :func:`~ecg_sklearn.windows.record_context` on the whole record: the rhythm and
     average interval of each batch's beats from the beat positions within their reach
     (no array of the record's length is made per batch), the dominant beat from the
-    reference beats, found first.
+    reference beats, found first. The rhythm and average interval read ``timeline``
+    (:func:`~ecg_sklearn.signal_quality.rhythm_timeline`; default: ``beats``).
     """
     fs, n = source.model_fs, source.n_samples
+    timeline = beats if timeline is None else timeline
     half = (n_times - 1) // 2
     size = _chunk_size(fs, n, chunk_duration)
     avg_rr_reach, rhythm_reach = 0.5 * avg_rr_span * fs, context_reach()
@@ -269,12 +289,13 @@ def classify_in_chunks(
             similarity["qrs_similarity"] = qrs
         # Record-level values of these beats from the beats within their reach: those
         # of the whole record, without arrays of the whole record's length.
-        a0 = max(0, np.searchsorted(beats, beats[j0] - avg_rr_reach) - 1)
-        a1 = min(beats.size, np.searchsorted(beats, beats[j1 - 1] + avg_rr_reach, "right") + 1)
-        avg_rr = average_rr(beats[a0:a1], fs, avg_rr_span)[j0 - a0 : j1 - a0]
+        t = timeline
+        a0 = max(0, np.searchsorted(t, t[j0] - avg_rr_reach) - 1)
+        a1 = min(t.size, np.searchsorted(t, t[j1 - 1] + avg_rr_reach, "right") + 1)
+        avg_rr = average_rr(t[a0:a1], fs, avg_rr_span)[j0 - a0 : j1 - a0]
         if with_context:
-            r0, r1 = max(0, j0 - rhythm_reach - 1), min(beats.size, j1 + rhythm_reach)
-            rhythm = rhythm_context(beats[r0:r1], fs, index=np.arange(j0 - r0, j1 - r0))
+            r0, r1 = max(0, j0 - rhythm_reach - 1), min(t.size, j1 + rhythm_reach)
+            rhythm = rhythm_context(t[r0:r1], fs, index=np.arange(j0 - r0, j1 - r0))
             context = np.column_stack([rhythm, qrs])
         X = make_beat_windows(
             signal, beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr,
@@ -306,11 +327,13 @@ def classify_in_chunks(
     return proba, similarity
 
 
-def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs):
+def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs, timeline=None):
     """``proba`` averaged over similar beats (:mod:`ecg_sklearn.similar_beats`), in
     place, a block of beats at a time, with the shapes and unsmoothed probabilities of
-    a few blocks held at once."""
+    a few blocks held at once; the timing features read ``timeline`` (default:
+    ``beats``)."""
     fs = source.model_fs
+    timeline = beats if timeline is None else timeline
     size = _chunk_size(fs, source.n_samples, chunk_duration)
     reach = shape_reach(fs)
     block = BLOCK
@@ -338,7 +361,7 @@ def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs):
                 for a in zip(*(block_inputs(q) for q in range(first, last + 1)), strict=True)
             )
             t0, t1 = max(0, c0 - TIMING_REACH), min(beats.size, c1 + TIMING_REACH)
-            timing = timing_features(beats[t0:t1])[c0 - t0 : c1 - t0]
+            timing = timing_features(timeline[t0:t1])[c0 - t0 : c1 - t0]
             z = np.column_stack([shapes, timing])
             yield unsmoothed, z, np.arange(b0, b1) - c0, np.arange(c1 - c0)
 

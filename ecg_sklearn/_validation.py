@@ -7,11 +7,22 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import validate_data
 
+#: The lowest sampling rate (Hz) of a record that the QRS detector and annotate_record
+#: accept: the detector reads the 5-20 Hz band and the network the QRS's shape, whose
+#: energy reaches about 40 Hz; Holter recorders sample at 125-128 Hz and more.
+MIN_RECORD_FS = 100.0
 
-def check_fs(fs) -> float:
-    """Return ``fs`` as a float, or raise a ``ValueError`` naming the problem."""
+
+def check_fs(fs, *, minimum=None) -> float:
+    """Return ``fs`` as a float, or raise a ``ValueError`` naming the problem; with
+    ``minimum``, rates below it are refused too."""
     if isinstance(fs, bool) or not isinstance(fs, numbers.Real) or not np.isfinite(fs) or fs <= 0:
         raise ValueError(f"fs must be a positive sampling rate in Hz; got fs={fs!r}")
+    if minimum is not None and fs < minimum:
+        raise ValueError(
+            f"fs={fs:g} Hz is below the {minimum:g} Hz that beat detection and "
+            "classification need (the QRS complex's energy reaches about 40 Hz)"
+        )
     return float(fs)
 
 

@@ -6,7 +6,6 @@ import contextlib
 import copy
 import functools
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -22,9 +21,11 @@ from ._chunked import (
     ModelRateSignal,
     classify_in_chunks,
     detect_in_chunks,
+    flat_in_chunks,
     smooth_in_chunks,
 )
-from ._validation import check_fs
+from ._files import record_files, temporary_folder_beside
+from ._validation import MIN_RECORD_FS, check_fs
 from .atrial_fibrillation import DOMINANT_SIMILARITY, af_probability
 from .atrial_fibrillation import THRESHOLD as AF_THRESHOLD
 from .metrics import compare_annotations, flutter_intervals
@@ -35,6 +36,13 @@ from .prematurity import (
     rule_out_timely_sveb,
 )
 from .rhythm import exclude_sveb_in_af
+from .signal_quality import (
+    FLAT_MV,
+    SignalQualityWarning,
+    inside,
+    rhythm_timeline,
+    signal_problems,
+)
 from .windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 
 __all__ = [
@@ -146,6 +154,17 @@ def annotate_record(
     (``similar_beats``), and beats called S checked against the record's own rhythm
     (``sveb_prematurity``).
 
+    Stretches of at least 3 s where the signal is flat (lead off, recorder stuck or
+    clipped; :func:`ecg_sklearn.signal_quality.flat_stretches`) are reported as
+    ``unanalysable``, and the rhythm features of the beats around them, like those
+    around any interval of over 6 s without a beat, read the beats' timeline without
+    that interval (:func:`ecg_sklearn.signal_quality.rhythm_timeline`): a lead-off does
+    not make the beats after it look premature. Detections inside such a stretch (the
+    filters' ringing at its edges) are not beats and are dropped. A lead that looks
+    inverted or not in mV (:func:`ecg_sklearn.signal_quality.signal_problems`) gets a
+    :class:`~ecg_sklearn.signal_quality.SignalQualityWarning` saying what to do, also
+    listed in the result's ``signal_problems``.
+
     Parameters
     ----------
     pipeline : fitted Pipeline
@@ -156,11 +175,12 @@ def annotate_record(
         a memory map, or a lazy signal of :func:`ecg_sklearn.records.open_record` (read
         a chunk at a time).
     fs : float
-        Sampling rate of ``signal`` in Hz. A record at another rate than the model's is
-        resampled to it, chunk by chunk (and the positions returned at the record's own
-        rate).
+        Sampling rate of ``signal`` in Hz, at least 100. A record at another rate than
+        the model's is resampled to it, chunk by chunk (and the positions returned at
+        the record's own rate).
     beats : array-like of int, optional
-        Beat positions (samples at ``fs``) to classify instead of detecting them.
+        Beat positions (samples at ``fs``) to classify instead of detecting them: whole
+        numbers inside the signal, strictly increasing (anything else is refused).
     avg_rr_span : float, default=300.0
         As in :func:`ecg_sklearn.windows.make_beat_windows`.
     af_threshold : float, optional
@@ -209,12 +229,14 @@ def annotate_record(
     result : Bunch
         ``beat_samples`` (beat positions at ``fs``), ``beat_labels`` (AAMI class),
         ``proba`` (``(n_beats, n_classes)``, after the rule), ``irregular`` (bool, where
-        the rule applied), ``p_af`` (None unless ``detect_af``), ``classes`` and
-        ``fs``; the names of :func:`ecg_sklearn.records.load_record`'s reference beats.
+        the rule applied), ``p_af`` (None unless ``detect_af``), ``classes``, ``fs``
+        ``unanalysable`` (``(n_stretches, 2)`` ``[start, stop)`` samples at ``fs``
+        of flat signal) and ``signal_problems`` (list of str); the names of
+        :func:`ecg_sklearn.records.load_record`'s reference beats.
         (``sample`` and ``label``, their earlier names, still answer with a
         FutureWarning.)
     """
-    fs = check_fs(fs)
+    fs = check_fs(fs, minimum=MIN_RECORD_FS)
     if chunk_duration is not None and not chunk_duration > 0:
         raise ValueError(f"chunk_duration must be positive seconds or None; got {chunk_duration!r}")
     if sveb_prematurity is not None:
@@ -245,9 +267,23 @@ def annotate_record(
         kept = ("qrs_similarity", "p_wave_similarity")
     with _one_thread_each(pipeline, n_jobs) as pipeline, Jobs(n_jobs) as jobs:
         if beats is None:
-            found = detect_in_chunks(source, chunk_duration, progress, jobs, **detect_kwargs)
+            found, flat = detect_in_chunks(source, chunk_duration, progress, jobs, **detect_kwargs)
+            found = found[~inside(found, flat)]  # the filters' ringing, not beats
         else:
-            found = np.unique(source.to_model_rate(np.unique(np.asarray(beats, dtype=np.int64))))
+            found = source.to_model_rate(_check_beats(beats, source.signal.shape[1]))
+            if np.any(np.diff(found) <= 0):
+                raise ValueError(f"beats closer than one sample at the model's {model_fs:g} Hz")
+            flat = flat_in_chunks(source, chunk_duration, jobs)
+        unanalysable = flat if fs == model_fs else np.round(flat * fs / model_fs).astype(np.int64)
+        problems = signal_problems(source.read, found, model_fs)
+        flat_share = float(np.diff(flat, axis=1).sum() / max(1, source.n_samples))
+        if found.size == 0 and flat_share > 0.5:
+            problems.append(
+                f"no beat found: {100 * flat_share:.0f}% of the record is flat (varies by "
+                f"less than {FLAT_MV:g} mV): the lead is off, or the signal is not in mV (V?)"
+            )
+        for problem in problems:
+            warnings.warn(f"annotate_record: {problem}", SignalQualityWarning, stacklevel=2)
         if found.size == 0:
             return _Annotation(
                 beat_samples=np.zeros(0, dtype=np.int64),
@@ -257,26 +293,33 @@ def annotate_record(
                 p_af=np.zeros(0) if detect_af else None,
                 classes=classes,
                 fs=fs,
+                unanalysable=unanalysable,
+                signal_problems=problems,
             )
+        # The rhythm features read the beats' timeline without the interruptions.
+        timeline = rhythm_timeline(found, model_fs, flat)
         proba, similarity = classify_in_chunks(
             pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress,
             _reads_rr_context(pipeline), jobs,
-            keep=kept,
+            keep=kept, timeline=timeline,
         )  # fmt: skip
         if similar_beats:
-            proba = smooth_in_chunks(source, found, proba, chunk_duration, progress, jobs)
+            proba = smooth_in_chunks(
+                source, found, proba, chunk_duration, progress, jobs, timeline=timeline
+            )
     p_af = None
     if detect_af:
         p_af = np.full(found.size, np.nan)
         if found.size >= 3:
             alike = similarity["qrs_similarity"] >= DOMINANT_SIMILARITY
-            p_af = af_probability(found, model_fs, alike)
+            p_af = af_probability(timeline, model_fs, alike)
     if sveb_prematurity is not None:
-        proba = rule_out_timely_sveb(proba, classes, found, threshold=sveb_prematurity)
+        proba = rule_out_timely_sveb(proba, classes, timeline, threshold=sveb_prematurity)
     if sveb_rule_in is not None:
         proba = rule_in_premature_sveb(
-            proba, classes, found, model_fs, dict(similarity, p_af=p_af), threshold=sveb_rule_in
-        )
+            proba, classes, timeline, model_fs, dict(similarity, p_af=p_af),
+            threshold=sveb_rule_in,
+        )  # fmt: skip
     irregular = np.zeros(found.size, dtype=bool)
     if af_threshold is not None:
         warnings.warn(
@@ -288,7 +331,7 @@ def annotate_record(
         )
     if af_threshold is not None and {"S", "N"} <= set(classes):
         proba, irregular = exclude_sveb_in_af(
-            proba, classes, found, model_fs, threshold=af_threshold
+            proba, classes, timeline, model_fs, threshold=af_threshold
         )
     sample = found if fs == model_fs else np.round(found * fs / model_fs).astype(np.int64)
     return _Annotation(
@@ -299,7 +342,35 @@ def annotate_record(
         p_af=p_af,
         classes=classes,
         fs=fs,
+        unanalysable=unanalysable,
+        signal_problems=problems,
     )
+
+
+def _check_beats(beats, n_samples) -> np.ndarray:
+    """``beats=`` of :func:`annotate_record` as int64, checked: 1-D, whole numbers,
+    strictly increasing, inside the signal's ``n_samples``."""
+    given = np.asarray(beats)
+    if given.ndim != 1 or not given.size:
+        raise ValueError(f"beats must be a non-empty 1-D array of samples; got shape {given.shape}")
+    if not (np.issubdtype(given.dtype, np.integer) or np.all(np.mod(given, 1) == 0)):
+        raise ValueError("beats must be whole sample numbers")
+    given = given.astype(np.int64)
+    outside = (given < 0) | (given >= n_samples)
+    if outside.any():
+        raise ValueError(
+            f"beats: {int(outside.sum())} of {given.size} lie outside the signal's "
+            f"{n_samples} samples (first: {int(given[outside][0])})"
+        )
+    steps = np.diff(given)
+    if np.any(steps <= 0):
+        i = int(np.flatnonzero(steps <= 0)[0])
+        what = "repeated" if steps[i] == 0 else "not in increasing order"
+        raise ValueError(
+            f"beats must be strictly increasing: beats[{i + 1}] = {int(given[i + 1])} is "
+            f"{what} (after {int(given[i])}); pass each beat once, sorted"
+        )
+    return given
 
 
 def annotate_and_compare(pipeline, record, **kwargs) -> tuple[Bunch, dict]:
@@ -349,7 +420,7 @@ def compare_with_reference(record, test_samples, test_labels) -> dict:
     )  # fmt: skip
 
 
-def write_annotations(result, record_name, *, extension="cnn", write_dir=".") -> Path:
+def write_annotations(result, record_name, *, extension="cnn", write_dir=".", protect=()) -> Path:
     """Write an :func:`annotate_record` result as a WFDB annotation file.
 
     AAMI labels are written as the MIT-BIH symbols ``N``, ``A`` (for S), ``V``, ``F`` and
@@ -360,7 +431,20 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".") ->
     beat after it (and at the first beat of the record).
 
     The file is written whole or not at all: into a temporary folder beside it, then
-    moved into place, so a crash never leaves a half-written annotation file.
+    moved into place, so a crash never leaves a half-written annotation file. It never
+    replaces a file of the record itself: ``{record_name}.hea`` or ``.atr`` in
+    ``write_dir``, or any of ``protect``.
+
+    Parameters
+    ----------
+    result : Bunch
+        From :func:`annotate_record`.
+    record_name : str
+    extension : str, default="cnn"
+        Letters and digits (``.hea`` and ``.atr`` are the record's own).
+    write_dir : path-like, default="."
+    protect : iterable of path-like
+        Other files that must not be replaced (the record's signal files).
 
     Returns
     -------
@@ -369,6 +453,7 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".") ->
     """
     import wfdb
 
+    path = annotation_path(Path(write_dir) / record_name, extension, write_dir, protect)
     symbols = {"N": "N", "S": "A", "V": "V", "F": "F", "Q": "Q"}
     unknown = sorted(set(np.asarray(result.beat_labels)) - set(symbols))
     if unknown:
@@ -385,16 +470,47 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".") ->
         symbol = list(np.array(["+"] * changes.size + symbol)[order])
         rhythm = np.where(in_af[changes], "(AFIB", "(N")
         notes = list(np.r_[rhythm, np.full(len(notes), "")][order])
-    write_dir = Path(write_dir)
-    write_dir.mkdir(parents=True, exist_ok=True)
-    path = write_dir / f"{record_name}.{extension}"
-    with tempfile.TemporaryDirectory(dir=write_dir, prefix=f".{record_name}.") as tmp:
+    if not samples.size:
+        raise ValueError(
+            f"Record {record_name!r}: no beat to write (no beat detected: a flat or "
+            "disconnected lead?); no annotation file written"
+        )
+    with temporary_folder_beside(path) as tmp:
         wfdb.wrann(
             record_name, extension, samples, symbol=symbol, aux_note=notes, fs=result.fs,
             write_dir=tmp,
         )  # fmt: skip
         os.replace(Path(tmp) / path.name, path)
     return path
+
+
+def annotation_path(record, extension, write_dir=None, protect=()) -> Path:
+    """Where the annotations of ``record`` (a record path) go: ``{write_dir or the record's
+    folder}/{name}.{extension}``. Raises ``ValueError`` when that is one of the record's
+    own files (header, signal, reference annotations; :func:`record_files`) or one of
+    ``protect``, or when ``extension`` is not letters and digits."""
+    record = Path(record)
+    if not (isinstance(extension, str) and extension.isalnum() and extension.isascii()):
+        raise ValueError(f"extension must be letters and digits, e.g. 'cnn'; got {extension!r}")
+    name = record.stem if record.suffix.lower() in (".edf", ".bdf") else record.name
+    path = Path(write_dir or record.parent) / f"{name}.{extension}"
+    own = record_files(record) | record_files(path.with_suffix("")) | {
+        Path(p).resolve() for p in protect
+    }  # fmt: skip
+    if path.resolve() in own:
+        raise ValueError(
+            f"Refusing to write annotations to {str(path)!r}: it is a file of the record "
+            f"{name!r} (header, signal or reference annotations). Choose another extension "
+            "(the default is 'cnn') or another output folder."
+        )
+    return path
+
+
+def _check_n_jobs(n_jobs, what="n_jobs"):
+    if n_jobs is not None and (
+        not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0
+    ):
+        raise ValueError(f"{what} must be a nonzero int (-1: all cores) or None; got {n_jobs!r}")
 
 
 def _record_paths(paths) -> list[Path]:
@@ -454,17 +570,22 @@ def _annotate_file(pipeline, path, leads, write_dir, extension, kwargs):
         rec = open_record(path, leads=leads)
         if leads is None:  # the record's first leads, as many as the pipeline takes
             rec.signal = rec.signal.take(range(pipeline_layout(pipeline)[1]))
-        result = annotate_record(pipeline, rec.signal, rec.fs, **kwargs)
+        with warnings.catch_warnings():  # reported in the result instead
+            warnings.simplefilter("ignore", SignalQualityWarning)
+            result = annotate_record(pipeline, rec.signal, rec.fs, **kwargs)
         written = write_annotations(
-            result, rec.record, extension=extension, write_dir=write_dir or Path(path).parent
-        )
+            result, rec.record, extension=extension, write_dir=write_dir or Path(path).parent,
+            protect=record_files(path),
+        )  # fmt: skip
     except Exception as exc:  # one bad record must not cost the others their outputs
         return Bunch(record=Path(path).name, path=None, error=f"{type(exc).__name__}: {exc}")
     counts = {str(c): int((result.beat_labels == c).sum()) for c in result.classes}
     af_burden = None if result.p_af is None else float(np.mean(result.p_af > AF_THRESHOLD))
+    unanalysable_s = float(np.diff(result.unanalysable, axis=1).sum() / rec.fs)
     return Bunch(
         record=rec.record, path=written, error=None, n_beats=len(result.beat_samples),
         counts=counts, n_irregular=int(result.irregular.sum()), af_burden=af_burden,
+        leads=rec.leads, unanalysable_s=unanalysable_s, problems=result.signal_problems,
     )  # fmt: skip
 
 
@@ -505,12 +626,17 @@ def annotate_records(
     results : list of Bunch
         One per record, in order: ``record``, ``path`` (the file written, None on
         failure), ``error`` (None, or the error's type and message), ``n_beats``,
-        ``counts`` (beats per class), ``n_irregular`` and ``af_burden`` (the share of
-        beats in atrial fibrillation, with ``detect_af=True``; else None).
+        ``counts`` (beats per class), ``n_irregular``, ``af_burden`` (the share of
+        beats in atrial fibrillation, with ``detect_af=True``; else None), ``leads``
+        (those read), ``unanalysable_s`` (seconds of flat signal) and ``problems``
+        (:func:`annotate_record`'s ``signal_problems``).
     """
     from joblib import Parallel, delayed
 
+    _check_n_jobs(n_jobs)
     paths = _record_paths(paths)
+    for path in paths:  # before any work: never a record's own file
+        annotation_path(path, extension, write_dir)
     if len(paths) == 1 and "n_jobs" not in kwargs:
         kwargs["n_jobs"], n_jobs = n_jobs, 1  # one record: its chunks in threads
     one_job = Parallel(n_jobs=n_jobs).n_jobs == 1

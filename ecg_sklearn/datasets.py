@@ -99,10 +99,10 @@ def _mitdb_checksums() -> dict[str, str]:
     return {name: digest for digest, name in (line.split() for line in text.splitlines())}
 
 
-def download_mitdb(data_dir=None, *, verbose: int = 1) -> Path:
+def download_mitdb(data_dir=None, *, records=None, verbose: int = 1) -> Path:
     """Download the MIT-BIH Arrhythmia Database from PhysioNet through ``wfdb``.
 
-    Every file of the 48 records is checked against the SHA-256 checksums shipped with
+    Every file of the records is checked against the SHA-256 checksums shipped with
     the package (PhysioNet's): files present and intact are kept, the records of missing
     or damaged files are downloaded again, and every file is checked once more.
 
@@ -110,36 +110,49 @@ def download_mitdb(data_dir=None, *, verbose: int = 1) -> Path:
     ----------
     data_dir : path-like, optional
         Target folder; see :func:`get_data_home`.
+    records : list of str, optional
+        The records to check and fetch (default: all 48).
     verbose : int, default=1
         Print what is being done.
 
     Returns
     -------
     path : Path
-        The folder holding the verified database.
+        The folder holding the verified records.
+
+    Raises
+    ------
+    OSError
+        Naming the files still missing or damaged, and why the download failed.
     """
     import wfdb
 
     home = get_data_home(data_dir)
     home.mkdir(parents=True, exist_ok=True)
-    checksums = _mitdb_checksums()
+    wanted = set(_resolve_split("all48" if records is None else list(records)))
+    checksums = {n: d for n, d in _mitdb_checksums().items() if Path(n).stem in wanted}
 
     def unverified():
-        return [
-            n for n, d in checksums.items() if not (home / n).is_file() or _sha256(home / n) != d
-        ]
+        return {
+            n: "missing" if not (home / n).is_file() else "wrong SHA-256 checksum"
+            for n, d in checksums.items()
+            if not (home / n).is_file() or _sha256(home / n) != d
+        }
 
-    missing = unverified()
-    if missing:
-        records = sorted({Path(n).stem for n in missing})
-        if verbose:
-            print(f"Downloading {len(records)} MIT-BIH records from PhysioNet into {home}")
-        wfdb.dl_database("mitdb", dl_dir=str(home), records=records, keep_subdirs=False)
-    bad = unverified()
+    bad, failure = unverified(), ""
     if bad:
+        fetch = sorted({Path(n).stem for n in bad})
+        if verbose:
+            print(f"Downloading {len(fetch)} MIT-BIH record(s) from PhysioNet into {home}")
+        try:
+            wfdb.dl_database("mitdb", dl_dir=str(home), records=fetch, keep_subdirs=False)
+        except Exception as exc:  # requests' and wfdb's many network errors
+            failure = f"; the download failed ({type(exc).__name__}: {exc})"
+        bad = unverified()
+    if bad:
+        named = ", ".join(f"{n} ({why})" for n, why in sorted(bad.items())[:5])
         raise OSError(
-            f"Download into {home} failed: {len(bad)} file(s) missing or with a wrong "
-            f"SHA-256 checksum, e.g. {', '.join(bad[:5])}"
+            f"MIT-BIH in {home}: {len(bad)} file(s) missing or damaged, e.g. {named}{failure}"
         )
     return home
 
@@ -293,6 +306,7 @@ def load_wfdb(
         plan, desc="Loading records", unit="record", disable=not verbose
     ):
         signal = _read_signal(data_dir, record, channels, header)
+        _check_no_missing_samples(signal, beat_samples, float(header.fs), context, record)
         if float(header.fs) != fs_out:
             signal, beat_samples = resample_record(signal, beat_samples, float(header.fs), fs_out)
         stop = start + beat_samples.size
@@ -325,6 +339,25 @@ def load_wfdb(
         excluded=excluded,
         n_excluded=sum(e["n_beats"] for e in excluded.values()),
         DESCR=_describe(plan, excluded, fs_out, context),
+    )
+
+
+def _check_no_missing_samples(signal, beat_samples, fs, context, record):
+    """Refuse a record whose beats' windows would hold missing samples (NaN)."""
+    missing = np.isnan(signal).any(axis=0)
+    if not missing.any():
+        return
+    half = int(round(context * fs))
+    counts = np.r_[0, np.cumsum(missing)]
+    lo = np.clip(beat_samples - half, 0, missing.size)
+    hi = np.clip(beat_samples + half + 1, 0, missing.size)
+    hit = counts[hi] > counts[lo]
+    at = np.flatnonzero(missing)
+    raise ValueError(
+        f"Record {record!r}: {int(missing.sum())} missing samples (NaN, the signal "
+        f"format's missing-value code) from {at[0] / fs:.1f} s to {at[-1] / fs:.1f} s fall "
+        f"in the windows of {int(hit.sum())} of its {beat_samples.size} beats; leave the "
+        "record out or repair its signal"
     )
 
 
@@ -389,7 +422,7 @@ def load_mitdb(split="DS1", data_dir=None, *, download: bool = False, **kwargs) 
     records = _resolve_split(split)
     home = get_data_home(data_dir)
     if download:
-        download_mitdb(home, verbose=kwargs.get("verbose", 1))
+        download_mitdb(home, records=records, verbose=kwargs.get("verbose", 1))
     elif not (home / f"{records[0]}.hea").is_file():
         raise OSError(
             f"MIT-BIH database not found in {str(home)!r}. Pass data_dir= (or set "

@@ -1,5 +1,18 @@
-"""Saving and loading fitted pipelines with the package version recorded, and the
-plain-array files (no pickle) of the shipped models."""
+"""Saving and loading fitted pipelines, and the plain-array files of the shipped models.
+
+A model file of :func:`save_model` is one ``.npz`` archive, read with
+``allow_pickle=False``: a JSON description (format, package version, kind) and arrays.
+
+* ``format="arrays"`` (the default) holds a fitted :func:`~ecg_sklearn.default_pipeline`
+  as its parameters and network weights. Loading it builds the pipeline anew from them
+  and runs no code from the file.
+* ``format="pickle"`` holds any fitted pipeline pickled by joblib inside the archive.
+  Unpickling can run any code the file contains: :func:`load_model` refuses it unless
+  ``trusted=True``, and reads the description (is it an ecg_sklearn model, which
+  version wrote it) before anything is unpickled.
+
+Every file is written whole or not at all (a temporary file beside it, then renamed).
+"""
 
 from __future__ import annotations
 
@@ -10,20 +23,40 @@ import warnings
 import zipfile
 from pathlib import Path
 
-import joblib
 import numpy as np
 
 from . import __version__
+from ._files import write_bytes_atomically
 
 __all__ = ["save_model", "load_model"]
 
+#: SHA-256 of each file of the models shipped in ``ecg_sklearn/data/pretrained``: a file
+#: replaced or damaged after installation is refused. Update with ``sha256sum`` when a
+#: shipped model is rebuilt (``tests/test_pretrained.py`` checks them).
+SHIPPED_SHA256 = {
+    "ltafdb-af.json": "1ad327c82c993b7e6811cf165e919b7616c7278ca89ec0181227707e09070849",
+    "ltafdb-af.npz": "3af5705065405f08f8dbf2ddd016415b750762697be02d1828b3e2daea9a6661",
+    "ltafdb-rhythm.json": "298288c0c8f69f0fd6bb2302216ead98680857f679cd03a4f2aa777d82e2a24c",
+    "ltafdb-rhythm.npz": "129d6264b3c0aedc9a9c418a2ff7569b5e70170b6f278105b2687904524bb2eb",
+    "mitdb-ds1.json": "5b42ad2c886f17f7e56e6a52c7917b4387f9de3b5aa888057b98f52055081c3f",
+    "mitdb-ds1.npz": "191c6221547f1d7910640d64a1014c5b03a24c3923f0b6ae48e171227ff0de33",
+}
 
-def write_arrays(path, arrays) -> str:
-    """Write named arrays as an ``.npz`` file; return its SHA-256 (hex)."""
+_MODEL_FORMAT = 1  # of save_model's archives
+_DESCRIPTION = "ecg_sklearn_model"  # the archive member with the JSON description
+_PICKLE = "pickled_pipeline"  # the archive member with joblib's bytes (format="pickle")
+_WEIGHT = "weight__"  # prefix of the network's weights in the archive
+_RUNTIME_PARAMS = ("verbose", "n_jobs", "n_threads")  # how to run, not what was fitted
+
+
+# ---------------------------------------------------------------------- files
+def _npz_bytes(arrays) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
-    raw = buffer.getvalue()
-    Path(path).write_bytes(raw)
+    return buffer.getvalue()
+
+
+def _sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
@@ -32,72 +65,320 @@ def write_model_files(folder, name, arrays, info, *, sha256_key) -> Path:
     SHA-256 under ``sha256_key``, last) in ``folder``, created if needed; return the
     ``.json`` path."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    info = {**info, sha256_key: write_arrays(folder / f"{name}.npz", arrays)}
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(info, indent=1) + "\n")
-    return path
+    raw = _npz_bytes(arrays)
+    write_bytes_atomically(folder / f"{name}.npz", raw)
+    info = {**info, sha256_key: _sha256(raw)}
+    text = json.dumps(info, indent=1) + "\n"
+    return write_bytes_atomically(folder / f"{name}.json", text.encode())
 
 
-def read_arrays(path, sha256) -> dict:
-    """Named arrays of an ``.npz`` file whose SHA-256 must be ``sha256`` (no pickle)."""
+def _read_checked(path, sha256, *, shipped) -> bytes:
+    """The bytes of ``path``, whose SHA-256 must be ``sha256`` (recorded in the package's
+    code for ``shipped`` files, else in the model's ``.json``)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Model file {str(path)!r} not found")
     raw = path.read_bytes()
-    if hashlib.sha256(raw).hexdigest() != sha256:
+    if _sha256(raw) != sha256:
+        where = "in ecg_sklearn; reinstall the package" if shipped else "in the model's .json"
         raise ValueError(
-            f"Model file {str(path)!r} is damaged: its SHA-256 differs from the one "
-            "recorded in the model's .json; reinstall the package"
+            f"Model file {str(path)!r} is damaged or replaced: its SHA-256 differs from "
+            f"the one recorded {where}"
         )
+    return raw
+
+
+def _load_npz(raw, path) -> dict:
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
             return {k: arrays[k].copy() for k in arrays.files}
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
         raise ValueError(f"{str(path)!r} is not an array file: {exc}") from exc
+
+
+def read_arrays(path, sha256=None, *, shipped=False) -> dict:
+    """Named arrays of an ``.npz`` file (no pickle) whose SHA-256 must be ``sha256``, or
+    for a ``shipped`` file the one :data:`SHIPPED_SHA256` lists."""
+    if shipped:
+        sha256 = SHIPPED_SHA256[Path(path).name]
+    return _load_npz(_read_checked(path, sha256, shipped=shipped), path)
+
+
+def shipped_folder() -> Path:
+    """The package's folder of shipped models."""
+    from importlib import resources
+
+    return Path(str(resources.files("ecg_sklearn").joinpath("data", "pretrained")))
+
+
+def read_model_description(path, *, shipped: bool) -> dict:
+    """The JSON description ``NAME.json`` of a model in the shipped-model format;
+    ``shipped`` files must have the SHA-256 that :data:`SHIPPED_SHA256` lists."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Model file {str(path)!r} not found")
+    raw = _read_checked(path, SHIPPED_SHA256[path.name], shipped=True) if shipped else None
+    try:
+        info = json.loads(raw if raw is not None else path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{str(path)!r} is not a model description: {exc}") from exc
+    if not isinstance(info, dict):
+        raise ValueError(f"{str(path)!r} is not a model description (not a JSON object)")
+    return info
 
 
 def read_shipped_arrays(name, folder, shipped, features, what) -> dict:
     """Arrays of ``NAME.{npz,json}`` in ``folder`` (default: the package's shipped models,
-    where ``name`` must be one of ``shipped``), checked to be fitted on ``features``.
-    ``what`` names the kind of model in the errors."""
-    from importlib import resources
-
-    if folder is None:
-        if name not in shipped:
-            raise ValueError(f"Unknown {what} {name!r}; available: {sorted(shipped)}")
-        folder = resources.files("ecg_sklearn").joinpath("data", "pretrained")
-    path = Path(str(folder)) / f"{name}.json"
+    where ``name`` must be one of ``shipped`` and the files have the SHA-256 that
+    :data:`SHIPPED_SHA256` lists), checked to be fitted on ``features``. ``what`` names
+    the kind of model in the errors."""
+    if folder is None and name not in shipped:
+        raise ValueError(f"Unknown {what} {name!r}; available: {sorted(shipped)}")
+    path = Path(folder or shipped_folder()) / f"{name}.json"
     if not path.is_file():
         raise FileNotFoundError(f"{what[0].upper() + what[1:]} file {str(path)!r} not found")
-    info = json.loads(path.read_text())
+    info = read_model_description(path, shipped=folder is None)
     if info.get("features") != list(features):
         raise ValueError(f"{str(path)!r} lists other features than this version's {what} reads")
-    return read_arrays(path.with_suffix(".npz"), info.get("sha256"))
+    npz = path.with_suffix(".npz")
+    return read_arrays(npz, info.get("sha256"), shipped=folder is None)
 
 
-def save_model(pipeline, path) -> Path:
-    """Save a fitted pipeline with joblib, recording the ecg_sklearn version."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"ecg_sklearn_version": __version__, "pipeline": pipeline}, path)
-    return path
+# ---------------------------------------------------------------------- pipelines as arrays
+def _is_plain(value) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
 
 
-def load_model(path):
-    """Load a pipeline saved by :func:`save_model`; warn if another version saved it."""
+def _same(a, b) -> bool:
+    try:
+        return bool(a is b or a == b)
+    except Exception:  # e.g. arrays: not comparable as one truth value
+        return False
+
+
+def stored_params(pipe, default) -> dict:
+    """The parameters of ``pipe``'s steps that a model file keeps: those that JSON holds
+    as they are (numbers, strings, None), but for those that only say how to run it
+    (verbosity, threads, callbacks). Raises ``ValueError`` for any other parameter
+    that differs from ``default``'s (a pipeline of the same steps)."""
+    defaults = default.get_params(deep=True)
+    params, unstorable = {}, []
+    for key, value in pipe.get_params(deep=True).items():
+        if "__" not in key or "callbacks__" in key or key.endswith(_RUNTIME_PARAMS):
+            continue
+        if _is_plain(value):
+            params[key] = value
+        elif not (key in defaults and _same(value, defaults[key])):
+            unstorable.append(key)
+    if unstorable:
+        raise ValueError(
+            f"format='arrays' cannot store the parameters {sorted(unstorable)} (objects, "
+            "classes or lists other than the default's). Save with format='pickle' and "
+            "load with trusted=True."
+        )
+    return params
+
+
+def describe_pipeline(pipe, *, leads=None) -> tuple[dict, dict]:
+    """A fitted default pipeline as a JSON-able description and the network's weights.
+
+    Raises ``ValueError`` when the pipeline is not a fitted
+    :func:`~ecg_sklearn.default_pipeline` (same steps) or holds a parameter that JSON
+    cannot keep (an object, a class, a list) and that differs from the default's.
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    from .pipeline import ChunkedPipeline, default_pipeline
+
+    if not (isinstance(pipe, ChunkedPipeline) and [n for n, _ in pipe.steps] == [
+        "filter", "segment", "cnn"
+    ]):  # fmt: skip
+        raise ValueError(
+            "format='arrays' stores a default_pipeline (ChunkedPipeline with steps filter, "
+            f"segment, cnn); got {type(pipe).__name__} with steps "
+            f"{[n for n, _ in getattr(pipe, 'steps', [])]}. Save it with format='pickle'."
+        )
+    default = default_pipeline(pipe["filter"].fs, verbose=0)
+    for (_, step), (_, reference) in zip(pipe.steps, default.steps, strict=True):
+        if type(step) is not type(reference):
+            raise ValueError(
+                f"format='arrays' stores the default steps; {type(step).__name__} is not "
+                f"{type(reference).__name__}. Save it with format='pickle'."
+            )
+    check_is_fitted(pipe["cnn"])
+    params = stored_params(pipe, default)
+    cnn = pipe["cnn"]
+    info = {
+        "fs": float(pipe["filter"].fs),
+        "leads": None if leads is None else list(leads),
+        "n_channels": int(pipe["filter"].n_features_in_),
+        "n_timepoints": int(pipe["filter"].n_timepoints_in_),
+        "classes": [str(c) for c in cnn.classes_],
+        "class_weight": None if cnn.class_weight_ is None else cnn.class_weight_.tolist(),
+        "class_prior": None if cnn.class_prior_ is None else cnn.class_prior_.tolist(),
+        "params": params,
+    }
+    weights = {k: v.detach().cpu().numpy() for k, v in cnn.module_.state_dict().items()}
+    return info, weights
+
+
+def pipeline_from_description(info, weights, *, name="the model"):
+    """The fitted pipeline that :func:`describe_pipeline` described (no code is run from
+    the description: the pipeline is built from the package's classes)."""
+    import torch
+    from sklearn.preprocessing import LabelEncoder
+
+    from .pipeline import default_pipeline
+
+    needed = {"fs", "n_timepoints", "classes", "params"}
+    if missing := needed - set(info):
+        raise ValueError(f"{name} is not a model description (lacks {sorted(missing)})")
+    params = info["params"]
+    if not isinstance(params, dict) or any(
+        not str(k).startswith(("filter__", "segment__", "cnn__")) or not _is_plain(v)
+        for k, v in params.items()
+    ):
+        raise ValueError(f"{name}: parameters must be plain values of the filter, segment "
+                         "and cnn steps")  # fmt: skip
+    pipe = default_pipeline(info["fs"], verbose=0)
+    try:
+        pipe.set_params(**params)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} has parameters this version does not know: {exc}") from exc
+    # The filter and segmenter keep only the window layout from fit: fitting them on
+    # one window of the right shape restores them exactly.
+    segment = pipe["segment"]
+    extra = int(segment.beat_channel) + int(segment.rr_context)  # channels after the leads
+    n_channels = int(info.get("n_channels") or len(info.get("leads") or ()) + extra)
+    n_times = int(info["n_timepoints"])
+    window = np.zeros((1, n_channels, n_times), dtype=np.float32)
+    if segment.beat_channel:
+        window[0, n_channels - extra, n_times // 2] = 1.0
+    layout = pipe[:-1].fit_transform(window).layout
+    cnn = pipe["cnn"]
+    cnn.n_features_in_ = layout.n_features
+    cnn.label_encoder_ = LabelEncoder().fit(info["classes"])
+    cnn._set_layout(cnn._fit_layout(layout, layout.n_features))
+    class_weight, prior = info.get("class_weight"), info.get("class_prior")
+    cnn.class_weight_ = None if class_weight is None else np.asarray(class_weight, dtype=float)
+    if prior is None and cnn.prior_power:
+        raise ValueError(f"{name} lacks class_prior, which prior_power needs")
+    cnn.class_prior_ = None if prior is None else np.asarray(prior, dtype=float)
+    cnn._rhythm_models()  # checked
+    with torch.random.fork_rng(devices=[]):  # initialisation draws from torch's RNG
+        cnn.initialize()
+    try:
+        cnn.module_.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+    except RuntimeError as exc:
+        raise ValueError(f"The weights of {name} do not fit the network: {exc}") from exc
+    cnn.module_.eval()
+    return pipe
+
+
+# ---------------------------------------------------------------------- save / load
+def save_model(pipeline, path, *, format="arrays", leads=None) -> Path:
+    """Save a fitted pipeline to one file, written whole or not at all.
+
+    Parameters
+    ----------
+    pipeline : ChunkedPipeline
+        Fitted. With ``format="arrays"``, a :func:`~ecg_sklearn.default_pipeline`
+        (any plain parameters: numbers, strings, None).
+    path : path-like
+        The file to write (its folder is created if needed). Any extension; ``.npz``
+        is the natural one.
+    format : {"arrays", "pickle"}, default="arrays"
+        ``"arrays"``: parameters and weights only; :func:`load_model` rebuilds the
+        pipeline from them and runs nothing from the file. ``"pickle"``: any pipeline,
+        pickled with joblib; loading it needs ``trusted=True``.
+    leads : list of str, optional
+        The leads the pipeline was fitted on, recorded in the file.
+
+    Returns
+    -------
+    path : Path
+    """
+    if format not in ("arrays", "pickle"):
+        raise ValueError(f"format must be 'arrays' or 'pickle'; got {format!r}")
+    header = {"format": _MODEL_FORMAT, "kind": format, "ecg_sklearn_version": __version__}
+    if format == "arrays":
+        info, weights = describe_pipeline(pipeline, leads=leads)
+        arrays = {f"{_WEIGHT}{k}": v for k, v in weights.items()}
+        header["pipeline"] = info
+    else:
+        import joblib
+
+        buffer = io.BytesIO()
+        joblib.dump(pipeline, buffer)
+        arrays = {_PICKLE: np.frombuffer(buffer.getvalue(), dtype=np.uint8)}
+        header["leads"] = None if leads is None else list(leads)
+    arrays[_DESCRIPTION] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    return write_bytes_atomically(path, _npz_bytes(arrays))
+
+
+def _read_model_archive(path) -> tuple[dict, zipfile.ZipFile]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Model file {str(path)!r} not found")
-    saved = joblib.load(path)
-    if not isinstance(saved, dict) or "pipeline" not in saved:
-        raise ValueError(f"{str(path)!r} was not written by ecg_sklearn.save_model")
-    version = saved.get("ecg_sklearn_version")
-    if version != __version__:
-        warnings.warn(
-            f"Model {path.name} was saved with ecg_sklearn {version}; this is {__version__}. "
-            "Predictions may differ.",
-            UserWarning,
-            stacklevel=2,
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{str(path)!r} is not a model file of ecg_sklearn.save_model (not an .npz "
+            "archive; pickle and joblib files are not loaded)"
         )
-    return saved["pipeline"]
+    try:
+        archive = np.load(path, allow_pickle=False)
+        header = json.loads(archive[_DESCRIPTION].tobytes())
+    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(
+            f"{str(path)!r} is not a model file of ecg_sklearn.save_model, or is damaged "
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
+    if not isinstance(header, dict) or header.get("format") != _MODEL_FORMAT:
+        raise ValueError(
+            f"{str(path)!r}: model file format {header.get('format')!r} "
+            f"(this version reads {_MODEL_FORMAT})"
+        )
+    return header, archive
+
+
+def load_model(path, *, trusted=False):
+    """Load a pipeline saved by :func:`save_model`; warn if another version saved it.
+
+    Parameters
+    ----------
+    path : path-like
+    trusted : bool, default=False
+        Needed for files saved with ``format="pickle"``: unpickling a file can run any
+        code it contains, so load such files only when you made them or trust who did.
+        Files saved with ``format="arrays"`` load without it and run nothing.
+
+    Returns
+    -------
+    pipeline : ChunkedPipeline
+    """
+    path = Path(path)
+    header, archive = _read_model_archive(path)
+    with archive:
+        kind = header.get("kind")
+        if kind == "pickle" and not trusted:
+            raise ValueError(
+                f"{str(path)!r} holds a pickled pipeline: loading it can run any code the "
+                "file contains. Pass trusted=True (command line: --trust-model) only for "
+                "a file you made or whose author you trust."
+            )
+        if kind not in ("arrays", "pickle"):
+            raise ValueError(f"{str(path)!r}: unknown kind of model file {kind!r}")
+        version = header.get("ecg_sklearn_version")
+        if version != __version__:
+            warnings.warn(
+                f"Model {path.name} was saved with ecg_sklearn {version}; this is "
+                f"{__version__}. Predictions may differ.",
+                UserWarning,
+                stacklevel=2,
+            )
+        if kind == "pickle":
+            import joblib
+
+            return joblib.load(io.BytesIO(archive[_PICKLE].tobytes()))
+        weights = {k[len(_WEIGHT) :]: archive[k] for k in archive.files if k.startswith(_WEIGHT)}
+        return pipeline_from_description(header["pipeline"], weights, name=repr(str(path)))

@@ -9,17 +9,21 @@ classes) with the training provenance and the SHA-256 of the weights. The model 
 
 from __future__ import annotations
 
-import json
 import warnings
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.preprocessing import LabelEncoder
 
 from . import __version__
-from .persistence import read_arrays, write_model_files
+from .persistence import (
+    describe_pipeline,
+    pipeline_from_description,
+    read_arrays,
+    read_model_description,
+    shipped_folder,
+    write_model_files,
+)
 from .pipeline import default_pipeline
 
 __all__ = [
@@ -44,10 +48,6 @@ PRETRAINED = {
 _FORMAT = 1
 
 
-def _folder() -> Path:
-    return Path(str(resources.files("ecg_sklearn").joinpath("data", "pretrained")))
-
-
 def _check_name(name):
     if name not in PRETRAINED:
         raise ValueError(f"Unknown pretrained model {name!r}; available: {list_pretrained()}")
@@ -68,6 +68,14 @@ def list_pretrained() -> list[str]:
 def pretrained_info(name: str = "mitdb-ds1", *, folder=None) -> dict:
     """The metadata shipped with a pretrained pipeline.
 
+    Parameters
+    ----------
+    name : str, default="mitdb-ds1"
+        One of :func:`list_pretrained`.
+    folder : path-like, optional
+        Where the model files are (default: the package's ``data/pretrained``, whose
+        files must have the SHA-256 recorded in the package's code).
+
     Returns
     -------
     info : dict
@@ -77,16 +85,10 @@ def pretrained_info(name: str = "mitdb-ds1", *, folder=None) -> dict:
         it), the versions it was built with and ``weights_sha256``.
     """
     _check_name(name)
-    path = Path(folder or _folder()) / f"{name}.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"Pretrained model file {str(path)!r} not found")
-    try:
-        info = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{str(path)!r} is not a pretrained model description: {exc}") from exc
+    path = Path(folder or shipped_folder()) / f"{name}.json"
+    info = read_model_description(path, shipped=folder is None)
     needed = {"format", "fs", "leads", "n_timepoints", "classes", "params"}
-    missing = needed - set(info) if isinstance(info, dict) else needed
-    if missing:
+    if missing := needed - set(info):
         raise ValueError(f"{str(path)!r} is not a pretrained model description (lacks {missing})")
     return info
 
@@ -94,12 +96,17 @@ def pretrained_info(name: str = "mitdb-ds1", *, folder=None) -> dict:
 def load_pretrained(name: str = "mitdb-ds1", *, folder=None):
     """A fitted pipeline shipped with the package, ready to ``predict``.
 
+    The files are plain arrays and JSON, read without pickle; the shipped ones must
+    have the SHA-256 recorded in the package's code (a damaged or replaced file is
+    refused).
+
     Parameters
     ----------
     name : str, default="mitdb-ds1"
         One of :func:`list_pretrained`.
     folder : path-like, optional
-        Where the model files are (default: the package's ``data/pretrained``).
+        Where the model files are (default: the package's ``data/pretrained``); the
+        weights must then have the SHA-256 recorded in the ``.json`` beside them.
 
     Returns
     -------
@@ -117,7 +124,6 @@ def load_pretrained(name: str = "mitdb-ds1", *, folder=None):
     >>> pipe.predict(data.X[:5])
     array(['N', 'N', 'N', 'N', 'N'], dtype='<U1')
     """
-    folder = Path(folder or _folder())
     info = pretrained_info(name, folder=folder)
     if info["format"] != _FORMAT:
         raise ValueError(f"{name}: model format {info['format']!r}; this package reads {_FORMAT}")
@@ -128,60 +134,17 @@ def load_pretrained(name: str = "mitdb-ds1", *, folder=None):
             UserWarning,
             stacklevel=2,
         )
-    arrays = read_arrays(folder / f"{name}.npz", info.get("weights_sha256"))
-    state = {k: torch.from_numpy(v) for k, v in arrays.items()}
-    pipe = default_pipeline(info["fs"], verbose=0)
-    pipe.set_params(**info["params"])
-    # The filter and segmenter keep only the window layout from fit: fitting them on
-    # one window of the right shape restores them exactly.
-    n_leads, n_times = len(info["leads"]), info["n_timepoints"]
-    rr_context = bool(info["params"].get("segment__rr_context", False))
-    window = np.zeros((1, n_leads + 1 + rr_context, n_times), dtype=np.float32)
-    window[0, n_leads, n_times // 2] = 1.0
-    rows = pipe[:-1].fit_transform(window)
-    _restore_classifier(pipe["cnn"], rows.layout, info, state)
-    return pipe
-
-
-def _restore_classifier(cnn, layout, info, state):
-    """Set the fitted state of ``cnn`` for rows of ``layout`` (the segmenter's)."""
-    cnn.n_features_in_ = layout.n_features
-    cnn.label_encoder_ = LabelEncoder().fit(info["classes"])
-    cnn._set_layout(cnn._fit_layout(layout, layout.n_features))
-    weights = info.get("class_weight")
-    cnn.class_weight_ = None if weights is None else np.asarray(weights, dtype=float)
-    prior = info.get("class_prior")
-    if prior is None and cnn.prior_power:
-        raise ValueError("The model's .json lacks class_prior, which prior_power needs")
-    cnn.class_prior_ = None if prior is None else np.asarray(prior, dtype=float)
-    cnn._rhythm_models()  # checked
-    with torch.random.fork_rng(devices=[]):  # initialisation draws from torch's RNG
-        cnn.initialize()
-    try:
-        cnn.module_.load_state_dict(state)
-    except RuntimeError as exc:
-        raise ValueError(f"Pretrained weights do not fit the network: {exc}") from exc
-    cnn.module_.eval()
-
-
-def _json_params(pipe) -> dict:
-    """The pipeline's parameters that JSON keeps as they are (numbers, strings, None),
-    but for those that only say how to run it (verbosity, threads)."""
-    return {
-        k: v
-        for k, v in pipe.get_params(deep=True).items()
-        if "__" in k
-        and "callbacks__" not in k
-        and not k.endswith(("verbose", "n_jobs", "n_threads"))
-        and (v is None or isinstance(v, (bool, int, float, str)))
-    }
+    npz = Path(folder or shipped_folder()) / f"{name}.npz"
+    arrays = read_arrays(npz, info.get("weights_sha256"), shipped=folder is None)
+    return pipeline_from_description(info, arrays, name=f"pretrained model {name!r}")
 
 
 def save_pretrained(pipe, name, folder, *, leads, training) -> Path:
     """Write a fitted default pipeline as ``NAME.npz`` and ``NAME.json`` in ``folder``.
 
     The format :func:`load_pretrained` reads (``benchmarks/pretrained.py --rebuild``
-    writes the shipped models with it).
+    writes the shipped models with it; their SHA-256 then go into
+    ``ecg_sklearn.persistence.SHIPPED_SHA256``).
 
     Parameters
     ----------
@@ -204,20 +167,13 @@ def save_pretrained(pipe, name, folder, *, leads, training) -> Path:
     import sklearn
     import skorch
 
-    state = pipe["cnn"].module_.state_dict()
-    arrays = {k: v.detach().cpu().numpy() for k, v in state.items()}
-    cnn = pipe["cnn"]
+    description, weights = describe_pipeline(pipe, leads=leads)
+    del description["n_channels"]  # the shipped files name their leads
     info = {
         "format": _FORMAT,
         "name": name,
         "description": PRETRAINED.get(name, {}).get("description", ""),
-        "fs": float(pipe["filter"].fs),
-        "leads": list(leads),
-        "n_timepoints": int(pipe[0].n_timepoints_in_),
-        "classes": [str(c) for c in cnn.classes_],
-        "class_weight": None if cnn.class_weight_ is None else cnn.class_weight_.tolist(),
-        "class_prior": cnn.class_prior_.tolist(),
-        "params": _json_params(pipe),
+        **description,
         "training": training,
         "ecg_sklearn_version": __version__,
         "versions": {
@@ -226,10 +182,11 @@ def save_pretrained(pipe, name, folder, *, leads, training) -> Path:
             "skorch": skorch.__version__,
             "numpy": np.__version__,
         },
-        # Training on another instruction set changes ~1% of the labels (oneDNN kernels).
+        # Where it was built: a rebuild elsewhere reproduces it within the tolerances
+        # of docs/models.md, not bit for bit.
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
     }
-    return write_model_files(folder, name, arrays, info, sha256_key="weights_sha256")
+    return write_model_files(folder, name, weights, info, sha256_key="weights_sha256")
 
 
 def train_pretrained(name: str = "mitdb-ds1", data_dir=None, *, verbose: int = 0):

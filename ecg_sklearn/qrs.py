@@ -9,7 +9,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import ndimage, signal
 from sklearn.base import BaseEstimator
 
-from ._validation import check_fs
+from ._validation import MIN_RECORD_FS, check_fs
 from .filtering import filter_ecg
 
 __all__ = ["detect_qrs", "QRSDetector"]
@@ -69,7 +69,7 @@ def detect_qrs(
     ecg : array-like, shape (n_samples,) or (n_leads, n_samples)
         Raw ECG.
     fs : float
-        Sampling rate in Hz (any rate from about 100 Hz).
+        Sampling rate in Hz, at least 100 (lower rates are refused).
     threshold : float, default=0.35
         Fraction of the typical beat energy a peak must reach.
     refractory : float, default=0.25
@@ -85,7 +85,7 @@ def detect_qrs(
     r_peaks : ndarray of int64, shape (n_beats,)
         Sorted R-peak sample indices.
     """
-    fs = check_fs(fs)
+    fs = check_fs(fs, minimum=MIN_RECORD_FS)
     x = np.asarray(ecg)
     if x.dtype not in (np.float32, np.float64):
         x = x.astype(np.float64)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -146,7 +147,87 @@ def _read_header(data_dir: Path, record: str, annotations: bool = True):
             raise FileNotFoundError(
                 f"Record {record!r}: signal file {name!r} not found in {str(data_dir)!r}"
             )
+    _check_gains(data_dir / f"{record}.hea", record)
+    _check_signal_sizes(data_dir, record, header)
+    header.mv_scale = _mv_scale(header, record)
     return header
+
+
+#: Bytes a sample takes in each WFDB format of fixed size (the FLAC formats vary).
+_BYTES_PER_SAMPLE = {
+    "8": 1, "16": 2, "61": 2, "80": 1, "160": 2, "212": 1.5, "310": 4 / 3, "311": 4 / 3,
+    "24": 3, "32": 4,
+}  # fmt: skip
+_GAIN = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(\([-+]?\d+\))?(/\S*)?$")
+
+
+def _to_mv(signal, mv_scale, channels):
+    """``signal`` (rows: ``channels`` of the record) in mV, in place."""
+    if mv_scale is not None and any(mv_scale[c] != 1.0 for c in channels):
+        signal *= np.asarray([mv_scale[c] for c in channels], dtype=np.float32)[:, None]
+    return signal
+
+
+def _check_gains(path: Path, record: str) -> None:
+    """Refuse a header whose gain field is not a number (wfdb would read 200)."""
+    lines = [
+        line.split()
+        for line in path.read_text(errors="replace").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    for number, words in enumerate(lines[1:], start=2):
+        if len(words) >= 3 and not _GAIN.match(words[2]):
+            raise OSError(
+                f"Record {record!r}: the gain of signal line {number - 1} of {record}.hea, "
+                f"{words[2]!r}, is not a number (expected e.g. 200, 200(0)/mV)"
+            )
+
+
+def _check_signal_sizes(data_dir: Path, record: str, header) -> None:
+    """Refuse signal files whose size disagrees with the header's length and formats."""
+    if not header.sig_len:
+        return  # a header may leave the length unsaid
+    per_file = {}
+    for name, fmt, spf, offset in zip(
+        header.file_name, header.fmt, header.samps_per_frame or [1] * header.n_sig,
+        header.byte_offset or [None] * header.n_sig, strict=True,
+    ):  # fmt: skip
+        size = _BYTES_PER_SAMPLE.get(str(fmt))
+        if size is None:
+            return  # compressed (FLAC): no fixed size
+        got = per_file.setdefault(name, {"bytes": 0.0, "offset": int(offset or 0), "fmt": set()})
+        got["bytes"] += size * (spf or 1)
+        got["fmt"].add(str(fmt))
+    for name, got in per_file.items():
+        frame = got["bytes"]
+        expected = got["offset"] + int(np.ceil(header.sig_len * frame))
+        actual = (data_dir / name).stat().st_size
+        if not expected - 1 <= actual <= expected + max(4, int(np.ceil(frame))):
+            raise OSError(
+                f"Record {record!r}: {name} holds {actual} bytes, but {record}.hea says "
+                f"{header.sig_len} samples of format {'/'.join(sorted(got['fmt']))} "
+                f"({expected} bytes): the header's format or length is wrong, or the file "
+                "is truncated or belongs to another record"
+            )
+
+
+#: Factors from the amplitude units of WFDB headers to mV.
+_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+
+
+def _mv_scale(header, record: str) -> list[float]:
+    """Per signal, the factor that brings its physical values to mV (1 for mV, the
+    default when the header names no units)."""
+    scale = []
+    for name, units in zip(header.sig_name, header.units or [None] * header.n_sig, strict=True):
+        key = (units or "mV").strip().lower()
+        if key not in _TO_MV:
+            raise OSError(
+                f"Record {record!r}: signal {name!r} is in {units!r}, not a voltage "
+                f"({', '.join(sorted(_TO_MV))}): not an ECG lead, or a header to correct"
+            )
+        scale.append(_TO_MV[key])
+    return scale
 
 
 def _read_annotations(data_dir: Path, record: str, extension: str = "atr", *, aux=False):
@@ -184,7 +265,7 @@ def _read_signal(data_dir: Path, record: str, channels, header):
         raise OSError(
             f"Record {record!r}: cannot read signal {record}.dat (truncated or damaged?): {exc}"
         ) from exc
-    signal = np.asarray(rec.p_signal, dtype=np.float32).T
+    signal = _to_mv(np.asarray(rec.p_signal, dtype=np.float32).T, header.mv_scale, channels)
     if signal.shape[1] != header.sig_len:
         raise OSError(
             f"Record {record!r}: signal file holds {signal.shape[1]} samples, "
@@ -309,10 +390,11 @@ class _LazySignal:
     ndim = 2
     dtype = np.dtype(np.float32)
 
-    def __init__(self, path, channels, n_samples):
+    def __init__(self, path, channels, n_samples, mv_scale=None):
         self.path = str(path)
         self.shape = (len(channels), int(n_samples))
         self.channels = list(channels)
+        self.mv_scale = mv_scale  # per signal of the file: its units' factor to mV
 
     def __len__(self):
         return self.shape[0]
@@ -322,7 +404,7 @@ class _LazySignal:
         if not isinstance(cols, slice) or cols.step not in (None, 1):
             raise IndexError("a lazy signal reads contiguous sample ranges: signal[:, a:b]")
         start, stop, _ = cols.indices(self.shape[1])
-        block = self._read(start, max(start, stop))
+        block = _to_mv(self._read(start, max(start, stop)), self.mv_scale, self.channels)
         return block[rows]
 
     def take(self, rows):
@@ -360,6 +442,8 @@ class WFDBSignal(_LazySignal):
         Signal indices to read, in order.
     n_samples : int
         The record's length (from its header).
+    mv_scale : list of float, optional
+        Per signal of the record, the factor to mV of its units (all 1 by default).
     """
 
     def _read(self, start, stop):
@@ -474,6 +558,8 @@ class EDFSignal(_LazySignal):
         Signal indices to read, in order (all at the same sampling rate).
     n_samples : int
         Samples per signal.
+    mv_scale : list of float, optional
+        Per signal of the file, the factor to mV of its physical dimension.
     """
 
     def _read(self, start, stop):
@@ -497,6 +583,8 @@ def _open_edf(path: Path, leads):
         raise OSError(f"Cannot read EDF file {str(path)!r}: {exc}") from exc
     with edf:
         names = [label.strip() for label in edf.getSignalLabels()]
+        if not names:
+            raise ValueError(f"EDF file {path.name} holds no signal (annotations only?)")
         channels = _pick(names, leads, path.stem)
         rates = {float(edf.getSampleFrequency(c)) for c in channels}
         if len(rates) != 1:
@@ -505,8 +593,17 @@ def _open_edf(path: Path, leads):
                 f"sampling rates {sorted(rates)}; pick leads sampled alike with leads="
             )
         n_samples = int(min(edf.getNSamples()[c] for c in channels))
+        units = {c: edf.getPhysicalDimension(c).strip() for c in channels}
+    scale = [1.0] * len(names)
+    for c, dimension in units.items():
+        if dimension.lower() not in _TO_MV:
+            raise ValueError(
+                f"EDF file {path.name}: signal {names[c]!r} is in {dimension!r}, not a "
+                f"voltage ({', '.join(sorted(_TO_MV))})"
+            )
+        scale[c] = _TO_MV[dimension.lower()]
     fs = rates.pop()
-    return EDFSignal(path, channels, n_samples), fs, [names[c] for c in channels]
+    return EDFSignal(path, channels, n_samples, scale), fs, [names[c] for c in channels]
 
 
 def open_record(path, *, leads=None) -> Bunch:
@@ -547,7 +644,7 @@ def open_record(path, *, leads=None) -> Bunch:
     header = _read_header(path.parent, path.name, annotations=False)
     names = list(header.sig_name)
     channels = _pick(names, leads, path.name)
-    signal = WFDBSignal(path, channels, header.sig_len)
+    signal = WFDBSignal(path, channels, header.sig_len, header.mv_scale)
     return Bunch(
         record=path.name, signal=signal, fs=float(header.fs), leads=[names[c] for c in channels]
     )

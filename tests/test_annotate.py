@@ -9,7 +9,7 @@ from ecg_sklearn.__main__ import main
 from ecg_sklearn.datasets import AAMI_MAP, load_record, sample_data_dir
 from ecg_sklearn.dominant_beat import dominant_similarity, p_wave_similarity
 from ecg_sklearn.metrics import compare_annotations
-from ecg_sklearn.persistence import load_model, save_model
+from ecg_sklearn.persistence import save_model
 from ecg_sklearn.prematurity import rule_in_premature_sveb, rule_out_timely_sveb
 from ecg_sklearn.similar_beats import beat_features, smooth_over_similar_beats
 
@@ -86,27 +86,10 @@ def test_errors(model):
         annotate_record(model, np.full(5000, np.nan), 360.0)
 
 
-def test_model_persistence_records_version(model, tmp_path, sample):
-    path = save_model(model, tmp_path / "m.joblib")
-    again = load_model(path)
-    np.testing.assert_array_equal(
-        again.predict_proba(sample.X[:20]), model.predict_proba(sample.X[:20])
-    )
-    import joblib
-
-    blob = joblib.load(path)
-    blob["ecg_sklearn_version"] = "0.0.1"
-    joblib.dump(blob, path)
-    with pytest.warns(UserWarning, match="saved with ecg_sklearn 0.0.1"):
-        load_model(path)
-    with pytest.raises(FileNotFoundError, match="not found"):
-        load_model(tmp_path / "nope.joblib")
-
-
 def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
     data = tmp_path / "data"
     shutil.copytree(sample_data_dir(), data)
-    model_path = save_model(model, tmp_path / "model.joblib")
+    model_path = save_model(model, tmp_path / "model.npz")
     assert main(["annotate", "--model", str(model_path), "--record", str(data / "100")]) == 0
     assert (data / "100.cnn").is_file()
     assert "irregular rhythm" not in capsys.readouterr().out  # no AF rule by default

@@ -22,7 +22,7 @@ def test_main_job_reports_the_pretrained_model_on_the_excerpt(tmp_path, capsys):
     figures += [f"strip_{r}" for r in ("100", "213", "232", "233")]
     for name in figures:
         assert (out / f"{name}.png").stat().st_size > 1000
-    assert not (out / "model.joblib").exists()
+    assert not (out / "model.npz").exists()
 
 
 def test_main_job_can_train_from_scratch(tmp_path, capsys):
@@ -32,4 +32,4 @@ def test_main_job_can_train_from_scratch(tmp_path, capsys):
     assert "training the default pipeline on" in printed and "pipeline trained now" in printed
     report = json.loads((out / "report.json").read_text())
     assert sum(map(sum, report["bxb"]["confusion_matrix"])) >= 1048
-    assert (out / "model.joblib").stat().st_size > 1000
+    assert (out / "model.npz").stat().st_size > 1000

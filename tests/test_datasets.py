@@ -198,8 +198,53 @@ def test_download_path_with_patched_downloader(tmp_path, monkeypatch):
     # A file still damaged after the download is named in the error.
     (home / "208.atr").write_bytes(b"garbage")
     monkeypatch.setattr(wfdb, "dl_database", lambda *a, **k: None)
-    with pytest.raises(OSError, match=r"wrong SHA-256 checksum, e\.g\. 208\.atr"):
+    with pytest.raises(OSError, match=r"e\.g\. 208\.atr \(wrong SHA-256 checksum\)"):
         load_mitdb("DS1", home, download=True, verbose=0)
+
+
+def test_download_of_one_record_without_network_names_the_damaged_file(tmp_path, monkeypatch):
+    import wfdb
+
+    src = datasets.sample_data_dir()
+    monkeypatch.setattr(datasets, "_mitdb_checksums", lambda: _fake_checksums(src, ["100", "208"]))
+    home = tmp_path / "mitdb"
+    home.mkdir()
+    for r in ("100", "208"):
+        for ext in (".hea", ".dat", ".atr"):
+            shutil.copy(src / f"{r}{ext}", home)
+    (home / "100.dat").write_bytes(b"garbage")
+    asked = []
+
+    def offline(db, dl_dir, records, keep_subdirs):
+        asked.append(records)
+        raise ConnectionError("HTTPSConnectionPool(host='physionet.org'): no network")
+
+    monkeypatch.setattr(wfdb, "dl_database", offline)
+    with pytest.raises(OSError) as error:
+        load_mitdb(["100"], home, download=True, verbose=0)
+    assert asked == [["100"]]  # the one record asked for, not the database
+    message = str(error.value)
+    assert "1 file(s) missing or damaged, e.g. 100.dat (wrong SHA-256 checksum)" in message
+    assert "the download failed (ConnectionError" in message
+    load_mitdb(["208"], home, download=True, verbose=0)  # an intact record needs no network
+
+
+def test_missing_samples_name_the_record(tmp_path):
+    import wfdb
+
+    rec = load_record("100", datasets.sample_data_dir(), leads=None)
+    n = int(30 * rec.fs)
+    signal = rec.signal[:, :n].T.astype(np.float64)
+    signal[5000:5100, 0] = np.nan  # format 16's missing-value code in the file
+    wfdb.wrsamp("gap", fs=rec.fs, units=["mV", "mV"], sig_name=rec.leads, p_signal=signal,
+                fmt=["16", "16"], adc_gain=[200.0, 200.0], baseline=[0, 0],
+                write_dir=str(tmp_path))  # fmt: skip
+    beats = rec.beat_samples[rec.beat_samples < n]
+    wfdb.wrann("gap", "atr", beats, symbol=["N"] * beats.size, write_dir=str(tmp_path))
+    with pytest.raises(
+        ValueError, match=r"Record 'gap': 100 missing samples .* fall in the windows of \d+ of its"
+    ):
+        datasets.load_wfdb(tmp_path, ["gap"], leads="MLII", verbose=0)
 
 
 def test_shipped_checksums_cover_all_records():

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from sklearn.metrics import f1_score
 
 from ecg_sklearn import default_pipeline, list_pretrained, load_pretrained
 from ecg_sklearn.annotate import annotate_and_compare
@@ -15,6 +16,10 @@ from ecg_sklearn.metrics import pooled_report
 from ecg_sklearn.pretrained import PRETRAINED, pretrained_info, save_pretrained, train_pretrained
 
 ROOT = Path(__file__).resolve().parents[1]
+#: How closely a rebuild on any machine reproduces the shipped model (docs/models.md):
+#: share of DS2 labels equal, and the largest difference of S and V F1 on DS2's windows.
+REBUILD_AGREEMENT = 0.97
+REBUILD_F1_TOLERANCE = 0.03
 RESULTS = json.loads((ROOT / "benchmarks" / "results" / "pretrained.json").read_text())
 
 
@@ -74,7 +79,7 @@ def test_errors_name_the_problem(model_files):
     raw = bytearray(weights.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     weights.write_bytes(bytes(raw))
-    with pytest.raises(ValueError, match="damaged: its SHA-256 differs"):
+    with pytest.raises(ValueError, match="damaged or replaced: its SHA-256 differs"):
         load_pretrained("mitdb-ds1", folder=model_files)
     weights.write_bytes(b"not a zip file")
     info_path = model_files / "mitdb-ds1.json"
@@ -84,10 +89,10 @@ def test_errors_name_the_problem(model_files):
     with pytest.raises(ValueError, match="is not an array file"):
         load_pretrained("mitdb-ds1", folder=model_files)
     info_path.write_text('{"format": 1}')
-    with pytest.raises(ValueError, match="is not a pretrained model description"):
+    with pytest.raises(ValueError, match="is not a (pretrained )?model description"):
         load_pretrained("mitdb-ds1", folder=model_files)
     info_path.write_bytes(b"\x80\x81 not json")
-    with pytest.raises(ValueError, match="is not a pretrained model description"):
+    with pytest.raises(ValueError, match="is not a (pretrained )?model description"):
         load_pretrained("mitdb-ds1", folder=model_files)
 
 
@@ -129,19 +134,22 @@ def test_rebuild_predicts_the_shipped_labels_on_ds2(mitdb_dir):
     rebuilt, _ = train_pretrained("mitdb-ds1", mitdb_dir)
     test = load_mitdb("DS2", mitdb_dir, verbose=0)
     labels, shipped = rebuilt.predict(test.X), load_pretrained().predict(test.X)
-    built_on = pretrained_info("mitdb-ds1").get("cpu_capability")
-    if built_on == torch.backends.cpu.get_cpu_capability():
-        np.testing.assert_array_equal(labels, shipped)
-    else:  # another (or unrecorded) instruction set rounds the convolutions differently
-        assert np.mean(labels == shipped) > 0.97
+    # The same versions are not the same arithmetic on another machine (instruction set,
+    # vendor, thread count and library kernels round the convolutions differently):
+    # compare what a user can reproduce anywhere, within the tolerances of docs/models.md.
+    assert np.mean(labels == shipped) >= REBUILD_AGREEMENT
+    for label in ("S", "V"):
+        rebuilt_f1, shipped_f1 = (
+            f1_score(test.y, y, labels=[label], average=None)[0] for y in (labels, shipped)
+        )
+        assert abs(rebuilt_f1 - shipped_f1) <= REBUILD_F1_TOLERANCE, (label, rebuilt_f1, shipped_f1)
 
 
 def test_shipped_model_is_the_current_default_pipeline():
     """Changing the default pipeline without rebuilding the shipped weights fails here."""
-    from ecg_sklearn.pretrained import _json_params
+    from ecg_sklearn.persistence import stored_params
 
     info = pretrained_info("mitdb-ds1")
-    default = _json_params(
-        default_pipeline(info["fs"], random_state=PRETRAINED["mitdb-ds1"]["seed"])
-    )
+    pipe = default_pipeline(info["fs"], random_state=PRETRAINED["mitdb-ds1"]["seed"])
+    default = stored_params(pipe, pipe)
     assert info["params"] == default, "rebuild: python benchmarks/pretrained.py --rebuild"

@@ -1,5 +1,6 @@
 """Whole records a piece at a time: chunked annotation and lazily read records."""
 
+import shutil
 import tracemalloc
 from pathlib import Path
 
@@ -140,15 +141,19 @@ def test_lazy_wfdb_signal_reads_what_wfdb_reads(tmp_path, fmt):
         assert (lazy._direct is not None) == direct
     if fmt != "212":
         assert np.isnan(rec.signal[:, 10:20][1, 7])
-    # A truncated signal file names the record and what was read.
+    # A signal file shortened after opening names the record and what was read.
     dat = tmp_path / "short"
     dat.mkdir()
     for ext in (".hea", ".dat"):
-        data = (path.parent / f"{path.name}{ext}").read_bytes()
-        (dat / f"{path.name}{ext}").write_bytes(data[: len(data) // 2] if ext == ".dat" else data)
+        shutil.copy(path.parent / f"{path.name}{ext}", dat)
     short = open_record(dat / path.name).signal
+    data = (dat / f"{path.name}.dat").read_bytes()
+    (dat / f"{path.name}.dat").write_bytes(data[: len(data) // 2])
     with pytest.raises(OSError, match=f"Record '{path.name}': .*truncated"):
         short[:, n - 10 : n]
+    # Truncated before opening: refused at once, naming the file and both sizes.
+    with pytest.raises(OSError, match=f"{path.name}.dat holds {len(data) // 2} bytes"):
+        open_record(dat / path.name)
 
 
 def test_open_record_errors(tmp_path):
@@ -248,7 +253,8 @@ def test_annotate_records_skips_a_failed_record_and_runs_in_parallel(
     serial = annotate_records(model, [folder], write_dir=tmp_path / "a", verbose=0)
     assert [r.record for r in serial] == ["100", "213", "232"]
     assert (
-        serial[2].path is None and "OSError: Record '232': cannot read samples" in serial[2].error
+        serial[2].path is None
+        and "OSError: Record '232': 232.dat holds 1000 bytes" in serial[2].error
     )
     assert not (tmp_path / "a" / "232.cnn").exists()
     for r in serial[:2]:
