@@ -428,7 +428,9 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".", pr
     ``p_af`` (``annotate_record(detect_af=True)``), rhythm changes are written too, as
     MIT-BIH does: a ``+`` annotation with the note ``(AFIB`` at the first beat of each
     run of beats in atrial fibrillation (``p_af`` above 0.8) and ``(N`` at the first
-    beat after it (and at the first beat of the record).
+    beat after it (and at the first beat of the record). Unanalysable stretches
+    (``result.unanalysable``) are written as WFDB does: a ``~`` annotation with subtype
+    -1 (all signals unreadable) where each starts and subtype 0 where it stops.
 
     The file is written whole or not at all: into a temporary folder beside it, then
     moved into place, so a crash never leaves a half-written annotation file. It never
@@ -475,10 +477,20 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".", pr
             f"Record {record_name!r}: no beat to write (no beat detected: a flat or "
             "disconnected lead?); no annotation file written"
         )
+    # Unanalysable stretches as WFDB signal-quality changes: "~" with subtype -1 (every
+    # signal unreadable) where one starts, 0 (clean) where it stops.
+    spans = np.asarray(result.get("unanalysable", np.empty((0, 2))), np.int64).reshape(-1, 2)
+    subtype = np.zeros(samples.size, dtype=np.int64)
+    if spans.size:
+        order = np.argsort(np.r_[spans.ravel(), samples], kind="stable")
+        samples = np.r_[spans.ravel(), samples][order]
+        symbol = list(np.array(["~"] * spans.size + symbol)[order])
+        notes = list(np.r_[np.full(spans.size, ""), notes][order])
+        subtype = np.r_[np.tile([-1, 0], len(spans)), subtype][order]
     with temporary_folder_beside(path) as tmp:
         wfdb.wrann(
-            record_name, extension, samples, symbol=symbol, aux_note=notes, fs=result.fs,
-            write_dir=tmp,
+            record_name, extension, samples, symbol=symbol, subtype=subtype, aux_note=notes,
+            fs=result.fs, write_dir=tmp,
         )  # fmt: skip
         os.replace(Path(tmp) / path.name, path)
     return path

@@ -32,6 +32,7 @@ from .records import (
     load_record,
     resample_record,
 )
+from .signal_quality import flat_stretches, inside, rhythm_timeline
 from .windows import DEFAULT_AVG_RR_SPAN, DEFAULT_CONTEXT, make_beat_windows, window_length
 
 __all__ = [
@@ -231,7 +232,21 @@ def load_wfdb(
         (at ``fs``); ``fs``; ``channels`` : channel names (the leads, ``"beats"``, then
         ``"rr_context"`` with ``rr_context``);
         ``record_leads`` : the leads read from each record; ``excluded`` : for each
-        excluded record, its beat count and the reason; ``n_excluded``; ``DESCR``.
+        excluded record, its beat count and the reason; ``unanalysable`` : for each
+        record with flat (lead-off) stretches
+        (:func:`~ecg_sklearn.signal_quality.flat_stretches`), their ``stretches``
+        (``[start, stop)`` samples at ``fs``) and the ``n_beats`` annotated inside them,
+        which are excluded (a warning says so); ``n_excluded`` : the beats of excluded
+        records and stretches; ``DESCR``.
+
+    Notes
+    -----
+    In a record with flat stretches the rhythm values of the windows (average RR, rhythm
+    context) read the beats' :func:`~ecg_sklearn.signal_quality.rhythm_timeline`, as
+    :func:`~ecg_sklearn.annotate_record` does: an interval across a stretch (or of more
+    than 6 s) is not an RR interval. Other records are read as annotated: in MIT-BIH
+    (no flat stretch) the shipped models were trained so, and record 207's 100 s of
+    ventricular flutter without beat annotations count as one interval.
     """
     data_dir = Path(data_dir)
     records = [str(r) for r in ([records] if isinstance(records, str) else records)]
@@ -302,43 +317,64 @@ def load_wfdb(
     windows = np.empty(shape, dtype=np.float32)
     samples_out = np.empty(sum(sizes), dtype=np.int64)
     record_leads, outputs, start = {}, [], 0
-    for record, header, channels, beat_samples, _ in tqdm(
+    unanalysable, kept_symbols, kept_sizes = {}, [], []
+    for record, header, channels, beat_samples, symbols in tqdm(
         plan, desc="Loading records", unit="record", disable=not verbose
     ):
         signal = _read_signal(data_dir, record, channels, header)
         _check_no_missing_samples(signal, beat_samples, float(header.fs), context, record)
         if float(header.fs) != fs_out:
             signal, beat_samples = resample_record(signal, beat_samples, float(header.fs), fs_out)
+        # Lead-off (flat) stretches: their beats are left out, and the rhythm values of
+        # the beats around them read the timeline without them, as in annotate_record.
+        stretches = flat_stretches(signal, fs_out)
+        timeline = None
+        if stretches.size:
+            kept = ~inside(beat_samples, stretches)
+            unanalysable[record] = {"stretches": stretches, "n_beats": int((~kept).sum())}
+            beat_samples, symbols = beat_samples[kept], symbols[kept]
+            timeline = rhythm_timeline(beat_samples, fs_out, stretches)
         stop = start + beat_samples.size
         out = windows[start:stop] if transform is None else windows[: beat_samples.size]
         make_beat_windows(
             signal, beat_samples, fs_out, context=context, avg_rr_span=avg_rr_span,
-            rr_context=rr_context, out=out,
+            rr_context=rr_context, timeline=timeline,
+            out=out,
         )  # fmt: skip
         if transform is not None and beat_samples.size:
             outputs.append(_apply_transform(transform, out, record))
         samples_out[start:stop] = beat_samples
         record_leads[record] = [header.sig_name[c] for c in channels]
+        kept_symbols.append(symbols)
+        kept_sizes.append(beat_samples.size)
         start = stop
+    n_unanalysable = sum(u["n_beats"] for u in unanalysable.values())
+    if n_unanalysable:
+        warnings.warn(
+            f"Excluded {n_unanalysable} beats annotated inside flat (lead-off) stretches "
+            f"of {sorted(unanalysable)}: see the result's 'unanalysable'",
+            stacklevel=2,
+        )
     if transform is None:
-        X = windows
+        X = windows[:start]
     else:
         X = np.concatenate(outputs) if outputs else np.empty((0, 0), dtype=np.float32)
 
-    symbols = np.concatenate([p.symbols for p in plan])
+    symbols = np.concatenate(kept_symbols)
     names = ["/".join(alt) for alt in lead_spec]
     return Bunch(
         X=X,
         y=np.array([AAMI_MAP[s] for s in symbols], dtype="<U1"),
         symbols=symbols,
-        groups=np.repeat([p.record for p in plan], sizes),
-        samples=samples_out,
+        groups=np.repeat([p.record for p in plan], kept_sizes),
+        samples=samples_out[:start],
         fs=fs_out,
         channels=[*names, "beats", *(["rr_context"] if rr_context else [])],
         record_leads=record_leads,
         excluded=excluded,
-        n_excluded=sum(e["n_beats"] for e in excluded.values()),
-        DESCR=_describe(plan, excluded, fs_out, context),
+        unanalysable=unanalysable,
+        n_excluded=sum(e["n_beats"] for e in excluded.values()) + n_unanalysable,
+        DESCR=_describe(start, len(plan), excluded, unanalysable, fs_out, context),
     )
 
 
@@ -372,13 +408,19 @@ def _apply_transform(transform, windows, record):
     return out.copy() if np.may_share_memory(out, windows) else out
 
 
-def _describe(plan, excluded, fs, context) -> str:
+def _describe(n_beats, n_records, excluded, unanalysable, fs, context) -> str:
     lines = [
-        f"{sum(p.beat_samples.size for p in plan)} beats from {len(plan)} records at {fs:g} Hz, "
+        f"{n_beats} beats from {n_records} records at {fs:g} Hz, "
         f"windows of +/-{context:g} s around each beat.",
     ]
     if excluded:
         lines.append(f"Excluded records: {excluded}")
+    for record, flat in unanalysable.items():
+        seconds = np.diff(flat["stretches"], axis=1).sum() / fs
+        lines.append(
+            f"Record {record}: {seconds:.0f} s flat (lead-off), {flat['n_beats']} beats "
+            "annotated there excluded."
+        )
     return "\n".join(lines)
 
 

@@ -93,6 +93,7 @@ def make_beat_windows(
     avg_rr=None,
     rr_context: bool = True,
     context_features=None,
+    timeline=None,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cut beat windows (with the beat channel) out of a continuous record.
@@ -124,6 +125,10 @@ def make_beat_windows(
     context_features : array-like, shape (n_beats, len(CONTEXT_FEATURES)), optional
         The beats' :func:`record_context`, when computed beforehand over a whole record
         of which ``signal`` is a piece (implies ``rr_context``).
+    timeline : array-like of int, shape (n_beats,), optional
+        The beat positions that the rhythm values (average RR, rhythm context) read,
+        when they differ from ``beat_samples``: a record's
+        :func:`~ecg_sklearn.signal_quality.rhythm_timeline`, without its interruptions.
     out : ndarray, optional
         Preallocated float32 array of shape ``(n_beats, n_channels, n_timepoints)``.
 
@@ -166,8 +171,11 @@ def make_beat_windows(
         out[:, lead, :] = sliding_window_view(padded[lead], n_times)[beats]
 
     track = np.zeros(signal.shape[1] + 2 * half, dtype=np.float32)
+    timeline = beats if timeline is None else np.asarray(timeline, dtype=np.int64)
+    if timeline.shape != beats.shape:
+        raise ValueError(f"timeline must have shape {beats.shape}; got {timeline.shape}")
     if avg_rr is None:
-        avg_rr = average_rr(beats, fs, avg_rr_span)
+        avg_rr = average_rr(timeline, fs, avg_rr_span)
     elif np.shape(avg_rr) != beats.shape:
         raise ValueError(f"avg_rr must have shape {beats.shape}; got {np.shape(avg_rr)}")
     # A lone beat has no RR interval: mark it with the window length, a lower bound.
@@ -175,7 +183,7 @@ def make_beat_windows(
     out[:, n_leads, :] = sliding_window_view(track, n_times)[beats]
     if rr_context:
         if context_features is None:
-            context_features = record_context(signal, beats, fs)
+            context_features = record_context(signal, beats, fs, timeline=timeline)
         elif np.shape(context_features) != (beats.size, n_context):
             raise ValueError(
                 f"context_features must have shape {(beats.size, n_context)}; "
@@ -186,7 +194,7 @@ def make_beat_windows(
     return out
 
 
-def record_context(signal, beat_samples, fs: float) -> np.ndarray:
+def record_context(signal, beat_samples, fs: float, *, timeline=None) -> np.ndarray:
     """The record-level context of every beat of one record, from unlabelled signal.
 
     Parameters
@@ -197,6 +205,9 @@ def record_context(signal, beat_samples, fs: float) -> np.ndarray:
         Every beat of the record, sorted.
     fs : float
         Sampling rate in Hz.
+    timeline : array-like of int, shape (n_beats,), optional
+        The positions the rhythm features read (default ``beat_samples``), as in
+        :func:`make_beat_windows`.
 
     Returns
     -------
@@ -206,7 +217,8 @@ def record_context(signal, beat_samples, fs: float) -> np.ndarray:
         describe), then :func:`~ecg_sklearn.dominant_beat.dominant_similarity`.
     """
     beats = np.asarray(beat_samples)
-    return np.column_stack([rhythm_context(beats, fs), dominant_similarity(signal, beats, fs)])
+    rhythm = rhythm_context(beats if timeline is None else timeline, fs)
+    return np.column_stack([rhythm, dominant_similarity(signal, beats, fs)])
 
 
 def rhythm_context(beat_samples, fs: float, *, index=None) -> np.ndarray:

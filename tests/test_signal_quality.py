@@ -153,3 +153,60 @@ def test_command_line_names_the_record_and_the_problem(tmp_path, capsys):
     assert "inv: WARNING: lead V1 was read; pretrained model 'mitdb-ds1' was built on MLII" in (
         capsys.readouterr().out
     )
+
+
+def test_loader_excludes_beats_in_flat_stretches_and_bridges_the_rhythm(tmp_path, long_record):
+    import wfdb
+
+    from ecg_sklearn.datasets import load_wfdb
+
+    signal, beats = long_record
+    off = signal.copy()
+    start, stop = int(120 * FS), int(180 * FS)
+    off[:, start:stop] = 0.3
+    kept_beats = beats[(beats < start) | (beats >= stop)]
+    lone = beats[(beats >= start) & (beats < stop)][:2]  # two beats annotated in the gap
+    for name, sig, ann in (("clean", signal, beats), ("off", off, np.r_[kept_beats, lone])):
+        ann = np.sort(ann)
+        wfdb.wrsamp(
+            name, fs=FS, units=["mV"], sig_name=["MLII"], p_signal=sig.T.astype(float),
+            fmt=["16"], adc_gain=[200.0], baseline=[0], write_dir=str(tmp_path),
+        )  # fmt: skip
+        wfdb.wrann(name, "atr", ann, np.full(ann.size, "N"), write_dir=str(tmp_path))
+    with pytest.warns(UserWarning, match=r"Excluded 2 beats annotated inside flat .*\['off'\]"):
+        data = load_wfdb(tmp_path, ["clean", "off"], verbose=0)
+    ((a, b),) = data.unanalysable["off"]["stretches"]
+    assert a >= start and b <= stop and data.unanalysable["off"]["n_beats"] == 2
+    assert "clean" not in data.unanalysable and data.n_excluded == 2
+    assert "60 s flat" in data.DESCR or "59 s flat" in data.DESCR
+    np.testing.assert_array_equal(data.samples[data.groups == "off"], kept_beats)
+    assert len(data.y) == len(data.X) == len(data.groups) == beats.size + kept_beats.size
+    clean = data.X[data.groups == "clean"][np.isin(beats, kept_beats)]
+    gapped = data.X[data.groups == "off"]
+    # The beat channel's average RR and the rhythm context match the clean record's
+    # (the 60-s interval is not read as an RR interval; without the timeline the average
+    # RR of the beats after it rises by about a quarter).
+    # The first two beats' own intervals touch the gap (the clean record has an S there).
+    after = np.flatnonzero(kept_beats >= stop)[2:200]
+    avg_rr = clean[after, 1].max(axis=1), gapped[after, 1].max(axis=1)
+    np.testing.assert_allclose(avg_rr[1], avg_rr[0], rtol=0.02)
+    np.testing.assert_allclose(gapped[after, 2, :4], clean[after, 2, :4], rtol=0.05, atol=0.02)
+
+
+def test_annotation_files_mark_unanalysable_stretches(pretrained, long_record, tmp_path):
+    import wfdb
+
+    from ecg_sklearn import write_annotations
+
+    signal, _ = long_record
+    off = signal[:, : int(180 * FS)].copy()
+    off[:, int(60 * FS) : int(100 * FS)] = 0.3
+    result = annotate_record(pretrained, off, FS)
+    ((a, b),) = result.unanalysable
+    path = write_annotations(result, "rec", write_dir=tmp_path)
+    ann = wfdb.rdann(str(path.with_suffix("")), "cnn")
+    noise = np.asarray(ann.symbol) == "~"
+    np.testing.assert_array_equal(ann.sample[noise], [a, b])
+    np.testing.assert_array_equal(ann.subtype[noise], [-1, 0])  # WFDB: unreadable, clean
+    np.testing.assert_array_equal(ann.sample[~noise], result.beat_samples)
+    assert np.all(np.diff(ann.sample) >= 0)
