@@ -8,7 +8,7 @@ from .explain import GradCAMExplainer  # noqa: E402
 from .filtering import ECGFilter, filter_ecg  # noqa: E402
 from .pipeline import ChunkedPipeline, default_pipeline  # noqa: E402
 from .pretrained import list_pretrained, load_pretrained  # noqa: E402
-from .qrs import QRSDetector, detect_qrs  # noqa: E402
+from .qrs import detect_qrs  # noqa: E402
 from .segmentation import BeatSegmenter  # noqa: E402
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "CNNBeatClassifier",
     "GradCAMExplainer",
     "ECGFilter",
-    "QRSDetector",
     "annotate_record",
     "annotate_records",
     "default_pipeline",

@@ -205,7 +205,7 @@ def cmd_annotate(args) -> int:
     print(f"Annotating with {model}", flush=True)
     results = annotate_records(
         pipe, args.record, leads=leads, write_dir=args.out_dir, extension=args.extension,
-        n_jobs=args.n_jobs, verbose=int(not args.quiet), af_threshold=args.af_threshold,
+        n_jobs=args.n_jobs, verbose=int(not args.quiet),
         similar_beats=not args.no_similar_beats, sveb_prematurity=args.sveb_prematurity,
         chunk_duration=args.chunk_duration, detect_af=args.detect_af,
     )  # fmt: skip
@@ -213,9 +213,7 @@ def cmd_annotate(args) -> int:
         if r.error is not None:
             print(f"{r.record}: FAILED, skipped: {r.error}")
             continue
-        rule = "" if args.af_threshold is None else (
-            f" ({r.n_irregular} in irregular rhythm, where S is ruled out)"
-        )  # fmt: skip
+        rule = ""
         if r.af_burden is not None:
             rule += f"; {100 * r.af_burden:.1f}% of beats in atrial fibrillation"
         if r.unanalysable_s:
@@ -426,11 +424,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--detect-af", action="store_true",
         help="also find atrial fibrillation: rhythm annotations '(AFIB' and '(N' in the "
         "file, and the share of beats in AF (the labels do not change)",
-    )  # fmt: skip
-    p.add_argument(
-        "--af-threshold", type=float, default=None,
-        help="deprecated: the irregularity rule of ecg_sklearn.rhythm (the default model "
-        "already rules S out in atrial fibrillation)",
     )  # fmt: skip
     p.set_defaults(func=cmd_annotate)
 

@@ -35,7 +35,6 @@ from .prematurity import (
     rule_in_premature_sveb,
     rule_out_timely_sveb,
 )
-from .rhythm import exclude_sveb_in_af
 from .signal_quality import (
     FLAT_MV,
     SignalQualityWarning,
@@ -54,23 +53,6 @@ __all__ = [
     "pipeline_windows",
     "write_annotations",
 ]
-
-
-class _Annotation(Bunch):
-    """:func:`annotate_record`'s result; its keys' earlier names warn and still work."""
-
-    _renamed = {"sample": "beat_samples", "label": "beat_labels"}
-
-    def __getitem__(self, key):
-        if key in self._renamed and key not in self.keys():
-            new = self._renamed[key]
-            warnings.warn(
-                f"annotate_record's result calls {key!r} {new!r} now; {key!r} goes in 0.3",
-                FutureWarning,
-                stacklevel=3,
-            )
-            key = new
-        return super().__getitem__(key)
 
 
 def pipeline_layout(pipeline) -> tuple[float, int, int]:
@@ -132,7 +114,6 @@ def annotate_record(
     *,
     beats=None,
     avg_rr_span=DEFAULT_AVG_RR_SPAN,
-    af_threshold=None,
     similar_beats=True,
     sveb_prematurity=PREMATURITY_THRESHOLD,
     sveb_rule_in=None,
@@ -183,11 +164,6 @@ def annotate_record(
         numbers inside the signal, strictly increasing (anything else is refused).
     avg_rr_span : float, default=300.0
         As in :func:`ecg_sklearn.windows.make_beat_windows`.
-    af_threshold : float, optional
-        Deprecated (removed in 0.3): the irregularity rule of
-        :func:`ecg_sklearn.rhythm.exclude_sveb_in_af` with this threshold, which lowered
-        DS2's S-F1 (docs/negative_results.md). The default pipeline decides in the
-        rhythm's context itself (``CNNBeatClassifier(rhythm_context=...)``).
     similar_beats : bool, default=True
         Average each beat's probabilities with those of the 10 most similar beats of
         the record (QRS, P wave and timing; :mod:`ecg_sklearn.similar_beats`), after the
@@ -228,13 +204,11 @@ def annotate_record(
     -------
     result : Bunch
         ``beat_samples`` (beat positions at ``fs``), ``beat_labels`` (AAMI class),
-        ``proba`` (``(n_beats, n_classes)``, after the rule), ``irregular`` (bool, where
-        the rule applied), ``p_af`` (None unless ``detect_af``), ``classes``, ``fs``
-        ``unanalysable`` (``(n_stretches, 2)`` ``[start, stop)`` samples at ``fs``
-        of flat signal) and ``signal_problems`` (list of str); the names of
+        ``proba`` (``(n_beats, n_classes)``, after the record-level steps), ``p_af``
+        (None unless ``detect_af``), ``classes``, ``fs``, ``unanalysable``
+        (``(n_stretches, 2)`` ``[start, stop)`` samples at ``fs`` of flat signal) and
+        ``signal_problems`` (list of str); the names of
         :func:`ecg_sklearn.records.load_record`'s reference beats.
-        (``sample`` and ``label``, their earlier names, still answer with a
-        FutureWarning.)
     """
     fs = check_fs(fs, minimum=MIN_RECORD_FS)
     if chunk_duration is not None and not chunk_duration > 0:
@@ -285,11 +259,10 @@ def annotate_record(
         for problem in problems:
             warnings.warn(f"annotate_record: {problem}", SignalQualityWarning, stacklevel=2)
         if found.size == 0:
-            return _Annotation(
+            return Bunch(
                 beat_samples=np.zeros(0, dtype=np.int64),
                 beat_labels=np.zeros(0, dtype="<U1"),
                 proba=np.zeros((0, len(classes))),
-                irregular=np.zeros(0, dtype=bool),
                 p_af=np.zeros(0) if detect_af else None,
                 classes=classes,
                 fs=fs,
@@ -320,25 +293,11 @@ def annotate_record(
             proba, classes, timeline, model_fs, dict(similarity, p_af=p_af),
             threshold=sveb_rule_in,
         )  # fmt: skip
-    irregular = np.zeros(found.size, dtype=bool)
-    if af_threshold is not None:
-        warnings.warn(
-            "annotate_record's af_threshold (the irregularity rule of "
-            "ecg_sklearn.rhythm) is deprecated and goes in 0.3: the default pipeline "
-            "rules S out in atrial fibrillation itself (CNNBeatClassifier(rhythm_context=))",
-            FutureWarning,
-            stacklevel=2,
-        )
-    if af_threshold is not None and {"S", "N"} <= set(classes):
-        proba, irregular = exclude_sveb_in_af(
-            proba, classes, timeline, model_fs, threshold=af_threshold
-        )
     sample = found if fs == model_fs else np.round(found * fs / model_fs).astype(np.int64)
-    return _Annotation(
+    return Bunch(
         beat_samples=sample,
         beat_labels=np.asarray(classes)[proba.argmax(axis=1)],
         proba=proba,
-        irregular=irregular,
         p_af=p_af,
         classes=classes,
         fs=fs,
@@ -596,7 +555,7 @@ def _annotate_file(pipeline, path, leads, write_dir, extension, kwargs):
     unanalysable_s = float(np.diff(result.unanalysable, axis=1).sum() / rec.fs)
     return Bunch(
         record=rec.record, path=written, error=None, n_beats=len(result.beat_samples),
-        counts=counts, n_irregular=int(result.irregular.sum()), af_burden=af_burden,
+        counts=counts, af_burden=af_burden,
         leads=rec.leads, unanalysable_s=unanalysable_s, problems=result.signal_problems,
     )  # fmt: skip
 
@@ -631,14 +590,14 @@ def annotate_records(
     verbose : int, default=1
         A progress bar over the records (and, with one job, over each record's chunks).
     **kwargs
-        Passed to :func:`annotate_record` (``af_threshold``, ``chunk_duration``).
+        Passed to :func:`annotate_record` (``detect_af``, ``chunk_duration``).
 
     Returns
     -------
     results : list of Bunch
         One per record, in order: ``record``, ``path`` (the file written, None on
         failure), ``error`` (None, or the error's type and message), ``n_beats``,
-        ``counts`` (beats per class), ``n_irregular``, ``af_burden`` (the share of
+        ``counts`` (beats per class), ``af_burden`` (the share of
         beats in atrial fibrillation, with ``detect_af=True``; else None), ``leads``
         (those read), ``unanalysable_s`` (seconds of flat signal) and ``problems``
         (:func:`annotate_record`'s ``signal_problems``).

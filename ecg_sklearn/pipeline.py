@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -79,9 +78,7 @@ class ChunkedPipeline(Pipeline):
         return self._in_chunks("predict_log_proba", X, params)
 
 
-def default_pipeline(
-    fs, *, n_leads="deprecated", random_state=None, verbose=1, **cnn_params
-) -> ChunkedPipeline:
+def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> ChunkedPipeline:
     """Unfitted ``ChunkedPipeline(filter, segment, cnn)``: the tuned default configuration.
 
     Ready for ``fit(X, y)`` on the loaders' output. With early stopping switched on
@@ -115,10 +112,6 @@ def default_pipeline(
     ----------
     fs : float
         Sampling rate of the beat windows in Hz.
-    n_leads : int
-        Deprecated in 0.1 and ignored (removed in 0.3): the classifier reads the number
-        of leads from the segmenter's output at ``fit``, so the same pipeline fits
-        windows of any lead count.
     random_state : int or None
         Seed of the classifier.
     verbose : int, default=1
@@ -131,14 +124,6 @@ def default_pipeline(
     pipeline : ChunkedPipeline
         A :class:`~sklearn.pipeline.Pipeline` that predicts 4096 windows at a time.
     """
-    if n_leads != "deprecated":
-        warnings.warn(
-            "default_pipeline's n_leads is deprecated and ignored: the classifier reads "
-            "the layout of the segmenter's output at fit; it will be removed in 0.3. "
-            "Drop the argument.",
-            FutureWarning,
-            stacklevel=2,
-        )
     params = dict(
         class_weight="balanced",
         max_epochs=12,

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import ndimage, signal
-from sklearn.base import BaseEstimator
 
 from ._validation import MIN_RECORD_FS, check_fs
 from .filtering import filter_ecg
 
-__all__ = ["detect_qrs", "QRSDetector"]
+__all__ = ["detect_qrs"]
 
 
 def _beat_level(energy, fs, at, max_width=1.5, median_width=8.0):
@@ -148,47 +145,3 @@ def _refine(lead, beats, fs):
     deflection = np.abs(windows - np.median(windows, axis=1, keepdims=True))
     r_peaks = beats + deflection.argmax(axis=1) - half
     return np.unique(np.clip(r_peaks, 0, lead.size - 1)).astype(np.int64)
-
-
-class QRSDetector(BaseEstimator):
-    """Estimator-style wrapper of :func:`detect_qrs` (deprecated: use :func:`detect_qrs`).
-
-    Deprecated in 0.1 and to be removed in 0.3: it is not a transformer (a record's beat
-    positions have no fixed length) and has no ``fit``; call :func:`detect_qrs`, or pass
-    its parameters to :func:`ecg_sklearn.annotate_record` as ``**detect_kwargs``.
-
-    Parameters
-    ----------
-    fs : float
-        Sampling rate in Hz.
-    threshold, refractory, search_back, wave_ratio : float
-        See :func:`detect_qrs`.
-    """
-
-    _parameter_constraints: dict = {
-        "fs": [Real],
-        "threshold": [Real],
-        "refractory": [Real],
-        "search_back": [Real],
-        "wave_ratio": [Real],
-    }
-
-    def __init__(self, fs, *, threshold=0.35, refractory=0.25, search_back=1.6, wave_ratio=0.5):
-        self.fs = fs
-        self.threshold = threshold
-        self.refractory = refractory
-        self.search_back = search_back
-        self.wave_ratio = wave_ratio
-
-    def detect(self, ecg) -> np.ndarray:
-        """R-peak sample indices of a 1-D or ``(n_leads, n_samples)`` ECG."""
-        import warnings
-
-        warnings.warn(
-            "QRSDetector is deprecated and will be removed in ecg_sklearn 0.3; "
-            "use detect_qrs(ecg, fs, ...) instead",
-            FutureWarning,
-            stacklevel=2,
-        )
-        self._validate_params()
-        return detect_qrs(ecg, **self.get_params())

@@ -69,16 +69,6 @@ def test_flat_line_and_pure_noise(model):
     assert set(result.beat_labels) <= set(model.classes_)
 
 
-def test_earlier_key_names_warn_and_still_answer(model):
-    result = annotate_record(model, np.random.default_rng(0).normal(size=60 * 360), 360.0)
-    with pytest.warns(FutureWarning, match="calls 'sample' 'beat_samples' now"):
-        assert result.sample is result.beat_samples
-    with pytest.warns(FutureWarning, match="calls 'label' 'beat_labels' now"):
-        assert result["label"] is result.beat_labels
-    with pytest.raises(AttributeError):
-        _ = result.samples
-
-
 def test_errors(model):
     with pytest.raises(ValueError, match="lead"):
         annotate_record(model, np.zeros((2, 5000)), 360.0)
@@ -92,10 +82,10 @@ def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
     model_path = save_model(model, tmp_path / "model.npz")
     assert main(["annotate", "--model", str(model_path), "--record", str(data / "100")]) == 0
     assert (data / "100.cnn").is_file()
-    assert "irregular rhythm" not in capsys.readouterr().out  # no AF rule by default
+    assert "atrial fibrillation" not in capsys.readouterr().out  # no AF without --detect-af
     args = ["annotate", "--model", str(model_path), "--record", str(data / "201")]
-    assert main([*args, "--af-threshold", "0.05"]) == 0
-    assert "in irregular rhythm, where S is ruled out" in capsys.readouterr().out
+    assert main([*args, "--detect-af"]) == 0
+    assert "% of beats in atrial fibrillation" in capsys.readouterr().out
     assert main([*args, "--sveb-prematurity", "off", "--extension", "raw"]) == 0
     rec = load_record("201", data, leads="MLII")
     calls = annotate_record(model, rec.signal, rec.fs, sveb_prematurity=None).beat_labels
@@ -146,23 +136,6 @@ def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["annotate", "--help"])
     assert "--record" in capsys.readouterr().out
-
-
-def test_af_rule_moves_s_to_n_where_the_rhythm_is_irregular(model):
-    rec = load_record("201", sample_data_dir(), leads="MLII")  # ends in atrial fibrillation
-    plain = annotate_record(model, rec.signal, rec.fs)  # no rule by default
-    # the quick model calls most beats S, so few normal intervals: a low threshold
-    with pytest.warns(FutureWarning, match="af_threshold .* is deprecated"):
-        ruled = annotate_record(model, rec.signal, rec.fs, af_threshold=0.05)
-    assert not plain.irregular.any() and ruled.irregular.any()
-    irregular = ruled.irregular
-    assert "S" in plain.beat_labels[irregular] and "S" not in ruled.beat_labels[irregular]
-    np.testing.assert_array_equal(ruled.beat_labels[~irregular], plain.beat_labels[~irregular])
-    s, n = (list(model.classes_).index(c) for c in "SN")
-    expected = plain.proba[ruled.irregular].copy()
-    expected[:, n] += expected[:, s]
-    expected[:, s] = 0
-    np.testing.assert_allclose(ruled.proba[ruled.irregular], expected)
 
 
 def test_s_calls_are_checked_against_the_records_own_rhythm(model):

@@ -394,8 +394,6 @@ def test_default_pipeline_scales_its_sample_counts_with_fs():
     at_128 = default_pipeline(128.0, module__max_scale=1.0).get_params()
     assert (at_128["cnn__module__downsample"], at_128["cnn__module__max_shift"]) == (1, 2)
     assert at_128["cnn__module__max_scale"] == 1.0  # overrides win
-    with pytest.warns(FutureWarning, match="n_leads is deprecated"):
-        assert repr(default_pipeline(360.0, n_leads=2)) == repr(default_pipeline(360.0))
 
 
 def test_default_pipeline_on_two_lead_windows():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ecg_sklearn import QRSDetector, detect_qrs
+from ecg_sklearn import detect_qrs
 from ecg_sklearn.datasets import MITDB_RECORDS, SAMPLE_RECORDS, load_record, sample_data_dir
 from ecg_sklearn.datasets import resample_record as resample
 from ecg_sklearn.metrics import detection_scores, flutter_intervals
@@ -52,19 +52,6 @@ def test_multi_lead_input_and_errors(excerpt_records):
         detect_qrs(np.zeros((2, 2, 1000)), 360)
     with pytest.raises(ValueError, match="fs must be"):
         detect_qrs(np.zeros(1000), -1)
-
-
-def test_deprecated_detector_object(excerpt_records):
-    from sklearn.base import clone
-
-    det = clone(QRSDetector(fs=360.0, threshold=0.4))
-    assert det.get_params()["threshold"] == 0.4
-    rec = excerpt_records[0]
-    with pytest.warns(FutureWarning, match="use detect_qrs"):
-        beats = det.detect(rec.signal)
-    np.testing.assert_array_equal(beats, detect_qrs(rec.signal, 360.0, threshold=0.4))
-    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="threshold"):
-        QRSDetector(fs=360.0, threshold="high").detect(rec.signal)
 
 
 @pytest.mark.full_data
