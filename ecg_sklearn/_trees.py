@@ -4,8 +4,10 @@ A fitted :class:`~sklearn.ensemble.HistGradientBoostingClassifier` becomes a few
 arrays (saved with ``np.savez``, read without pickle, under any scikit-learn version)
 and a predictor that gives the same probabilities. Exporting reads the estimator's
 private tree layout (once, when a model is built). Predicting uses scikit-learn's
-compiled tree predictor where its private node layout is the one known here (several
-times faster), and a NumPy evaluation otherwise (same values; tested both ways).
+compiled tree predictor (several times faster) only after it gave the NumPy evaluation's
+scores on a probe of inputs around every threshold; where its private API differs (a
+missing import, another node layout or signature, other scores) the NumPy evaluation
+is used.
 """
 
 from __future__ import annotations
@@ -68,15 +70,46 @@ class BoostedTrees:
         """Raw scores (log-odds of class 1), shape ``(n_samples,)``."""
         X = np.ascontiguousarray(X, dtype=np.float64)
         if self._predictors is None:
-            self._predictors = _sklearn_predictors(self.arrays) or []
+            self._predictors = self._checked_sklearn_predictors()
         if not self._predictors:
             return self._numpy_scores(X)
+        return self._compiled_scores(X, self._predictors)
+
+    def _compiled_scores(self, X, predictors):
         no_categories = np.zeros((0, 8), dtype=np.uint32)
         feature_map = np.zeros(X.shape[1], dtype=np.uint32)
         score = np.full(len(X), self.arrays["baseline"][0])
-        for tree in self._predictors:
+        for tree in predictors:
             score += tree.predict(X, no_categories, feature_map, 1)
         return score
+
+    def _checked_sklearn_predictors(self) -> list:
+        """scikit-learn's compiled predictors if they score a probe as the NumPy
+        evaluation does, else ``[]``."""
+        try:
+            predictors = _sklearn_predictors(self.arrays)
+            if not predictors:
+                return []
+            probe = self._probe()
+            same = np.allclose(
+                self._compiled_scores(probe, predictors), self._numpy_scores(probe),
+                rtol=1e-9, atol=1e-9,
+            )  # fmt: skip
+        except (TypeError, ValueError, AttributeError, IndexError):
+            return []
+        return predictors if same else []
+
+    def _probe(self) -> np.ndarray:
+        """Rows on both sides of every split threshold, and a row of NaN."""
+        a = self.arrays
+        split = a["left"] != np.arange(a["left"].size)
+        n_features = int(a["feature"][split].max()) + 1 if split.any() else 1
+        rows = np.zeros((2 * int(split.sum()) + 1, n_features))
+        for k, (f, t) in enumerate(zip(a["feature"][split], a["threshold"][split], strict=True)):
+            rows[2 * k :, f] = t  # later splits start from the earlier ones' values
+            rows[2 * k + 1 :, f] = np.nextafter(t, np.inf)
+        rows[-1] = np.nan
+        return rows
 
     def _numpy_scores(self, X):
         """:meth:`decision_function` in NumPy: all rows descend all trees, a level a step."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from captum.attr import LayerGradCam
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from torch.nn import functional as F
@@ -103,6 +102,8 @@ class GradCAMExplainer:
             Non-negative importance (ReLU of Grad-CAM), linearly interpolated from the
             layer's time axis to the beat's ``beat_length`` samples.
         """
+        from captum.attr import LayerGradCam  # imported when explaining, not with the package
+
         _, clf = self._parts()
         feats = self.features(X)
         classes = list(clf.classes_)
@@ -135,10 +136,33 @@ class GradCAMExplainer:
             module.train(was_training)
         return out
 
-    def plot(self, X, index, *, y_true=None, target=None, lead=0, fs=None, before=None, ax=None):
+    def plot(
+        self, X, index, *, y_true=None, y_pred=None, target=None, lead=0, fs=None, before=None,
+        ax=None,
+    ):  # fmt: skip
         """Plot beat ``index`` of ``X`` coloured by its Grad-CAM heatmap.
 
-        ``fs`` and ``before`` default to those of a ``BeatSegmenter`` in the pipeline.
+        The heatmap explains the label the beat was given, and the title says which
+        decision that is: ``y_pred`` when given (a decision made after the pipeline,
+        such as :func:`~ecg_sklearn.annotate_record`'s record-level steps: "decided"),
+        else the pipeline's prediction for the window ("predicted").
+
+        Parameters
+        ----------
+        X : array-like
+            What the pipeline's ``predict`` takes.
+        index : int
+            The beat (row of ``X``).
+        y_true : str, optional
+            The reference label, shown in the title.
+        y_pred : str, optional
+            The label decided for the beat outside the pipeline.
+        target : str, optional
+            Explain this class instead of the beat's label.
+        lead : int, default=0
+        fs, before : float, optional
+            Default to those of a ``BeatSegmenter`` in the pipeline.
+        ax : matplotlib Axes, optional
 
         Returns
         -------
@@ -155,8 +179,11 @@ class GradCAMExplainer:
         feats = self.features(Xi)
         start = clf.n_context_features_ + clf.n_rr_features_ + lead * clf.beat_length_
         beat = feats[0, start : start + clf.beat_length_]
-        heat = self.explain(Xi, target=target)[0]
-        pred = clf.predict(feats)[0]
+        pred = clf.predict(feats)[0] if y_pred is None else y_pred
+        explained = pred if target is None else target
+        heat = self.explain(Xi, target=explained)[0]
         return plot_gradcam(
-            beat, heat, fs, before=before, true_label=y_true, pred_label=pred, ax=ax
-        )
+            beat, heat, fs, before=before, true_label=y_true, pred_label=pred,
+            pred_by="predicted" if y_pred is None else "decided", explained_label=explained,
+            ax=ax,
+        )  # fmt: skip

@@ -227,7 +227,10 @@ def plot_confusion_matrix(report, *, ax=None):
     return fig, ax
 
 
-def plot_gradcam(beat, heatmap, fs, *, before=0.25, true_label=None, pred_label=None, ax=None):
+def plot_gradcam(
+    beat, heatmap, fs, *, before=0.25, true_label=None, pred_label=None, pred_by="predicted",
+    explained_label=None, ax=None,
+):  # fmt: skip
     """A beat coloured by its Grad-CAM importance.
 
     Parameters
@@ -242,6 +245,10 @@ def plot_gradcam(beat, heatmap, fs, *, before=0.25, true_label=None, pred_label=
         Seconds before the R peak in the beat.
     true_label, pred_label : str, optional
         Shown in the title.
+    pred_by : str, default="predicted"
+        How ``pred_label`` was given (``"decided"``: by steps after the pipeline).
+    explained_label : str, optional
+        The class the heatmap explains, when it is not ``pred_label``.
     ax : matplotlib Axes, optional
 
     Returns
@@ -265,7 +272,9 @@ def plot_gradcam(beat, heatmap, fs, *, before=0.25, true_label=None, pred_label=
     ax.set_ylim(beat.min() - pad, beat.max() + pad)
     fig.colorbar(lc, ax=ax, label="Grad-CAM (normalised)")
     parts = [f"true {true_label}" if true_label is not None else None,
-             f"predicted {pred_label}" if pred_label is not None else None]  # fmt: skip
+             f"{pred_by} {pred_label}" if pred_label is not None else None]  # fmt: skip
+    if explained_label is not None and explained_label != pred_label:
+        parts.append(f"Grad-CAM of {explained_label}")
     ax.set(
         xlabel="time from R peak (s)", ylabel="amplitude", title=", ".join(p for p in parts if p)
     )
@@ -281,7 +290,9 @@ def plot_gradcam_examples(explainer, X, y_true, y_pred, *, classes=("N", "S", "V
     X : ndarray
         Beat windows (what the explainer's pipeline takes).
     y_true, y_pred : array-like of str
-        True and predicted labels of ``X``.
+        True and decided labels of ``X`` (e.g. :func:`~ecg_sklearn.annotate_record`'s,
+        after its record-level steps): each heatmap explains the decided label, and
+        its title says "decided".
     classes : sequence of str, default=("N", "S", "V")
         True classes shown.
     correct : bool, default=True
@@ -304,6 +315,7 @@ def plot_gradcam_examples(explainer, X, y_true, y_pred, *, classes=("N", "S", "V
             ax.text(0.5, 0.5, f"no {kind} classified {label} beat", ha="center", va="center")
             ax.set_axis_off()
             continue
-        explainer.plot(X, int(hits[0]), y_true=label, ax=ax)
+        i = int(hits[0])
+        explainer.plot(X, i, y_true=label, y_pred=y_pred[i], ax=ax)
     fig.tight_layout()
     return fig, axes

@@ -95,5 +95,23 @@ def test_targets_layers_and_errors(synthetic_pipeline):
     with pytest.raises(TypeError, match="last step is a CNNBeatClassifier"):
         GradCAMExplainer(Pipeline([("segment", pipe[0])])).explain(X[:2])
     fig, ax = GradCAMExplainer(pipe).plot(X, 0, y_true=y[0])
-    assert f"true {y[0]}" in ax.get_title()
+    predicted = pipe.predict(X[:1])[0]
+    assert ax.get_title() == f"true {y[0]}, predicted {predicted}"
+    # A label decided after the pipeline is the one explained and shown as decided.
+    other = next(c for c in pipe.classes_ if c != predicted)
+    fig, ax = GradCAMExplainer(pipe).plot(X, 0, y_true=y[0], y_pred=other)
+    assert ax.get_title() == f"true {y[0]}, decided {other}"
+    line = ax.collections[0].get_array()
+    heat = GradCAMExplainer(pipe).explain(X[:1], target=other)[0]
+    scale = heat.max() if heat.max() > 0 else 1.0
+    np.testing.assert_allclose(line, (heat[:-1] + heat[1:]) / (2 * scale), rtol=1e-5, atol=1e-6)
+    # The examples of wrongly decided beats show the decided label, never the true one.
+    from ecg_sklearn.plotting import plot_gradcam_examples
+
+    decided = np.where(np.arange(len(y)) % 2, y, np.where(y == "N", "V", "N"))
+    _, axes = plot_gradcam_examples(GradCAMExplainer(pipe), X, y, decided, classes=["N", "V"],
+                                    correct=False)  # fmt: skip
+    for ax, label in zip(axes, ["N", "V"], strict=True):
+        wrong = next(i for i in range(len(y)) if y[i] == label and decided[i] != label)
+        assert ax.get_title() == f"true {label}, decided {decided[wrong]}"
     matplotlib.pyplot.close("all")

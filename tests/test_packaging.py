@@ -43,3 +43,12 @@ def test_minimum_constraints_pin_every_lower_bound():
 def test_ci_tests_the_minimum_versions():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "-c constraints-min.txt" in ci and "pytest" in ci.split("-c constraints-min.txt")[1]
+
+
+def test_importing_the_package_leaves_captum_and_matplotlib_unloaded():
+    import subprocess
+    import sys
+
+    code = "import sys, ecg_sklearn; print(sorted({'captum', 'matplotlib'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

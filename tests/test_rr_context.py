@@ -214,6 +214,34 @@ def test_boosted_trees_as_arrays_predict_as_the_estimator(rhythm_models, monkeyp
         numpy_only = _trees.BoostedTrees(trees.to_arrays())
         np.testing.assert_allclose(numpy_only.predict_proba(X), hgb.predict_proba(X), atol=1e-12)
         monkeypatch.undo()
+        assert again._predictors, "the compiled predictor agreed and is used"
+
+
+class _ChangedPredictor:
+    """A compiled tree predictor whose private API changed: another signature, or scores."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def predict(self, X, *args):
+        if self.error:
+            raise TypeError("predict() takes 3 positional arguments but 5 were given")
+        return np.zeros(len(X))
+
+
+@pytest.mark.parametrize("error", [True, False])
+def test_boosted_trees_fall_back_when_the_compiled_predictor_changes(
+    rhythm_models, monkeypatch, error
+):
+    from ecg_sklearn import _trees
+
+    X = np.random.default_rng(5).normal(1.0, 0.5, size=(200, len(RR_CONTEXT_FEATURES)))
+    trees = _trees.BoostedTrees.from_estimator(rhythm_models.af)
+    monkeypatch.setattr(_trees, "_sklearn_predictors", lambda arrays: [_ChangedPredictor(error)])
+    np.testing.assert_allclose(
+        trees.predict_proba(X), rhythm_models.af.predict_proba(X), atol=1e-12
+    )
+    assert trees._predictors == []
 
 
 def _save(arrays):
