@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.metrics import f1_score
 from sklearn.utils import Bunch
 
-from ecg_sklearn.similar_beats import loaded_beat_features
+from ecg_sklearn.record import loaded_beat_features
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -93,7 +93,7 @@ def sv_score(y_true, y_pred) -> float:
 
 
 def record_features(groups, samples, fs, home) -> np.ndarray:
-    """``ecg_sklearn.similar_beats.loaded_beat_features`` of beats given by the loaders'
+    """``ecg_sklearn.record.loaded_beat_features`` of beats given by the loaders'
     ``groups``, ``samples`` and ``fs`` (without the rest of their output), from MLII."""
     leads = {str(record): ["MLII"] for record in np.unique(groups)}
     data = Bunch(groups=groups, samples=samples, fs=fs, record_leads=leads)

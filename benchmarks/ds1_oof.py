@@ -34,7 +34,7 @@ from _common import RESULTS, write_json
 from sklearn.model_selection import GroupKFold
 
 from ecg_sklearn import default_pipeline
-from ecg_sklearn.datasets import get_data_home, load_mitdb
+from ecg_sklearn.io import get_data_home, load_mitdb
 from ecg_sklearn.metrics import classification_report_ec57
 
 #: The leads of the two-lead pipeline: MLII, then the record's other lead.

@@ -39,7 +39,7 @@ from _common import machine, on_machine, read_json, write_json, write_section
 
 BUILD = """
 import numpy as np, wfdb
-from ecg_sklearn.datasets import MITDB_RECORDS, load_record
+from ecg_sklearn.io import MITDB_RECORDS, load_record
 parts = [load_record(r, {home!r}, leads=[("MLII", "V5")]).signal[0] for r in MITDB_RECORDS]
 day = np.concatenate(parts)
 for hours in {hours!r}:
@@ -53,7 +53,7 @@ MEASURE = """
 import json, resource, time, tracemalloc
 import numpy as np
 from ecg_sklearn import annotate_record, load_pretrained
-from ecg_sklearn.records import open_record
+from ecg_sklearn.io import open_record
 
 def rss_mb():
     for line in open("/proc/self/status"):
@@ -185,7 +185,7 @@ def main(argv=None):
     parser.add_argument("--hours", type=int, nargs="+", default=[24, 72])
     parser.add_argument("--repeats", type=int, default=3, help="fresh-process runs of each")
     args = parser.parse_args(argv)
-    from ecg_sklearn.datasets import get_data_home
+    from ecg_sklearn.io import get_data_home
 
     start = time.perf_counter()
     home = str(get_data_home(args.data_dir))

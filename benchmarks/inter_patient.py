@@ -16,9 +16,9 @@ flutter, P > 0.9 (``rhythm_context``), and V and F where the beat's QRS correlat
 0.95 with its record's dominant beat (``dominant_threshold``); both are part of the
 pipeline's ``predict``. Then, as ``annotate_record`` does, each beat's probabilities
 are averaged with those of its most similar beats of the record
-(``ecg_sklearn.similar_beats``, features from each record's signal), and S is ruled out
+(``ecg_sklearn.features.similar``, features from each record's signal), and S is ruled out
 for beats that are not premature against the beats called N around them
-(``ecg_sklearn.prematurity.rule_out_timely_sveb``, from the loaders' ``samples`` and
+(``ecg_sklearn.record.rule_out_timely_sveb``, from the loaders' ``samples`` and
 ``groups``). Ablation rows change only these decisions for the same fitted networks (no
 refit), at the reference positions: the network alone, the pipeline's ``predict``, each
 of the four steps left out, and the default with the optional P-wave rule in (beats
@@ -43,15 +43,16 @@ import numpy as np
 from _common import read_json, write_json, write_section
 
 from ecg_sklearn import annotate_record, default_pipeline
-from ecg_sklearn.annotate import compare_with_reference
-from ecg_sklearn.datasets import DS2, get_data_home, load_mitdb, load_record
+from ecg_sklearn.annotate.files import compare_with_reference
+from ecg_sklearn.io import DS2, get_data_home, load_mitdb, load_record
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
-from ecg_sklearn.prematurity import (
+from ecg_sklearn.record import (
+    loaded_beat_features,
     loaded_rule_in_evidence,
     rule_in_premature_sveb,
     rule_out_timely_sveb,
+    smooth_over_similar_beats,
 )
-from ecg_sklearn.similar_beats import loaded_beat_features, smooth_over_similar_beats
 
 #: Ablations: decision parameters set on the fitted default; whether the similar-beat
 #: averaging, the prematurity rule and the (optional) P-wave rule in follow; the row's name.

@@ -1,10 +1,10 @@
 """Rebuild the pretrained models shipped in the package, and measure the shipped files.
 
 ``--rebuild`` first fits the timing models of the default pipeline's rhythm context on
-the Long-Term AF Database (``ecg_sklearn.rr_context.fit_rhythm_models`` on every record,
+the Long-Term AF Database (``ecg_sklearn.shipped.timing.fit_rhythm_models`` on every record,
 every 10th beat; written as ``ltafdb-rhythm.{npz,json}``) and the AF model
-(``ecg_sklearn.atrial_fibrillation.fit_af_model``, ``ltafdb-af``), then trains each model of
-``ecg_sklearn.pretrained.PRETRAINED`` from the full MIT-BIH database
+(``ecg_sklearn.shipped.timing.fit_af_model``, ``ltafdb-af``), then trains each model of
+``ecg_sklearn.shipped.pretrained.PRETRAINED`` from the full MIT-BIH database
 (``train_pretrained``: the default pipeline, its seed, its split) and writes
 ``ecg_sklearn/data/pretrained/NAME.{npz,json}``. Without it the script only
 measures. Measured, for the files as shipped (``load_pretrained``):
@@ -35,27 +35,25 @@ from _common import MODELS_MD, ROOT, read_json, write_json, write_section
 from rhythm_context import LTAFDB
 
 from ecg_sklearn.annotate import annotate_and_compare
-from ecg_sklearn.atrial_fibrillation import fit_af_model, save_af_model
-from ecg_sklearn.datasets import (
+from ecg_sklearn.io import (
     DS2,
-    SAMPLE_RECORDS,
     get_data_home,
     load_beat_timing,
     load_mitdb,
     load_record,
     sample_data_dir,
 )
+from ecg_sklearn.io.datasets import SAMPLE_RECORDS
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
-from ecg_sklearn.prematurity import rule_out_timely_sveb
-from ecg_sklearn.pretrained import (
-    PRETRAINED,
-    load_pretrained,
-    pretrained_info,
-    save_pretrained,
-    train_pretrained,
+from ecg_sklearn.record import loaded_beat_features, rule_out_timely_sveb, smooth_over_similar_beats
+from ecg_sklearn.shipped import load_pretrained, pretrained_info
+from ecg_sklearn.shipped.pretrained import PRETRAINED, save_pretrained, train_pretrained
+from ecg_sklearn.shipped.timing import (
+    fit_af_model,
+    fit_rhythm_models,
+    save_af_model,
+    save_rhythm_models,
 )
-from ecg_sklearn.rr_context import fit_rhythm_models, save_rhythm_models
-from ecg_sklearn.similar_beats import loaded_beat_features, smooth_over_similar_beats
 
 PACKAGE_DIR = ROOT / "ecg_sklearn" / "data" / "pretrained"
 EXCERPT_DS2 = [r for r in SAMPLE_RECORDS if r in DS2]

@@ -13,9 +13,9 @@ import time
 
 from _common import read_json, write_json, write_section
 
-from ecg_sklearn.datasets import MITDB_RECORDS, get_data_home, load_record
+from ecg_sklearn.io import MITDB_RECORDS, get_data_home, load_record
 from ecg_sklearn.metrics import detection_scores, flutter_intervals
-from ecg_sklearn.qrs import detect_qrs
+from ecg_sklearn.signal import detect_qrs
 
 
 def _ecg_sklearn(rec):

@@ -11,11 +11,11 @@ the decision:
 * S versus N: the timing model's P(S | rhythm) replaces the network's split of N-or-S
   (``sveb="replace"``) or is combined with it as evidence (``"combine"``, odds product).
 * dominant beat: V and F are ruled out for beats whose QRS correlates above a threshold
-  with their record's dominant beat (``ecg_sklearn.dominant_beat``: the QRS shape most
+  with their record's dominant beat (``ecg_sklearn.features.dominant``: the QRS shape most
   of the record's beats share, found without labels), on top of the AF rule.
 * prematurity: S is ruled out for beats whose preceding interval exceeds a fraction of
   the 75th percentile of those of the beats called N among their 30 neighbours on
-  either side (``ecg_sklearn.prematurity``), on top of the AF and dominant-beat rules.
+  either side (``ecg_sklearn.record.prematurity``), on top of the AF and dominant-beat rules.
 * rule in: after the similar beats and the prematurity rule, beats called N below a
   fraction of that reference, with the dominant beat's QRS and another P wave, outside
   AF, become S (``rule_in_premature_sveb``).
@@ -57,18 +57,21 @@ from rhythm_context import LTAFDB
 from sklearn.model_selection import GroupKFold
 from sklearn.utils import Bunch
 
-from ecg_sklearn.datasets import get_data_home, load_beat_timing
-from ecg_sklearn.dominant_beat import dominant_similarity, rule_out_unlike_dominant
+from ecg_sklearn.features import dominant_similarity
+from ecg_sklearn.io import get_data_home, load_beat_timing, load_record
 from ecg_sklearn.metrics import classification_report_ec57
-from ecg_sklearn.prematurity import THRESHOLD as DEFAULT_PREMATURITY
-from ecg_sklearn.prematurity import (
+from ecg_sklearn.record import (
+    apply_rhythm_context,
     loaded_rule_in_evidence,
     rule_in_premature_sveb,
     rule_out_timely_sveb,
+    rule_out_unlike_dominant,
+    smooth_over_similar_beats,
 )
-from ecg_sklearn.records import load_record
-from ecg_sklearn.rr_context import apply_rhythm_context, fit_rhythm_models, rhythm_probabilities
-from ecg_sklearn.similar_beats import N_NEIGHBORS, WEIGHT, smooth_over_similar_beats
+from ecg_sklearn.record.prematurity import THRESHOLD as DEFAULT_PREMATURITY
+from ecg_sklearn.record.rhythm import rhythm_probabilities
+from ecg_sklearn.record.similar import N_NEIGHBORS, WEIGHT
+from ecg_sklearn.shipped.timing import fit_rhythm_models
 
 ALPHAS = (0.0, 0.5, 1.0)
 SHOWN_ALPHAS, SHOWN_AF = (0.0, 0.5), (None, 0.9)  # rows in the docs

@@ -1,6 +1,6 @@
 """The rhythm-context model on its own: atrial fibrillation and premature beats from timing.
 
-Features: ``ecg_sklearn.rr_context.rr_context_features`` (the RR intervals of tens of
+Features: ``ecg_sklearn.features.rr_context_features`` (the RR intervals of tens of
 beats around each beat, no signal). Model: ``HistGradientBoostingClassifier``. Data: the
 Long-Term AF Database (84 Holter records, beat and rhythm annotations) and MIT-BIH DS1;
 never DS2 for training.
@@ -26,8 +26,9 @@ from _common import read_json, write_json, write_section
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold
 
-from ecg_sklearn.datasets import DS1, DS2, get_data_home, load_beat_timing
-from ecg_sklearn.rr_context import AF_RHYTHMS, rr_context_features
+from ecg_sklearn.features import rr_context_features
+from ecg_sklearn.io import DS1, DS2, get_data_home, load_beat_timing
+from ecg_sklearn.io.annotations import AF_RHYTHMS
 
 LTAFDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "ltafdb"
 

@@ -31,15 +31,8 @@ from qrs import DETECTORS
 from sklearn.pipeline import make_pipeline
 
 from ecg_sklearn import BeatSegmenter, ECGFilter, annotate_record, default_pipeline
-from ecg_sklearn.datasets import (
-    DS2,
-    MITDB_RECORDS,
-    get_data_home,
-    load_mitdb,
-    load_record,
-    load_sample,
-)
-from ecg_sklearn.windows import make_beat_windows
+from ecg_sklearn.features import make_beat_windows
+from ecg_sklearn.io import DS2, MITDB_RECORDS, get_data_home, load_mitdb, load_record, load_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 LEADS = [("MLII", "V5")]

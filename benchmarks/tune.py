@@ -25,7 +25,7 @@ from sklearn.metrics import make_scorer
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
 from ecg_sklearn import default_pipeline
-from ecg_sklearn.datasets import get_data_home, load_mitdb
+from ecg_sklearn.io import get_data_home, load_mitdb
 
 # The default's later choices switched off, so that grids 'speed' to 'stopping' rerun
 # as recorded in docs/negative_results.md (fits are deterministic for a seed; 'neighbours' was

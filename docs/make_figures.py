@@ -14,9 +14,9 @@ import matplotlib
 matplotlib.use("Agg")
 
 from ecg_sklearn import BeatSegmenter, ECGFilter, detect_qrs  # noqa: E402
-from ecg_sklearn.datasets import load_record, load_sample, sample_data_dir  # noqa: E402
-from ecg_sklearn.filtering import filter_ecg  # noqa: E402
+from ecg_sklearn.io import load_record, load_sample, sample_data_dir  # noqa: E402
 from ecg_sklearn.plotting import plot_beat_window, plot_beats, plot_filtering  # noqa: E402
+from ecg_sklearn.signal import filter_ecg  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "figures"
 
@@ -40,10 +40,10 @@ def main():
 
 def gradcam(model_path, data_dir):
     from ecg_sklearn import GradCAMExplainer
-    from ecg_sklearn.datasets import load_mitdb
+    from ecg_sklearn.io import load_mitdb
     from ecg_sklearn.persistence import load_model
     from ecg_sklearn.plotting import plot_gradcam_examples
-    from ecg_sklearn.pretrained import list_pretrained, load_pretrained
+    from ecg_sklearn.shipped import list_pretrained, load_pretrained
 
     shipped = model_path in list_pretrained()
     pipe = load_pretrained(model_path) if shipped else load_model(model_path)

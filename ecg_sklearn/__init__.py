@@ -1,15 +1,13 @@
 """ecg_sklearn: scikit-learn compatible heartbeat classification from ECG."""
 
-__version__ = "0.1.0"
-
-from .annotate import annotate_record, annotate_records, write_annotations  # noqa: E402
-from .classifier import CNNBeatClassifier  # noqa: E402
-from .explain import GradCAMExplainer  # noqa: E402
-from .filtering import ECGFilter, filter_ecg  # noqa: E402
-from .pipeline import ChunkedPipeline, default_pipeline  # noqa: E402
-from .pretrained import list_pretrained, load_pretrained  # noqa: E402
-from .qrs import detect_qrs  # noqa: E402
-from .segmentation import BeatSegmenter  # noqa: E402
+from ._version import __version__
+from .annotate import annotate_record, annotate_records, write_annotations
+from .classifier import CNNBeatClassifier
+from .explain import GradCAMExplainer
+from .pipeline import ChunkedPipeline, default_pipeline
+from .segmentation import BeatSegmenter
+from .shipped.pretrained import list_pretrained, load_pretrained
+from .signal import ECGFilter, detect_qrs, filter_ecg
 
 __all__ = [
     "BeatSegmenter",

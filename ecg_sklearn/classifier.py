@@ -20,13 +20,16 @@ from skorch.callbacks import EarlyStopping, EpochScoring, EpochTimer, Passthroug
 from skorch.dataset import Dataset
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
-from .dominant_beat import rule_out_unlike_dominant
-from .models import BeatCNN
-from .rr_context import RR_CONTEXT_FEATURES, decide_in_rhythm, load_rhythm_models
+from .features.rhythm import RR_CONTEXT_FEATURES
+from .features.windows import CONTEXT_FEATURES
+from .nn import BeatCNN
+from .record.dominant import rule_out_unlike_dominant
+from .record.rhythm import decide_in_rhythm
 from .segmentation import BeatLayout
-from .windows import CONTEXT_FEATURES
+from .shipped.timing import load_rhythm_models
 
 __all__ = ["BatchLoader", "CNNBeatClassifier"]
+
 
 _LOADER_PREFIXES = ("iterator_train__", "iterator_valid__")
 
@@ -158,20 +161,20 @@ class CNNBeatClassifier(NeuralNetClassifier):
         ``n_rr_features``).
     rhythm_context : str, Bunch or None, default=None
         Decide each beat in the context of its record's rhythm: timing models
-        (:func:`~ecg_sklearn.rr_context.load_rhythm_models` name, e.g.
-        ``"ltafdb-rhythm"``, or a :func:`~ecg_sklearn.rr_context.fit_rhythm_models`
+        (:func:`~ecg_sklearn.shipped.load_rhythm_models` name, e.g.
+        ``"ltafdb-rhythm"``, or a :func:`~ecg_sklearn.shipped.timing.fit_rhythm_models`
         result) read the rhythm-context columns of ``X`` (segmenter and windows with
         ``rr_context=True``): where the rhythm is atrial fibrillation or flutter (P above
         ``af_threshold``) S is ruled out, its probability moving to N (no beat in AF is
         supraventricular ectopic); ``sveb_evidence`` optionally also weighs whether the
-        beat is premature for its rhythm (:func:`~ecg_sklearn.rr_context.decide_in_rhythm`).
+        beat is premature for its rhythm (:func:`~ecg_sklearn.record.rhythm.decide_in_rhythm`).
         None: the network alone; context columns, if any, are then unused.
     af_threshold : float or None, default=0.9
         P(AF) above which S is ruled out (with ``rhythm_context``; None: never).
     dominant_threshold : float or None, default=None
         Rule V and F out (their probability moving to the other classes) for beats whose
         QRS correlates above this with their record's dominant beat
-        (:func:`~ecg_sklearn.dominant_beat.dominant_similarity`, a record-context column
+        (:func:`~ecg_sklearn.features.dominant_similarity`, a record-context column
         of ``X``): a beat shaped like the patient's usual beat is neither ventricular nor
         fusion. None: never.
     sveb_evidence : {"replace", "combine"} or None, default=None

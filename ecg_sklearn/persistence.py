@@ -16,7 +16,6 @@ Every file is written whole or not at all (a temporary file beside it, then rena
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import warnings
@@ -25,123 +24,26 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
 from ._files import write_bytes_atomically
+from ._version import __version__
+from .shipped.files import _npz_bytes
 
 __all__ = ["save_model", "load_model"]
 
-#: SHA-256 of each file of the models shipped in ``ecg_sklearn/data/pretrained``: a file
-#: replaced or damaged after installation is refused. Update with ``sha256sum`` when a
-#: shipped model is rebuilt (``tests/test_pretrained.py`` checks them).
-SHIPPED_SHA256 = {
-    "ltafdb-af.json": "1ad327c82c993b7e6811cf165e919b7616c7278ca89ec0181227707e09070849",
-    "ltafdb-af.npz": "3af5705065405f08f8dbf2ddd016415b750762697be02d1828b3e2daea9a6661",
-    "ltafdb-rhythm.json": "298288c0c8f69f0fd6bb2302216ead98680857f679cd03a4f2aa777d82e2a24c",
-    "ltafdb-rhythm.npz": "129d6264b3c0aedc9a9c418a2ff7569b5e70170b6f278105b2687904524bb2eb",
-    "mitdb-ds1.json": "5b42ad2c886f17f7e56e6a52c7917b4387f9de3b5aa888057b98f52055081c3f",
-    "mitdb-ds1.npz": "191c6221547f1d7910640d64a1014c5b03a24c3923f0b6ae48e171227ff0de33",
-}
 
 _MODEL_FORMAT = 1  # of save_model's archives
+
+
 _DESCRIPTION = "ecg_sklearn_model"  # the archive member with the JSON description
+
+
 _PICKLE = "pickled_pipeline"  # the archive member with joblib's bytes (format="pickle")
+
+
 _WEIGHT = "weight__"  # prefix of the network's weights in the archive
+
+
 _RUNTIME_PARAMS = ("verbose", "n_jobs", "n_threads")  # how to run, not what was fitted
-
-
-# ---------------------------------------------------------------------- files
-def _npz_bytes(arrays) -> bytes:
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    return buffer.getvalue()
-
-
-def _sha256(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
-def write_model_files(folder, name, arrays, info, *, sha256_key) -> Path:
-    """Write ``NAME.npz`` (``arrays``) and ``NAME.json`` (``info`` with the ``.npz``'s
-    SHA-256 under ``sha256_key``, last) in ``folder``, created if needed; return the
-    ``.json`` path."""
-    folder = Path(folder)
-    raw = _npz_bytes(arrays)
-    write_bytes_atomically(folder / f"{name}.npz", raw)
-    info = {**info, sha256_key: _sha256(raw)}
-    text = json.dumps(info, indent=1) + "\n"
-    return write_bytes_atomically(folder / f"{name}.json", text.encode())
-
-
-def _read_checked(path, sha256, *, shipped) -> bytes:
-    """The bytes of ``path``, whose SHA-256 must be ``sha256`` (recorded in the package's
-    code for ``shipped`` files, else in the model's ``.json``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Model file {str(path)!r} not found")
-    raw = path.read_bytes()
-    if _sha256(raw) != sha256:
-        where = "in ecg_sklearn; reinstall the package" if shipped else "in the model's .json"
-        raise ValueError(
-            f"Model file {str(path)!r} is damaged or replaced: its SHA-256 differs from "
-            f"the one recorded {where}"
-        )
-    return raw
-
-
-def _load_npz(raw, path) -> dict:
-    try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
-            return {k: arrays[k].copy() for k in arrays.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise ValueError(f"{str(path)!r} is not an array file: {exc}") from exc
-
-
-def read_arrays(path, sha256=None, *, shipped=False) -> dict:
-    """Named arrays of an ``.npz`` file (no pickle) whose SHA-256 must be ``sha256``, or
-    for a ``shipped`` file the one :data:`SHIPPED_SHA256` lists."""
-    if shipped:
-        sha256 = SHIPPED_SHA256[Path(path).name]
-    return _load_npz(_read_checked(path, sha256, shipped=shipped), path)
-
-
-def shipped_folder() -> Path:
-    """The package's folder of shipped models."""
-    from importlib import resources
-
-    return Path(str(resources.files("ecg_sklearn").joinpath("data", "pretrained")))
-
-
-def read_model_description(path, *, shipped: bool) -> dict:
-    """The JSON description ``NAME.json`` of a model in the shipped-model format;
-    ``shipped`` files must have the SHA-256 that :data:`SHIPPED_SHA256` lists."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Model file {str(path)!r} not found")
-    raw = _read_checked(path, SHIPPED_SHA256[path.name], shipped=True) if shipped else None
-    try:
-        info = json.loads(raw if raw is not None else path.read_bytes())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{str(path)!r} is not a model description: {exc}") from exc
-    if not isinstance(info, dict):
-        raise ValueError(f"{str(path)!r} is not a model description (not a JSON object)")
-    return info
-
-
-def read_shipped_arrays(name, folder, shipped, features, what) -> dict:
-    """Arrays of ``NAME.{npz,json}`` in ``folder`` (default: the package's shipped models,
-    where ``name`` must be one of ``shipped`` and the files have the SHA-256 that
-    :data:`SHIPPED_SHA256` lists), checked to be fitted on ``features``. ``what`` names
-    the kind of model in the errors."""
-    if folder is None and name not in shipped:
-        raise ValueError(f"Unknown {what} {name!r}; available: {sorted(shipped)}")
-    path = Path(folder or shipped_folder()) / f"{name}.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{what[0].upper() + what[1:]} file {str(path)!r} not found")
-    info = read_model_description(path, shipped=folder is None)
-    if info.get("features") != list(features):
-        raise ValueError(f"{str(path)!r} lists other features than this version's {what} reads")
-    npz = path.with_suffix(".npz")
-    return read_arrays(npz, info.get("sha256"), shipped=folder is None)
 
 
 # ---------------------------------------------------------------------- pipelines as arrays

@@ -10,8 +10,8 @@ from sklearn.utils import gen_batches
 from sklearn.utils.metaestimators import available_if
 
 from .classifier import CNNBeatClassifier
-from .filtering import ECGFilter
 from .segmentation import BeatSegmenter
+from .signal.filtering import ECGFilter
 
 __all__ = ["ChunkedPipeline", "default_pipeline"]
 
@@ -90,7 +90,7 @@ def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Chunk
     in the frequency domain (``implementation="fft"``); beats cropped 250 ms before to
     400 ms after the R peak with the 8 RR features and, per lead, a second channel with
     the mean of the window's other beats (``neighbours=True``: a local reference of the
-    patient's beats from unlabelled signal); :class:`~ecg_sklearn.models.BeatCNN` with
+    patient's beats from unlabelled signal); :class:`~ecg_sklearn.nn.BeatCNN` with
     8 filters per convolution (``module__n_filters=8``) on beats averaged down to
     about 180 Hz (``module__downsample=fs // 180``, 2 at 360 Hz), trained on shuffled
     batches with random shifts of up to 14 ms (``module__max_shift``, 5 samples at 360 Hz) and

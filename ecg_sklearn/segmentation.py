@@ -13,19 +13,21 @@ from sklearn.utils._param_validation import Interval  # no public module
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import validate_signal
-from .windows import CONTEXT_FEATURES
+from .features.windows import CONTEXT_FEATURES
 
 __all__ = [
-    "BeatFeatures",
-    "BeatLayout",
-    "BeatSegmenter",
-    "RHYTHM_FEATURES",
     "RR_FEATURES",
+    "RHYTHM_FEATURES",
+    "BeatLayout",
+    "BeatFeatures",
     "rr_features",
+    "BeatSegmenter",
 ]
+
 
 #: Windows processed at once when reading the beat channel.
 _CHUNK = 4096
+
 
 #: Names of the RR-interval features, in output order (intervals in seconds).
 RR_FEATURES = (
@@ -38,6 +40,7 @@ RR_FEATURES = (
     "local_rr_ratio",
     "pre_post_ratio",
 )
+
 
 #: Names of the optional rhythm features (``rhythm=True``), output after :data:`RR_FEATURES`.
 RHYTHM_FEATURES = ("pre_other_ratio", "post_other_ratio", "other_rr_spread")
@@ -105,7 +108,7 @@ def rr_features(beat_channel, fs: float, *, rhythm: bool = False) -> np.ndarray:
     Parameters
     ----------
     beat_channel : ndarray, shape (n_beats, n_timepoints)
-        Beat channel of the windows (see :mod:`ecg_sklearn.windows`): non-zero at the
+        Beat channel of the windows (see :mod:`ecg_sklearn.features.windows`): non-zero at the
         beats, holding the record's average RR at each; the window's beat at the centre.
     fs : float
         Sampling rate in Hz.
@@ -257,7 +260,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         3-D ``X`` has the beat channel after its ECG channels.
     rr_context : bool, default=True
         3-D ``X`` ends with the record-context channel (windows made with
-        ``rr_context=True``): its :data:`~ecg_sklearn.windows.CONTEXT_FEATURES` (the
+        ``rr_context=True``): its :data:`~ecg_sklearn.features.windows.CONTEXT_FEATURES` (the
         rhythm, the likeness to the record's dominant beat) come first in each output
         row, for a classifier that decides in the record's context
         (``CNNBeatClassifier(rhythm_context=..., dominant_threshold=...)``).
@@ -287,7 +290,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> from ecg_sklearn import BeatSegmenter
-    >>> from ecg_sklearn.datasets import load_sample
+    >>> from ecg_sklearn.io import load_sample
     >>> data = load_sample(records=["100"])
     >>> seg = BeatSegmenter(fs=data.fs).fit(data.X)
     >>> seg.transform(data.X).shape[1] == 15 + 8 + seg.beat_length_

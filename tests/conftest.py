@@ -37,7 +37,7 @@ def mitdb_dir():
 
 @pytest.fixture(scope="session")
 def sample():
-    from ecg_sklearn.datasets import load_sample
+    from ecg_sklearn.io import load_sample
 
     return load_sample()
 
@@ -47,7 +47,7 @@ def records_folder(tmp_path):
     """Make a folder holding excerpt records' signals only (no reference annotations)."""
     import shutil
 
-    from ecg_sklearn.datasets import sample_data_dir
+    from ecg_sklearn.io import sample_data_dir
 
     def make(records=("100", "213", "232")):
         folder = tmp_path / "records"

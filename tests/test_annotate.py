@@ -5,13 +5,16 @@ import pytest
 import wfdb
 
 from ecg_sklearn import annotate_record, default_pipeline, detect_qrs, write_annotations
-from ecg_sklearn.__main__ import main
-from ecg_sklearn.datasets import AAMI_MAP, load_record, sample_data_dir
-from ecg_sklearn.dominant_beat import dominant_similarity, p_wave_similarity
+from ecg_sklearn.cli import main
+from ecg_sklearn.features import beat_features, dominant_similarity, p_wave_similarity
+from ecg_sklearn.io import AAMI_MAP, load_record, sample_data_dir
 from ecg_sklearn.metrics import compare_annotations
 from ecg_sklearn.persistence import save_model
-from ecg_sklearn.prematurity import rule_in_premature_sveb, rule_out_timely_sveb
-from ecg_sklearn.similar_beats import beat_features, smooth_over_similar_beats
+from ecg_sklearn.record import (
+    rule_in_premature_sveb,
+    rule_out_timely_sveb,
+    smooth_over_similar_beats,
+)
 
 QUICK = dict(max_epochs=3, module__n_filters=8, module__hidden=16, valid_size=0, lr=3e-3)
 
@@ -46,7 +49,7 @@ def test_given_beats_and_other_sampling_rates(model):
     rec = load_record("208", sample_data_dir(), leads="MLII")
     at_ref = annotate_record(model, rec.signal, rec.fs, beats=rec.beat_samples)
     np.testing.assert_array_equal(at_ref.beat_samples, rec.beat_samples)
-    from ecg_sklearn.datasets import resample_record
+    from ecg_sklearn.signal import resample_record
 
     for fs in (128.0, 250.0):
         signal, ref = resample_record(rec.signal, rec.beat_samples, rec.fs, fs)

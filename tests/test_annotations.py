@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 import wfdb
 
-from ecg_sklearn._annotations import read_mit_annotations
-from ecg_sklearn.datasets import MITDB_RECORDS, SAMPLE_RECORDS, sample_data_dir
+from ecg_sklearn.io import MITDB_RECORDS, sample_data_dir
+from ecg_sklearn.io.annotations import read_mit_annotations
+from ecg_sklearn.io.datasets import SAMPLE_RECORDS
 
 
 def _same_as_wfdb(folder, record):

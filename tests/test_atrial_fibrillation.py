@@ -6,17 +6,16 @@ import numpy as np
 import pytest
 from sklearn.utils import Bunch
 
-from ecg_sklearn.atrial_fibrillation import (
+from ecg_sklearn.features import af_features
+from ecg_sklearn.features.af import (
     AF_FEATURES,
     DOMINANT_INTERVAL_FEATURES,
-    THRESHOLD,
-    af_features,
-    af_probability,
     dominant_interval_features,
-    fit_af_model,
-    load_af_model,
-    save_af_model,
 )
+from ecg_sklearn.record import af_probability
+from ecg_sklearn.record.af import THRESHOLD
+from ecg_sklearn.shipped import load_af_model
+from ecg_sklearn.shipped.timing import fit_af_model, save_af_model
 
 FS = 360.0
 
@@ -147,8 +146,8 @@ def test_annotate_record_detects_af_on_the_excerpt(sample):
     from sklearn.pipeline import Pipeline
 
     from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, annotate_record, load_pretrained
-    from ecg_sklearn.datasets import load_beat_timing, load_record, sample_data_dir
-    from ecg_sklearn.rr_context import AF_RHYTHMS
+    from ecg_sklearn.io import load_beat_timing, load_record, sample_data_dir
+    from ecg_sklearn.io.annotations import AF_RHYTHMS
 
     pipe = load_pretrained()
     for record, least in [("201", 0.95), ("208", 1.0), ("232", 1.0)]:
@@ -167,8 +166,8 @@ def test_annotate_record_detects_af_on_the_excerpt(sample):
 
 
 def test_command_line_writes_af_episodes(tmp_path, capsys, records_folder):
-    from ecg_sklearn.__main__ import main
-    from ecg_sklearn.records import _read_annotations, beat_rhythms
+    from ecg_sklearn.cli import main
+    from ecg_sklearn.io.annotations import _read_annotations, beat_rhythms
 
     folder = records_folder(("201", "100"))
     args = ["annotate", "--record", str(folder), "--quiet", "--out-dir", str(tmp_path)]

@@ -11,9 +11,9 @@ from sklearn.pipeline import Pipeline
 from skorch.callbacks import Callback
 
 from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, ECGFilter
-from ecg_sklearn.models import BeatCNN
+from ecg_sklearn.features.windows import CONTEXT_FEATURES
+from ecg_sklearn.nn import BeatCNN
 from ecg_sklearn.segmentation import BeatFeatures, BeatLayout
-from ecg_sklearn.windows import CONTEXT_FEATURES
 
 #: How a plain array of 8 RR features and one lead splits (only segmenter output says so).
 PLAIN_8_1 = dict(n_rr_features=8, n_leads=1)
@@ -320,7 +320,7 @@ def test_beat_cnn_predicts_the_same_without_gradients(downsample, beat_length):
 def test_beat_augmentation_shifts_and_scales_only_in_training():
     import torch
 
-    from ecg_sklearn.models import BeatAugmentation
+    from ecg_sklearn.nn import BeatAugmentation
 
     wave = torch.randn(64, 2, 50)
     aug = BeatAugmentation(max_shift=3, max_scale=1.5)
@@ -398,7 +398,7 @@ def test_default_pipeline_scales_its_sample_counts_with_fs():
 
 def test_default_pipeline_on_two_lead_windows():
     from ecg_sklearn import default_pipeline
-    from ecg_sklearn.datasets import load_sample
+    from ecg_sklearn.io import load_sample
 
     data = load_sample(records=["100", "208"], leads=["MLII", ("V1", "V2", "V4", "V5")])
     pipe = default_pipeline(data.fs, max_epochs=1, valid_size=0, verbose=0)
@@ -412,7 +412,7 @@ def test_default_pipeline_on_two_lead_windows():
 @pytest.mark.parametrize("leads", [["MLII"], ["MLII", ("V1", "V2", "V4", "V5")]])
 @pytest.mark.parametrize("segmenter", [{}, {"neighbours": True}, {"rr_features": False}])
 def test_classifier_reads_the_segmenters_layout(leads, segmenter):
-    from ecg_sklearn.datasets import load_sample
+    from ecg_sklearn.io import load_sample
 
     data = load_sample(records=["100"], leads=leads)
     X, y = data.X[:64], data.y[:64]
@@ -442,7 +442,7 @@ def test_classifier_reads_the_segmenters_layout(leads, segmenter):
 
 
 def test_beat_features_keep_their_layout_only_while_it_holds():
-    from ecg_sklearn.datasets import load_sample
+    from ecg_sklearn.io import load_sample
 
     data = load_sample(records=["100"])
     seg = BeatSegmenter(fs=data.fs).fit(data.X[:10])
@@ -460,8 +460,8 @@ def test_beat_features_keep_their_layout_only_while_it_holds():
 
 def test_rhythm_context_decides_as_apply_rhythm_context(sample):
     from ecg_sklearn import default_pipeline
-    from ecg_sklearn.dominant_beat import rule_out_unlike_dominant
-    from ecg_sklearn.rr_context import apply_rhythm_context, load_rhythm_models
+    from ecg_sklearn.record import apply_rhythm_context, rule_out_unlike_dominant
+    from ecg_sklearn.shipped import load_rhythm_models
 
     pipe = default_pipeline(sample.fs, random_state=0, verbose=0, max_epochs=2)
     pipe.fit(sample.X, sample.y)

@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from ecg_sklearn.__main__ import main
+from ecg_sklearn.cli import main
 
 CARD = json.loads(
     (Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "pretrained.json").read_text()

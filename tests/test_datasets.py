@@ -5,19 +5,21 @@ import numpy as np
 import pytest
 from sklearn.pipeline import make_pipeline
 
-from ecg_sklearn import BeatSegmenter, ECGFilter, datasets
-from ecg_sklearn.datasets import (
+from ecg_sklearn import BeatSegmenter, ECGFilter
+from ecg_sklearn.features import make_beat_windows
+from ecg_sklearn.io import (
     AAMI_CLASSES,
+    AAMI_MAP,
     DS1,
     DS2,
     PACED_RECORDS,
+    datasets,
     load_mitdb,
     load_record,
     load_sample,
     load_wfdb,
-    resample_record,
 )
-from ecg_sklearn.windows import make_beat_windows
+from ecg_sklearn.signal import resample_record
 
 
 def _counts(y):
@@ -61,7 +63,7 @@ def test_sample_matches_the_annotation_file(sample):
     np.testing.assert_allclose(sample.X[m][i, 0, 720], rec.signal[0, rec.beat_samples[i]])
     # Non-beat annotations exist in the record but never become beats.
     assert len(rec.ann_samples) >= len(rec.beat_samples)
-    assert set(rec.beat_symbols) <= set(datasets.AAMI_MAP)
+    assert set(rec.beat_symbols) <= set(AAMI_MAP)
 
 
 def test_lead_chosen_by_name(sample):

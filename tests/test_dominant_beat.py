@@ -1,16 +1,15 @@
 import numpy as np
 
-from ecg_sklearn.dominant_beat import (
+from ecg_sklearn.features import dominant_similarity, p_wave_similarity
+from ecg_sklearn.features.dominant import (
     MAX_REFERENCE_BEATS,
-    dominant_similarity,
     dominant_template,
     p_wave_segments,
-    p_wave_similarity,
     p_wave_template,
     qrs_segments,
     reference_beats,
-    rule_out_unlike_dominant,
 )
+from ecg_sklearn.record import rule_out_unlike_dominant
 
 FS = 360.0
 

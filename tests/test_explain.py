@@ -10,7 +10,7 @@ from sklearn.base import clone  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 
 from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, GradCAMExplainer  # noqa: E402
-from ecg_sklearn.windows import make_beat_windows  # noqa: E402
+from ecg_sklearn.features import make_beat_windows  # noqa: E402
 
 FS = 100.0
 BUMP = 0.3  # seconds after the R peak

@@ -3,7 +3,7 @@ import pytest
 from scipy.signal import medfilt
 
 from ecg_sklearn import ECGFilter, filter_ecg
-from ecg_sklearn.datasets import load_record, sample_data_dir
+from ecg_sklearn.io import load_record, sample_data_dir
 
 FS = 360.0
 

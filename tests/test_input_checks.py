@@ -9,10 +9,9 @@ import pytest
 from sklearn.utils import Bunch
 
 from ecg_sklearn import load_pretrained
-from ecg_sklearn.__main__ import main
 from ecg_sklearn.annotate import annotate_records, write_annotations
-from ecg_sklearn.datasets import load_record, sample_data_dir
-from ecg_sklearn.records import open_record
+from ecg_sklearn.cli import main
+from ecg_sklearn.io import load_record, open_record, sample_data_dir
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from ecg_sklearn import (  # noqa: E402
     detect_qrs,
     plotting,  # noqa: E402
 )
-from ecg_sklearn.datasets import load_record, sample_data_dir  # noqa: E402
-from ecg_sklearn.filtering import filter_ecg  # noqa: E402
+from ecg_sklearn.io import load_record, sample_data_dir  # noqa: E402
+from ecg_sklearn.signal import filter_ecg  # noqa: E402
 
 
 def test_signal_figures(sample, tmp_path):

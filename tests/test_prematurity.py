@@ -1,14 +1,10 @@
 import numpy as np
 import pytest
 
-from ecg_sklearn.datasets import load_record, sample_data_dir
-from ecg_sklearn.dominant_beat import dominant_similarity, p_wave_similarity
-from ecg_sklearn.prematurity import (
-    loaded_rule_in_evidence,
-    rule_in_premature_sveb,
-    rule_out_timely_sveb,
-    sinus_prematurity,
-)
+from ecg_sklearn.features import dominant_similarity, p_wave_similarity
+from ecg_sklearn.io import load_record, sample_data_dir
+from ecg_sklearn.record import loaded_rule_in_evidence, rule_in_premature_sveb, rule_out_timely_sveb
+from ecg_sklearn.record.prematurity import sinus_prematurity
 
 CLASSES = np.array(["N", "S", "V", "F", "Q"])
 

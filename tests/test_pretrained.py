@@ -11,9 +11,11 @@ from sklearn.metrics import f1_score
 
 from ecg_sklearn import default_pipeline, list_pretrained, load_pretrained
 from ecg_sklearn.annotate import annotate_and_compare
-from ecg_sklearn.datasets import DS2, SAMPLE_RECORDS, load_mitdb, load_record, sample_data_dir
+from ecg_sklearn.io import DS2, load_mitdb, load_record, sample_data_dir
+from ecg_sklearn.io.datasets import SAMPLE_RECORDS
 from ecg_sklearn.metrics import pooled_report
-from ecg_sklearn.pretrained import PRETRAINED, pretrained_info, save_pretrained, train_pretrained
+from ecg_sklearn.shipped import pretrained_info
+from ecg_sklearn.shipped.pretrained import PRETRAINED, save_pretrained, train_pretrained
 
 ROOT = Path(__file__).resolve().parents[1]
 #: How closely a rebuild on any machine reproduces the shipped model (docs/models.md):
@@ -111,7 +113,7 @@ def test_other_version_warns_and_wrong_network_is_refused(model_files):
 
 
 def test_command_line_annotates_with_the_pretrained_model(tmp_path, capsys):
-    from ecg_sklearn.__main__ import main
+    from ecg_sklearn.cli import main
 
     data = tmp_path / "data"
     shutil.copytree(sample_data_dir(), data)

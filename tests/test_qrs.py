@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 
 from ecg_sklearn import detect_qrs
-from ecg_sklearn.datasets import MITDB_RECORDS, SAMPLE_RECORDS, load_record, sample_data_dir
-from ecg_sklearn.datasets import resample_record as resample
+from ecg_sklearn.io import MITDB_RECORDS, load_record, sample_data_dir
+from ecg_sklearn.io.datasets import SAMPLE_RECORDS
 from ecg_sklearn.metrics import detection_scores, flutter_intervals
+from ecg_sklearn.signal import resample_record as resample
 
 
 def _pooled(records, fs=None, sign=1.0):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from ecg_sklearn import BeatSegmenter, ECGFilter, detect_qrs, filter_ecg
-from ecg_sklearn.datasets import load_wfdb, sample_data_dir
+from ecg_sklearn.io import load_wfdb, sample_data_dir
 from ecg_sklearn.metrics import classification_report_ec57
 
 
@@ -117,7 +117,7 @@ def test_segmenter_follows_a_shift_of_the_beats(shift):
     rng = np.random.default_rng(0)
     signal = rng.normal(size=(1, 3000)).astype(np.float32)
     beats = np.arange(200, 2800, 90)
-    from ecg_sklearn.windows import make_beat_windows
+    from ecg_sklearn.features import make_beat_windows
 
     seg = BeatSegmenter(fs=fs, before=0.2, after=0.3)
     a = seg.fit_transform(make_beat_windows(signal, beats, fs, context=1.0))

@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 import wfdb
 
-from ecg_sklearn._annotations import read_mit_annotations
-from ecg_sklearn.datasets import beat_rhythms, load_beat_timing, sample_data_dir
-from ecg_sklearn.rr_context import RR_CONTEXT_FEATURES, rr_context_features
+from ecg_sklearn.features import rr_context_features
+from ecg_sklearn.features.rhythm import RR_CONTEXT_FEATURES
+from ecg_sklearn.io import load_beat_timing, sample_data_dir
+from ecg_sklearn.io.annotations import beat_rhythms, read_mit_annotations
 
 FS = 360.0
 COLUMN = {name: i for i, name in enumerate(RR_CONTEXT_FEATURES)}
@@ -116,7 +117,7 @@ def _sinus_with_pacs(rng, n=400):
 
 @pytest.fixture(scope="module")
 def rhythm_models():
-    from ecg_sklearn.rr_context import fit_rhythm_models
+    from ecg_sklearn.shipped.timing import fit_rhythm_models
 
     rng = np.random.default_rng(0)
     timings = []
@@ -129,7 +130,7 @@ def rhythm_models():
 
 
 def test_rhythm_context_rules_s_out_in_af_and_finds_premature_beats(rhythm_models):
-    from ecg_sklearn.rr_context import apply_rhythm_context
+    from ecg_sklearn.record import apply_rhythm_context
 
     rng = np.random.default_rng(1)
     rr, labels = _sinus_with_pacs(rng)
@@ -154,7 +155,8 @@ def test_rhythm_context_rules_s_out_in_af_and_finds_premature_beats(rhythm_model
 
 
 def test_rhythm_context_errors(rhythm_models):
-    from ecg_sklearn.rr_context import apply_rhythm_context, fit_rhythm_models
+    from ecg_sklearn.record import apply_rhythm_context
+    from ecg_sklearn.shipped.timing import fit_rhythm_models
 
     beats = _beats(np.full(10, 0.8))
     with pytest.raises(ValueError, match="must include 'N' and 'S'"):
@@ -173,7 +175,8 @@ def test_rhythm_context_errors(rhythm_models):
 
 
 def test_rhythm_context_options(rhythm_models):
-    from ecg_sklearn.rr_context import apply_rhythm_context, rhythm_probabilities
+    from ecg_sklearn.record import apply_rhythm_context
+    from ecg_sklearn.record.rhythm import rhythm_probabilities
 
     rng = np.random.default_rng(2)
     rr, labels = _sinus_with_pacs(rng, 200)
@@ -201,7 +204,7 @@ def test_rhythm_context_options(rhythm_models):
 
 
 def test_boosted_trees_as_arrays_predict_as_the_estimator(rhythm_models, monkeypatch):
-    from ecg_sklearn import _trees
+    from ecg_sklearn.shipped import _trees
 
     rng = np.random.default_rng(3)
     X = rng.normal(1.0, 0.5, size=(500, len(RR_CONTEXT_FEATURES)))
@@ -233,7 +236,7 @@ class _ChangedPredictor:
 def test_boosted_trees_fall_back_when_the_compiled_predictor_changes(
     rhythm_models, monkeypatch, error
 ):
-    from ecg_sklearn import _trees
+    from ecg_sklearn.shipped import _trees
 
     X = np.random.default_rng(5).normal(1.0, 0.5, size=(200, len(RR_CONTEXT_FEATURES)))
     trees = _trees.BoostedTrees.from_estimator(rhythm_models.af)
@@ -254,11 +257,9 @@ def _save(arrays):
 
 
 def test_rhythm_models_saved_and_loaded_without_pickle(rhythm_models, tmp_path):
-    from ecg_sklearn.rr_context import (
-        load_rhythm_models,
-        rhythm_probabilities,
-        save_rhythm_models,
-    )
+    from ecg_sklearn.record.rhythm import rhythm_probabilities
+    from ecg_sklearn.shipped import load_rhythm_models
+    from ecg_sklearn.shipped.timing import save_rhythm_models
 
     save_rhythm_models(rhythm_models, tmp_path, "toy", training={"data": "synthetic"})
     loaded = load_rhythm_models("toy", folder=tmp_path)
@@ -281,7 +282,8 @@ def test_rhythm_models_saved_and_loaded_without_pickle(rhythm_models, tmp_path):
 
 
 def test_shipped_rhythm_model_reads_af_in_the_excerpt():
-    from ecg_sklearn.rr_context import load_rhythm_models, rhythm_probabilities
+    from ecg_sklearn.record.rhythm import rhythm_probabilities
+    from ecg_sklearn.shipped import load_rhythm_models
 
     models = load_rhythm_models()  # the package's ltafdb-rhythm
     p_af, in_af = {}, {}
@@ -296,7 +298,7 @@ def test_shipped_rhythm_model_reads_af_in_the_excerpt():
 
 
 def test_features_do_not_depend_on_the_block_size(monkeypatch):
-    from ecg_sklearn import rr_context
+    from ecg_sklearn.features import rhythm as rr_context
 
     beats = _beats(np.random.default_rng(5).uniform(0.4, 1.2, 600))
     whole = rr_context_features(beats, FS)
@@ -309,7 +311,7 @@ def test_features_do_not_depend_on_the_block_size(monkeypatch):
 
 
 def test_rhythm_context_of_some_beats_is_that_of_the_whole_record():
-    from ecg_sklearn.windows import rhythm_context
+    from ecg_sklearn.features.windows import rhythm_context
 
     beats = np.cumsum(np.random.default_rng(3).integers(200, 400, 5000))
     index = np.arange(1000, 3100)

@@ -7,12 +7,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ecg_sklearn import BeatSegmenter, ECGFilter
-from ecg_sklearn.datasets import sample_data_dir
-from ecg_sklearn.dominant_beat import dominant_similarity
-from ecg_sklearn.records import load_record
-from ecg_sklearn.rr_context import RR_CONTEXT_FEATURES
+from ecg_sklearn.features import dominant_similarity, make_beat_windows
+from ecg_sklearn.features.rhythm import RR_CONTEXT_FEATURES
+from ecg_sklearn.io import load_record, sample_data_dir
 from ecg_sklearn.segmentation import RHYTHM_FEATURES, RR_FEATURES
-from ecg_sklearn.windows import make_beat_windows
 
 FS = 100.0
 
@@ -177,8 +175,8 @@ def test_rhythm_features_compare_the_beat_with_the_other_intervals(monkeypatch):
 
 
 def test_record_context_columns_come_first(sample):
-    from ecg_sklearn.datasets import load_sample
-    from ecg_sklearn.rr_context import rr_context_features
+    from ecg_sklearn.features import rr_context_features
+    from ecg_sklearn.io import load_sample
 
     seg = BeatSegmenter(fs=sample.fs).fit(sample.X)
     out = seg.transform(sample.X)

@@ -5,13 +5,9 @@ import numpy as np
 import pytest
 
 from ecg_sklearn import annotate_record, load_pretrained
-from ecg_sklearn.datasets import load_record, sample_data_dir
-from ecg_sklearn.signal_quality import (
-    MAX_RR_S,
-    SignalQualityWarning,
-    flat_stretches,
-    rhythm_timeline,
-)
+from ecg_sklearn.io import load_record, sample_data_dir
+from ecg_sklearn.signal import SignalQualityWarning, flat_stretches, rhythm_timeline
+from ecg_sklearn.signal.quality import MAX_RR_S
 
 FS = 360.0
 
@@ -139,7 +135,7 @@ def test_command_line_names_the_record_and_the_problem(tmp_path, capsys):
 
     import wfdb
 
-    from ecg_sklearn.__main__ import main
+    from ecg_sklearn.cli import main
 
     rec = load_record("208", sample_data_dir(), leads=None)
     wfdb.wrsamp("inv", fs=rec.fs, units=["mV", "mV"], sig_name=rec.leads,
@@ -158,7 +154,7 @@ def test_command_line_names_the_record_and_the_problem(tmp_path, capsys):
 def test_loader_excludes_beats_in_flat_stretches_and_bridges_the_rhythm(tmp_path, long_record):
     import wfdb
 
-    from ecg_sklearn.datasets import load_wfdb
+    from ecg_sklearn.io import load_wfdb
 
     signal, beats = long_record
     off = signal.copy()

@@ -1,15 +1,10 @@
 import numpy as np
 import pytest
 
-from ecg_sklearn.datasets import load_sample, sample_data_dir
-from ecg_sklearn.records import load_record
-from ecg_sklearn.similar_beats import (
-    beat_features,
-    loaded_beat_features,
-    shape_features,
-    smooth_over_similar_beats,
-    timing_features,
-)
+from ecg_sklearn.features import beat_features
+from ecg_sklearn.features.similar import shape_features, timing_features
+from ecg_sklearn.io import load_record, load_sample, sample_data_dir
+from ecg_sklearn.record import loaded_beat_features, smooth_over_similar_beats
 
 FS = 360.0
 

@@ -8,14 +8,24 @@ import numpy as np
 import pytest
 import torch
 
-from ecg_sklearn import _chunked, annotate_record, default_pipeline, detect_qrs, dominant_beat
-from ecg_sklearn import prematurity as prematurity_module
-from ecg_sklearn.datasets import MITDB_RECORDS, load_record, resample_record, sample_data_dir
-from ecg_sklearn.dominant_beat import dominant_similarity, p_wave_similarity
-from ecg_sklearn.prematurity import rule_in_premature_sveb, rule_out_timely_sveb
-from ecg_sklearn.records import WFDBSignal, open_record
-from ecg_sklearn.similar_beats import beat_features, smooth_over_similar_beats
-from ecg_sklearn.windows import make_beat_windows
+from ecg_sklearn import annotate_record, default_pipeline, detect_qrs
+from ecg_sklearn.annotate import _chunked
+from ecg_sklearn.features import (
+    beat_features,
+    dominant_similarity,
+    make_beat_windows,
+    p_wave_similarity,
+)
+from ecg_sklearn.features import dominant as dominant_beat
+from ecg_sklearn.io import MITDB_RECORDS, load_record, open_record, sample_data_dir
+from ecg_sklearn.io.streaming import WFDBSignal
+from ecg_sklearn.record import prematurity as prematurity_module
+from ecg_sklearn.record import (
+    rule_in_premature_sveb,
+    rule_out_timely_sveb,
+    smooth_over_similar_beats,
+)
+from ecg_sklearn.signal import resample_record
 
 QUICK = dict(max_epochs=2, module__n_filters=8, module__hidden=16, valid_size=0, lr=3e-3)
 
@@ -94,7 +104,7 @@ def test_lazy_record_is_read_a_chunk_at_a_time(model, monkeypatch):
     np.testing.assert_array_equal(rec.signal[:, 500:900], whole.signal[:, 500:900])
     counting = _CountingSignal(rec.signal.path, rec.signal.channels, rec.signal.shape[1])
     counting.reads = []
-    monkeypatch.setattr("ecg_sklearn._chunked._BEATS_PER_CHUNK", 64)  # about 50 s of beats
+    monkeypatch.setattr("ecg_sklearn.annotate._chunked._BEATS_PER_CHUNK", 64)  # about 50 s of beats
     lazy = annotate_record(model, counting, rec.fs, chunk_duration=30.0)
     in_memory = annotate_record(model, whole.signal, whole.fs, chunk_duration=None)
     np.testing.assert_array_equal(lazy.beat_samples, in_memory.beat_samples)
@@ -288,7 +298,7 @@ def test_annotation_files_are_written_whole_or_not_at_all(model, tmp_path, monke
 
 
 def test_command_line_annotates_a_folder(tmp_path, capsys, records_folder):
-    from ecg_sklearn.__main__ import main
+    from ecg_sklearn.cli import main
 
     folder = records_folder(("100", "213"))
     (folder / "213.hea").write_text("garbage\n")

@@ -11,7 +11,7 @@ with the reference annotations beat by beat, and look at a strip of ECG with bot
 # of the shipped excerpt that it never saw (record 233 is in DS2).
 from ecg_sklearn import load_pretrained
 from ecg_sklearn.annotate import annotate_and_compare
-from ecg_sklearn.datasets import load_record, sample_data_dir
+from ecg_sklearn.io import load_record, sample_data_dir
 from ecg_sklearn.metrics import format_report, pooled_report
 from ecg_sklearn.plotting import plot_annotated_strip
 

@@ -11,7 +11,7 @@ pretrained model.
 import numpy as np
 
 from ecg_sklearn import GradCAMExplainer, load_pretrained
-from ecg_sklearn.datasets import load_sample
+from ecg_sklearn.io import load_sample
 
 pipe = load_pretrained("mitdb-ds1")
 data = load_sample(records=["233"])

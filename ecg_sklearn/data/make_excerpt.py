@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
-from ecg_sklearn.datasets import SAMPLE_DURATION, SAMPLE_RECORDS, sample_data_dir
+from ecg_sklearn.io import sample_data_dir
+from ecg_sklearn.io.datasets import SAMPLE_DURATION, SAMPLE_RECORDS
 
 
 def make_excerpt(source, target=None) -> None:

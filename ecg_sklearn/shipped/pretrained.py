@@ -15,27 +15,22 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import __version__
-from .persistence import (
-    describe_pipeline,
-    pipeline_from_description,
-    read_arrays,
-    read_model_description,
-    shipped_folder,
-    write_model_files,
-)
-from .pipeline import default_pipeline
+from .._version import __version__
+from ..persistence import describe_pipeline, pipeline_from_description
+from ..pipeline import default_pipeline
+from .files import read_arrays, read_model_description, shipped_folder, write_model_files
 
 __all__ = [
     "PRETRAINED",
     "list_pretrained",
-    "load_pretrained",
     "pretrained_info",
+    "load_pretrained",
     "save_pretrained",
     "train_pretrained",
 ]
 
-#: What each shipped model is trained on. ``split`` is a :func:`~ecg_sklearn.datasets.load_mitdb`
+
+#: What each shipped model is trained on. ``split`` is a :func:`~ecg_sklearn.io.load_mitdb`
 #: split; the pipeline is :func:`~ecg_sklearn.default_pipeline` with ``random_state=seed``.
 PRETRAINED = {
     "mitdb-ds1": {
@@ -45,6 +40,8 @@ PRETRAINED = {
         "its DS2 figures are inter-patient",
     },
 }
+
+
 _FORMAT = 1
 
 
@@ -118,7 +115,7 @@ def load_pretrained(name: str = "mitdb-ds1", *, folder=None):
     Examples
     --------
     >>> from ecg_sklearn import load_pretrained
-    >>> from ecg_sklearn.datasets import load_sample
+    >>> from ecg_sklearn.io import load_sample
     >>> pipe = load_pretrained("mitdb-ds1")
     >>> data = load_sample(["100"])
     >>> pipe.predict(data.X[:5])
@@ -202,7 +199,7 @@ def train_pretrained(name: str = "mitdb-ds1", data_dir=None, *, verbose: int = 0
     ----------
     name : str, default="mitdb-ds1"
     data_dir : path-like, optional
-        Folder of the full database (see :func:`ecg_sklearn.datasets.get_data_home`).
+        Folder of the full database (see :func:`ecg_sklearn.io.get_data_home`).
     verbose : int, default=0
         Print the per-epoch table.
 
@@ -211,9 +208,9 @@ def train_pretrained(name: str = "mitdb-ds1", data_dir=None, *, verbose: int = 0
     pipeline : ChunkedPipeline
         The fitted pipeline.
     data : Bunch
-        The training data (:func:`ecg_sklearn.datasets.load_mitdb`'s output).
+        The training data (:func:`ecg_sklearn.io.load_mitdb`'s output).
     """
-    from .datasets import load_mitdb
+    from ..io.datasets import load_mitdb
 
     _check_name(name)
     spec = PRETRAINED[name]

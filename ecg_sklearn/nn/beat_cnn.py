@@ -49,7 +49,7 @@ class BeatCNN(nn.Module):
         which halves the network's cost.
     max_shift : int, default=0
         Training only: shift each beat by up to this many samples at random (see
-        :class:`~ecg_sklearn.models.BeatAugmentation`).
+        :class:`~ecg_sklearn.nn.BeatAugmentation`).
     max_scale : float, default=1.0
         Training only: scale each beat's amplitude by a random factor between
         ``1 / max_scale`` and ``max_scale``.

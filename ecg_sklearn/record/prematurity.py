@@ -28,35 +28,48 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.utils import Bunch
 
-from ._validation import check_beat_values, check_fs
+from .._validation import check_beat_values, check_fs
 
 __all__ = [
-    "REFERENCE_QUANTILE",
-    "RULE_IN_THRESHOLD",
     "SPAN",
+    "REFERENCE_QUANTILE",
     "THRESHOLD",
-    "loaded_rule_in_evidence",
-    "rule_in_premature_sveb",
-    "rule_out_timely_sveb",
+    "RULE_IN_THRESHOLD",
     "sinus_prematurity",
+    "rule_out_timely_sveb",
+    "rule_in_premature_sveb",
 ]
+
 
 #: Neighbours on either side whose N calls make a beat's reference interval.
 SPAN = 30
+
+
 #: Quantile of the N beats' intervals that makes the reference.
 REFERENCE_QUANTILE = 0.75
+
+
 #: S is ruled out for beats whose interval exceeds this fraction of the reference.
 THRESHOLD = 0.8
+
+
 #: Fewest N neighbours that make a reference; beats with fewer keep their call.
 _MIN_REFERENCE = 3
+
+
 #: Beats called N whose interval is below this fraction of the reference can become S.
 RULE_IN_THRESHOLD = 0.8
+
+
 #: The rule in's other conditions: QRS similarity to the dominant beat at least this,
 #: and P-wave similarity below this.
 _RULE_IN_QRS, _RULE_IN_P_WAVE = 0.9, 0.5
+
+
 _EVIDENCE = ("qrs_similarity", "p_wave_similarity")
+
+
 #: Beats whose prematurity is measured at a time (their neighbours are ``(block, 60)``).
 _BLOCK = 4096
 
@@ -168,7 +181,7 @@ def rule_in_premature_sveb(
     :func:`sinus_prematurity` against the beats called N is below ``threshold``; its QRS
     correlates at least 0.9 with the record's dominant beat; its P wave correlates less
     than 0.5 with the dominant P wave; and the rhythm around it is not atrial
-    fibrillation (:func:`~ecg_sklearn.atrial_fibrillation.af_probability` at most its
+    fibrillation (:func:`~ecg_sklearn.record.af_probability` at most its
     threshold, 0.8).
 
     Parameters
@@ -184,8 +197,8 @@ def rule_in_premature_sveb(
         Sampling rate of ``beat_samples`` in Hz.
     evidence : Bunch or dict
         Per beat: ``qrs_similarity``
-        (:func:`~ecg_sklearn.dominant_beat.dominant_similarity`) and
-        ``p_wave_similarity`` (:func:`~ecg_sklearn.dominant_beat.p_wave_similarity`), as
+        (:func:`~ecg_sklearn.features.dominant_similarity`) and
+        ``p_wave_similarity`` (:func:`~ecg_sklearn.features.p_wave_similarity`), as
         from :func:`loaded_rule_in_evidence`; optionally ``p_af``, else computed for the
         beats it decides (with the AF model shipped with the package).
     groups : array-like, shape (n_beats,), optional
@@ -199,8 +212,8 @@ def rule_in_premature_sveb(
     -------
     proba : ndarray, shape (n_beats, n_classes)
     """
-    from .atrial_fibrillation import DOMINANT_SIMILARITY, af_probability
-    from .atrial_fibrillation import THRESHOLD as AF_THRESHOLD
+    from .af import DOMINANT_SIMILARITY, af_probability
+    from .af import THRESHOLD as AF_THRESHOLD
 
     threshold = _check_threshold(threshold)
     fs = check_fs(fs)
@@ -260,30 +273,3 @@ def _records(beats, groups):
         if np.any(np.diff(beats[rows]) <= 0):
             raise ValueError(f"beat_samples of record '{record}' must be strictly increasing")
         yield rows
-
-
-def loaded_rule_in_evidence(data, data_dir) -> Bunch:
-    """What :func:`rule_in_premature_sveb` needs of the beats of a loader's output.
-
-    Parameters
-    ----------
-    data : Bunch
-        Output of :func:`ecg_sklearn.datasets.load_mitdb`, ``load_wfdb`` or
-        ``load_sample`` (its ``groups``, ``samples``, ``fs`` and ``record_leads``).
-    data_dir : str or path-like
-        The folder it was loaded from; each record's first lead is read again from it.
-
-    Returns
-    -------
-    evidence : Bunch
-        ``qrs_similarity`` and ``p_wave_similarity``: float32 arrays, a value per beat.
-    """
-    from .dominant_beat import dominant_similarity, p_wave_similarity
-    from .records import _loaded_records
-
-    samples = np.asarray(data.samples)
-    out = Bunch(**{key: np.zeros(samples.size, dtype=np.float32) for key in _EVIDENCE})
-    for rows, signal in _loaded_records(data, data_dir):
-        out.qrs_similarity[rows] = dominant_similarity(signal, samples[rows], data.fs)
-        out.p_wave_similarity[rows] = p_wave_similarity(signal, samples[rows], data.fs)
-    return out

@@ -1,17 +1,4 @@
-"""The patient's similar beats: each beat decided together with those that look like it.
-
-A classifier trained on other patients errs on some of a new patient's beats but not on
-most of the beats that look the same. :func:`smooth_over_similar_beats` replaces each
-beat's class probabilities by a weighted mean of its own and those of its
-:data:`N_NEIGHBORS` most similar beats of the same record, among the :data:`SPAN` beats on
-either side: similar in QRS shape, in P-wave shape and in timing
-(:func:`beat_features`). It uses the record's unlabelled signal and the classifier's own
-probabilities, never labels or other records: a label-free adaptation to the record.
-
-It needs every beat of a record (or of ``SPAN`` beats around each): for windows made by
-the loaders, apply it to the pipeline's probabilities with :func:`loaded_beat_features`;
-:func:`ecg_sklearn.annotate_record` applies it (``similar_beats``).
-"""
+"""Each beat's probabilities averaged with those of the most similar beats of its record."""
 
 from __future__ import annotations
 
@@ -19,131 +6,30 @@ import numbers
 
 import numpy as np
 import torch
-from scipy import ndimage
 
-from .dominant_beat import P_WAVE_SPAN, _span, _unit_rows, qrs_segments
-from .records import _loaded_records
+__all__ = ["N_NEIGHBORS", "SPAN", "WEIGHT", "smooth_over_similar_beats"]
 
-__all__ = [
-    "N_NEIGHBORS",
-    "SPAN",
-    "WEIGHT",
-    "beat_features",
-    "loaded_beat_features",
-    "shape_features",
-    "smooth_over_similar_beats",
-    "timing_features",
-]
 
 #: Similar beats whose probabilities are averaged.
 N_NEIGHBORS = 10
+
+
 #: Beats on either side among which the similar ones are looked for.
 SPAN = 1000
+
+
 #: Weight of the beat's own probabilities (the similar beats' mean has the rest).
 WEIGHT = 0.2
+
+
 #: Beats compared with their similar beats at a time (memory only; a streaming caller
 #: holds the blocks on either side, so it is at least :data:`SPAN`).
 BLOCK = 1024
+
+
 #: Beats of a block whose nearest beats are found at a time (their distances then stay
 #: within a core's cache).
 _ROWS = 256
-#: Seconds before the beat of the P-wave segment.
-P_SPAN = P_WAVE_SPAN
-#: Beats of the running median interval the timing is measured against.
-_RHYTHM_BEATS = 61
-#: Beats on either side whose positions a beat's :func:`timing_features` read: those
-#: of a slice of the record reaching this far are those of the whole record.
-TIMING_REACH = _RHYTHM_BEATS // 2 + 2
-#: Samples per second of the shapes compared.
-_SHAPE_RATE = 120.0
-#: Weights of the P-wave shape and of the timing against the QRS shape.
-_P_WEIGHT, _TIMING_WEIGHT = 0.5, 2.0
-
-
-def timing_features(beat_samples) -> np.ndarray:
-    """The timing part of :func:`beat_features`, from the positions of every beat of a
-    record: shape ``(n_beats, 2)``, float32."""
-    beats = np.asarray(beat_samples, dtype=np.int64)
-    interval = np.diff(beats).astype(np.float64)
-    if interval.size == 0:
-        return np.zeros((beats.size, 2), dtype=np.float32)
-    median = ndimage.median_filter(interval, size=_RHYTHM_BEATS, mode="nearest")
-    before = np.r_[interval[0], interval] / np.r_[median[0], median]
-    after = np.r_[interval, interval[-1]] / np.r_[median, median[-1]]
-    return (_TIMING_WEIGHT * np.log(np.column_stack([before, after]))).astype(np.float32)
-
-
-def shape_reach(fs: float) -> tuple[int, int]:
-    """Samples before and after a beat that :func:`shape_features` reads."""
-    before, after = _span(fs)
-    return max(before, int(P_SPAN[0] * fs)), after
-
-
-def shape_features(signal, beat_samples, fs: float) -> np.ndarray:
-    """The shape part of :func:`beat_features`, of the beats at ``beat_samples`` in
-    ``signal`` (a record or a piece of it): float32."""
-    x = np.asarray(signal)
-    x = x[0] if x.ndim == 2 else x
-    beats = np.asarray(beat_samples, dtype=np.int64)
-    step = max(1, int(round(fs / _SHAPE_RATE)))
-    qrs = _unit_rows(qrs_segments(x, beats, fs)[:, ::step])
-    start, stop = int(P_SPAN[0] * fs), int(P_SPAN[1] * fs)
-    idx = beats[:, None] + np.arange(-start, -stop, step)
-    p_wave = x[np.clip(idx, 0, x.size - 1)].astype(np.float64)
-    p_wave -= p_wave.mean(axis=1, keepdims=True)
-    return np.column_stack([qrs, _unit_rows(p_wave) * _P_WEIGHT]).astype(np.float32)
-
-
-def beat_features(signal, beat_samples, fs: float) -> np.ndarray:
-    """What makes beats alike: QRS shape, P-wave shape and timing.
-
-    Parameters
-    ----------
-    signal : array-like, shape (n_leads, n_samples) or (n_samples,)
-        The record at ``fs`` (the first lead is used).
-    beat_samples : array-like of int, shape (n_beats,)
-        Increasing positions of every beat of the record.
-    fs : float
-        Sampling rate in Hz.
-
-    Returns
-    -------
-    features : ndarray of float32, shape (n_beats, n_features)
-        The QRS (as in :func:`~ecg_sklearn.dominant_beat.qrs_segments`) and the P wave
-        (300 to 50 ms before the beat, mean removed), each scaled to unit norm and taken
-        at about 120 Hz (the P wave weighted 0.5), then the logarithms of the intervals
-        before and after the beat over the median of the 61 around it (weighted 2).
-        Euclidean distances between rows rank beats by likeness.
-    """
-    return np.column_stack(
-        [shape_features(signal, beat_samples, fs), timing_features(beat_samples)]
-    )
-
-
-def loaded_beat_features(data, data_dir) -> np.ndarray:
-    """:func:`beat_features` of the beats of a loader's output, record by record.
-
-    Parameters
-    ----------
-    data : Bunch
-        Output of :func:`ecg_sklearn.datasets.load_mitdb`, ``load_wfdb`` or
-        ``load_sample`` (its ``groups``, ``samples``, ``fs`` and ``record_leads``).
-    data_dir : str or path-like
-        The folder it was loaded from (:func:`ecg_sklearn.datasets.sample_data_dir` for
-        ``load_sample``): each record's first lead is read again from it.
-
-    Returns
-    -------
-    features : ndarray of float32, shape (n_beats, n_features)
-    """
-    groups, samples = np.asarray(data.groups), np.asarray(data.samples)
-    features = None
-    for rows, signal in _loaded_records(data, data_dir):
-        f = beat_features(signal, samples[rows], data.fs)
-        if features is None:
-            features = np.zeros((groups.size, f.shape[1]), dtype=np.float32)
-        features[rows] = f
-    return np.zeros((0, 0), dtype=np.float32) if features is None else features
 
 
 def _check(n_neighbors, span, weight):

@@ -11,12 +11,17 @@ from scipy import fft, ndimage, signal
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions  # no public module
 
-from ._validation import check_fs, validate_signal
+from .._validation import check_fs, validate_signal
 
-__all__ = ["ECGFilter", "filter_ecg"]
+__all__ = ["filter_ecg", "ECGFilter"]
+
 
 METHODS = ("bandpass", "median", "none")
+
+
 IMPLEMENTATIONS = ("sosfiltfilt", "fft")
+
+
 #: Rows filtered at once by the FFT path: the temporaries of 4-s windows at 360 Hz then
 #: stay within a core's cache (about 1 MB), which makes it twice as fast as 2048 rows.
 _FFT_CHUNK = 128
@@ -232,11 +237,11 @@ class ECGFilter(TransformerMixin, BaseEstimator):
     notch : float or None, default=None
         Powerline frequency to notch out (50 or 60 Hz).
     beat_channel : bool, default=True
-        The last channel of 3-D ``X`` is the beat channel of :mod:`ecg_sklearn.windows`
+        The last channel of 3-D ``X`` is the beat channel of :mod:`ecg_sklearn.features.windows`
         and passes through unchanged. Ignored for 2-D ``X``.
     rr_context : bool, default=True
         3-D ``X`` also has the rhythm-context channel after the beat channel
-        (:mod:`ecg_sklearn.windows`); it passes through unchanged too.
+        (:mod:`ecg_sklearn.features.windows`); it passes through unchanged too.
     implementation : {"fft", "sosfiltfilt"}, default="fft"
         See :func:`filter_ecg`. On beat windows ``"fft"`` is faster, and over the part
         of the window the segmenter keeps it is at least as close to filtering the whole
@@ -256,7 +261,7 @@ class ECGFilter(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> from ecg_sklearn import ECGFilter
-    >>> from ecg_sklearn.datasets import load_sample
+    >>> from ecg_sklearn.io import load_sample
     >>> data = load_sample(records=["100"])
     >>> ECGFilter(fs=data.fs).fit_transform(data.X).shape == data.X.shape
     True

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 from sklearn import config_context
 
-from .dominant_beat import (
+from ..features.dominant import (
     _dominant_p_wave,
     _span,
     dominant_similarity,
@@ -28,31 +28,27 @@ from .dominant_beat import (
     qrs_segments,
     reference_beats,
 )
-from .qrs import detect_qrs
-from .records import resample_record, resampling_ratio
-from .rr_context import context_reach
-from .signal_quality import flat_blocks, stretches_from_blocks
-from .similar_beats import (
-    BLOCK,
-    N_NEIGHBORS,
-    SPAN,
-    TIMING_REACH,
-    WEIGHT,
-    _blocks,
-    _smooth_block,
-    shape_features,
-    shape_reach,
-    timing_features,
-)
-from .windows import average_rr, make_beat_windows, rhythm_context
+from ..features.rhythm import context_reach
+from ..features.similar import TIMING_REACH, shape_features, shape_reach, timing_features
+from ..features.windows import average_rr, make_beat_windows, rhythm_context
+from ..record.similar import BLOCK, N_NEIGHBORS, SPAN, WEIGHT, _blocks, _smooth_block
+from ..signal.qrs import detect_qrs
+from ..signal.quality import flat_blocks, stretches_from_blocks
+from ..signal.resampling import resample_record, resampling_ratio
 
 #: Seconds of signal the detector reads at a time in :func:`annotate_record`.
 DEFAULT_CHUNK_DURATION = 600.0
+
+
 #: Seconds read on either side of a chunk, so that detection near its edges is the
 #: same as on the whole record (the detector looks at most 8 s around a beat).
 _DETECTION_MARGIN = 30.0
+
+
 #: Beats classified at a time.
 _BEATS_PER_CHUNK = 1024
+
+
 #: Beats further apart than this many seconds are read separately.
 _READ_GAP = 10.0
 
@@ -173,7 +169,7 @@ class _Results:
 
 
 def detect_in_chunks(source, chunk_duration, progress, jobs, **detect_kwargs):
-    """The record's beats, and its flat stretches (:mod:`ecg_sklearn.signal_quality`)
+    """The record's beats, and its flat stretches (:mod:`ecg_sklearn.signal.quality`)
     found in the same reads."""
     fs, n = source.model_fs, source.n_samples
     step = _detection_step(fs)
@@ -255,11 +251,11 @@ def classify_in_chunks(
     ``"p_wave_similarity"`` to the dominant P wave), a dict of float32 arrays.
 
     ``with_context``: windows with the record-context channel, with the values of
-    :func:`~ecg_sklearn.windows.record_context` on the whole record: the rhythm and
+    :func:`~ecg_sklearn.features.record_context` on the whole record: the rhythm and
     average interval of each batch's beats from the beat positions within their reach
     (no array of the record's length is made per batch), the dominant beat from the
     reference beats, found first. The rhythm and average interval read ``timeline``
-    (:func:`~ecg_sklearn.signal_quality.rhythm_timeline`; default: ``beats``).
+    (:func:`~ecg_sklearn.signal.rhythm_timeline`; default: ``beats``).
     """
     fs, n = source.model_fs, source.n_samples
     timeline = beats if timeline is None else timeline
@@ -328,7 +324,7 @@ def classify_in_chunks(
 
 
 def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs, timeline=None):
-    """``proba`` averaged over similar beats (:mod:`ecg_sklearn.similar_beats`), in
+    """``proba`` averaged over similar beats (:mod:`ecg_sklearn.features.similar`), in
     place, a block of beats at a time, with the shapes and unsmoothed probabilities of
     a few blocks held at once; the timing features read ``timeline`` (default:
     ``beats``)."""

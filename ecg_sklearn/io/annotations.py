@@ -1,16 +1,14 @@
-"""A fast reader of WFDB annotation files in the MIT format (``.atr``).
-
-``wfdb.rdann`` reads the file annotation by annotation in Python (about 1 s for the 48
-MIT-BIH records); this reader decodes the 16-bit words with numpy and loops only over
-the few words that carry a payload (SKIP and AUX). It returns only what the loaders
-need -- sample and symbol -- and leaves anything it does not know to ``wfdb.rdann``.
-"""
+"""Annotation files and labels: reading MIT-format annotation files, the AAMI classes of
+MIT-BIH's beat symbols, and the rhythm in force at each beat."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+
+__all__ = ["AAMI_CLASSES", "AAMI_MAP", "beat_rhythms", "AF_RHYTHMS"]
+
 
 _SKIP, _NUM, _SUB, _CHN, _AUX = 59, 60, 61, 62, 63
 
@@ -98,3 +96,61 @@ def read_mit_annotations(path, *, aux=False) -> tuple[np.ndarray, ...] | None:
         if i < words_at.size and words_at[i] == word:
             texts[i] = note
     return samples[is_annotation], symbols, texts.astype(str)
+
+
+#: The five AAMI EC57 heartbeat classes, in the order used for reports.
+AAMI_CLASSES = ("N", "S", "V", "F", "Q")
+
+
+#: MIT-BIH beat symbols to AAMI classes. Any other annotation symbol is not a beat.
+AAMI_MAP = {
+    **dict.fromkeys("NLRej", "N"),
+    **dict.fromkeys("AaJS", "S"),
+    **dict.fromkeys("VE", "V"),
+    "F": "F",
+    **dict.fromkeys("/fQ", "Q"),
+}
+
+
+def _read_annotations(data_dir: Path, record: str, extension: str = "atr", *, aux=False):
+    """Samples and symbols (and with ``aux=True`` the notes) of ``{record}.{extension}``
+    (any MIT-format annotation file)."""
+    import wfdb
+
+    try:
+        parsed = read_mit_annotations(data_dir / f"{record}.{extension}", aux=aux)
+        if parsed is not None:
+            return parsed
+        ann = wfdb.rdann(str(data_dir / record), extension)
+    except Exception as exc:
+        raise OSError(
+            f"Record {record!r}: cannot read annotations {record}.{extension}: {exc}"
+        ) from exc
+    parsed = np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype="<U2")
+    return (*parsed, np.asarray(ann.aux_note, dtype=str)) if aux else parsed
+
+
+def _beats(samples, symbols):
+    """Positions, symbols and AAMI labels of the beat annotations among ``symbols``."""
+    is_beat = np.isin(symbols, list(AAMI_MAP))
+    beat_symbols = symbols[is_beat]
+    labels = np.array([AAMI_MAP[s] for s in beat_symbols], dtype="<U1")
+    return samples[is_beat], beat_symbols, labels
+
+
+def beat_rhythms(ann_samples, ann_symbols, ann_notes, beat_samples) -> np.ndarray:
+    """The rhythm in force at each beat, from a record's rhythm-change annotations.
+
+    Rhythm changes are ``+`` annotations whose note names the new rhythm (``"(N"``,
+    ``"(AFIB"``, ``"(AFL"``, ...); a beat takes the last one at or before it, ``""``
+    before the first.
+    """
+    symbols, notes = np.asarray(ann_symbols), np.asarray(ann_notes, dtype=str)
+    is_change = (symbols == "+") & np.char.startswith(notes, "(")
+    at, names = np.asarray(ann_samples)[is_change], notes[is_change]
+    index = np.searchsorted(at, np.asarray(beat_samples), side="right") - 1
+    return np.where(index >= 0, names[np.maximum(index, 0)] if names.size else "", "")
+
+
+#: Rhythms that count as atrial fibrillation or flutter (MIT-BIH and ltafdb notation).
+AF_RHYTHMS = ("(AFIB", "(AFL")

@@ -9,14 +9,14 @@ template: close to 1 for beats shaped like the patient's usual beat, lower for e
 ventricular and fusion beats, whatever the patient's usual beat looks like.
 
 The similarity travels with the rhythm context in the windows' context channel
-(:func:`ecg_sklearn.windows.record_context`), and
+(:func:`ecg_sklearn.features.record_context`), and
 ``CNNBeatClassifier(dominant_threshold=...)`` rules V and F out for beats above the
 threshold.
 
 The P wave is compared the same way (:func:`p_wave_similarity`): the segment
 :data:`P_WAVE_SPAN` before each beat against the median of that segment over the
 reference beats whose QRS is the dominant one's. An atrial premature beat, conducted
-with the usual QRS, has another P wave (:func:`ecg_sklearn.prematurity.rule_in_premature_sveb`).
+with the usual QRS, has another P wave (:func:`ecg_sklearn.record.rule_in_premature_sveb`).
 """
 
 from __future__ import annotations
@@ -25,29 +25,39 @@ import numpy as np
 
 __all__ = [
     "DOMINANT_FEATURES",
+    "QRS_SPAN",
     "MAX_REFERENCE_BEATS",
     "P_WAVE_SPAN",
-    "QRS_SPAN",
-    "dominant_similarity",
-    "dominant_template",
-    "p_wave_segments",
-    "p_wave_similarity",
-    "p_wave_template",
     "qrs_segments",
+    "p_wave_segments",
+    "p_wave_template",
     "reference_beats",
-    "rule_out_unlike_dominant",
+    "dominant_template",
+    "dominant_similarity",
+    "p_wave_similarity",
 ]
+
 
 #: Names of the values this module adds to each beat's record context.
 DOMINANT_FEATURES = ("dominant_similarity",)
+
+
 #: Seconds of signal before and after the beat compared with the dominant beat.
 QRS_SPAN = (0.1, 0.15)
+
+
 #: At most this many beats, spread evenly over the record, make the dominant beat.
 MAX_REFERENCE_BEATS = 1000
+
+
 #: Correlation above which two beats count as alike when finding the dominant beat.
 _ALIKE = 0.9
+
+
 #: Seconds before the beat where the P-wave segment starts and ends.
 P_WAVE_SPAN = (0.3, 0.05)
+
+
 #: QRS similarity above which a reference beat's P wave makes the dominant P wave.
 _P_TEMPLATE_SIMILARITY = 0.95
 
@@ -206,37 +216,3 @@ def p_wave_similarity(signal, beat_samples, fs: float, *, template=None) -> np.n
             qrs_segments(signal, reference, fs), p_wave_segments(signal, reference, fs)
         )
     return _correlation(segments, template)
-
-
-def rule_out_unlike_dominant(proba, classes, similarity, threshold: float) -> np.ndarray:
-    """Rule V and F out for beats shaped like their record's dominant beat.
-
-    Parameters
-    ----------
-    proba : ndarray, shape (n_beats, n_classes)
-        Class probabilities; changed in place.
-    classes : array-like, shape (n_classes,)
-        Their classes; those that are not ``"V"`` or ``"F"`` share the probability taken
-        from V and F in proportion to their own (all of it goes to ``"N"`` where they
-        have none).
-    similarity : array-like, shape (n_beats,)
-        :func:`dominant_similarity` of the beats.
-    threshold : float
-        Beats with a similarity above this cannot be V or F.
-
-    Returns
-    -------
-    proba : ndarray, shape (n_beats, n_classes)
-        ``proba`` with rows summing to 1.
-    """
-    classes = np.asarray(classes).astype(str)
-    ectopic = np.isin(classes, ("V", "F"))
-    alike = np.asarray(similarity) > threshold
-    if not ectopic.any() or ectopic.all() or not alike.any():
-        return proba
-    rows = proba[alike]
-    rows[:, ectopic] = 0.0
-    empty = ~(rows.sum(axis=1) > 0)
-    rows[empty, np.flatnonzero(classes == "N")[0] if "N" in classes else np.argmin(ectopic)] = 1.0
-    proba[alike] = rows / rows.sum(axis=1, keepdims=True)
-    return proba

@@ -16,27 +16,32 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "SignalQualityWarning",
     "FLAT_MV",
     "MIN_FLAT_S",
     "MAX_RR_S",
-    "MIN_UPRIGHT",
-    "QRS_AMPLITUDE_MV",
     "flat_blocks",
+    "stretches_from_blocks",
     "flat_stretches",
     "inside",
-    "qrs_deflections",
     "rhythm_timeline",
+    "SignalQualityWarning",
+    "MIN_UPRIGHT",
+    "QRS_AMPLITUDE_MV",
+    "qrs_deflections",
     "signal_problems",
-    "stretches_from_blocks",
 ]
+
 
 #: A block of signal whose every lead varies by less than this (mV, peak to peak) is flat:
 #: a few units of a recorder's converter (MIT-BIH: 0.005 mV a unit). A quiet baseline in a
 #: real pause varies more (0.02-0.05 mV in the 3.3-s sinus arrest of MIT-BIH record 201).
 FLAT_MV = 0.01
+
+
 #: Flat blocks are unanalysable where they run for at least this many seconds.
 MIN_FLAT_S = 3.0
+
+
 #: Intervals between consecutive beats longer than this (s) are interruptions of the
 #: rhythm (a stretch without detected beats), not RR intervals.
 MAX_RR_S = 6.0
@@ -84,7 +89,7 @@ def flat_stretches(signal, fs: float) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from ecg_sklearn.signal_quality import flat_stretches
+    >>> from ecg_sklearn.signal import flat_stretches
     >>> x = np.sin(np.arange(3600) / 10.0)
     >>> x[1000:2800] = 0.2  # 5 s lead-off at 360 Hz
     >>> flat_stretches(x, 360.0)
@@ -157,6 +162,8 @@ class SignalQualityWarning(UserWarning):
 #: Share of beats whose main deflection points up below which a lead looks inverted
 #: (43 of the 44 MIT-BIH records' MLII leads have 0.6 or more; record 207 has 0.12).
 MIN_UPRIGHT = 0.3
+
+
 #: Median QRS amplitude (mV, peak to peak) outside which a signal is probably not in mV
 #: (MIT-BIH's MLII leads: 0.9 to 4.4 mV; int16 converter units are about 200 times that).
 QRS_AMPLITUDE_MV = (0.2, 10.0)

@@ -9,9 +9,9 @@ cut from a continuous record around the beat's fiducial point (R peak):
   the record's average RR interval around that beat, in seconds (see ``avg_rr_span``);
 * with ``rr_context=True`` (the default), a last *record-context channel*: its first
   ``len(CONTEXT_FEATURES)`` samples hold the beat's
-  :func:`~ecg_sklearn.rr_context.rr_context_features` (the rhythm of the tens of beats
+  :func:`~ecg_sklearn.features.rr_context_features` (the rhythm of the tens of beats
   around it, from the whole record's beat positions) and its
-  :func:`~ecg_sklearn.dominant_beat.dominant_similarity` (how much its QRS looks like
+  :func:`~ecg_sklearn.features.dominant_similarity` (how much its QRS looks like
   the record's dominant beat), the rest zeros.
 
 The window is symmetric: ``n_timepoints = 2 * round(context * fs) + 1`` and the beat
@@ -24,24 +24,29 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .dominant_beat import DOMINANT_FEATURES, dominant_similarity
-from .rr_context import RR_CONTEXT_FEATURES, rr_context_features
+from .dominant import DOMINANT_FEATURES, dominant_similarity
+from .rhythm import RR_CONTEXT_FEATURES, rr_context_features
 
 __all__ = [
-    "CONTEXT_FEATURES",
     "DEFAULT_CONTEXT",
     "DEFAULT_AVG_RR_SPAN",
+    "CONTEXT_FEATURES",
+    "window_length",
     "average_rr",
     "make_beat_windows",
     "record_context",
     "rhythm_context",
-    "window_length",
 ]
+
 
 #: Seconds of signal kept on each side of the beat (a window of 4 s at the default).
 DEFAULT_CONTEXT = 2.0
+
+
 #: Seconds of record (centred on the beat) over which the average RR interval is taken.
 DEFAULT_AVG_RR_SPAN = 300.0
+
+
 #: The values of the record-context channel, in order: the rhythm, then the dominant beat.
 CONTEXT_FEATURES = (*RR_CONTEXT_FEATURES, *DOMINANT_FEATURES)
 
@@ -128,7 +133,7 @@ def make_beat_windows(
     timeline : array-like of int, shape (n_beats,), optional
         The beat positions that the rhythm values (average RR, rhythm context) read,
         when they differ from ``beat_samples``: a record's
-        :func:`~ecg_sklearn.signal_quality.rhythm_timeline`, without its interruptions.
+        :func:`~ecg_sklearn.signal.rhythm_timeline`, without its interruptions.
     out : ndarray, optional
         Preallocated float32 array of shape ``(n_beats, n_channels, n_timepoints)``.
 
@@ -212,9 +217,9 @@ def record_context(signal, beat_samples, fs: float, *, timeline=None) -> np.ndar
     Returns
     -------
     context : ndarray of float32, shape (n_beats, len(CONTEXT_FEATURES))
-        :func:`~ecg_sklearn.rr_context.rr_context_features` (zeros, a median RR of 0, for
+        :func:`~ecg_sklearn.features.rr_context_features` (zeros, a median RR of 0, for
         a record of fewer than 3 beats or with repeated positions, which has no rhythm to
-        describe), then :func:`~ecg_sklearn.dominant_beat.dominant_similarity`.
+        describe), then :func:`~ecg_sklearn.features.dominant_similarity`.
     """
     beats = np.asarray(beat_samples)
     rhythm = rhythm_context(beats if timeline is None else timeline, fs)
@@ -225,7 +230,7 @@ def rhythm_context(beat_samples, fs: float, *, index=None) -> np.ndarray:
     """The rhythm part of :func:`record_context`, from beat positions alone.
 
     ``index``: the beats to describe (all by default), as in
-    :func:`~ecg_sklearn.rr_context.rr_context_features`.
+    :func:`~ecg_sklearn.features.rr_context_features`.
     """
     beats = np.asarray(beat_samples)
     if beats.size < 3 or np.any(np.diff(beats) <= 0):

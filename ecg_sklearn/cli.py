@@ -1,0 +1,463 @@
+"""ecg-sklearn: train, annotate, evaluate and explain heartbeat classification on ECG.
+
+Without a command it runs the main job (``run``): the pretrained model (trained on
+MIT-BIH DS1) annotates DS2 records end to end (beat detection, windows, classification),
+prints the EC57 report against the reference labels and writes figures (each record's
+ECG with true and predicted labels, the confusion matrix, Grad-CAM of correct and wrong
+beats). It uses the DS2 records of the MIT-BIH excerpt shipped with the package unless
+--data-dir points to the full database; ``run --train`` trains the default pipeline on
+DS1 first instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .io.datasets import (
+    DS1,
+    DS2,
+    SAMPLE_RECORDS,
+    get_data_home,
+    load_mitdb,
+    load_sample,
+    sample_data_dir,
+)
+from .io.wfdb import load_record
+from .record.prematurity import THRESHOLD as PREMATURITY_THRESHOLD
+from .shipped.pretrained import list_pretrained
+
+COMMANDS = ("run", "train", "annotate", "evaluate", "explain")
+
+
+def _print_report(report, title):
+    from .metrics import format_report
+
+    print(f"\n{title}\n{format_report(report)}")
+
+
+def _split(data, records):
+    keep = np.isin(data.groups, list(records))
+    return data.X[keep], data.y[keep], data.groups[keep]
+
+
+def _fit_default_pipeline(args, fs, X, y, groups):
+    """The default pipeline with the command line's seed, epochs and verbosity, fitted."""
+    from .pipeline import default_pipeline
+
+    params = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
+    pipe = default_pipeline(fs, random_state=args.seed, verbose=int(not args.quiet), **params)
+    return pipe.fit(X, y, cnn__groups=groups)
+
+
+# ---------------------------------------------------------------------- run (main job)
+def _save(fig, path):
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _strip_start(ref_samples, ref_labels, predicted, fs, duration):
+    """Start (s) of the ``duration``-s strip with the most non-N or misclassified beats."""
+    interesting = ref_samples[(ref_labels != "N") | (predicted != ref_labels)] / fs
+    if interesting.size == 0:
+        return 0.0
+    counts = np.searchsorted(interesting, interesting + duration) - np.arange(interesting.size)
+    return max(0.0, float(interesting[np.argmax(counts)]) - 1.0)
+
+
+def _annotate_records(pipe, folder, records, out):
+    """Annotate and score each record; strips to ``out``; Grad-CAM candidates returned."""
+    from .annotate.files import annotate_and_compare
+    from .annotate.record import pipeline_layout, pipeline_windows
+    from .metrics import match_beats
+    from .plotting import plot_annotated_strip
+
+    fs, n_leads, _ = pipeline_layout(pipe)
+    comparisons, windows, y_true, y_pred = [], [], [], []
+    for name in records:
+        rec = load_record(name, folder, leads="MLII" if n_leads == 1 else None, fs=fs)
+        result, comparison = annotate_and_compare(pipe, rec)
+        comparisons.append(comparison)
+        ri, ti = match_beats(rec.beat_samples, result.beat_samples, fs)
+        predicted = np.full(rec.beat_samples.size, "-", dtype=object)
+        predicted[ri] = result.beat_labels[ti]
+        start = _strip_start(rec.beat_samples, rec.beat_labels, predicted, fs, 10.0)
+        fig, _ = plot_annotated_strip(
+            rec.signal[0], fs, rec.beat_samples, rec.beat_labels,
+            result.beat_samples, result.beat_labels, start=start, duration=10.0,
+        )  # fmt: skip
+        fig.axes[0].set_ylabel(f"record {name}, {rec.leads[0]} (mV)")
+        _save(fig, out / f"strip_{name}.png")
+        # Grad-CAM candidates: the first correct and first wrong matched beat per class.
+        true, pred = rec.beat_labels[ri], result.beat_labels[ti]
+        chosen = [
+            np.flatnonzero((true == c) & ((pred == c) == ok))[0]
+            for c in np.unique(true)
+            for ok in (True, False)
+            if np.any((true == c) & ((pred == c) == ok))
+        ]
+        X = pipeline_windows(pipe, rec.signal, result.beat_samples)
+        windows.append(X[ti[chosen]])
+        y_true.append(true[chosen])
+        y_pred.append(pred[chosen])
+        print(f"{name}: {len(result.beat_samples)} beats annotated", flush=True)
+    return comparisons, np.concatenate(windows), np.concatenate(y_true), np.concatenate(y_pred)
+
+
+def cmd_run(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .explain import GradCAMExplainer
+    from .metrics import pooled_report
+    from .plotting import plot_confusion_matrix, plot_gradcam_examples
+
+    if args.data_dir is None:
+        folder, source = sample_data_dir(), "shipped MIT-BIH excerpt"
+        records = [r for r in SAMPLE_RECORDS if r in DS2]
+    else:
+        folder, source = get_data_home(args.data_dir), str(get_data_home(args.data_dir))
+        records = list(DS2)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.train:
+        if args.data_dir is None:
+            train = load_sample([r for r in SAMPLE_RECORDS if r in DS1])
+        else:
+            train = load_mitdb("DS1", args.data_dir)
+        print(f"Data: {source}; training the default pipeline on {len(train.y)} DS1 beats")
+        pipe = _fit_default_pipeline(args, train.fs, train.X, train.y, train.groups)
+        model = "the pipeline trained now"
+    else:
+        from .shipped.pretrained import load_pretrained
+
+        pipe, model = load_pretrained(args.pretrained), f"pretrained model {args.pretrained!r}"
+    print(f"Data: {source}; annotating DS2 records {', '.join(records)} with {model}")
+    comparisons, X, y_true, y_pred = _annotate_records(pipe, folder, records, out)
+    report = pooled_report(comparisons)
+    det = report["detection"]
+    print(
+        f"\nDetection: Se {100 * det['se']:.2f}% +P {100 * det['ppv']:.2f}% "
+        f"({det['matched']} matched, {det['missed']} missed, {det['unmatched_detections']} extra)"
+    )
+    _print_report(report, "Classification of the matched beats:")
+    _print_report(report["bxb"], "With missed and extra beats as errors (bxb):")
+    (out / "report.json").write_text(json.dumps(report, indent=1))
+    _save(plot_confusion_matrix(report["bxb"])[0], out / "confusion_matrix.png")
+    explainer = GradCAMExplainer(pipe)
+    for correct, name in ((True, "gradcam_correct.png"), (False, "gradcam_wrong.png")):
+        _save(plot_gradcam_examples(explainer, X, y_true, y_pred, correct=correct)[0], out / name)
+    written = ["report.json", "confusion_matrix.png", "gradcam_correct.png", "gradcam_wrong.png"]
+    written.append(f"strip_{{{','.join(records)}}}.png")
+    if args.train:
+        from .persistence import save_model
+
+        save_model(pipe, out / "model.npz")
+        written.append("model.npz")
+    print(f"Wrote {', '.join(written)} to {out}")
+    return 0
+
+
+# ---------------------------------------------------------------------- train
+def cmd_train(args) -> int:
+    from .persistence import save_model
+
+    data = load_mitdb(args.split, args.data_dir, download=args.download)
+    pipe = _fit_default_pipeline(args, data.fs, data.X, data.y, data.groups)
+    path = save_model(pipe, args.model)
+    print(f"Trained on {len(data.y)} beats of {args.split}; model saved to {path}")
+    return 0
+
+
+# ---------------------------------------------------------------------- annotate
+def _load_model(args):
+    """The pipeline of --model, else the pretrained one; and words that name it."""
+    if args.model is not None:
+        from .persistence import load_model
+
+        return load_model(args.model, trusted=args.trust_model), f"model {args.model}"
+    from .shipped.pretrained import load_pretrained
+
+    return load_pretrained(args.pretrained), f"pretrained model {args.pretrained!r}"
+
+
+def _record_path(record):
+    path = Path(record)
+    return path.parent, path.name
+
+
+def cmd_annotate(args) -> int:
+    from .annotate.files import annotate_records
+    from .annotate.record import pipeline_layout
+
+    pipe, model = _load_model(args)
+    _, n_leads, _ = pipeline_layout(pipe)
+    leads = [tuple(args.lead.split(","))] if n_leads == 1 else None
+    model_leads = None
+    if args.model is None:
+        from .shipped.pretrained import pretrained_info
+
+        model_leads = pretrained_info(args.pretrained)["leads"]
+    print(f"Annotating with {model}", flush=True)
+    results = annotate_records(
+        pipe, args.record, leads=leads, write_dir=args.out_dir, extension=args.extension,
+        n_jobs=args.n_jobs, verbose=int(not args.quiet),
+        similar_beats=not args.no_similar_beats, sveb_prematurity=args.sveb_prematurity,
+        chunk_duration=args.chunk_duration, detect_af=args.detect_af,
+    )  # fmt: skip
+    for r in results:
+        if r.error is not None:
+            print(f"{r.record}: FAILED, skipped: {r.error}")
+            continue
+        rule = ""
+        if r.af_burden is not None:
+            rule += f"; {100 * r.af_burden:.1f}% of beats in atrial fibrillation"
+        if r.unanalysable_s:
+            rule += f"; {r.unanalysable_s:.0f} s unanalysable (flat signal: lead off?)"
+        print(f"{r.record}: {r.n_beats} beats {r.counts}{rule}; annotations written to {r.path}")
+        for problem in r.problems:
+            print(f"{r.record}: WARNING: {problem}")
+        if model_leads and r.leads[0] not in model_leads:
+            built_on = ", ".join(model_leads)
+            print(f"{r.record}: WARNING: lead {r.leads[0]} was read; {model} was built on "
+                  f"{built_on}: its labels on other leads are less reliable")  # fmt: skip
+    failed = sum(r.error is not None for r in results)
+    if failed:
+        print(f"{failed} of {len(results)} records failed")
+    return int(failed > 0)
+
+
+# ---------------------------------------------------------------------- evaluate
+def cmd_evaluate(args) -> int:
+    from .annotate.files import compare_with_reference
+    from .io.annotations import _beats, _read_annotations
+    from .metrics import pooled_report
+
+    folder = Path(args.data_dir) if args.data_dir else get_data_home(None)
+    ann_dir = Path(args.annotation_dir) if args.annotation_dir else folder
+    records = args.records or list(DS2)
+    comparisons = []
+    for name in records:
+        ref = load_record(name, folder, leads=None)
+        test_samples, _, test_labels = _beats(*_read_annotations(ann_dir, name, args.extension))
+        cmp = compare_with_reference(ref, test_samples, test_labels)
+        comparisons.append(cmp)
+        if args.per_record:
+            print(f"{name}: detection Se {cmp['se']:.4f} +P {cmp['ppv']:.4f}")
+    report = pooled_report(comparisons)
+    det = report["detection"]
+    print(
+        f"Detection over {len(records)} records (150 ms): Se {100 * det['se']:.2f}% "
+        f"+P {100 * det['ppv']:.2f}% (matched {det['matched']}, missed {det['missed']}, "
+        f"unmatched detections {det['unmatched_detections']})"
+    )
+    _print_report(report, "Classification of matched beats:")
+    _print_report(report["bxb"], "Classification with missed and extra beats as errors (bxb):")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1))
+    return 0
+
+
+# ---------------------------------------------------------------------- explain
+def cmd_explain(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .annotate.record import pipeline_layout, pipeline_windows
+    from .explain import GradCAMExplainer
+
+    pipe, _ = _load_model(args)
+    fs, n_leads, _ = pipeline_layout(pipe)
+    folder, name = _record_path(args.record)
+    rec = load_record(name, folder, leads=[tuple(args.lead.split(","))] * n_leads, fs=fs)
+    if not 0 <= args.beat < len(rec.beat_samples):
+        raise SystemExit(f"--beat must be in [0, {len(rec.beat_samples)}): the record's beats")
+    X = pipeline_windows(pipe, rec.signal, rec.beat_samples)
+    fig, _ = GradCAMExplainer(pipe).plot(X, args.beat, y_true=rec.beat_labels[args.beat])
+    fig.savefig(args.out, dpi=120, bbox_inches="tight")
+    print(f"Grad-CAM of beat {args.beat} of record {name} written to {args.out}")
+    return 0
+
+
+# ---------------------------------------------------------------------- parser
+def _threshold_or_off(text):
+    if text.lower() in ("off", "none"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number or 'off'; got {text!r}")
+    return value
+
+
+def _nonzero_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a nonzero integer (-1: all cores); got {text!r}"
+        )
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and np.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds; got {text!r}")
+    return value
+
+
+def _extension(text):
+    from ._files import RECORD_EXTENSIONS
+
+    if not (text.isalnum() and text.isascii()) or text.lower() in RECORD_EXTENSIONS:
+        raise argparse.ArgumentTypeError(
+            f"expected letters and digits other than {', '.join(RECORD_EXTENSIONS)} (the "
+            f"record's own files); got {text!r}"
+        )
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecg-sklearn",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p, data=True):
+        if data:
+            p.add_argument(
+                "--data-dir", default=None,
+                help="folder of the MIT-BIH .hea/.dat/.atr files (default: $ECG_SKLEARN_DATA, "
+                "else ~/ecg_sklearn_data/mitdb)",
+            )  # fmt: skip
+        p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        p.add_argument("--max-epochs", type=int, default=None, help="override training epochs")
+        p.add_argument("--quiet", action="store_true", help="no per-epoch table")
+
+    def model_options(p):
+        p.add_argument("--model", default=None, help="a model file saved by 'train'")
+        p.add_argument(
+            "--trust-model", action="store_true",
+            help="allow a --model file that holds a pickled pipeline (saved with "
+            "format='pickle'): loading it can run any code in it, so only for files you "
+            "made or trust",
+        )  # fmt: skip
+        p.add_argument(
+            "--pretrained", default="mitdb-ds1", choices=list_pretrained(),
+            help="without --model: the shipped pretrained model to use (default mitdb-ds1)",
+        )  # fmt: skip
+
+    p = sub.add_parser("run", help="main job: annotate DS2 records, report, write figures")
+    common(p)
+    p.add_argument("--out", default="ecg_sklearn_output", help="output folder")
+    p.add_argument(
+        "--train", action="store_true",
+        help="train the default pipeline on DS1 (excerpt or --data-dir) instead of loading "
+        "the pretrained model; also saves it as model.npz",
+    )  # fmt: skip
+    p.add_argument(
+        "--pretrained", default="mitdb-ds1", choices=list_pretrained(),
+        help="without --train: the shipped pretrained model to use (default mitdb-ds1)",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("train", help="train the default pipeline and save it")
+    common(p)
+    p.add_argument("--split", default="DS1", help="DS1, DS2, all or comma-separated records")
+    p.add_argument(
+        "--model", required=True,
+        help="where to save the model (e.g. model.npz: parameters and weights, no pickle)",
+    )  # fmt: skip
+    p.add_argument("--download", action="store_true", help="download MIT-BIH if missing")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("annotate", help="label every beat of records -> WFDB annotation files")
+    model_options(p)
+    p.add_argument(
+        "--record", required=True, nargs="+",
+        help="record path(s) without extension (DIR/100), EDF files (DIR/x.edf), or folders "
+        "(every record in them)",
+    )  # fmt: skip
+    p.add_argument(
+        "--n-jobs",
+        type=_nonzero_int,
+        default=1,
+        help="records annotated at once; for one record, its threads (-1: all cores)",
+    )
+    p.add_argument(
+        "--chunk-duration", type=_positive_float, default=600.0,
+        help="seconds of signal read and processed at a time (default 600)",
+    )  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
+    p.add_argument(
+        "--extension", default="cnn", type=_extension,
+        help="annotation file extension (default cnn; never hea or atr, the record's own)",
+    )  # fmt: skip
+    p.add_argument("--out-dir", default=None, help="folder for the annotation file")
+    p.add_argument(
+        "--no-similar-beats", action="store_true",
+        help="keep each beat's own probabilities (by default they are averaged with those "
+        "of the record's 10 most similar beats)",
+    )  # fmt: skip
+    p.add_argument(
+        "--sveb-prematurity", type=_threshold_or_off, default=PREMATURITY_THRESHOLD,
+        help="S calls stand only for beats whose RR interval is below this fraction of "
+        "the 75th percentile of those of the N beats around them (default 0.8; 'off': "
+        "the model's calls as they are)",
+    )  # fmt: skip
+    p.add_argument(
+        "--detect-af", action="store_true",
+        help="also find atrial fibrillation: rhythm annotations '(AFIB' and '(N' in the "
+        "file, and the share of beats in AF (the labels do not change)",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_annotate)
+
+    p = sub.add_parser("evaluate", help="compare annotation files with the reference (EC57)")
+    p.add_argument("--data-dir", default=None, help="folder with the reference .atr files")
+    p.add_argument("--annotation-dir", default=None, help="folder of the annotations tested")
+    p.add_argument("--extension", default="cnn", help="extension of the annotations tested")
+    p.add_argument("--records", nargs="*", default=None, help="records (default: DS2)")
+    p.add_argument("--per-record", action="store_true", help="print each record's detection")
+    p.add_argument("--json", default=None, help="write the report as JSON here")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("explain", help="Grad-CAM of one beat of a record -> PNG")
+    model_options(p)
+    p.add_argument("--record", required=True, help="record path without extension")
+    p.add_argument("--beat", type=int, required=True, help="index of the annotated beat")
+    p.add_argument("--lead", default="MLII")
+    p.add_argument("--out", default="gradcam.png")
+    p.set_defaults(func=cmd_explain)
+    return parser
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
+        argv.insert(0, "run")  # the demo job is the default command
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "train" and "," in args.split:
+        args.split = args.split.split(",")
+    try:
+        return args.func(args)
+    except (OSError, ValueError) as exc:  # bad files or arguments: the message, no traceback
+        print(f"ecg-sklearn {args.command}: error: {exc}", file=sys.stderr)
+        return 2

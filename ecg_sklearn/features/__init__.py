@@ -1,0 +1,21 @@
+"""What is computed for each beat from unlabelled signal and beat positions: the beat
+windows and their record-context channel, the rhythm around each beat, the likeness to
+the record's dominant beat and P wave, the features that find similar beats and those
+of atrial fibrillation."""
+
+from .af import af_features
+from .dominant import dominant_similarity, p_wave_similarity
+from .rhythm import rr_context_features
+from .similar import beat_features
+from .windows import average_rr, make_beat_windows, record_context
+
+__all__ = [
+    "af_features",
+    "average_rr",
+    "beat_features",
+    "dominant_similarity",
+    "make_beat_windows",
+    "p_wave_similarity",
+    "record_context",
+    "rr_context_features",
+]

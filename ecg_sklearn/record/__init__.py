@@ -1,0 +1,21 @@
+"""Record-level decisions: rules that read a beat's probabilities together with the rest
+of its record (the rhythm, the dominant beat, similar beats, the beats called N around
+it) and return probabilities."""
+
+from .af import af_probability
+from .dominant import rule_out_unlike_dominant
+from .loaded import loaded_beat_features, loaded_rule_in_evidence
+from .prematurity import rule_in_premature_sveb, rule_out_timely_sveb
+from .rhythm import apply_rhythm_context
+from .similar import smooth_over_similar_beats
+
+__all__ = [
+    "af_probability",
+    "apply_rhythm_context",
+    "loaded_beat_features",
+    "loaded_rule_in_evidence",
+    "rule_in_premature_sveb",
+    "rule_out_timely_sveb",
+    "rule_out_unlike_dominant",
+    "smooth_over_similar_beats",
+]

@@ -1,0 +1,66 @@
+"""What the record-level decisions read of the loaders' windows: the similar-beat
+features and the P-wave evidence of each beat, computed from the records' signals."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ..features.similar import beat_features
+from ..io.wfdb import _loaded_records
+from .prematurity import _EVIDENCE
+
+__all__ = ["loaded_beat_features", "loaded_rule_in_evidence"]
+
+
+def loaded_beat_features(data, data_dir) -> np.ndarray:
+    """:func:`beat_features` of the beats of a loader's output, record by record.
+
+    Parameters
+    ----------
+    data : Bunch
+        Output of :func:`ecg_sklearn.io.load_mitdb`, ``load_wfdb`` or
+        ``load_sample`` (its ``groups``, ``samples``, ``fs`` and ``record_leads``).
+    data_dir : str or path-like
+        The folder it was loaded from (:func:`ecg_sklearn.io.sample_data_dir` for
+        ``load_sample``): each record's first lead is read again from it.
+
+    Returns
+    -------
+    features : ndarray of float32, shape (n_beats, n_features)
+    """
+    groups, samples = np.asarray(data.groups), np.asarray(data.samples)
+    features = None
+    for rows, signal in _loaded_records(data, data_dir):
+        f = beat_features(signal, samples[rows], data.fs)
+        if features is None:
+            features = np.zeros((groups.size, f.shape[1]), dtype=np.float32)
+        features[rows] = f
+    return np.zeros((0, 0), dtype=np.float32) if features is None else features
+
+
+def loaded_rule_in_evidence(data, data_dir) -> Bunch:
+    """What :func:`rule_in_premature_sveb` needs of the beats of a loader's output.
+
+    Parameters
+    ----------
+    data : Bunch
+        Output of :func:`ecg_sklearn.io.load_mitdb`, ``load_wfdb`` or
+        ``load_sample`` (its ``groups``, ``samples``, ``fs`` and ``record_leads``).
+    data_dir : str or path-like
+        The folder it was loaded from; each record's first lead is read again from it.
+
+    Returns
+    -------
+    evidence : Bunch
+        ``qrs_similarity`` and ``p_wave_similarity``: float32 arrays, a value per beat.
+    """
+    from ..features.dominant import dominant_similarity, p_wave_similarity
+    from ..io.wfdb import _loaded_records
+
+    samples = np.asarray(data.samples)
+    out = Bunch(**{key: np.zeros(samples.size, dtype=np.float32) for key in _EVIDENCE})
+    for rows, signal in _loaded_records(data, data_dir):
+        out.qrs_similarity[rows] = dominant_similarity(signal, samples[rows], data.fs)
+        out.p_wave_similarity[rows] = p_wave_similarity(signal, samples[rows], data.fs)
+    return out
