@@ -35,11 +35,10 @@ from sklearn.model_selection import GroupKFold
 from ecg_sklearn.features import dominant_similarity
 from ecg_sklearn.io import DS1, DS2, get_data_home, load_beat_timing, load_record
 from ecg_sklearn.io.annotations import AF_RHYTHMS
-from ecg_sklearn.record import af_probability
+from ecg_sklearn.record import af_probability, load_af_model, load_rhythm_models
 from ecg_sklearn.record.af import DOMINANT_SIMILARITY, THRESHOLD
 from ecg_sklearn.record.rhythm import rhythm_probabilities
-from ecg_sklearn.shipped import load_af_model, load_rhythm_models
-from ecg_sklearn.shipped.timing import fit_af_model
+from ecg_sklearn.record.timing import fit_af_model
 
 EVERY = 10
 

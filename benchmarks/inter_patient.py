@@ -46,13 +46,9 @@ from ecg_sklearn import annotate_record, default_pipeline
 from ecg_sklearn.annotate.files import compare_with_reference
 from ecg_sklearn.io import DS2, get_data_home, load_mitdb, load_record
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
-from ecg_sklearn.record import (
-    loaded_beat_features,
-    loaded_rule_in_evidence,
-    rule_in_premature_sveb,
-    rule_out_timely_sveb,
-    smooth_over_similar_beats,
-)
+from ecg_sklearn.record import LoadedBeats, RecordDecision
+from ecg_sklearn.record.prematurity import RULE_IN_THRESHOLD as RULE_IN
+from ecg_sklearn.record.prematurity import THRESHOLD as PREMATURITY
 
 #: Ablations: decision parameters set on the fitted default; whether the similar-beat
 #: averaging, the prematurity rule and the (optional) P-wave rule in follow; the row's name.
@@ -246,8 +242,7 @@ def main(argv=None):
     test = load_mitdb("DS2", home)
     results = {"seeds": args.seeds, **{setting: {"reports": []} for setting in SETTINGS}}
     not_232 = test.groups != "232"
-    features = loaded_beat_features(test, home)
-    evidence = loaded_rule_in_evidence(test, home)
+    beats = LoadedBeats(test, home)  # similar-beat features and P-wave evidence, kept
     for seed in args.seeds:
         t = time.perf_counter()
         pipe = default_pipeline(train.fs, random_state=seed, verbose=0)
@@ -259,14 +254,11 @@ def main(argv=None):
         ] + [(f"reference_{k}", *rest) for k, (*rest, _) in ABLATIONS.items()]:
             proba = pipe.set_params(**change).predict_proba(test.X)
             pipe.set_params(**decision)
-            if similar:
-                proba = smooth_over_similar_beats(proba, features, groups=test.groups)
-            if prematurity:
-                proba = rule_out_timely_sveb(proba, pipe.classes_, test.samples, groups=test.groups)
-            if rule_in:
-                proba = rule_in_premature_sveb(
-                    proba, pipe.classes_, test.samples, test.fs, evidence, groups=test.groups
-                )
+            record_decision = RecordDecision(
+                similar_beats=similar, sveb_prematurity=PREMATURITY if prematurity else None,
+                sveb_rule_in=RULE_IN if rule_in else None,
+            )  # fmt: skip
+            proba = record_decision.decide(proba, pipe.classes_, beats)
             y_pred = pipe.classes_[proba.argmax(axis=1)]
             report = classification_report_ec57(test.y, y_pred)
             results[setting]["reports"].append(report)

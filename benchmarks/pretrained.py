@@ -1,9 +1,9 @@
 """Rebuild the pretrained models shipped in the package, and measure the shipped files.
 
 ``--rebuild`` first fits the timing models of the default pipeline's rhythm context on
-the Long-Term AF Database (``ecg_sklearn.shipped.timing.fit_rhythm_models`` on every record,
+the Long-Term AF Database (``ecg_sklearn.record.timing.fit_rhythm_models`` on every record,
 every 10th beat; written as ``ltafdb-rhythm.{npz,json}``) and the AF model
-(``ecg_sklearn.shipped.timing.fit_af_model``, ``ltafdb-af``), then trains each model of
+(``ecg_sklearn.record.timing.fit_af_model``, ``ltafdb-af``), then trains each model of
 ``ecg_sklearn.shipped.pretrained.PRETRAINED`` from the full MIT-BIH database
 (``train_pretrained``: the default pipeline, its seed, its split) and writes
 ``ecg_sklearn/data/pretrained/NAME.{npz,json}``. Without it the script only
@@ -45,15 +45,15 @@ from ecg_sklearn.io import (
 )
 from ecg_sklearn.io.datasets import SAMPLE_RECORDS
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
-from ecg_sklearn.record import loaded_beat_features, rule_out_timely_sveb, smooth_over_similar_beats
-from ecg_sklearn.shipped import load_pretrained, pretrained_info
-from ecg_sklearn.shipped.pretrained import PRETRAINED, save_pretrained, train_pretrained
-from ecg_sklearn.shipped.timing import (
+from ecg_sklearn.record import LoadedBeats, RecordDecision
+from ecg_sklearn.record.timing import (
     fit_af_model,
     fit_rhythm_models,
     save_af_model,
     save_rhythm_models,
 )
+from ecg_sklearn.shipped import load_pretrained, pretrained_info
+from ecg_sklearn.shipped.pretrained import PRETRAINED, save_pretrained, train_pretrained
 
 PACKAGE_DIR = ROOT / "ecg_sklearn" / "data" / "pretrained"
 EXCERPT_DS2 = [r for r in SAMPLE_RECORDS if r in DS2]
@@ -107,9 +107,7 @@ def measure(name, home):
     pipe = load_pretrained(name)
     test = load_mitdb("DS2", home, verbose=0)
     # The record-level steps, as annotate_record applies them.
-    features = loaded_beat_features(test, home)
-    proba = smooth_over_similar_beats(pipe.predict_proba(test.X), features, groups=test.groups)
-    proba = rule_out_timely_sveb(proba, pipe.classes_, test.samples, groups=test.groups)
+    proba = RecordDecision().predict_proba(pipe, test.X, LoadedBeats(test, home))
     return {
         "ds2_reference": classification_report_ec57(test.y, pipe.classes_[proba.argmax(1)]),
         "ds2_end_to_end": end_to_end(pipe, home, DS2),

@@ -71,7 +71,7 @@ from ecg_sklearn.record import (
 from ecg_sklearn.record.prematurity import THRESHOLD as DEFAULT_PREMATURITY
 from ecg_sklearn.record.rhythm import rhythm_probabilities
 from ecg_sklearn.record.similar import N_NEIGHBORS, WEIGHT
-from ecg_sklearn.shipped.timing import fit_rhythm_models
+from ecg_sklearn.record.timing import fit_rhythm_models
 
 ALPHAS = (0.0, 0.5, 1.0)
 SHOWN_ALPHAS, SHOWN_AF = (0.0, 0.5), (None, 0.9)  # rows in the docs

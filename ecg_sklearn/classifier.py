@@ -25,8 +25,8 @@ from .features.windows import CONTEXT_FEATURES
 from .nn import BeatCNN
 from .record.dominant import rule_out_unlike_dominant
 from .record.rhythm import decide_in_rhythm
+from .record.timing import load_rhythm_models
 from .segmentation import BeatLayout
-from .shipped.timing import load_rhythm_models
 
 __all__ = ["BatchLoader", "CNNBeatClassifier"]
 
@@ -162,7 +162,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
     rhythm_context : str, Bunch or None, default=None
         Decide each beat in the context of its record's rhythm: timing models
         (:func:`~ecg_sklearn.shipped.load_rhythm_models` name, e.g.
-        ``"ltafdb-rhythm"``, or a :func:`~ecg_sklearn.shipped.timing.fit_rhythm_models`
+        ``"ltafdb-rhythm"``, or a :func:`~ecg_sklearn.record.timing.fit_rhythm_models`
         result) read the rhythm-context columns of ``X`` (segmenter and windows with
         ``rr_context=True``): where the rhythm is atrial fibrillation or flutter (P above
         ``af_threshold``) S is ruled out, its probability moving to N (no beat in AF is

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from ._files import write_bytes_atomically
+from ._model_files import _npz_bytes
 from ._version import __version__
-from .shipped.files import _npz_bytes
 
 __all__ = ["save_model", "load_model"]
 

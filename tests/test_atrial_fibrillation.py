@@ -12,10 +12,9 @@ from ecg_sklearn.features.af import (
     DOMINANT_INTERVAL_FEATURES,
     dominant_interval_features,
 )
-from ecg_sklearn.record import af_probability
+from ecg_sklearn.record import af_probability, load_af_model
 from ecg_sklearn.record.af import THRESHOLD
-from ecg_sklearn.shipped import load_af_model
-from ecg_sklearn.shipped.timing import fit_af_model, save_af_model
+from ecg_sklearn.record.timing import fit_af_model, save_af_model
 
 FS = 360.0
 

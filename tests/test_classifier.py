@@ -460,8 +460,11 @@ def test_beat_features_keep_their_layout_only_while_it_holds():
 
 def test_rhythm_context_decides_as_apply_rhythm_context(sample):
     from ecg_sklearn import default_pipeline
-    from ecg_sklearn.record import apply_rhythm_context, rule_out_unlike_dominant
-    from ecg_sklearn.shipped import load_rhythm_models
+    from ecg_sklearn.record import (
+        apply_rhythm_context,
+        load_rhythm_models,
+        rule_out_unlike_dominant,
+    )
 
     pipe = default_pipeline(sample.fs, random_state=0, verbose=0, max_epochs=2)
     pipe.fit(sample.X, sample.y)

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from ecg_sklearn import default_pipeline, load_pretrained
+from ecg_sklearn._model_files import SHIPPED_SHA256, read_model_description, shipped_folder
 from ecg_sklearn.cli import main
 from ecg_sklearn.io import sample_data_dir
 from ecg_sklearn.persistence import load_model, save_model
-from ecg_sklearn.shipped.files import SHIPPED_SHA256, read_model_description, shipped_folder
 
 QUICK = dict(max_epochs=1, module__n_filters=4, module__hidden=8, valid_size=0)
 

@@ -117,7 +117,7 @@ def _sinus_with_pacs(rng, n=400):
 
 @pytest.fixture(scope="module")
 def rhythm_models():
-    from ecg_sklearn.shipped.timing import fit_rhythm_models
+    from ecg_sklearn.record.timing import fit_rhythm_models
 
     rng = np.random.default_rng(0)
     timings = []
@@ -156,7 +156,7 @@ def test_rhythm_context_rules_s_out_in_af_and_finds_premature_beats(rhythm_model
 
 def test_rhythm_context_errors(rhythm_models):
     from ecg_sklearn.record import apply_rhythm_context
-    from ecg_sklearn.shipped.timing import fit_rhythm_models
+    from ecg_sklearn.record.timing import fit_rhythm_models
 
     beats = _beats(np.full(10, 0.8))
     with pytest.raises(ValueError, match="must include 'N' and 'S'"):
@@ -204,7 +204,7 @@ def test_rhythm_context_options(rhythm_models):
 
 
 def test_boosted_trees_as_arrays_predict_as_the_estimator(rhythm_models, monkeypatch):
-    from ecg_sklearn.shipped import _trees
+    from ecg_sklearn.record import _trees
 
     rng = np.random.default_rng(3)
     X = rng.normal(1.0, 0.5, size=(500, len(RR_CONTEXT_FEATURES)))
@@ -236,7 +236,7 @@ class _ChangedPredictor:
 def test_boosted_trees_fall_back_when_the_compiled_predictor_changes(
     rhythm_models, monkeypatch, error
 ):
-    from ecg_sklearn.shipped import _trees
+    from ecg_sklearn.record import _trees
 
     X = np.random.default_rng(5).normal(1.0, 0.5, size=(200, len(RR_CONTEXT_FEATURES)))
     trees = _trees.BoostedTrees.from_estimator(rhythm_models.af)
@@ -257,9 +257,9 @@ def _save(arrays):
 
 
 def test_rhythm_models_saved_and_loaded_without_pickle(rhythm_models, tmp_path):
+    from ecg_sklearn.record import load_rhythm_models
     from ecg_sklearn.record.rhythm import rhythm_probabilities
-    from ecg_sklearn.shipped import load_rhythm_models
-    from ecg_sklearn.shipped.timing import save_rhythm_models
+    from ecg_sklearn.record.timing import save_rhythm_models
 
     save_rhythm_models(rhythm_models, tmp_path, "toy", training={"data": "synthetic"})
     loaded = load_rhythm_models("toy", folder=tmp_path)
@@ -282,8 +282,8 @@ def test_rhythm_models_saved_and_loaded_without_pickle(rhythm_models, tmp_path):
 
 
 def test_shipped_rhythm_model_reads_af_in_the_excerpt():
+    from ecg_sklearn.record import load_rhythm_models
     from ecg_sklearn.record.rhythm import rhythm_probabilities
-    from ecg_sklearn.shipped import load_rhythm_models
 
     models = load_rhythm_models()  # the package's ltafdb-rhythm
     p_af, in_af = {}, {}

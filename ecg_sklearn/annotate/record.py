@@ -16,8 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import MIN_RECORD_FS, check_fs
 from ..features.windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 from ..record.af import DOMINANT_SIMILARITY, af_probability
+from ..record.chain import RecordDecision
 from ..record.prematurity import THRESHOLD as PREMATURITY_THRESHOLD
-from ..record.prematurity import _check_threshold, rule_in_premature_sveb, rule_out_timely_sveb
 from ..signal.quality import FLAT_MV, SignalQualityWarning, inside, rhythm_timeline, signal_problems
 from ._chunked import (
     DEFAULT_CHUNK_DURATION,
@@ -190,10 +190,9 @@ def annotate_record(
     fs = check_fs(fs, minimum=MIN_RECORD_FS)
     if chunk_duration is not None and not chunk_duration > 0:
         raise ValueError(f"chunk_duration must be positive seconds or None; got {chunk_duration!r}")
-    if sveb_prematurity is not None:
-        _check_threshold(sveb_prematurity, "sveb_prematurity")
-    if sveb_rule_in is not None:
-        _check_threshold(sveb_rule_in, "sveb_rule_in")
+    decision = RecordDecision(
+        similar_beats=similar_beats, sveb_prematurity=sveb_prematurity, sveb_rule_in=sveb_rule_in
+    ).check()
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
     if detect_af and not _reads_rr_context(pipeline):
         raise ValueError(
@@ -214,7 +213,7 @@ def annotate_record(
     classes = pipeline.classes_ if hasattr(pipeline, "classes_") else pipeline[-1].classes_
     # What the record-level steps after the pipeline read of each beat.
     kept = ("qrs_similarity",) if detect_af else ()
-    if sveb_rule_in is not None:
+    if decision.needs_rule_in_evidence:
         kept = ("qrs_similarity", "p_wave_similarity")
     with _one_thread_each(pipeline, n_jobs) as pipeline, Jobs(n_jobs) as jobs:
         if beats is None:
@@ -253,23 +252,19 @@ def annotate_record(
             _reads_rr_context(pipeline), jobs,
             keep=kept, timeline=timeline,
         )  # fmt: skip
-        if similar_beats:
-            proba = smooth_in_chunks(
+        p_af = None
+        if detect_af:
+            p_af = np.full(found.size, np.nan)
+            if found.size >= 3:
+                alike = similarity["qrs_similarity"] >= DOMINANT_SIMILARITY
+                p_af = af_probability(timeline, model_fs, alike)
+        streamed = _StreamedBeats(
+            timeline, model_fs, dict(similarity, p_af=p_af),
+            lambda proba: smooth_in_chunks(
                 source, found, proba, chunk_duration, progress, jobs, timeline=timeline
-            )
-    p_af = None
-    if detect_af:
-        p_af = np.full(found.size, np.nan)
-        if found.size >= 3:
-            alike = similarity["qrs_similarity"] >= DOMINANT_SIMILARITY
-            p_af = af_probability(timeline, model_fs, alike)
-    if sveb_prematurity is not None:
-        proba = rule_out_timely_sveb(proba, classes, timeline, threshold=sveb_prematurity)
-    if sveb_rule_in is not None:
-        proba = rule_in_premature_sveb(
-            proba, classes, timeline, model_fs, dict(similarity, p_af=p_af),
-            threshold=sveb_rule_in,
+            ),
         )  # fmt: skip
+        proba = decision.decide(proba, classes, streamed)
     sample = found if fs == model_fs else np.round(found * fs / model_fs).astype(np.int64)
     return Bunch(
         beat_samples=sample,
@@ -281,6 +276,22 @@ def annotate_record(
         unanalysable=unanalysable,
         signal_problems=problems,
     )
+
+
+class _StreamedBeats:
+    """A streamed record's beats as :class:`~ecg_sklearn.record.RecordDecision` reads
+    them: its timeline, and similar beats compared a chunk at a time."""
+
+    groups = None  # one record
+
+    def __init__(self, samples, fs, evidence, smooth):
+        self.samples, self.fs, self._evidence, self._smooth = samples, fs, evidence, smooth
+
+    def smooth_over_similar_beats(self, proba):
+        return self._smooth(proba)
+
+    def rule_in_evidence(self):
+        return self._evidence
 
 
 def _check_beats(beats, n_samples) -> np.ndarray:

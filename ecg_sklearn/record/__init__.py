@@ -1,17 +1,24 @@
 """Record-level decisions: rules that read a beat's probabilities together with the rest
 of its record (the rhythm, the dominant beat, similar beats, the beats called N around
-it) and return probabilities."""
+it) and return probabilities; :class:`RecordDecision`, the steps after the pipeline in
+their order; the timing models shipped for them."""
 
 from .af import af_probability
+from .chain import LoadedBeats, RecordDecision
 from .dominant import rule_out_unlike_dominant
 from .loaded import loaded_beat_features, loaded_rule_in_evidence
 from .prematurity import rule_in_premature_sveb, rule_out_timely_sveb
 from .rhythm import apply_rhythm_context
 from .similar import smooth_over_similar_beats
+from .timing import load_af_model, load_rhythm_models
 
 __all__ = [
+    "LoadedBeats",
+    "RecordDecision",
     "af_probability",
     "apply_rhythm_context",
+    "load_af_model",
+    "load_rhythm_models",
     "loaded_beat_features",
     "loaded_rule_in_evidence",
     "rule_in_premature_sveb",

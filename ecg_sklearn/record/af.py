@@ -7,7 +7,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from ..features.af import af_features
-from ..shipped.timing import load_af_model
+from .timing import load_af_model
 
 __all__ = ["DOMINANT_SIMILARITY", "SMOOTHING", "THRESHOLD", "af_probability"]
 

@@ -74,7 +74,7 @@ _EVIDENCE = ("qrs_similarity", "p_wave_similarity")
 _BLOCK = 4096
 
 
-def _check_threshold(threshold, name="threshold") -> float:
+def check_threshold(threshold, name="threshold") -> float:
     if not (isinstance(threshold, numbers.Real) and threshold > 0):
         raise ValueError(f"{name} must be a positive number; got {threshold!r}")
     return float(threshold)
@@ -153,7 +153,7 @@ def rule_out_timely_sveb(
     proba : ndarray, shape (n_beats, n_classes)
         ``proba``, with the S probability of the beats ruled out moved to N.
     """
-    threshold = _check_threshold(threshold)
+    threshold = check_threshold(threshold)
     classes = np.asarray(classes).astype(str)
     beats = _check_proba(proba, classes, beat_samples)
     if not {"N", "S"} <= set(classes):
@@ -215,7 +215,7 @@ def rule_in_premature_sveb(
     from .af import DOMINANT_SIMILARITY, af_probability
     from .af import THRESHOLD as AF_THRESHOLD
 
-    threshold = _check_threshold(threshold)
+    threshold = check_threshold(threshold)
     fs = check_fs(fs)
     classes = np.asarray(classes).astype(str)
     beats = _check_proba(proba, classes, beat_samples)

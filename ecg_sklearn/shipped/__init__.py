@@ -1,25 +1,6 @@
-"""The models shipped with the package: pretrained pipelines and the timing models of the
-record-level decisions, stored as arrays and JSON and checked against digests kept in
-the code.
+"""The pretrained pipelines shipped with the package (the registry of shipped models;
+their files are arrays and JSON, checked against digests kept in the code)."""
 
-Names are imported on first use, so that the classifier can load its timing models
-without importing the pipelines that contain it.
-"""
+from .pretrained import list_pretrained, load_pretrained, pretrained_info
 
-import importlib
-
-_EXPORTS = {
-    "list_pretrained": "pretrained",
-    "load_pretrained": "pretrained",
-    "pretrained_info": "pretrained",
-    "load_af_model": "timing",
-    "load_rhythm_models": "timing",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["list_pretrained", "load_pretrained", "pretrained_info"]

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .._model_files import read_arrays, read_model_description, shipped_folder, write_model_files
 from .._version import __version__
 from ..persistence import describe_pipeline, pipeline_from_description
 from ..pipeline import default_pipeline
-from .files import read_arrays, read_model_description, shipped_folder, write_model_files
 
 __all__ = [
     "PRETRAINED",

@@ -101,7 +101,7 @@ def save_rhythm_models(models, folder, name, *, training) -> Path:
     """
     import sklearn
 
-    from .files import write_model_files
+    from .._model_files import write_model_files
 
     arrays = {"sveb_prior": np.array([models.sveb_prior], dtype=np.float64)}
     for part in ("af", "sveb"):
@@ -134,7 +134,7 @@ def load_rhythm_models(name: str = "ltafdb-rhythm", folder=None) -> Bunch:
         ``af``, ``sveb`` (with ``predict_proba`` on :func:`rr_context_features`) and
         ``sveb_prior``, as :func:`fit_rhythm_models` returns them; the same predictions.
     """
-    from .files import read_shipped_arrays
+    from .._model_files import read_shipped_arrays
 
     arrays = read_shipped_arrays(name, folder, RHYTHM_MODELS, RR_CONTEXT_FEATURES, "rhythm model")
     parts = {
@@ -198,7 +198,7 @@ def save_af_model(model, folder, name, *, training) -> Path:
     """
     import sklearn
 
-    from .files import write_model_files
+    from .._model_files import write_model_files
 
     trees = model if isinstance(model, BoostedTrees) else BoostedTrees.from_estimator(model)
     info = {
@@ -219,7 +219,7 @@ def load_af_model(name: str = "ltafdb-af", folder=None) -> BoostedTrees:
     model : BoostedTrees
         With ``predict_proba`` on :func:`af_features`.
     """
-    from .files import read_shipped_arrays
+    from .._model_files import read_shipped_arrays
 
     arrays = read_shipped_arrays(name, folder, AF_MODELS, AF_FEATURES, "AF model")
     return BoostedTrees({k: arrays[k] for k in TREE_ARRAYS})

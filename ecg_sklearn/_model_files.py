@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._files import write_bytes_atomically
+from ._files import write_bytes_atomically
 
 #: SHA-256 of each file of the models shipped in ``ecg_sklearn/data/pretrained``: a file
 #: replaced or damaged after installation is refused. Update with ``sha256sum`` when a

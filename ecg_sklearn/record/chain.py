@@ -1,0 +1,153 @@
+"""The record-level decisions after the pipeline, in one order, for any source of beats.
+
+The pipeline decides each beat from its window, whose record-context channel already
+carries what can be known of the record per beat (the rhythm around it, its likeness
+to the dominant beat): ``Pipeline.predict`` is that per-beat decision. The steps here
+read other beats' outputs (the probabilities of the beat's similar beats, the rhythm of
+the beats called N around it), so they cannot be part of a per-row ``predict``; they
+run on the probabilities of whole records. :class:`RecordDecision` defines them once;
+:func:`~ecg_sklearn.annotate.annotate_record` applies it to the beats it detects, and
+:meth:`RecordDecision.predict_proba` to the loaders' windows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .loaded import loaded_beat_features, loaded_rule_in_evidence
+from .prematurity import THRESHOLD as PREMATURITY_THRESHOLD
+from .prematurity import check_threshold, rule_in_premature_sveb, rule_out_timely_sveb
+from .similar import smooth_over_similar_beats
+
+__all__ = ["LoadedBeats", "RecordDecision"]
+
+
+class RecordDecision:
+    """The record-level decisions, in order, after a pipeline's probabilities.
+
+    1. ``similar_beats``: each beat's probabilities averaged with those of the 10 most
+       similar beats of its record (:func:`~ecg_sklearn.record.smooth_over_similar_beats`);
+    2. ``sveb_prematurity``: beats called S that are not premature against the beats
+       called N around them become N (:func:`~ecg_sklearn.record.rule_out_timely_sveb`);
+    3. ``sveb_rule_in``: premature beats called N with the usual QRS and another P wave,
+       outside atrial fibrillation, become S
+       (:func:`~ecg_sklearn.record.rule_in_premature_sveb`).
+
+    Parameters
+    ----------
+    similar_beats : bool, default=True
+    sveb_prematurity : float or None, default=0.8
+        None: skip step 2.
+    sveb_rule_in : float or None, default=None
+        None: skip step 3.
+
+    Examples
+    --------
+    >>> from ecg_sklearn import load_pretrained
+    >>> from ecg_sklearn.io import load_sample, sample_data_dir
+    >>> from ecg_sklearn.record import LoadedBeats, RecordDecision
+    >>> data = load_sample(["100"], verbose=0)
+    >>> pipe = load_pretrained()
+    >>> proba = RecordDecision().predict_proba(pipe, data.X, LoadedBeats(data, sample_data_dir()))
+    >>> proba.shape
+    (223, 5)
+    """
+
+    def __init__(self, *, similar_beats=True, sveb_prematurity=PREMATURITY_THRESHOLD,
+                 sveb_rule_in=None):  # fmt: skip
+        self.similar_beats = similar_beats
+        self.sveb_prematurity = sveb_prematurity
+        self.sveb_rule_in = sveb_rule_in
+
+    def check(self) -> RecordDecision:
+        """Raise a ``ValueError`` naming a parameter out of range; return ``self``."""
+        for name in ("sveb_prematurity", "sveb_rule_in"):
+            if getattr(self, name) is not None:
+                check_threshold(getattr(self, name), name)
+        return self
+
+    @property
+    def needs_rule_in_evidence(self) -> bool:
+        return self.sveb_rule_in is not None
+
+    def decide(self, proba, classes, beats) -> np.ndarray:
+        """The probabilities after the record-level steps.
+
+        Parameters
+        ----------
+        proba : ndarray, shape (n_beats, n_classes)
+            The pipeline's probabilities of every beat of the records, in order within
+            each record (changed in place by the rules).
+        classes : array-like, shape (n_classes,)
+        beats : LoadedBeats or similar
+            Where the beats are and what the steps read of them: ``samples`` (positions,
+            increasing within each record), ``fs``, ``groups`` (record of each beat, or
+            None for one record), ``smooth_over_similar_beats(proba)`` and
+            ``rule_in_evidence()``.
+
+        Returns
+        -------
+        proba : ndarray, shape (n_beats, n_classes)
+        """
+        self.check()
+        if self.similar_beats:
+            proba = beats.smooth_over_similar_beats(proba)
+        if self.sveb_prematurity is not None:
+            proba = rule_out_timely_sveb(
+                proba, classes, beats.samples, groups=beats.groups,
+                threshold=self.sveb_prematurity,
+            )  # fmt: skip
+        if self.sveb_rule_in is not None:
+            proba = rule_in_premature_sveb(
+                proba, classes, beats.samples, beats.fs, beats.rule_in_evidence(),
+                groups=beats.groups, threshold=self.sveb_rule_in,
+            )  # fmt: skip
+        return proba
+
+    def predict_proba(self, pipeline, X, beats) -> np.ndarray:
+        """``pipeline.predict_proba(X)``, then :meth:`decide`."""
+        return self.decide(pipeline.predict_proba(X), pipeline.classes_, beats)
+
+    def predict(self, pipeline, X, beats) -> np.ndarray:
+        """The labels :meth:`predict_proba` decides."""
+        return np.asarray(pipeline.classes_)[self.predict_proba(pipeline, X, beats).argmax(1)]
+
+    def __repr__(self):
+        return (
+            f"RecordDecision(similar_beats={self.similar_beats!r}, "
+            f"sveb_prematurity={self.sveb_prematurity!r}, sveb_rule_in={self.sveb_rule_in!r})"
+        )
+
+
+class LoadedBeats:
+    """The beats of a loader's output as :class:`RecordDecision` reads them.
+
+    The similar-beat features and the P-wave evidence are computed from the records'
+    signals, read again from ``data_dir``, on first use, and kept.
+
+    Parameters
+    ----------
+    data : Bunch
+        Output of :func:`~ecg_sklearn.io.load_mitdb`, ``load_wfdb`` or ``load_sample``.
+    data_dir : path-like
+        The folder it was loaded from (:func:`~ecg_sklearn.io.sample_data_dir` for
+        ``load_sample``).
+    """
+
+    def __init__(self, data, data_dir):
+        self.data = data
+        self.data_dir = data_dir
+        self.samples = np.asarray(data.samples)
+        self.groups = np.asarray(data.groups)
+        self.fs = float(data.fs)
+        self._features = self._evidence = None
+
+    def smooth_over_similar_beats(self, proba) -> np.ndarray:
+        if self._features is None:
+            self._features = loaded_beat_features(self.data, self.data_dir)
+        return smooth_over_similar_beats(proba, self._features, groups=self.groups)
+
+    def rule_in_evidence(self):
+        if self._evidence is None:
+            self._evidence = loaded_rule_in_evidence(self.data, self.data_dir)
+        return self._evidence

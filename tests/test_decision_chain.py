@@ -1,0 +1,62 @@
+"""One decision, three entry points: annotate_record, the loaders' windows with
+RecordDecision, and the command line give the same labels."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from ecg_sklearn import annotate_record, load_pretrained
+from ecg_sklearn.cli import main
+from ecg_sklearn.io import load_record, load_sample, sample_data_dir
+from ecg_sklearn.io.annotations import read_mit_annotations
+from ecg_sklearn.record import LoadedBeats, RecordDecision
+
+RECORDS = ["100", "201", "209", "232"]  # sinus, AF, atrial premature beats, long pauses
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    return load_pretrained()
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_sample(RECORDS, verbose=0)
+
+
+@pytest.mark.parametrize("rule_in", [None, 0.8])
+def test_loaders_windows_and_annotate_record_decide_alike(pipe, data, rule_in):
+    decision = RecordDecision(sveb_rule_in=rule_in)
+    beats = LoadedBeats(data, sample_data_dir())
+    proba = decision.predict_proba(pipe, data.X, beats)
+    labels = pipe.classes_[proba.argmax(axis=1)]
+    plain = pipe.predict(data.X)
+    assert np.mean(labels != plain) > 0  # the record-level steps change some labels
+    for record in RECORDS:
+        rec = load_record(record, sample_data_dir(), leads="MLII")
+        result = annotate_record(
+            pipe, rec.signal, rec.fs, beats=rec.beat_samples, sveb_rule_in=rule_in
+        )
+        rows = data.groups == record
+        np.testing.assert_array_equal(result.beat_labels, labels[rows], err_msg=record)
+        np.testing.assert_allclose(result.proba, proba[rows], rtol=1e-5, atol=1e-6)
+
+
+def test_command_line_writes_what_annotate_record_decides(pipe, tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(sample_data_dir(), folder)
+    record = "209"
+    assert main(["annotate", "--record", str(folder / record), "--out-dir", str(tmp_path)]) == 0
+    samples, symbols = read_mit_annotations(tmp_path / f"{record}.cnn")
+    rec = load_record(record, folder, leads="MLII")
+    result = annotate_record(pipe, rec.signal, rec.fs)
+    np.testing.assert_array_equal(samples, result.beat_samples)
+    written = np.array([{"A": "S"}.get(s, s) for s in symbols])
+    np.testing.assert_array_equal(written, result.beat_labels)
+
+
+def test_decision_parameters_are_checked():
+    with pytest.raises(ValueError, match="sveb_prematurity must be a positive number"):
+        RecordDecision(sveb_prematurity=-1).check()
+    assert "sveb_rule_in=0.8" in repr(RecordDecision(sveb_rule_in=0.8))
