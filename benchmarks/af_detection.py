@@ -1,6 +1,6 @@
 """Atrial fibrillation per beat from timing and dominant-like beats.
 
-The AF model (``ecg_sklearn.features.af``) reads ``af_features``: the rhythm
+The AF model (``ecg_sklearn.record.af_probability``) reads ``af_features``: the rhythm
 context of ``rr_context_features`` and the irregularity of the intervals between
 consecutive dominant-like beats. It is fitted on the Long-Term AF Database (every 10th
 beat; beats labelled V or F are not dominant-like, as it has no signals) and never on
@@ -34,11 +34,11 @@ from sklearn.model_selection import GroupKFold
 
 from ecg_sklearn.features import dominant_similarity
 from ecg_sklearn.io import DS1, DS2, get_data_home, load_beat_timing, load_record
-from ecg_sklearn.io.annotations import AF_RHYTHMS
+from ecg_sklearn.io._annotations import AF_RHYTHMS
 from ecg_sklearn.record import af_probability, load_af_model, load_rhythm_models
-from ecg_sklearn.record.af import DOMINANT_SIMILARITY, THRESHOLD
-from ecg_sklearn.record.rhythm import rhythm_probabilities
-from ecg_sklearn.record.timing import fit_af_model
+from ecg_sklearn.record._af import DOMINANT_SIMILARITY, THRESHOLD
+from ecg_sklearn.record._rhythm import rhythm_probabilities
+from ecg_sklearn.record._timing import fit_af_model
 
 EVERY = 10
 
@@ -114,7 +114,7 @@ def markdown(results) -> str:
         "## Atrial fibrillation per beat (timing and dominant-like beats)",
         "",
         f"Command: `{results['command']}`; {results['seconds']:.0f} s. "
-        "`ecg_sklearn.features.af`: AF or flutter where the running median (61 "
+        "`ecg_sklearn.features`: AF or flutter where the running median (61 "
         "beats) of the AF model's probability exceeds 0.8. ltafdb: records held out by "
         "record (dominant-like: not labelled V or F). DS1, DS2: the shipped `ltafdb-af` "
         "(dominant-like: QRS correlation with the dominant beat at least 0.8); DS1 chose "

@@ -16,7 +16,7 @@ flutter, P > 0.9 (``rhythm_context``), and V and F where the beat's QRS correlat
 0.95 with its record's dominant beat (``dominant_threshold``); both are part of the
 pipeline's ``predict``. Then, as ``annotate_record`` does, each beat's probabilities
 are averaged with those of its most similar beats of the record
-(``ecg_sklearn.features.similar``, features from each record's signal), and S is ruled out
+(``ecg_sklearn.features._similar``, features from each record's signal), and S is ruled out
 for beats that are not premature against the beats called N around them
 (``ecg_sklearn.record.rule_out_timely_sveb``, from the loaders' ``samples`` and
 ``groups``). Ablation rows change only these decisions for the same fitted networks (no
@@ -43,12 +43,12 @@ import numpy as np
 from _common import read_json, write_json, write_section
 
 from ecg_sklearn import annotate_record, default_pipeline
-from ecg_sklearn.annotate.files import compare_with_reference
+from ecg_sklearn.annotate._files import compare_with_reference
 from ecg_sklearn.io import DS2, get_data_home, load_mitdb, load_record
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
 from ecg_sklearn.record import LoadedBeats, RecordDecision
-from ecg_sklearn.record.prematurity import RULE_IN_THRESHOLD as RULE_IN
-from ecg_sklearn.record.prematurity import THRESHOLD as PREMATURITY
+from ecg_sklearn.record._prematurity import RULE_IN_THRESHOLD as RULE_IN
+from ecg_sklearn.record._prematurity import THRESHOLD as PREMATURITY
 
 #: Ablations: decision parameters set on the fitted default; whether the similar-beat
 #: averaging, the prematurity rule and the (optional) P-wave rule in follow; the row's name.

@@ -11,11 +11,11 @@ the decision:
 * S versus N: the timing model's P(S | rhythm) replaces the network's split of N-or-S
   (``sveb="replace"``) or is combined with it as evidence (``"combine"``, odds product).
 * dominant beat: V and F are ruled out for beats whose QRS correlates above a threshold
-  with their record's dominant beat (``ecg_sklearn.features.dominant``: the QRS shape most
+  with their record's dominant beat (``ecg_sklearn.features._dominant``: the QRS shape most
   of the record's beats share, found without labels), on top of the AF rule.
 * prematurity: S is ruled out for beats whose preceding interval exceeds a fraction of
   the 75th percentile of those of the beats called N among their 30 neighbours on
-  either side (``ecg_sklearn.record.prematurity``), on top of the AF and dominant-beat rules.
+  either side (``ecg_sklearn.record._prematurity``), on top of the AF and dominant-beat rules.
 * rule in: after the similar beats and the prematurity rule, beats called N below a
   fraction of that reference, with the dominant beat's QRS and another P wave, outside
   AF, become S (``rule_in_premature_sveb``).
@@ -68,10 +68,10 @@ from ecg_sklearn.record import (
     rule_out_unlike_dominant,
     smooth_over_similar_beats,
 )
-from ecg_sklearn.record.prematurity import THRESHOLD as DEFAULT_PREMATURITY
-from ecg_sklearn.record.rhythm import rhythm_probabilities
-from ecg_sklearn.record.similar import N_NEIGHBORS, WEIGHT
-from ecg_sklearn.record.timing import fit_rhythm_models
+from ecg_sklearn.record._prematurity import THRESHOLD as DEFAULT_PREMATURITY
+from ecg_sklearn.record._rhythm import rhythm_probabilities
+from ecg_sklearn.record._similar import N_NEIGHBORS, WEIGHT
+from ecg_sklearn.record._timing import fit_rhythm_models
 
 ALPHAS = (0.0, 0.5, 1.0)
 SHOWN_ALPHAS, SHOWN_AF = (0.0, 0.5), (None, 0.9)  # rows in the docs

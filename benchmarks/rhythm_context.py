@@ -28,7 +28,7 @@ from sklearn.model_selection import GroupKFold
 
 from ecg_sklearn.features import rr_context_features
 from ecg_sklearn.io import DS1, DS2, get_data_home, load_beat_timing
-from ecg_sklearn.io.annotations import AF_RHYTHMS
+from ecg_sklearn.io._annotations import AF_RHYTHMS
 
 LTAFDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "ltafdb"
 

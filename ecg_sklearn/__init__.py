@@ -6,7 +6,7 @@ from .classifier import CNNBeatClassifier
 from .explain import GradCAMExplainer
 from .pipeline import ChunkedPipeline, default_pipeline
 from .segmentation import BeatSegmenter
-from .shipped.pretrained import list_pretrained, load_pretrained
+from .shipped._pretrained import list_pretrained, load_pretrained
 from .signal import ECGFilter, detect_qrs, filter_ecg
 
 __all__ = [

@@ -27,7 +27,7 @@ SHIPPED_SHA256 = {
 
 
 # ---------------------------------------------------------------------- files
-def _npz_bytes(arrays) -> bytes:
+def npz_bytes(arrays) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     return buffer.getvalue()
@@ -42,7 +42,7 @@ def write_model_files(folder, name, arrays, info, *, sha256_key) -> Path:
     SHA-256 under ``sha256_key``, last) in ``folder``, created if needed; return the
     ``.json`` path."""
     folder = Path(folder)
-    raw = _npz_bytes(arrays)
+    raw = npz_bytes(arrays)
     write_bytes_atomically(folder / f"{name}.npz", raw)
     info = {**info, sha256_key: _sha256(raw)}
     text = json.dumps(info, indent=1) + "\n"

@@ -20,12 +20,12 @@ from skorch.callbacks import EarlyStopping, EpochScoring, EpochTimer, Passthroug
 from skorch.dataset import Dataset
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
-from .features.rhythm import RR_CONTEXT_FEATURES
-from .features.windows import CONTEXT_FEATURES
+from .features._rhythm import RR_CONTEXT_FEATURES
+from .features._windows import CONTEXT_FEATURES
 from .nn import BeatCNN
-from .record.dominant import rule_out_unlike_dominant
-from .record.rhythm import decide_in_rhythm
-from .record.timing import load_rhythm_models
+from .record._dominant import rule_out_unlike_dominant
+from .record._rhythm import decide_in_rhythm
+from .record._timing import load_rhythm_models
 from .segmentation import BeatLayout
 
 __all__ = ["BatchLoader", "CNNBeatClassifier"]
@@ -116,7 +116,7 @@ def _warn_if_sorted_by_class(y_encoded):
 
 
 @contextlib.contextmanager
-def _torch_threads(n_threads):
+def torch_threads(n_threads):
     if n_threads is None:
         yield
         return
@@ -160,14 +160,14 @@ class CNNBeatClassifier(NeuralNetClassifier):
         Waveform channels in the rest of a row (``"auto"``: from the layout, as
         ``n_rr_features``).
     rhythm_context : str, Bunch or None, default=None
-        Decide each beat in the context of its record's rhythm: timing models
-        (:func:`~ecg_sklearn.shipped.load_rhythm_models` name, e.g.
-        ``"ltafdb-rhythm"``, or a :func:`~ecg_sklearn.record.timing.fit_rhythm_models`
-        result) read the rhythm-context columns of ``X`` (segmenter and windows with
-        ``rr_context=True``): where the rhythm is atrial fibrillation or flutter (P above
-        ``af_threshold``) S is ruled out, its probability moving to N (no beat in AF is
-        supraventricular ectopic); ``sveb_evidence`` optionally also weighs whether the
-        beat is premature for its rhythm (:func:`~ecg_sklearn.record.rhythm.decide_in_rhythm`).
+        Decide each beat in the context of its record's rhythm: timing models (a
+        :func:`~ecg_sklearn.record.load_rhythm_models` name, e.g. ``"ltafdb-rhythm"``,
+        or the models it returns) read the rhythm-context columns of ``X`` (segmenter
+        and windows with ``rr_context=True``): where the rhythm is atrial fibrillation
+        or flutter (P above ``af_threshold``) S is ruled out, its probability moving to
+        N (no beat in AF is supraventricular ectopic); ``sveb_evidence`` optionally
+        also weighs whether the beat is premature for its rhythm
+        (:func:`~ecg_sklearn.record.apply_rhythm_context`).
         None: the network alone; context columns, if any, are then unused.
     af_threshold : float or None, default=0.9
         P(AF) above which S is ruled out (with ``rhythm_context``; None: never).
@@ -610,7 +610,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         # Torch's global generator drives weight initialisation, dropout and shuffling;
         # fork it so that the caller's random stream is left as it was.
         try:
-            with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
+            with torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
                 self._train(X, y_encoded, **fit_params)
                 self.best_epochs_ = self._best_epochs()
@@ -667,7 +667,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         self.module_.eval()
         context, X = X[:, : self.n_context_features_], X[:, self.n_context_features_ :]
         rows = torch.from_numpy(np.ascontiguousarray(X)).to(self.device)
-        with _torch_threads(self.n_threads), torch.inference_mode():
+        with torch_threads(self.n_threads), torch.inference_mode():
             parts = [
                 nonlinearity(self.module_(rows[i : i + size])).cpu()
                 for i in range(0, len(rows), size)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .io.datasets import (
+from .io._datasets import (
     DS1,
     DS2,
     SAMPLE_RECORDS,
@@ -27,9 +27,9 @@ from .io.datasets import (
     load_sample,
     sample_data_dir,
 )
-from .io.wfdb import load_record
-from .record.prematurity import THRESHOLD as PREMATURITY_THRESHOLD
-from .shipped.pretrained import list_pretrained
+from .io._wfdb import load_record
+from .record._prematurity import THRESHOLD as PREMATURITY_THRESHOLD
+from .shipped._pretrained import list_pretrained
 
 COMMANDS = ("run", "train", "annotate", "evaluate", "explain")
 
@@ -73,8 +73,8 @@ def _strip_start(ref_samples, ref_labels, predicted, fs, duration):
 
 def _annotate_records(pipe, folder, records, out):
     """Annotate and score each record; strips to ``out``; Grad-CAM candidates returned."""
-    from .annotate.files import annotate_and_compare
-    from .annotate.record import pipeline_layout, pipeline_windows
+    from .annotate._files import annotate_and_compare
+    from .annotate._record import pipeline_layout, pipeline_windows
     from .metrics import match_beats
     from .plotting import plot_annotated_strip
 
@@ -135,7 +135,7 @@ def cmd_run(args) -> int:
         pipe = _fit_default_pipeline(args, train.fs, train.X, train.y, train.groups)
         model = "the pipeline trained now"
     else:
-        from .shipped.pretrained import load_pretrained
+        from .shipped._pretrained import load_pretrained
 
         pipe, model = load_pretrained(args.pretrained), f"pretrained model {args.pretrained!r}"
     print(f"Data: {source}; annotating DS2 records {', '.join(records)} with {model}")
@@ -182,7 +182,7 @@ def _load_model(args):
         from .persistence import load_model
 
         return load_model(args.model, trusted=args.trust_model), f"model {args.model}"
-    from .shipped.pretrained import load_pretrained
+    from .shipped._pretrained import load_pretrained
 
     return load_pretrained(args.pretrained), f"pretrained model {args.pretrained!r}"
 
@@ -193,15 +193,15 @@ def _record_path(record):
 
 
 def cmd_annotate(args) -> int:
-    from .annotate.files import annotate_records
-    from .annotate.record import pipeline_layout
+    from .annotate._files import annotate_records
+    from .annotate._record import pipeline_layout
 
     pipe, model = _load_model(args)
     _, n_leads, _ = pipeline_layout(pipe)
     leads = [tuple(args.lead.split(","))] if n_leads == 1 else None
     model_leads = None
     if args.model is None:
-        from .shipped.pretrained import pretrained_info
+        from .shipped._pretrained import pretrained_info
 
         model_leads = pretrained_info(args.pretrained)["leads"]
     print(f"Annotating with {model}", flush=True)
@@ -235,8 +235,8 @@ def cmd_annotate(args) -> int:
 
 # ---------------------------------------------------------------------- evaluate
 def cmd_evaluate(args) -> int:
-    from .annotate.files import compare_with_reference
-    from .io.annotations import _beats, _read_annotations
+    from .annotate._files import compare_with_reference
+    from .io._annotations import read_annotations, select_beats
     from .metrics import pooled_report
 
     folder = Path(args.data_dir) if args.data_dir else get_data_home(None)
@@ -245,7 +245,9 @@ def cmd_evaluate(args) -> int:
     comparisons = []
     for name in records:
         ref = load_record(name, folder, leads=None)
-        test_samples, _, test_labels = _beats(*_read_annotations(ann_dir, name, args.extension))
+        test_samples, _, test_labels = select_beats(
+            *read_annotations(ann_dir, name, args.extension)
+        )
         cmp = compare_with_reference(ref, test_samples, test_labels)
         comparisons.append(cmp)
         if args.per_record:
@@ -269,7 +271,7 @@ def cmd_explain(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .annotate.record import pipeline_layout, pipeline_windows
+    from .annotate._record import pipeline_layout, pipeline_windows
     from .explain import GradCAMExplainer
 
     pipe, _ = _load_model(args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
-from .io.annotations import AAMI_CLASSES
+from .io._annotations import AAMI_CLASSES
 
 __all__ = [
     "match_beats",

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ._files import write_bytes_atomically
-from ._model_files import _npz_bytes
+from ._model_files import npz_bytes
 from ._version import __version__
 
 __all__ = ["save_model", "load_model"]
@@ -215,7 +215,7 @@ def save_model(pipeline, path, *, format="arrays", leads=None) -> Path:
         arrays = {_PICKLE: np.frombuffer(buffer.getvalue(), dtype=np.uint8)}
         header["leads"] = None if leads is None else list(leads)
     arrays[_DESCRIPTION] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-    return write_bytes_atomically(path, _npz_bytes(arrays))
+    return write_bytes_atomically(path, npz_bytes(arrays))
 
 
 def _read_model_archive(path) -> tuple[dict, zipfile.ZipFile]:

@@ -11,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 
 from .classifier import CNNBeatClassifier
 from .segmentation import BeatSegmenter
-from .signal.filtering import ECGFilter
+from .signal._filtering import ECGFilter
 
 __all__ = ["ChunkedPipeline", "default_pipeline"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .io.annotations import AAMI_CLASSES
+from .io._annotations import AAMI_CLASSES
 
 __all__ = [
     "plot_annotated_strip",

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval  # no public module
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import validate_signal
-from .features.windows import CONTEXT_FEATURES
+from .features._windows import CONTEXT_FEATURES
 
 __all__ = [
     "RR_FEATURES",
@@ -108,7 +108,7 @@ def rr_features(beat_channel, fs: float, *, rhythm: bool = False) -> np.ndarray:
     Parameters
     ----------
     beat_channel : ndarray, shape (n_beats, n_timepoints)
-        Beat channel of the windows (see :mod:`ecg_sklearn.features.windows`): non-zero at the
+        Beat channel of the windows (see :mod:`ecg_sklearn.features`): non-zero at the
         beats, holding the record's average RR at each; the window's beat at the centre.
     fs : float
         Sampling rate in Hz.
@@ -260,7 +260,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         3-D ``X`` has the beat channel after its ECG channels.
     rr_context : bool, default=True
         3-D ``X`` ends with the record-context channel (windows made with
-        ``rr_context=True``): its :data:`~ecg_sklearn.features.windows.CONTEXT_FEATURES` (the
+        ``rr_context=True``): its :data:`~ecg_sklearn.features._windows.CONTEXT_FEATURES` (the
         rhythm, the likeness to the record's dominant beat) come first in each output
         row, for a classifier that decides in the record's context
         (``CNNBeatClassifier(rhythm_context=..., dominant_threshold=...)``).

@@ -3,8 +3,8 @@ import pytest
 import wfdb
 
 from ecg_sklearn.io import MITDB_RECORDS, sample_data_dir
-from ecg_sklearn.io.annotations import read_mit_annotations
-from ecg_sklearn.io.datasets import SAMPLE_RECORDS
+from ecg_sklearn.io._annotations import read_mit_annotations
+from ecg_sklearn.io._datasets import SAMPLE_RECORDS
 
 
 def _same_as_wfdb(folder, record):

@@ -7,14 +7,14 @@ import pytest
 from sklearn.utils import Bunch
 
 from ecg_sklearn.features import af_features
-from ecg_sklearn.features.af import (
+from ecg_sklearn.features._af import (
     AF_FEATURES,
     DOMINANT_INTERVAL_FEATURES,
     dominant_interval_features,
 )
 from ecg_sklearn.record import af_probability, load_af_model
-from ecg_sklearn.record.af import THRESHOLD
-from ecg_sklearn.record.timing import fit_af_model, save_af_model
+from ecg_sklearn.record._af import THRESHOLD
+from ecg_sklearn.record._timing import fit_af_model, save_af_model
 
 FS = 360.0
 
@@ -146,7 +146,7 @@ def test_annotate_record_detects_af_on_the_excerpt(sample):
 
     from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, annotate_record, load_pretrained
     from ecg_sklearn.io import load_beat_timing, load_record, sample_data_dir
-    from ecg_sklearn.io.annotations import AF_RHYTHMS
+    from ecg_sklearn.io._annotations import AF_RHYTHMS
 
     pipe = load_pretrained()
     for record, least in [("201", 0.95), ("208", 1.0), ("232", 1.0)]:
@@ -166,7 +166,7 @@ def test_annotate_record_detects_af_on_the_excerpt(sample):
 
 def test_command_line_writes_af_episodes(tmp_path, capsys, records_folder):
     from ecg_sklearn.cli import main
-    from ecg_sklearn.io.annotations import _read_annotations, beat_rhythms
+    from ecg_sklearn.io._annotations import beat_rhythms, read_annotations
 
     folder = records_folder(("201", "100"))
     args = ["annotate", "--record", str(folder), "--quiet", "--out-dir", str(tmp_path)]
@@ -175,13 +175,13 @@ def test_command_line_writes_af_episodes(tmp_path, capsys, records_folder):
     burden = {r: float(out.split(f"{r}: ")[1].split("% of beats in atrial")[0].split()[-1])
               for r in ("100", "201")}  # fmt: skip
     assert burden["100"] == 0 and 5 < burden["201"] < 60
-    samples, symbols, notes = _read_annotations(tmp_path, "201", "cnn", aux=True)
+    samples, symbols, notes = read_annotations(tmp_path, "201", "cnn", aux=True)
     beats = samples[symbols != "+"]
     rhythm = beat_rhythms(samples, symbols, notes, beats)
     assert set(rhythm) == {"(AFIB", "(N"} and notes[0] in ("(AFIB", "(N")
     assert np.mean(rhythm == "(AFIB") * 100 == pytest.approx(burden["201"], abs=0.1)
     # Without --detect-af the file holds the beats only, the same beats.
     assert main([*args, "--extension", "plain"]) == 0
-    plain, plain_symbols = _read_annotations(tmp_path, "201", "plain")
+    plain, plain_symbols = read_annotations(tmp_path, "201", "plain")
     np.testing.assert_array_equal(plain, beats)
     assert "+" not in set(plain_symbols)

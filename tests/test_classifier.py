@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 from skorch.callbacks import Callback
 
 from ecg_sklearn import BeatSegmenter, CNNBeatClassifier, ECGFilter
-from ecg_sklearn.features.windows import CONTEXT_FEATURES
+from ecg_sklearn.features._windows import CONTEXT_FEATURES
 from ecg_sklearn.nn import BeatCNN
 from ecg_sklearn.segmentation import BeatFeatures, BeatLayout
 

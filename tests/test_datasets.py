@@ -13,12 +13,12 @@ from ecg_sklearn.io import (
     DS1,
     DS2,
     PACED_RECORDS,
-    datasets,
     load_mitdb,
     load_record,
     load_sample,
     load_wfdb,
 )
+from ecg_sklearn.io import _datasets as datasets
 from ecg_sklearn.signal import resample_record
 
 

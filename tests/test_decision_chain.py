@@ -9,7 +9,7 @@ import pytest
 from ecg_sklearn import annotate_record, load_pretrained
 from ecg_sklearn.cli import main
 from ecg_sklearn.io import load_record, load_sample, sample_data_dir
-from ecg_sklearn.io.annotations import read_mit_annotations
+from ecg_sklearn.io._annotations import read_mit_annotations
 from ecg_sklearn.record import LoadedBeats, RecordDecision
 
 RECORDS = ["100", "201", "209", "232"]  # sinus, AF, atrial premature beats, long pauses

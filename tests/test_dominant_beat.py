@@ -1,7 +1,7 @@
 import numpy as np
 
 from ecg_sklearn.features import dominant_similarity, p_wave_similarity
-from ecg_sklearn.features.dominant import (
+from ecg_sklearn.features._dominant import (
     MAX_REFERENCE_BEATS,
     dominant_template,
     p_wave_segments,

@@ -4,12 +4,12 @@ import pytest
 from ecg_sklearn.features import dominant_similarity, p_wave_similarity
 from ecg_sklearn.io import load_record, sample_data_dir
 from ecg_sklearn.record import loaded_rule_in_evidence, rule_in_premature_sveb, rule_out_timely_sveb
-from ecg_sklearn.record.prematurity import sinus_prematurity
+from ecg_sklearn.record._prematurity import sinus_prematurity
 
 CLASSES = np.array(["N", "S", "V", "F", "Q"])
 
 
-def _beats(intervals):
+def select_beats(intervals):
     return np.concatenate([[100], 100 + np.cumsum(intervals)]).astype(np.int64)
 
 
@@ -23,7 +23,7 @@ def _proba(calls):
 def test_prematurity_is_measured_against_the_beats_called_n():
     intervals = np.full(80, 300)
     intervals[40] = 180  # beat 41 comes 40% early
-    beats = _beats(intervals)
+    beats = select_beats(intervals)
     normal = np.ones(beats.size, dtype=bool)
     normal[41] = False
     ratio = sinus_prematurity(beats, normal)
@@ -39,7 +39,7 @@ def test_premature_beats_in_the_majority_are_measured_against_the_underlying_rhy
     # Slow rhythm (1.5 s) with two atrial premature beats (0.9 s) after each sinus beat:
     # two thirds of the beats, and the median interval of all beats, are premature.
     intervals = np.tile([540, 324, 324], 30)
-    beats = _beats(intervals)
+    beats = select_beats(intervals)
     calls = np.where(np.r_[0, intervals] == 540, "N", "S")
     calls[0] = "N"
     proba = rule_out_timely_sveb(_proba(calls), CLASSES, beats)
@@ -52,7 +52,7 @@ def test_the_reference_stays_the_underlying_rhythm_where_premature_beats_are_cal
     # Three atrial premature beats (0.9 s) after each sinus beat (1.5 s); the classifier
     # calls one S and two N: two thirds of the N calls are premature beats.
     intervals = np.tile([540, 324, 324, 324], 25)
-    beats = _beats(intervals)
+    beats = select_beats(intervals)
     calls = np.tile(["S", "N", "N", "N"], 26)[: beats.size]
     proba = rule_out_timely_sveb(_proba(calls), CLASSES, beats)
     np.testing.assert_array_equal(CLASSES[proba.argmax(axis=1)], calls)
@@ -63,7 +63,7 @@ def test_the_reference_stays_the_underlying_rhythm_where_premature_beats_are_cal
 def test_timely_s_calls_become_n_and_premature_ones_stay():
     intervals = np.full(80, 300)
     intervals[[20, 60]] = 200  # premature
-    beats = _beats(intervals)
+    beats = select_beats(intervals)
     calls = np.full(beats.size, "N")
     calls[[21, 61]] = "S"  # the premature beats
     calls[[30, 45, 46]] = "S"  # on time
@@ -85,14 +85,14 @@ def test_timely_s_calls_become_n_and_premature_ones_stay():
 
 def test_a_run_of_supraventricular_tachycardia_stays_s():
     intervals = np.r_[np.full(40, 300), np.full(12, 160), np.full(40, 300)]
-    beats = _beats(intervals)
+    beats = select_beats(intervals)
     calls = np.where(np.r_[300, intervals] == 160, "S", "N")
     proba = rule_out_timely_sveb(_proba(calls), CLASSES, beats)
     np.testing.assert_array_equal(CLASSES[proba.argmax(axis=1)], calls)
 
 
 def test_records_are_measured_apart():
-    fast, slow = _beats(np.full(60, 200)), _beats(np.full(60, 400))
+    fast, slow = select_beats(np.full(60, 200)), select_beats(np.full(60, 400))
     calls = np.full(122, "N")
     calls[[30, 91]] = "S"
     groups = np.repeat(["fast", "slow"], 61)
@@ -106,7 +106,7 @@ def test_records_are_measured_apart():
 
 
 def test_classes_without_s_are_left_alone_and_errors():
-    beats = _beats(np.full(10, 300))
+    beats = select_beats(np.full(10, 300))
     proba = np.full((11, 2), 0.5)
     np.testing.assert_array_equal(rule_out_timely_sveb(proba, ["N", "V"], beats), 0.5)
     with pytest.raises(ValueError, match="proba must have shape"):
@@ -131,7 +131,7 @@ def _evidence(n, p_wave_unlike=(), qrs_unlike=(), p_af=None):
 def test_premature_beats_called_n_with_another_p_wave_become_s():
     intervals = np.full(120, 300)
     intervals[[20, 50, 80, 100]] = 200  # premature: beats 21, 51, 81, 101
-    beats = _beats(intervals)
+    beats = select_beats(intervals)
     proba = _proba(["N"] * beats.size)
     before = proba.copy()
     # 21: another P wave (becomes S); 51: the usual P wave (sinus arrhythmia, stays N);
@@ -160,7 +160,7 @@ def test_premature_beats_called_n_with_another_p_wave_become_s():
 def test_beats_called_otherwise_and_classes_without_s_are_left_alone_and_errors():
     intervals = np.full(60, 300)
     intervals[30] = 200
-    beats = _beats(intervals)
+    beats = select_beats(intervals)
     calls = np.full(beats.size, "N")
     calls[31] = "V"
     evidence = _evidence(beats.size, p_wave_unlike=[31], p_af=np.zeros(beats.size))

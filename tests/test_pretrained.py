@@ -12,10 +12,10 @@ from sklearn.metrics import f1_score
 from ecg_sklearn import default_pipeline, list_pretrained, load_pretrained
 from ecg_sklearn.annotate import annotate_and_compare
 from ecg_sklearn.io import DS2, load_mitdb, load_record, sample_data_dir
-from ecg_sklearn.io.datasets import SAMPLE_RECORDS
+from ecg_sklearn.io._datasets import SAMPLE_RECORDS
 from ecg_sklearn.metrics import pooled_report
 from ecg_sklearn.shipped import pretrained_info
-from ecg_sklearn.shipped.pretrained import PRETRAINED, save_pretrained, train_pretrained
+from ecg_sklearn.shipped._pretrained import PRETRAINED, save_pretrained, train_pretrained
 
 ROOT = Path(__file__).resolve().parents[1]
 #: How closely a rebuild on any machine reproduces the shipped model (docs/models.md):

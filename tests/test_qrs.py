@@ -3,7 +3,7 @@ import pytest
 
 from ecg_sklearn import detect_qrs
 from ecg_sklearn.io import MITDB_RECORDS, load_record, sample_data_dir
-from ecg_sklearn.io.datasets import SAMPLE_RECORDS
+from ecg_sklearn.io._datasets import SAMPLE_RECORDS
 from ecg_sklearn.metrics import detection_scores, flutter_intervals
 from ecg_sklearn.signal import resample_record as resample
 

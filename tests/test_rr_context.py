@@ -3,20 +3,20 @@ import pytest
 import wfdb
 
 from ecg_sklearn.features import rr_context_features
-from ecg_sklearn.features.rhythm import RR_CONTEXT_FEATURES
+from ecg_sklearn.features._rhythm import RR_CONTEXT_FEATURES
 from ecg_sklearn.io import load_beat_timing, sample_data_dir
-from ecg_sklearn.io.annotations import beat_rhythms, read_mit_annotations
+from ecg_sklearn.io._annotations import beat_rhythms, read_mit_annotations
 
 FS = 360.0
 COLUMN = {name: i for i, name in enumerate(RR_CONTEXT_FEATURES)}
 
 
-def _beats(intervals):
+def select_beats(intervals):
     return np.round(np.cumsum(np.concatenate([[1.0], intervals])) * FS).astype(int)
 
 
 def test_regular_rhythm_has_no_irregularity():
-    f = rr_context_features(_beats(np.full(200, 0.8)), FS)
+    f = rr_context_features(select_beats(np.full(200, 0.8)), FS)
     assert f.shape == (201, len(RR_CONTEXT_FEATURES)) and f.dtype == np.float32
     np.testing.assert_allclose(f[:, COLUMN["median_rr"]], 0.8, atol=2e-3)
     np.testing.assert_allclose(f[:, COLUMN["pre_rr"]], 1.0, atol=5e-3)
@@ -27,7 +27,7 @@ def test_regular_rhythm_has_no_irregularity():
 def test_premature_beat_stands_out_against_its_rhythm():
     rr = np.full(120, 0.8)
     rr[60], rr[61] = 0.5, 1.1  # a premature beat and its compensatory pause
-    f = rr_context_features(_beats(rr), FS)
+    f = rr_context_features(select_beats(rr), FS)
     beat = 61  # the beat that ends interval 60
     assert f[beat, COLUMN["pre_rr"]] == pytest.approx(0.5 / 0.8, abs=0.01)
     assert f[beat, COLUMN["post_rr"]] == pytest.approx(1.1 / 0.8, abs=0.01)
@@ -37,8 +37,8 @@ def test_premature_beat_stands_out_against_its_rhythm():
 
 def test_af_bigeminy_and_regular_rhythms_separate():
     rng = np.random.default_rng(0)
-    af = rr_context_features(_beats(rng.uniform(0.4, 1.2, 300)), FS)[150]
-    bigeminy = rr_context_features(_beats(np.tile([0.55, 1.0], 150)), FS)[150]
+    af = rr_context_features(select_beats(rng.uniform(0.4, 1.2, 300)), FS)[150]
+    bigeminy = rr_context_features(select_beats(np.tile([0.55, 1.0], 150)), FS)[150]
     # Both are irregular beat to beat, but bigeminy repeats at lag 2 and splits into two
     # tight groups; AF does neither.
     assert af[COLUMN["successive_change"]] > 0.2 and bigeminy[COLUMN["successive_change"]] > 0.2
@@ -52,13 +52,13 @@ def test_errors():
     with pytest.raises(ValueError, match="strictly increasing"):
         rr_context_features([10, 400, 300, 900], FS)
     with pytest.raises(ValueError, match="n_intervals"):
-        rr_context_features(_beats(np.full(10, 0.8)), FS, n_intervals=1)
+        rr_context_features(select_beats(np.full(10, 0.8)), FS, n_intervals=1)
     with pytest.raises(ValueError, match="fs"):
-        rr_context_features(_beats(np.full(10, 0.8)), -1.0)
+        rr_context_features(select_beats(np.full(10, 0.8)), -1.0)
 
 
 def test_short_record_works():
-    f = rr_context_features(_beats(np.array([0.8, 0.7, 0.9])), FS)
+    f = rr_context_features(select_beats(np.array([0.8, 0.7, 0.9])), FS)
     assert f.shape == (4, len(RR_CONTEXT_FEATURES)) and np.all(np.isfinite(f))
 
 
@@ -90,7 +90,7 @@ def test_beat_timing_carries_the_rhythm_of_each_beat():
 
 def test_index_describes_a_subset_with_the_whole_context():
     rng = np.random.default_rng(1)
-    beats = _beats(rng.uniform(0.5, 1.1, 400))
+    beats = select_beats(rng.uniform(0.5, 1.1, 400))
     full = rr_context_features(beats, FS)
     np.testing.assert_allclose(rr_context_features(beats, FS, index=[0, 7, 200, 400]),
                                full[[0, 7, 200, 400]], rtol=1e-6)  # fmt: skip
@@ -101,7 +101,7 @@ def test_index_describes_a_subset_with_the_whole_context():
 def _timing(record, intervals, labels, rhythm):
     from sklearn.utils import Bunch
 
-    beats = _beats(np.asarray(intervals))
+    beats = select_beats(np.asarray(intervals))
     return Bunch(record=record, fs=FS, beat_samples=beats, beat_labels=np.asarray(labels),
                  rhythm=np.asarray(rhythm))  # fmt: skip
 
@@ -117,7 +117,7 @@ def _sinus_with_pacs(rng, n=400):
 
 @pytest.fixture(scope="module")
 def rhythm_models():
-    from ecg_sklearn.record.timing import fit_rhythm_models
+    from ecg_sklearn.record._timing import fit_rhythm_models
 
     rng = np.random.default_rng(0)
     timings = []
@@ -135,7 +135,7 @@ def test_rhythm_context_rules_s_out_in_af_and_finds_premature_beats(rhythm_model
     rng = np.random.default_rng(1)
     rr, labels = _sinus_with_pacs(rng)
     af = rng.uniform(0.4, 1.2, 300)
-    beats = _beats(np.concatenate([rr, af]))  # sinus with PACs, then AF
+    beats = select_beats(np.concatenate([rr, af]))  # sinus with PACs, then AF
     classes = np.array(["N", "S", "V"])
     proba = np.tile([0.45, 0.45, 0.1], (beats.size, 1))  # the network cannot tell N from S
     result = apply_rhythm_context(proba, classes, beats, FS, rhythm_models)
@@ -156,9 +156,9 @@ def test_rhythm_context_rules_s_out_in_af_and_finds_premature_beats(rhythm_model
 
 def test_rhythm_context_errors(rhythm_models):
     from ecg_sklearn.record import apply_rhythm_context
-    from ecg_sklearn.record.timing import fit_rhythm_models
+    from ecg_sklearn.record._timing import fit_rhythm_models
 
-    beats = _beats(np.full(10, 0.8))
+    beats = select_beats(np.full(10, 0.8))
     with pytest.raises(ValueError, match="must include 'N' and 'S'"):
         apply_rhythm_context(np.ones((11, 2)) / 2, ["N", "V"], beats, FS, rhythm_models)
     with pytest.raises(ValueError, match="proba must be"):
@@ -176,11 +176,11 @@ def test_rhythm_context_errors(rhythm_models):
 
 def test_rhythm_context_options(rhythm_models):
     from ecg_sklearn.record import apply_rhythm_context
-    from ecg_sklearn.record.rhythm import rhythm_probabilities
+    from ecg_sklearn.record._rhythm import rhythm_probabilities
 
     rng = np.random.default_rng(2)
     rr, labels = _sinus_with_pacs(rng, 200)
-    beats = _beats(rr)
+    beats = select_beats(rr)
     classes = np.array(["N", "S"])
     proba = np.tile([0.7, 0.3], (beats.size, 1))
     rhythm = rhythm_probabilities(beats, FS, rhythm_models)
@@ -258,12 +258,12 @@ def _save(arrays):
 
 def test_rhythm_models_saved_and_loaded_without_pickle(rhythm_models, tmp_path):
     from ecg_sklearn.record import load_rhythm_models
-    from ecg_sklearn.record.rhythm import rhythm_probabilities
-    from ecg_sklearn.record.timing import save_rhythm_models
+    from ecg_sklearn.record._rhythm import rhythm_probabilities
+    from ecg_sklearn.record._timing import save_rhythm_models
 
     save_rhythm_models(rhythm_models, tmp_path, "toy", training={"data": "synthetic"})
     loaded = load_rhythm_models("toy", folder=tmp_path)
-    beats = _beats(np.random.default_rng(4).uniform(0.4, 1.2, 300))
+    beats = select_beats(np.random.default_rng(4).uniform(0.4, 1.2, 300))
     a = rhythm_probabilities(beats, FS, rhythm_models)
     b = rhythm_probabilities(beats, FS, loaded)
     np.testing.assert_allclose(b.p_af, a.p_af, atol=1e-12)
@@ -283,7 +283,7 @@ def test_rhythm_models_saved_and_loaded_without_pickle(rhythm_models, tmp_path):
 
 def test_shipped_rhythm_model_reads_af_in_the_excerpt():
     from ecg_sklearn.record import load_rhythm_models
-    from ecg_sklearn.record.rhythm import rhythm_probabilities
+    from ecg_sklearn.record._rhythm import rhythm_probabilities
 
     models = load_rhythm_models()  # the package's ltafdb-rhythm
     p_af, in_af = {}, {}
@@ -298,9 +298,9 @@ def test_shipped_rhythm_model_reads_af_in_the_excerpt():
 
 
 def test_features_do_not_depend_on_the_block_size(monkeypatch):
-    from ecg_sklearn.features import rhythm as rr_context
+    from ecg_sklearn.features import _rhythm as rr_context
 
-    beats = _beats(np.random.default_rng(5).uniform(0.4, 1.2, 600))
+    beats = select_beats(np.random.default_rng(5).uniform(0.4, 1.2, 600))
     whole = rr_context_features(beats, FS)
     monkeypatch.setattr(rr_context, "_BLOCK", 7)  # many blocks, a ragged last one
     np.testing.assert_array_equal(rr_context_features(beats, FS), whole)
@@ -311,7 +311,7 @@ def test_features_do_not_depend_on_the_block_size(monkeypatch):
 
 
 def test_rhythm_context_of_some_beats_is_that_of_the_whole_record():
-    from ecg_sklearn.features.windows import rhythm_context
+    from ecg_sklearn.features._windows import rhythm_context
 
     beats = np.cumsum(np.random.default_rng(3).integers(200, 400, 5000))
     index = np.arange(1000, 3100)

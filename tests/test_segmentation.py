@@ -8,7 +8,7 @@ from sklearn.preprocessing import StandardScaler
 
 from ecg_sklearn import BeatSegmenter, ECGFilter
 from ecg_sklearn.features import dominant_similarity, make_beat_windows
-from ecg_sklearn.features.rhythm import RR_CONTEXT_FEATURES
+from ecg_sklearn.features._rhythm import RR_CONTEXT_FEATURES
 from ecg_sklearn.io import load_record, sample_data_dir
 from ecg_sklearn.segmentation import RHYTHM_FEATURES, RR_FEATURES
 

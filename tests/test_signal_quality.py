@@ -7,7 +7,7 @@ import pytest
 from ecg_sklearn import annotate_record, load_pretrained
 from ecg_sklearn.io import load_record, sample_data_dir
 from ecg_sklearn.signal import SignalQualityWarning, flat_stretches, rhythm_timeline
-from ecg_sklearn.signal.quality import MAX_RR_S
+from ecg_sklearn.signal._quality import MAX_RR_S
 
 FS = 360.0
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ecg_sklearn.features import beat_features
-from ecg_sklearn.features.similar import shape_features, timing_features
+from ecg_sklearn.features._similar import shape_features, timing_features
 from ecg_sklearn.io import load_record, load_sample, sample_data_dir
 from ecg_sklearn.record import loaded_beat_features, smooth_over_similar_beats
 

@@ -10,16 +10,16 @@ import torch
 
 from ecg_sklearn import annotate_record, default_pipeline, detect_qrs
 from ecg_sklearn.annotate import _chunked
+from ecg_sklearn.features import _dominant as dominant_beat
 from ecg_sklearn.features import (
     beat_features,
     dominant_similarity,
     make_beat_windows,
     p_wave_similarity,
 )
-from ecg_sklearn.features import dominant as dominant_beat
 from ecg_sklearn.io import MITDB_RECORDS, load_record, open_record, sample_data_dir
-from ecg_sklearn.io.streaming import WFDBSignal
-from ecg_sklearn.record import prematurity as prematurity_module
+from ecg_sklearn.io._streaming import WFDBSignal
+from ecg_sklearn.record import _prematurity as prematurity_module
 from ecg_sklearn.record import (
     rule_in_premature_sveb,
     rule_out_timely_sveb,

@@ -2,8 +2,8 @@
 decisions, streamed a chunk at a time, for one record or many in parallel, written as
 WFDB annotation files."""
 
-from .files import annotate_and_compare, annotate_records, write_annotations
-from .record import annotate_record, pipeline_layout, pipeline_windows
+from ._files import annotate_and_compare, annotate_records, write_annotations
+from ._record import annotate_record, pipeline_layout, pipeline_windows
 
 __all__ = [
     "annotate_and_compare",

@@ -17,24 +17,24 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 from sklearn import config_context
 
-from ..features.dominant import (
-    _dominant_p_wave,
-    _span,
+from ..features._dominant import (
+    dominant_p_wave,
     dominant_similarity,
     dominant_template,
     p_wave_segments,
     p_wave_similarity,
     p_wave_span,
     qrs_segments,
+    qrs_span_samples,
     reference_beats,
 )
-from ..features.rhythm import context_reach
-from ..features.similar import TIMING_REACH, shape_features, shape_reach, timing_features
-from ..features.windows import average_rr, make_beat_windows, rhythm_context
-from ..record.similar import BLOCK, N_NEIGHBORS, SPAN, WEIGHT, _blocks, _smooth_block
-from ..signal.qrs import detect_qrs
-from ..signal.quality import flat_blocks, stretches_from_blocks
-from ..signal.resampling import resample_record, resampling_ratio
+from ..features._rhythm import context_reach
+from ..features._similar import TIMING_REACH, shape_features, shape_reach, timing_features
+from ..features._windows import average_rr, make_beat_windows, rhythm_context
+from ..record._similar import BLOCK, N_NEIGHBORS, SPAN, WEIGHT, similar_blocks, smooth_block
+from ..signal._qrs import detect_qrs
+from ..signal._quality import flat_blocks, stretches_from_blocks
+from ..signal._resampling import resample_record, resampling_ratio
 
 #: Seconds of signal the detector reads at a time in :func:`annotate_record`.
 DEFAULT_CHUNK_DURATION = 600.0
@@ -169,7 +169,7 @@ class _Results:
 
 
 def detect_in_chunks(source, chunk_duration, progress, jobs, **detect_kwargs):
-    """The record's beats, and its flat stretches (:mod:`ecg_sklearn.signal.quality`)
+    """The record's beats, and its flat stretches (:mod:`ecg_sklearn.signal`)
     found in the same reads."""
     fs, n = source.model_fs, source.n_samples
     step = _detection_step(fs)
@@ -226,7 +226,7 @@ def record_templates(source, beats, size, *, p_wave=False):
     at a time: a few reads for a record of minutes, about one per beat for a multi-day
     record."""
     fs = source.model_fs
-    before, after = _span(fs)
+    before, after = qrs_span_samples(fs)
     if p_wave:
         before = max(before, -p_wave_span(fs)[0])
     pieces = list(_pieces(source, beats[reference_beats(beats.size)], size, before, after))
@@ -239,7 +239,7 @@ def record_templates(source, beats, size, *, p_wave=False):
     qrs = qrs_segments(signal, at, fs)
     if not p_wave:
         return dominant_template(qrs), None
-    return dominant_template(qrs), _dominant_p_wave(qrs, p_wave_segments(signal, at, fs))
+    return dominant_template(qrs), dominant_p_wave(qrs, p_wave_segments(signal, at, fs))
 
 
 def classify_in_chunks(
@@ -324,7 +324,7 @@ def classify_in_chunks(
 
 
 def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs, timeline=None):
-    """``proba`` averaged over similar beats (:mod:`ecg_sklearn.features.similar`), in
+    """``proba`` averaged over similar beats (:mod:`ecg_sklearn.features`), in
     place, a block of beats at a time, with the shapes and unsmoothed probabilities of
     a few blocks held at once; the timing features read ``timeline`` (default:
     ``beats``)."""
@@ -345,7 +345,7 @@ def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs, timel
             cache[q] = shapes, proba[rows].copy()
         return cache[q]
 
-    blocks = list(_blocks(beats.size, block, SPAN))
+    blocks = list(similar_blocks(beats.size, block, SPAN))
 
     def inputs():  # read in this thread, as the results are taken
         for b0, b1, c0, c1 in blocks:
@@ -362,7 +362,7 @@ def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs, timel
             yield unsmoothed, z, np.arange(b0, b1) - c0, np.arange(c1 - c0)
 
     def smooth(unsmoothed, z, rows, candidates):
-        return _smooth_block(unsmoothed, z, rows, candidates, N_NEIGHBORS, SPAN, WEIGHT)
+        return smooth_block(unsmoothed, z, rows, candidates, N_NEIGHBORS, SPAN, WEIGHT)
 
     results = jobs.in_order(smooth, inputs(), len(blocks))
     smoothed_blocks = progress(results, "comparing similar beats")

@@ -3,13 +3,14 @@ windows and their record-context channel, the rhythm around each beat, the liken
 the record's dominant beat and P wave, the features that find similar beats and those
 of atrial fibrillation."""
 
-from .af import af_features
-from .dominant import dominant_similarity, p_wave_similarity
-from .rhythm import rr_context_features
-from .similar import beat_features
-from .windows import average_rr, make_beat_windows, record_context
+from ._af import af_features
+from ._dominant import dominant_similarity, p_wave_similarity
+from ._rhythm import rr_context_features
+from ._similar import beat_features
+from ._windows import average_rr, make_beat_windows, record_context, rhythm_context
 
 __all__ = [
+    "rhythm_context",
     "af_features",
     "average_rr",
     "beat_features",

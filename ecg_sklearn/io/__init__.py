@@ -2,8 +2,8 @@
 Arrhythmia Database (download, splits, the shipped excerpt) and the loaders that turn
 annotated records into beat windows."""
 
-from .annotations import AAMI_CLASSES, AAMI_MAP
-from .datasets import (
+from ._annotations import AAMI_CLASSES, AAMI_MAP
+from ._datasets import (
     DS1,
     DS2,
     MITDB_RECORDS,
@@ -14,9 +14,9 @@ from .datasets import (
     load_sample,
     sample_data_dir,
 )
-from .loaders import load_wfdb
-from .streaming import open_record
-from .wfdb import load_beat_timing, load_record
+from ._loaders import load_wfdb
+from ._streaming import open_record
+from ._wfdb import load_beat_timing, load_record
 
 __all__ = [
     "AAMI_CLASSES",

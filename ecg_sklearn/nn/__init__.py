@@ -1,6 +1,6 @@
 """PyTorch modules for beat classification (one file per architecture)."""
 
-from .augment import BeatAugmentation
-from .beat_cnn import BeatCNN
+from ._augment import BeatAugmentation
+from ._beat_cnn import BeatCNN
 
 __all__ = ["BeatAugmentation", "BeatCNN"]

@@ -3,16 +3,17 @@ of its record (the rhythm, the dominant beat, similar beats, the beats called N 
 it) and return probabilities; :class:`RecordDecision`, the steps after the pipeline in
 their order; the timing models shipped for them."""
 
-from .af import af_probability
-from .chain import LoadedBeats, RecordDecision
-from .dominant import rule_out_unlike_dominant
-from .loaded import loaded_beat_features, loaded_rule_in_evidence
-from .prematurity import rule_in_premature_sveb, rule_out_timely_sveb
-from .rhythm import apply_rhythm_context
-from .similar import smooth_over_similar_beats
-from .timing import load_af_model, load_rhythm_models
+from ._af import af_probability
+from ._chain import LoadedBeats, RecordDecision
+from ._dominant import rule_out_unlike_dominant
+from ._loaded import loaded_beat_features, loaded_rule_in_evidence
+from ._prematurity import rule_in_premature_sveb, rule_out_timely_sveb, sinus_prematurity
+from ._rhythm import apply_rhythm_context
+from ._similar import smooth_over_similar_beats
+from ._timing import load_af_model, load_rhythm_models
 
 __all__ = [
+    "sinus_prematurity",
     "LoadedBeats",
     "RecordDecision",
     "af_probability",

@@ -1,12 +1,19 @@
 """Signal processing on continuous ECG: filtering, QRS detection, resampling and signal
 quality (flat stretches, leads unlike the training data)."""
 
-from .filtering import ECGFilter, filter_ecg
-from .qrs import detect_qrs
-from .quality import SignalQualityWarning, flat_stretches, rhythm_timeline, signal_problems
-from .resampling import resample_record
+from ._filtering import ECGFilter, filter_ecg
+from ._qrs import detect_qrs
+from ._quality import (
+    SignalQualityWarning,
+    flat_stretches,
+    qrs_deflections,
+    rhythm_timeline,
+    signal_problems,
+)
+from ._resampling import resample_record
 
 __all__ = [
+    "qrs_deflections",
     "ECGFilter",
     "SignalQualityWarning",
     "detect_qrs",

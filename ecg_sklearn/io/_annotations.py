@@ -112,7 +112,7 @@ AAMI_MAP = {
 }
 
 
-def _read_annotations(data_dir: Path, record: str, extension: str = "atr", *, aux=False):
+def read_annotations(data_dir: Path, record: str, extension: str = "atr", *, aux=False):
     """Samples and symbols (and with ``aux=True`` the notes) of ``{record}.{extension}``
     (any MIT-format annotation file)."""
     import wfdb
@@ -130,7 +130,7 @@ def _read_annotations(data_dir: Path, record: str, extension: str = "atr", *, au
     return (*parsed, np.asarray(ann.aux_note, dtype=str)) if aux else parsed
 
 
-def _beats(samples, symbols):
+def select_beats(samples, symbols):
     """Positions, symbols and AAMI labels of the beat annotations among ``symbols``."""
     is_beat = np.isin(symbols, list(AAMI_MAP))
     beat_symbols = symbols[is_beat]

@@ -12,9 +12,9 @@ from sklearn.utils import Bunch
 
 from .._files import record_files, temporary_folder_beside
 from ..metrics import compare_annotations, flutter_intervals
-from ..record.af import THRESHOLD as AF_THRESHOLD
-from ..signal.quality import SignalQualityWarning
-from .record import _check_n_jobs, _single_threaded, annotate_record, pipeline_layout
+from ..record._af import THRESHOLD as AF_THRESHOLD
+from ..signal._quality import SignalQualityWarning
+from ._record import annotate_record, check_n_jobs, pipeline_layout, single_threaded
 
 __all__ = [
     "annotate_and_compare",
@@ -75,7 +75,7 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".", pr
     """Write an :func:`annotate_record` result as a WFDB annotation file.
 
     AAMI labels are written as the MIT-BIH symbols ``N``, ``A`` (for S), ``V``, ``F`` and
-    ``Q``, which :mod:`ecg_sklearn.io.datasets` maps back to the same classes. With
+    ``Q``, which :mod:`ecg_sklearn.io` maps back to the same classes. With
     ``p_af`` (``annotate_record(detect_af=True)``), rhythm changes are written too, as
     MIT-BIH does: a ``+`` annotation with the note ``(AFIB`` at the first beat of each
     run of beats in atrial fibrillation (``p_af`` above 0.8) and ``(N`` at the first
@@ -184,7 +184,7 @@ def _record_paths(paths) -> list[Path]:
 
 
 def _annotate_file(pipeline, path, leads, write_dir, extension, kwargs):
-    from ..io.streaming import open_record
+    from ..io._streaming import open_record
 
     try:
         rec = open_record(path, leads=leads)
@@ -253,7 +253,7 @@ def annotate_records(
     """
     from joblib import Parallel, delayed
 
-    _check_n_jobs(n_jobs)
+    check_n_jobs(n_jobs)
     paths = _record_paths(paths)
     for path in paths:  # before any work: never a record's own file
         annotation_path(path, extension, write_dir)
@@ -261,7 +261,7 @@ def annotate_records(
         kwargs["n_jobs"], n_jobs = n_jobs, 1  # one record: its chunks in threads
     one_job = Parallel(n_jobs=n_jobs).n_jobs == 1
     if not one_job:
-        pipeline = _single_threaded(pipeline)
+        pipeline = single_threaded(pipeline)
     kwargs.setdefault("verbose", int(verbose and one_job))
     jobs = [
         delayed(_annotate_file)(pipeline, path, leads, write_dir, extension, kwargs)

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..signal.resampling import resample_record
-from .annotations import _beats, _read_annotations, beat_rhythms
+from ..signal._resampling import resample_record
+from ._annotations import beat_rhythms, read_annotations, select_beats
 
 __all__ = ["load_beat_timing", "load_record"]
 
@@ -34,7 +34,7 @@ def _check_record_files(data_dir: Path, record: str, annotations: bool = True) -
             )
 
 
-def _normalise_leads(leads) -> list[tuple[str, ...]]:
+def normalise_leads(leads) -> list[tuple[str, ...]]:
     if isinstance(leads, str):
         leads = [leads]
     out = [(lead,) if isinstance(lead, str) else tuple(lead) for lead in leads]
@@ -46,7 +46,7 @@ def _normalise_leads(leads) -> list[tuple[str, ...]]:
     return out
 
 
-def _pick_leads(sig_names, leads, record) -> list[int] | None:
+def pick_leads(sig_names, leads, record) -> list[int] | None:
     """Indices of the requested leads in the header, or None if one is absent."""
     picked = []
     for alternatives in leads:
@@ -57,16 +57,16 @@ def _pick_leads(sig_names, leads, record) -> list[int] | None:
     return picked
 
 
-def _pick(names, leads, record):
+def pick_channels(names, leads, record):
     if leads is None:
         return list(range(len(names)))
-    channels = _pick_leads(names, _normalise_leads(leads), record)
+    channels = pick_leads(names, normalise_leads(leads), record)
     if channels is None:
         raise ValueError(f"Record {record!r} has no lead among {leads!r}; its leads are {names}")
     return channels
 
 
-def _read_header(data_dir: Path, record: str, annotations: bool = True):
+def read_header(data_dir: Path, record: str, annotations: bool = True):
     import wfdb
 
     _check_record_files(data_dir, record, annotations)
@@ -103,7 +103,7 @@ _BYTES_PER_SAMPLE = {
 _GAIN = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(\([-+]?\d+\))?(/\S*)?$")
 
 
-def _to_mv(signal, mv_scale, channels):
+def to_mv(signal, mv_scale, channels):
     """``signal`` (rows: ``channels`` of the record) in mV, in place."""
     if mv_scale is not None and any(mv_scale[c] != 1.0 for c in channels):
         signal *= np.asarray([mv_scale[c] for c in channels], dtype=np.float32)[:, None]
@@ -154,7 +154,7 @@ def _check_signal_sizes(data_dir: Path, record: str, header) -> None:
 
 
 #: Factors from the amplitude units of WFDB headers to mV.
-_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+MV_PER_UNIT = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
 
 
 def _mv_scale(header, record: str) -> list[float]:
@@ -163,16 +163,16 @@ def _mv_scale(header, record: str) -> list[float]:
     scale = []
     for name, units in zip(header.sig_name, header.units or [None] * header.n_sig, strict=True):
         key = (units or "mV").strip().lower()
-        if key not in _TO_MV:
+        if key not in MV_PER_UNIT:
             raise OSError(
                 f"Record {record!r}: signal {name!r} is in {units!r}, not a voltage "
-                f"({', '.join(sorted(_TO_MV))}): not an ECG lead, or a header to correct"
+                f"({', '.join(sorted(MV_PER_UNIT))}): not an ECG lead, or a header to correct"
             )
-        scale.append(_TO_MV[key])
+        scale.append(MV_PER_UNIT[key])
     return scale
 
 
-def _read_signal(data_dir: Path, record: str, channels, header):
+def read_signal(data_dir: Path, record: str, channels, header):
     import wfdb
 
     try:
@@ -181,7 +181,7 @@ def _read_signal(data_dir: Path, record: str, channels, header):
         raise OSError(
             f"Record {record!r}: cannot read signal {record}.dat (truncated or damaged?): {exc}"
         ) from exc
-    signal = _to_mv(np.asarray(rec.p_signal, dtype=np.float32).T, header.mv_scale, channels)
+    signal = to_mv(np.asarray(rec.p_signal, dtype=np.float32).T, header.mv_scale, channels)
     if signal.shape[1] != header.sig_len:
         raise OSError(
             f"Record {record!r}: signal file holds {signal.shape[1]} samples, "
@@ -214,16 +214,16 @@ def load_record(record, data_dir, *, leads=None, fs=None) -> Bunch:
     """
     data_dir = Path(data_dir)
     record = str(record)
-    header = _read_header(data_dir, record)
+    header = read_header(data_dir, record)
     names = list(header.sig_name)
-    channels = _pick(names, leads, record)
-    samples, symbols = _read_annotations(data_dir, record)
-    signal = _read_signal(data_dir, record, channels, header)
+    channels = pick_channels(names, leads, record)
+    samples, symbols = read_annotations(data_dir, record)
+    signal = read_signal(data_dir, record, channels, header)
     fs_out = float(header.fs)
     if fs is not None and float(fs) != fs_out:
         signal, samples = resample_record(signal, samples, fs_out, float(fs))
         fs_out = float(fs)
-    beat_samples, beat_symbols, beat_labels = _beats(samples, symbols)
+    beat_samples, beat_symbols, beat_labels = select_beats(samples, symbols)
     return Bunch(
         record=record,
         signal=signal,
@@ -237,7 +237,7 @@ def load_record(record, data_dir, *, leads=None, fs=None) -> Bunch:
     )
 
 
-def _loaded_records(data, data_dir):
+def loaded_records(data, data_dir):
     """``(rows, signal)`` for each record of a loader's output (``groups``, ``fs``,
     ``record_leads``): the mask of its beats and its first lead, read again from
     ``data_dir`` at ``data.fs``."""
@@ -270,12 +270,12 @@ def load_beat_timing(record, data_dir) -> Bunch:
 
     data_dir, record = Path(data_dir), str(record)
     _check_record_files(data_dir, record)
-    try:  # the header only: _read_header would also want the signal files
+    try:  # the header only: read_header would also want the signal files
         fs = float(wfdb.rdheader(str(data_dir / record)).fs)
     except Exception as exc:
         raise OSError(f"Record {record!r}: cannot read header {record}.hea: {exc}") from exc
-    samples, symbols, notes = _read_annotations(data_dir, record, aux=True)
-    beat_samples, beat_symbols, beat_labels = _beats(samples, symbols)
+    samples, symbols, notes = read_annotations(data_dir, record, aux=True)
+    beat_samples, beat_symbols, beat_labels = select_beats(samples, symbols)
     return Bunch(
         record=record,
         fs=fs,

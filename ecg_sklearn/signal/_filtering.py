@@ -237,11 +237,11 @@ class ECGFilter(TransformerMixin, BaseEstimator):
     notch : float or None, default=None
         Powerline frequency to notch out (50 or 60 Hz).
     beat_channel : bool, default=True
-        The last channel of 3-D ``X`` is the beat channel of :mod:`ecg_sklearn.features.windows`
+        The last channel of 3-D ``X`` is the beat channel of :mod:`ecg_sklearn.features`
         and passes through unchanged. Ignored for 2-D ``X``.
     rr_context : bool, default=True
         3-D ``X`` also has the rhythm-context channel after the beat channel
-        (:mod:`ecg_sklearn.features.windows`); it passes through unchanged too.
+        (:mod:`ecg_sklearn.features`); it passes through unchanged too.
     implementation : {"fft", "sosfiltfilt"}, default="fft"
         See :func:`filter_ecg`. On beat windows ``"fft"`` is faster, and over the part
         of the window the segmenter keeps it is at least as close to filtering the whole

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter
 
-from ..features.af import af_features
-from .timing import load_af_model
+from ..features._af import af_features
+from ._timing import load_af_model
 
 __all__ = ["DOMINANT_SIMILARITY", "SMOOTHING", "THRESHOLD", "af_probability"]
 

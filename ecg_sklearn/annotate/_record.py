@@ -14,11 +14,17 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import MIN_RECORD_FS, check_fs
-from ..features.windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
-from ..record.af import DOMINANT_SIMILARITY, af_probability
-from ..record.chain import RecordDecision
-from ..record.prematurity import THRESHOLD as PREMATURITY_THRESHOLD
-from ..signal.quality import FLAT_MV, SignalQualityWarning, inside, rhythm_timeline, signal_problems
+from ..features._windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
+from ..record._af import DOMINANT_SIMILARITY, af_probability
+from ..record._chain import RecordDecision
+from ..record._prematurity import THRESHOLD as PREMATURITY_THRESHOLD
+from ..signal._quality import (
+    FLAT_MV,
+    SignalQualityWarning,
+    inside,
+    rhythm_timeline,
+    signal_problems,
+)
 from ._chunked import (
     DEFAULT_CHUNK_DURATION,
     Jobs,
@@ -143,7 +149,7 @@ def annotate_record(
         As in :func:`ecg_sklearn.features.make_beat_windows`.
     similar_beats : bool, default=True
         Average each beat's probabilities with those of the 10 most similar beats of
-        the record (QRS, P wave and timing; :mod:`ecg_sklearn.features.similar`), after the
+        the record (QRS, P wave and timing; :mod:`ecg_sklearn.features`), after the
         pipeline's decision and before ``sveb_prematurity``.
     sveb_prematurity : float or None, default=0.8
         Beats called S whose preceding interval exceeds this fraction of the reference
@@ -160,7 +166,7 @@ def annotate_record(
     detect_af : bool, default=False
         Also give each beat's probability of atrial fibrillation or flutter (``p_af``;
         in AF above 0.8), from the rhythm around it and the intervals between the beats
-        like the dominant one (:mod:`ecg_sklearn.features.af`). The labels do
+        like the dominant one (:mod:`ecg_sklearn.features`). The labels do
         not depend on it. Needs a pipeline with the record-context channel.
     chunk_duration : float or None, default=600.0
         Seconds of signal the detector reads at a time (plus 30 s on either side);
@@ -320,7 +326,7 @@ def _check_beats(beats, n_samples) -> np.ndarray:
     return given
 
 
-def _check_n_jobs(n_jobs, what="n_jobs"):
+def check_n_jobs(n_jobs, what="n_jobs"):
     if n_jobs is not None and (
         not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0
     ):
@@ -340,7 +346,7 @@ def _one_thread_each(pipeline, n_jobs):
     products here and slow the rest) and, for ``n_jobs > 1``, its network (unless it
     sets ``n_threads``) and its steps' ``n_jobs`` (the filter's FFTs) on one thread
     too: a shallow copy of those steps, the others shared."""
-    from ..classifier import _torch_threads
+    from ..classifier import torch_threads
 
     if n_jobs > 1 and isinstance(pipeline, Pipeline):
         steps = []
@@ -352,12 +358,12 @@ def _one_thread_each(pipeline, n_jobs):
         pipeline.steps = steps
     with (
         _thread_pools().limit(limits=1, user_api="blas"),
-        _torch_threads(1 if n_jobs > 1 else None),
+        torch_threads(1 if n_jobs > 1 else None),
     ):
         yield pipeline
 
 
-def _single_threaded(pipeline):
+def single_threaded(pipeline):
     """A copy of ``pipeline`` whose steps' ``n_threads`` and ``n_jobs`` are 1."""
     params = {k: 1 for k in pipeline.get_params() if k.endswith(("n_threads", "__n_jobs"))}
     return copy.deepcopy(pipeline).set_params(**params) if params else pipeline

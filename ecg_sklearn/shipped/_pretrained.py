@@ -210,7 +210,7 @@ def train_pretrained(name: str = "mitdb-ds1", data_dir=None, *, verbose: int = 0
     data : Bunch
         The training data (:func:`ecg_sklearn.io.load_mitdb`'s output).
     """
-    from ..io.datasets import load_mitdb
+    from ..io._datasets import load_mitdb
 
     _check_name(name)
     spec = PRETRAINED[name]

@@ -1,6 +1,6 @@
 """Loaders for WFDB databases, the MIT-BIH Arrhythmia Database and the shipped excerpt.
 
-Every loader returns beats as windows (see :mod:`ecg_sklearn.features.windows` and
+Every loader returns beats as windows (see :mod:`ecg_sklearn.features` and
 ``docs/design.md``) in a :class:`sklearn.utils.Bunch` with the AAMI label ``y``, the
 original ``symbols``, the record names as ``groups`` (for inter-patient CV), the beat
 positions ``samples`` and the sampling rate ``fs``.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sklearn.utils import Bunch
 
-from .loaders import load_wfdb
+from ._loaders import load_wfdb
 
 __all__ = [
     "DS1",

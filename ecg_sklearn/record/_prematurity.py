@@ -67,7 +67,7 @@ RULE_IN_THRESHOLD = 0.8
 _RULE_IN_QRS, _RULE_IN_P_WAVE = 0.9, 0.5
 
 
-_EVIDENCE = ("qrs_similarity", "p_wave_similarity")
+RULE_IN_EVIDENCE = ("qrs_similarity", "p_wave_similarity")
 
 
 #: Beats whose prematurity is measured at a time (their neighbours are ``(block, 60)``).
@@ -212,15 +212,15 @@ def rule_in_premature_sveb(
     -------
     proba : ndarray, shape (n_beats, n_classes)
     """
-    from .af import DOMINANT_SIMILARITY, af_probability
-    from .af import THRESHOLD as AF_THRESHOLD
+    from ._af import DOMINANT_SIMILARITY, af_probability
+    from ._af import THRESHOLD as AF_THRESHOLD
 
     threshold = check_threshold(threshold)
     fs = check_fs(fs)
     classes = np.asarray(classes).astype(str)
     beats = _check_proba(proba, classes, beat_samples)
     values = {}
-    for key in (*_EVIDENCE, "p_af"):
+    for key in (*RULE_IN_EVIDENCE, "p_af"):
         if key == "p_af" and evidence.get(key) is None:
             continue
         values[key] = np.asarray(evidence[key], dtype=np.float64)

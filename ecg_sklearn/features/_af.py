@@ -20,7 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .._validation import check_beat_values
-from .rhythm import RR_CONTEXT_FEATURES, _row_nanmedian, rr_context_features
+from ._rhythm import RR_CONTEXT_FEATURES, row_nanmedian, rr_context_features
 
 __all__ = ["DOMINANT_INTERVAL_FEATURES", "AF_FEATURES", "dominant_interval_features", "af_features"]
 
@@ -107,16 +107,16 @@ def dominant_interval_features(
         order = np.argsort(~keep, axis=1, kind="stable")
         v = np.take_along_axis(values[block], order, axis=1)
         v = np.where(np.arange(width) < count[:, None], v, np.nan)
-        x = v / _row_nanmedian(v)[:, None]
+        x = v / row_nanmedian(v)[:, None]
         d = np.abs(np.diff(x, axis=1))  # NaN past the kept ones
         n_d = np.maximum(count - 1, 0)
         s = np.sort(x, axis=1)
         o = out[start : start + _BLOCK]
         o[:, 0] = count / width
-        o[:, 1] = _row_nanmedian(d)
+        o[:, 1] = row_nanmedian(d)
         o[:, 2] = _sorted_quantile(s, count, 0.75) - _sorted_quantile(s, count, 0.25)
         o[:, 3] = np.sum(d > 0.1, axis=1) / np.maximum(n_d, 1)
-        o[:, 4] = _row_nanmedian(np.abs(x - 1))
+        o[:, 4] = row_nanmedian(np.abs(x - 1))
         o[count < _FEWEST, 1:] = np.nan
     return out
 

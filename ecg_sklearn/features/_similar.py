@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from .dominant import P_WAVE_SPAN, _span, _unit_rows, qrs_segments
+from ._dominant import P_WAVE_SPAN, qrs_segments, qrs_span_samples, unit_rows
 
 __all__ = ["timing_features", "shape_features", "beat_features"]
 
@@ -59,7 +59,7 @@ def timing_features(beat_samples) -> np.ndarray:
 
 def shape_reach(fs: float) -> tuple[int, int]:
     """Samples before and after a beat that :func:`shape_features` reads."""
-    before, after = _span(fs)
+    before, after = qrs_span_samples(fs)
     return max(before, int(P_SPAN[0] * fs)), after
 
 
@@ -70,12 +70,12 @@ def shape_features(signal, beat_samples, fs: float) -> np.ndarray:
     x = x[0] if x.ndim == 2 else x
     beats = np.asarray(beat_samples, dtype=np.int64)
     step = max(1, int(round(fs / _SHAPE_RATE)))
-    qrs = _unit_rows(qrs_segments(x, beats, fs)[:, ::step])
+    qrs = unit_rows(qrs_segments(x, beats, fs)[:, ::step])
     start, stop = int(P_SPAN[0] * fs), int(P_SPAN[1] * fs)
     idx = beats[:, None] + np.arange(-start, -stop, step)
     p_wave = x[np.clip(idx, 0, x.size - 1)].astype(np.float64)
     p_wave -= p_wave.mean(axis=1, keepdims=True)
-    return np.column_stack([qrs, _unit_rows(p_wave) * _P_WEIGHT]).astype(np.float32)
+    return np.column_stack([qrs, unit_rows(p_wave) * _P_WEIGHT]).astype(np.float32)
 
 
 def beat_features(signal, beat_samples, fs: float) -> np.ndarray:
@@ -93,7 +93,7 @@ def beat_features(signal, beat_samples, fs: float) -> np.ndarray:
     Returns
     -------
     features : ndarray of float32, shape (n_beats, n_features)
-        The QRS (as in :func:`~ecg_sklearn.features.dominant.qrs_segments`) and the P wave
+        The QRS (as in :func:`~ecg_sklearn.features._dominant.qrs_segments`) and the P wave
         (300 to 50 ms before the beat, mean removed), each scaled to unit norm and taken
         at about 120 Hz (the P wave weighted 0.5), then the logarithms of the intervals
         before and after the beat over the median of the 61 around it (weighted 2).

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from .wfdb import _TO_MV, _pick, _read_header, _to_mv
+from ._wfdb import MV_PER_UNIT, pick_channels, read_header, to_mv
 
 __all__ = ["WFDBSignal", "EDFSignal", "open_record"]
 
@@ -35,7 +35,7 @@ class _LazySignal:
         if not isinstance(cols, slice) or cols.step not in (None, 1):
             raise IndexError("a lazy signal reads contiguous sample ranges: signal[:, a:b]")
         start, stop, _ = cols.indices(self.shape[1])
-        block = _to_mv(self._read(start, max(start, stop)), self.mv_scale, self.channels)
+        block = to_mv(self._read(start, max(start, stop)), self.mv_scale, self.channels)
         return block[rows]
 
     def take(self, rows):
@@ -216,7 +216,7 @@ def _open_edf(path: Path, leads):
         names = [label.strip() for label in edf.getSignalLabels()]
         if not names:
             raise ValueError(f"EDF file {path.name} holds no signal (annotations only?)")
-        channels = _pick(names, leads, path.stem)
+        channels = pick_channels(names, leads, path.stem)
         rates = {float(edf.getSampleFrequency(c)) for c in channels}
         if len(rates) != 1:
             raise ValueError(
@@ -227,12 +227,12 @@ def _open_edf(path: Path, leads):
         units = {c: edf.getPhysicalDimension(c).strip() for c in channels}
     scale = [1.0] * len(names)
     for c, dimension in units.items():
-        if dimension.lower() not in _TO_MV:
+        if dimension.lower() not in MV_PER_UNIT:
             raise ValueError(
                 f"EDF file {path.name}: signal {names[c]!r} is in {dimension!r}, not a "
-                f"voltage ({', '.join(sorted(_TO_MV))})"
+                f"voltage ({', '.join(sorted(MV_PER_UNIT))})"
             )
-        scale[c] = _TO_MV[dimension.lower()]
+        scale[c] = MV_PER_UNIT[dimension.lower()]
     fs = rates.pop()
     return EDFSignal(path, channels, n_samples, scale), fs, [names[c] for c in channels]
 
@@ -272,9 +272,9 @@ def open_record(path, *, leads=None) -> Bunch:
             raise FileNotFoundError(f"EDF file {str(path)!r} not found")
         signal, fs, names = _open_edf(path, leads)
         return Bunch(record=path.stem, signal=signal, fs=fs, leads=names)
-    header = _read_header(path.parent, path.name, annotations=False)
+    header = read_header(path.parent, path.name, annotations=False)
     names = list(header.sig_name)
-    channels = _pick(names, leads, path.name)
+    channels = pick_channels(names, leads, path.name)
     signal = WFDBSignal(path, channels, header.sig_len, header.mv_scale)
     return Bunch(
         record=path.name, signal=signal, fs=float(header.fs), leads=[names[c] for c in channels]

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from .augment import BeatAugmentation
+from ._augment import BeatAugmentation
 
 
 class BeatCNN(nn.Module):

@@ -62,7 +62,7 @@ P_WAVE_SPAN = (0.3, 0.05)
 _P_TEMPLATE_SIMILARITY = 0.95
 
 
-def _span(fs: float) -> tuple[int, int]:
+def qrs_span_samples(fs: float) -> tuple[int, int]:
     return int(QRS_SPAN[0] * fs), int(QRS_SPAN[1] * fs)
 
 
@@ -84,7 +84,7 @@ def qrs_segments(signal, beat_samples, fs: float) -> np.ndarray:
         ``n_span`` samples from :data:`QRS_SPAN` before the beat; segments reaching past
         either end of ``signal`` repeat its edge value.
     """
-    before, after = _span(fs)
+    before, after = qrs_span_samples(fs)
     return _detrended_segments(signal, beat_samples, -before, after)
 
 
@@ -119,7 +119,7 @@ def p_wave_template(p_segments, qrs_similarity) -> np.ndarray:
     return np.median(p_segments[usual], axis=0) if usual.any() else np.zeros(p_segments.shape[1])
 
 
-def _dominant_p_wave(qrs_segments, p_segments) -> np.ndarray:
+def dominant_p_wave(qrs_segments, p_segments) -> np.ndarray:
     """:func:`p_wave_template` of the reference beats, from their QRS and P-wave
     segments (their QRS similarity measured against their own dominant beat)."""
     return p_wave_template(p_segments, _correlation(qrs_segments, dominant_template(qrs_segments)))
@@ -127,7 +127,7 @@ def _dominant_p_wave(qrs_segments, p_segments) -> np.ndarray:
 
 def _correlation(segments, template) -> np.ndarray:
     """Correlation of each segment (row) with ``template``, float32."""
-    return (_unit_rows(segments) @ _unit_rows(np.asarray(template))).astype(np.float32)
+    return (unit_rows(segments) @ unit_rows(np.asarray(template))).astype(np.float32)
 
 
 def reference_beats(n_beats: int) -> np.ndarray:
@@ -136,7 +136,7 @@ def reference_beats(n_beats: int) -> np.ndarray:
     return np.unique(np.linspace(0, n_beats - 1, min(n_beats, MAX_REFERENCE_BEATS)).astype(int))
 
 
-def _unit_rows(a):
+def unit_rows(a):
     norm = np.linalg.norm(a, axis=-1, keepdims=True)
     return a / np.where(norm > 0, norm, 1.0)
 
@@ -148,7 +148,7 @@ def dominant_template(segments) -> np.ndarray:
     that resemble it (zeros if no segment has a shape: a flat signal).
     """
     segments = np.asarray(segments, dtype=np.float64)
-    unit = _unit_rows(segments)
+    unit = unit_rows(segments)
     alike = unit @ unit.T > _ALIKE
     chosen = alike[np.argmax(alike.sum(axis=0))]
     return np.median(segments[chosen], axis=0) if chosen.any() else np.zeros(segments.shape[1])
@@ -212,7 +212,7 @@ def p_wave_similarity(signal, beat_samples, fs: float, *, template=None) -> np.n
     segments = p_wave_segments(signal, beats, fs)
     if template is None:
         reference = beats[reference_beats(beats.size)]
-        template = _dominant_p_wave(
+        template = dominant_p_wave(
             qrs_segments(signal, reference, fs), p_wave_segments(signal, reference, fs)
         )
     return _correlation(segments, template)

@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .dominant import DOMINANT_FEATURES, dominant_similarity
-from .rhythm import RR_CONTEXT_FEATURES, rr_context_features
+from ._dominant import DOMINANT_FEATURES, dominant_similarity
+from ._rhythm import RR_CONTEXT_FEATURES, rr_context_features
 
 __all__ = [
     "DEFAULT_CONTEXT",

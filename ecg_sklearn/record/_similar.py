@@ -41,14 +41,14 @@ def _check(n_neighbors, span, weight):
         raise ValueError(f"weight must be in [0, 1]; got {weight!r}")
 
 
-def _blocks(n_beats, block, span):
+def similar_blocks(n_beats, block, span):
     """``(b0, b1, c0, c1)``: each block of beats and the range of its candidates."""
     for b0 in range(0, n_beats, block):
         b1 = min(n_beats, b0 + block)
         yield b0, b1, max(0, b0 - span), min(n_beats, b1 + span)
 
 
-def _smooth_block(proba, features, rows, candidates, n_neighbors, span, weight):
+def smooth_block(proba, features, rows, candidates, n_neighbors, span, weight):
     """Smoothed probabilities of ``rows`` (a range of indices into ``proba`` and
     ``features``), from the similar beats among ``candidates`` (a range around them)."""
     k = min(n_neighbors, candidates.size - 1)
@@ -143,8 +143,8 @@ def smooth_over_similar_beats(
     for record in np.unique(groups):
         rows = np.flatnonzero(groups == record)
         p, z = proba[rows], features[rows]
-        for b0, b1, c0, c1 in _blocks(rows.size, block, span):
-            out[rows[b0:b1]] = _smooth_block(
+        for b0, b1, c0, c1 in similar_blocks(rows.size, block, span):
+            out[rows[b0:b1]] = smooth_block(
                 p, z, np.arange(b0, b1), np.arange(c0, c1), n_neighbors, span, weight
             )
     return out

@@ -7,7 +7,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import ndimage, signal
 
 from .._validation import MIN_RECORD_FS, check_fs
-from .filtering import filter_ecg
+from ._filtering import filter_ecg
 
 __all__ = ["detect_qrs"]
 

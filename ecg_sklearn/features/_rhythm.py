@@ -68,7 +68,7 @@ def _windows(values, n):
     return sliding_window_view(padded, 2 * n + 1)
 
 
-def _row_nanmedian(a):
+def row_nanmedian(a):
     """Median of each row ignoring NaN (NaN for an all-NaN row); one sort, no loop."""
     s = np.sort(a, axis=1)  # NaN last
     k = np.sum(~np.isnan(a), axis=1)
@@ -96,7 +96,7 @@ def _regular_spread(x):
     after = np.zeros_like(premature)
     after[:, 1:] = premature[:, :-1]
     kept = np.where(premature | after, np.nan, x)
-    regular = _row_nanmedian(np.abs(kept - _row_nanmedian(kept)[:, None]))
+    regular = row_nanmedian(np.abs(kept - row_nanmedian(kept)[:, None]))
     return np.where(np.isnan(regular), 1.0, regular)
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..features.similar import beat_features
-from ..io.wfdb import _loaded_records
-from .prematurity import _EVIDENCE
+from ..features._similar import beat_features
+from ..io._wfdb import loaded_records
+from ._prematurity import RULE_IN_EVIDENCE
 
 __all__ = ["loaded_beat_features", "loaded_rule_in_evidence"]
 
@@ -31,7 +31,7 @@ def loaded_beat_features(data, data_dir) -> np.ndarray:
     """
     groups, samples = np.asarray(data.groups), np.asarray(data.samples)
     features = None
-    for rows, signal in _loaded_records(data, data_dir):
+    for rows, signal in loaded_records(data, data_dir):
         f = beat_features(signal, samples[rows], data.fs)
         if features is None:
             features = np.zeros((groups.size, f.shape[1]), dtype=np.float32)
@@ -55,12 +55,12 @@ def loaded_rule_in_evidence(data, data_dir) -> Bunch:
     evidence : Bunch
         ``qrs_similarity`` and ``p_wave_similarity``: float32 arrays, a value per beat.
     """
-    from ..features.dominant import dominant_similarity, p_wave_similarity
-    from ..io.wfdb import _loaded_records
+    from ..features._dominant import dominant_similarity, p_wave_similarity
+    from ..io._wfdb import loaded_records
 
     samples = np.asarray(data.samples)
-    out = Bunch(**{key: np.zeros(samples.size, dtype=np.float32) for key in _EVIDENCE})
-    for rows, signal in _loaded_records(data, data_dir):
+    out = Bunch(**{key: np.zeros(samples.size, dtype=np.float32) for key in RULE_IN_EVIDENCE})
+    for rows, signal in loaded_records(data, data_dir):
         out.qrs_similarity[rows] = dominant_similarity(signal, samples[rows], data.fs)
         out.p_wave_similarity[rows] = p_wave_similarity(signal, samples[rows], data.fs)
     return out

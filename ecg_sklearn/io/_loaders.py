@@ -11,16 +11,16 @@ import numpy as np
 from sklearn.utils import Bunch
 from tqdm.auto import tqdm
 
-from ..features.windows import (
+from ..features._windows import (
     DEFAULT_AVG_RR_SPAN,
     DEFAULT_CONTEXT,
     make_beat_windows,
     window_length,
 )
-from ..signal.quality import flat_stretches, inside, rhythm_timeline
-from ..signal.resampling import resample_record
-from .annotations import AAMI_MAP, _read_annotations
-from .wfdb import _normalise_leads, _pick_leads, _read_header, _read_signal
+from ..signal._quality import flat_stretches, inside, rhythm_timeline
+from ..signal._resampling import resample_record
+from ._annotations import AAMI_MAP, read_annotations
+from ._wfdb import normalise_leads, pick_leads, read_header, read_signal
 
 __all__ = ["load_wfdb"]
 
@@ -72,7 +72,7 @@ def load_wfdb(
     avg_rr_span : float, default=300.0
         Seconds of record over which the average RR of the beat channel is taken.
     rr_context : bool, default=True
-        Add the record-context channel (:mod:`ecg_sklearn.features.windows`): the rhythm of the
+        Add the record-context channel (:mod:`ecg_sklearn.features`): the rhythm of the
         tens of beats around each beat, from all of its record's beat annotations, and
         the beat's likeness to the record's dominant beat.
     on_missing_lead : {"raise", "exclude"}, default="raise"
@@ -119,7 +119,7 @@ def load_wfdb(
     records = [str(r) for r in ([records] if isinstance(records, str) else records)]
     if not records:
         raise ValueError("records is empty: give at least one record name")
-    lead_spec = _normalise_leads(leads)
+    lead_spec = normalise_leads(leads)
     if on_missing_lead not in ("raise", "exclude"):
         raise ValueError(f"on_missing_lead must be 'raise' or 'exclude'; got {on_missing_lead!r}")
     if fs is not None and not (np.isfinite(fs) and fs > 0):
@@ -130,9 +130,9 @@ def load_wfdb(
     # Pass 1: headers and annotations (cheap), to size the output once.
     plan, excluded, rates = [], {}, set()
     for record in records:
-        header = _read_header(data_dir, record)
-        channels = _pick_leads(list(header.sig_name), lead_spec, record)
-        samples, symbols = _read_annotations(data_dir, record)
+        header = read_header(data_dir, record)
+        channels = pick_leads(list(header.sig_name), lead_spec, record)
+        samples, symbols = read_annotations(data_dir, record)
         is_beat = np.isin(symbols, list(AAMI_MAP))
         if channels is None:
             msg = (
@@ -188,7 +188,7 @@ def load_wfdb(
     for record, header, channels, beat_samples, symbols in tqdm(
         plan, desc="Loading records", unit="record", disable=not verbose
     ):
-        signal = _read_signal(data_dir, record, channels, header)
+        signal = read_signal(data_dir, record, channels, header)
         _check_no_missing_samples(signal, beat_samples, float(header.fs), context, record)
         if float(header.fs) != fs_out:
             signal, beat_samples = resample_record(signal, beat_samples, float(header.fs), fs_out)

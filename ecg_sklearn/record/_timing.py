@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..features.af import AF_FEATURES, af_features
-from ..features.rhythm import RR_CONTEXT_FEATURES, rr_context_features
-from ..io.annotations import AF_RHYTHMS
+from ..features._af import AF_FEATURES, af_features
+from ..features._rhythm import RR_CONTEXT_FEATURES, rr_context_features
+from ..io._annotations import AF_RHYTHMS
 from ._trees import ARRAYS as TREE_ARRAYS
 from ._trees import BoostedTrees
 

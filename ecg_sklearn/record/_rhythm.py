@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from .._validation import check_beat_groups, check_beat_proba, check_fs
-from ..features.rhythm import rr_context_features
+from ..features._rhythm import rr_context_features
 
 __all__ = [
     "DEFAULT_AF_THRESHOLD",

@@ -1,8 +1,8 @@
 """Rebuild the shipped MIT-BIH excerpt from a full copy of the database.
 
-Usage: ``python -m ecg_sklearn.data.make_excerpt PATH/TO/mitdb``. Digital samples and
-header fields (format 212, gain, baseline) are copied unchanged; annotation positions are
-shifted to the excerpt's start.
+Usage: ``python tools/make_excerpt.py PATH/TO/mitdb`` (from the repository root).
+Digital samples and header fields (format 212, gain, baseline) are copied unchanged;
+annotation positions are shifted to the excerpt's start.
 """
 
 import sys
@@ -12,7 +12,7 @@ import numpy as np
 import wfdb
 
 from ecg_sklearn.io import sample_data_dir
-from ecg_sklearn.io.datasets import SAMPLE_DURATION, SAMPLE_RECORDS
+from ecg_sklearn.io._datasets import SAMPLE_DURATION, SAMPLE_RECORDS
 
 
 def make_excerpt(source, target=None) -> None:
