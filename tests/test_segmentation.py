@@ -7,10 +7,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ecg_sklearn import BeatSegmenter, ECGFilter
-from ecg_sklearn.features import dominant_similarity, make_beat_windows
+from ecg_sklearn.features import (
+    RHYTHM_FEATURES,
+    RR_FEATURES,
+    dominant_similarity,
+    make_beat_windows,
+    rr_features,
+)
 from ecg_sklearn.features._rhythm import RR_CONTEXT_FEATURES
 from ecg_sklearn.io import load_record, sample_data_dir
-from ecg_sklearn.segmentation import RHYTHM_FEATURES, RR_FEATURES
 
 FS = 100.0
 
@@ -104,20 +109,18 @@ def test_errors(sample):
 
 
 def test_rr_features_independent_of_chunking(sample, monkeypatch):
-    from ecg_sklearn import segmentation
 
-    whole = segmentation.rr_features(sample.X[:, -2], sample.fs)
-    monkeypatch.setattr(segmentation, "_CHUNK", 7)  # many chunks, a ragged last one
-    np.testing.assert_array_equal(segmentation.rr_features(sample.X[:, -2], sample.fs), whole)
+    whole = rr_features(sample.X[:, -2], sample.fs)
+    _chunks_of(monkeypatch, 7)  # many chunks, a ragged last one
+    np.testing.assert_array_equal(rr_features(sample.X[:, -2], sample.fs), whole)
     # The error names the first window without a beat at its centre, across chunks.
     broken = sample.X[:, -2].copy()
     broken[10, broken.shape[1] // 2] = 0.0
     with pytest.raises(ValueError, match="at row 10"):
-        segmentation.rr_features(broken, sample.fs)
+        rr_features(broken, sample.fs)
 
 
 def test_neighbours_average_the_other_beats_of_the_window(monkeypatch):
-    from ecg_sklearn import segmentation
 
     beats = [100, 180, 300, 390, 1000, 1050, 1100, 1500]
     X = _windows(beats)
@@ -137,14 +140,13 @@ def test_neighbours_average_the_other_beats_of_the_window(monkeypatch):
     np.testing.assert_array_equal(out[7, 39:], out[7, 8:39])  # 1500: alone
     names = seg.get_feature_names_out()
     assert len(names) == out.shape[1] and names[39] == "neighbours_ch0_-10"
-    monkeypatch.setattr(segmentation, "_CHUNK", 3)  # chunks do not change the result
+    _chunks_of(monkeypatch, 3)  # chunks do not change the result
     np.testing.assert_array_equal(seg.transform(X), out)
     with pytest.raises(ValueError, match="neighbours=True needs the beat channel"):
         BeatSegmenter(fs=FS, rr_context=False, rr_features=False, neighbours=True).fit(X[:, 0])
 
 
 def test_rhythm_features_compare_the_beat_with_the_other_intervals(monkeypatch):
-    from ecg_sklearn import segmentation
 
     beats = np.array([100, 180, 260, 320, 420, 500, 580])  # 320 premature, then a pause
     signal = np.sin(np.arange(2000) / 7.0)[None].astype(np.float32)
@@ -166,9 +168,9 @@ def test_rhythm_features_compare_the_beat_with_the_other_intervals(monkeypatch):
     assert list(names[:n_rr]) == [*RR_FEATURES, *RHYTHM_FEATURES] and len(names) == out.shape[1]
     assert seg.n_rr_features_ == n_rr
     assert BeatSegmenter(fs=FS, rr_context=False, rr_features=False).fit(X).n_rr_features_ == 0
-    public = segmentation.rr_features(X[:, -1], FS, rhythm=True)  # float64; out is float32
+    public = rr_features(X[:, -1], FS, rhythm=True)  # float64; out is float32
     np.testing.assert_allclose(public, out[:, :n_rr], rtol=1e-6)
-    monkeypatch.setattr(segmentation, "_CHUNK", 3)  # chunks do not change the result
+    _chunks_of(monkeypatch, 3)  # chunks do not change the result
     np.testing.assert_array_equal(seg.transform(X), out)
     with pytest.raises(ValueError, match="rhythm_features=True needs rr_features=True"):
         BeatSegmenter(fs=FS, rr_context=False, rr_features=False, rhythm_features=True).fit(X)
@@ -204,3 +206,12 @@ def test_neighbours_of_windows_without_other_beats():
     out = BeatSegmenter(fs=FS, rr_context=False, before=0.1, after=0.2, neighbours=True)
     out = out.fit_transform(X)
     np.testing.assert_array_equal(out[:, 8 + 31 :], out[:, 8 : 8 + 31])  # its own crop
+
+
+def _chunks_of(monkeypatch, rows):
+    """Make the segmenter and rr_features work ``rows`` windows at a time."""
+    from ecg_sklearn import segmentation
+    from ecg_sklearn.features import _rr_intervals
+
+    monkeypatch.setattr(segmentation, "ROWS_PER_CHUNK", rows)
+    monkeypatch.setattr(_rr_intervals, "ROWS_PER_CHUNK", rows)

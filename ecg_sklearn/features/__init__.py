@@ -6,10 +6,14 @@ of atrial fibrillation."""
 from ._af import af_features
 from ._dominant import dominant_similarity, p_wave_similarity
 from ._rhythm import rr_context_features
+from ._rr_intervals import RHYTHM_FEATURES, RR_FEATURES, rr_features
 from ._similar import beat_features
 from ._windows import average_rr, make_beat_windows, record_context, rhythm_context
 
 __all__ = [
+    "RHYTHM_FEATURES",
+    "RR_FEATURES",
+    "rr_features",
     "rhythm_context",
     "af_features",
     "average_rr",

@@ -1,24 +1,13 @@
-"""ecg-sklearn: train, annotate, evaluate and explain heartbeat classification on ECG.
-
-Without a command it runs the main job (``run``): the pretrained model (trained on
-MIT-BIH DS1) annotates DS2 records end to end (beat detection, windows, classification),
-prints the EC57 report against the reference labels and writes figures (each record's
-ECG with true and predicted labels, the confusion matrix, Grad-CAM of correct and wrong
-beats). It uses the DS2 records of the MIT-BIH excerpt shipped with the package unless
---data-dir points to the full database; ``run --train`` trains the default pipeline on
-DS1 first instead.
-"""
+"""The commands of the command line: run (the main job), train, annotate, evaluate, explain."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from .io._datasets import (
+from ..io._datasets import (
     DS1,
     DS2,
     SAMPLE_RECORDS,
@@ -27,15 +16,13 @@ from .io._datasets import (
     load_sample,
     sample_data_dir,
 )
-from .io._wfdb import load_record
-from .record._prematurity import THRESHOLD as PREMATURITY_THRESHOLD
-from .shipped._pretrained import list_pretrained
+from ..io._wfdb import load_record
 
 COMMANDS = ("run", "train", "annotate", "evaluate", "explain")
 
 
 def _print_report(report, title):
-    from .metrics import format_report
+    from ..metrics import format_report
 
     print(f"\n{title}\n{format_report(report)}")
 
@@ -47,7 +34,7 @@ def _split(data, records):
 
 def _fit_default_pipeline(args, fs, X, y, groups):
     """The default pipeline with the command line's seed, epochs and verbosity, fitted."""
-    from .pipeline import default_pipeline
+    from ..pipeline import default_pipeline
 
     params = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
     pipe = default_pipeline(fs, random_state=args.seed, verbose=int(not args.quiet), **params)
@@ -73,10 +60,10 @@ def _strip_start(ref_samples, ref_labels, predicted, fs, duration):
 
 def _annotate_records(pipe, folder, records, out):
     """Annotate and score each record; strips to ``out``; Grad-CAM candidates returned."""
-    from .annotate._files import annotate_and_compare
-    from .annotate._record import pipeline_layout, pipeline_windows
-    from .metrics import match_beats
-    from .plotting import plot_annotated_strip
+    from ..annotate._files import annotate_and_compare
+    from ..annotate._record import pipeline_layout, pipeline_windows
+    from ..metrics import match_beats
+    from ..plotting import plot_annotated_strip
 
     fs, n_leads, _ = pipeline_layout(pipe)
     comparisons, windows, y_true, y_pred = [], [], [], []
@@ -114,9 +101,9 @@ def cmd_run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .explain import GradCAMExplainer
-    from .metrics import pooled_report
-    from .plotting import plot_confusion_matrix, plot_gradcam_examples
+    from ..explain import GradCAMExplainer
+    from ..metrics import pooled_report
+    from ..plotting import plot_confusion_matrix, plot_gradcam_examples
 
     if args.data_dir is None:
         folder, source = sample_data_dir(), "shipped MIT-BIH excerpt"
@@ -135,7 +122,7 @@ def cmd_run(args) -> int:
         pipe = _fit_default_pipeline(args, train.fs, train.X, train.y, train.groups)
         model = "the pipeline trained now"
     else:
-        from .shipped._pretrained import load_pretrained
+        from ..shipped._pretrained import load_pretrained
 
         pipe, model = load_pretrained(args.pretrained), f"pretrained model {args.pretrained!r}"
     print(f"Data: {source}; annotating DS2 records {', '.join(records)} with {model}")
@@ -156,7 +143,7 @@ def cmd_run(args) -> int:
     written = ["report.json", "confusion_matrix.png", "gradcam_correct.png", "gradcam_wrong.png"]
     written.append(f"strip_{{{','.join(records)}}}.png")
     if args.train:
-        from .persistence import save_model
+        from ..persistence import save_model
 
         save_model(pipe, out / "model.npz")
         written.append("model.npz")
@@ -166,7 +153,7 @@ def cmd_run(args) -> int:
 
 # ---------------------------------------------------------------------- train
 def cmd_train(args) -> int:
-    from .persistence import save_model
+    from ..persistence import save_model
 
     data = load_mitdb(args.split, args.data_dir, download=args.download)
     pipe = _fit_default_pipeline(args, data.fs, data.X, data.y, data.groups)
@@ -179,10 +166,10 @@ def cmd_train(args) -> int:
 def _load_model(args):
     """The pipeline of --model, else the pretrained one; and words that name it."""
     if args.model is not None:
-        from .persistence import load_model
+        from ..persistence import load_model
 
         return load_model(args.model, trusted=args.trust_model), f"model {args.model}"
-    from .shipped._pretrained import load_pretrained
+    from ..shipped._pretrained import load_pretrained
 
     return load_pretrained(args.pretrained), f"pretrained model {args.pretrained!r}"
 
@@ -193,15 +180,15 @@ def _record_path(record):
 
 
 def cmd_annotate(args) -> int:
-    from .annotate._files import annotate_records
-    from .annotate._record import pipeline_layout
+    from ..annotate._files import annotate_records
+    from ..annotate._record import pipeline_layout
 
     pipe, model = _load_model(args)
     _, n_leads, _ = pipeline_layout(pipe)
     leads = [tuple(args.lead.split(","))] if n_leads == 1 else None
     model_leads = None
     if args.model is None:
-        from .shipped._pretrained import pretrained_info
+        from ..shipped._pretrained import pretrained_info
 
         model_leads = pretrained_info(args.pretrained)["leads"]
     print(f"Annotating with {model}", flush=True)
@@ -235,9 +222,9 @@ def cmd_annotate(args) -> int:
 
 # ---------------------------------------------------------------------- evaluate
 def cmd_evaluate(args) -> int:
-    from .annotate._files import compare_with_reference
-    from .io._annotations import read_annotations, select_beats
-    from .metrics import pooled_report
+    from ..annotate._files import compare_with_reference
+    from ..io._annotations import read_annotations, select_beats
+    from ..metrics import pooled_report
 
     folder = Path(args.data_dir) if args.data_dir else get_data_home(None)
     ann_dir = Path(args.annotation_dir) if args.annotation_dir else folder
@@ -271,8 +258,8 @@ def cmd_explain(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .annotate._record import pipeline_layout, pipeline_windows
-    from .explain import GradCAMExplainer
+    from ..annotate._record import pipeline_layout, pipeline_windows
+    from ..explain import GradCAMExplainer
 
     pipe, _ = _load_model(args)
     fs, n_leads, _ = pipeline_layout(pipe)
@@ -285,181 +272,3 @@ def cmd_explain(args) -> int:
     fig.savefig(args.out, dpi=120, bbox_inches="tight")
     print(f"Grad-CAM of beat {args.beat} of record {name} written to {args.out}")
     return 0
-
-
-# ---------------------------------------------------------------------- parser
-def _threshold_or_off(text):
-    if text.lower() in ("off", "none"):
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number or 'off'; got {text!r}")
-    return value
-
-
-def _nonzero_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value == 0:
-        raise argparse.ArgumentTypeError(
-            f"expected a nonzero integer (-1: all cores); got {text!r}"
-        )
-    return value
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (value > 0 and np.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds; got {text!r}")
-    return value
-
-
-def _extension(text):
-    from ._files import RECORD_EXTENSIONS
-
-    if not (text.isalnum() and text.isascii()) or text.lower() in RECORD_EXTENSIONS:
-        raise argparse.ArgumentTypeError(
-            f"expected letters and digits other than {', '.join(RECORD_EXTENSIONS)} (the "
-            f"record's own files); got {text!r}"
-        )
-    return text
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ecg-sklearn",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    def common(p, data=True):
-        if data:
-            p.add_argument(
-                "--data-dir", default=None,
-                help="folder of the MIT-BIH .hea/.dat/.atr files (default: $ECG_SKLEARN_DATA, "
-                "else ~/ecg_sklearn_data/mitdb)",
-            )  # fmt: skip
-        p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-        p.add_argument("--max-epochs", type=int, default=None, help="override training epochs")
-        p.add_argument("--quiet", action="store_true", help="no per-epoch table")
-
-    def model_options(p):
-        p.add_argument("--model", default=None, help="a model file saved by 'train'")
-        p.add_argument(
-            "--trust-model", action="store_true",
-            help="allow a --model file that holds a pickled pipeline (saved with "
-            "format='pickle'): loading it can run any code in it, so only for files you "
-            "made or trust",
-        )  # fmt: skip
-        p.add_argument(
-            "--pretrained", default="mitdb-ds1", choices=list_pretrained(),
-            help="without --model: the shipped pretrained model to use (default mitdb-ds1)",
-        )  # fmt: skip
-
-    p = sub.add_parser("run", help="main job: annotate DS2 records, report, write figures")
-    common(p)
-    p.add_argument("--out", default="ecg_sklearn_output", help="output folder")
-    p.add_argument(
-        "--train", action="store_true",
-        help="train the default pipeline on DS1 (excerpt or --data-dir) instead of loading "
-        "the pretrained model; also saves it as model.npz",
-    )  # fmt: skip
-    p.add_argument(
-        "--pretrained", default="mitdb-ds1", choices=list_pretrained(),
-        help="without --train: the shipped pretrained model to use (default mitdb-ds1)",
-    )  # fmt: skip
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("train", help="train the default pipeline and save it")
-    common(p)
-    p.add_argument("--split", default="DS1", help="DS1, DS2, all or comma-separated records")
-    p.add_argument(
-        "--model", required=True,
-        help="where to save the model (e.g. model.npz: parameters and weights, no pickle)",
-    )  # fmt: skip
-    p.add_argument("--download", action="store_true", help="download MIT-BIH if missing")
-    p.set_defaults(func=cmd_train)
-
-    p = sub.add_parser("annotate", help="label every beat of records -> WFDB annotation files")
-    model_options(p)
-    p.add_argument(
-        "--record", required=True, nargs="+",
-        help="record path(s) without extension (DIR/100), EDF files (DIR/x.edf), or folders "
-        "(every record in them)",
-    )  # fmt: skip
-    p.add_argument(
-        "--n-jobs",
-        type=_nonzero_int,
-        default=1,
-        help="records annotated at once; for one record, its threads (-1: all cores)",
-    )
-    p.add_argument(
-        "--chunk-duration", type=_positive_float, default=600.0,
-        help="seconds of signal read and processed at a time (default 600)",
-    )  # fmt: skip
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
-    p.add_argument(
-        "--extension", default="cnn", type=_extension,
-        help="annotation file extension (default cnn; never hea or atr, the record's own)",
-    )  # fmt: skip
-    p.add_argument("--out-dir", default=None, help="folder for the annotation file")
-    p.add_argument(
-        "--no-similar-beats", action="store_true",
-        help="keep each beat's own probabilities (by default they are averaged with those "
-        "of the record's 10 most similar beats)",
-    )  # fmt: skip
-    p.add_argument(
-        "--sveb-prematurity", type=_threshold_or_off, default=PREMATURITY_THRESHOLD,
-        help="S calls stand only for beats whose RR interval is below this fraction of "
-        "the 75th percentile of those of the N beats around them (default 0.8; 'off': "
-        "the model's calls as they are)",
-    )  # fmt: skip
-    p.add_argument(
-        "--detect-af", action="store_true",
-        help="also find atrial fibrillation: rhythm annotations '(AFIB' and '(N' in the "
-        "file, and the share of beats in AF (the labels do not change)",
-    )  # fmt: skip
-    p.set_defaults(func=cmd_annotate)
-
-    p = sub.add_parser("evaluate", help="compare annotation files with the reference (EC57)")
-    p.add_argument("--data-dir", default=None, help="folder with the reference .atr files")
-    p.add_argument("--annotation-dir", default=None, help="folder of the annotations tested")
-    p.add_argument("--extension", default="cnn", help="extension of the annotations tested")
-    p.add_argument("--records", nargs="*", default=None, help="records (default: DS2)")
-    p.add_argument("--per-record", action="store_true", help="print each record's detection")
-    p.add_argument("--json", default=None, help="write the report as JSON here")
-    p.set_defaults(func=cmd_evaluate)
-
-    p = sub.add_parser("explain", help="Grad-CAM of one beat of a record -> PNG")
-    model_options(p)
-    p.add_argument("--record", required=True, help="record path without extension")
-    p.add_argument("--beat", type=int, required=True, help="index of the annotated beat")
-    p.add_argument("--lead", default="MLII")
-    p.add_argument("--out", default="gradcam.png")
-    p.set_defaults(func=cmd_explain)
-    return parser
-
-
-def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
-        argv.insert(0, "run")  # the demo job is the default command
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "train" and "," in args.split:
-        args.split = args.split.split(",")
-    try:
-        return args.func(args)
-    except (OSError, ValueError) as exc:  # bad files or arguments: the message, no traceback
-        print(f"ecg-sklearn {args.command}: error: {exc}", file=sys.stderr)
-        return 2
