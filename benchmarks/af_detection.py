@@ -36,7 +36,7 @@ from ecg_sklearn.features import dominant_similarity
 from ecg_sklearn.io import DS1, DS2, get_data_home, load_beat_timing, load_record
 from ecg_sklearn.io._annotations import AF_RHYTHMS
 from ecg_sklearn.record import af_probability, load_af_model, load_rhythm_models
-from ecg_sklearn.record._af import DOMINANT_SIMILARITY, THRESHOLD
+from ecg_sklearn.record._af import AF_THRESHOLD, DOMINANT_LIKE
 from ecg_sklearn.record._rhythm import rhythm_probabilities
 from ecg_sklearn.record._timing import fit_af_model
 
@@ -49,10 +49,10 @@ def mitdb_rows(home, records, af_model, rhythm_models):
     for record in records:
         t = load_beat_timing(record, home)
         signal = load_record(record, home, leads=[("MLII", "V5")]).signal
-        like = dominant_similarity(signal, t.beat_samples, t.fs) >= DOMINANT_SIMILARITY
+        like = dominant_similarity(signal, t.beat_samples, t.fs) >= DOMINANT_LIKE
         p = af_probability(t.beat_samples, t.fs, like, model=af_model)
         timing = rhythm_probabilities(t.beat_samples, t.fs, rhythm_models).p_af
-        out[record] = (np.isin(t.rhythm, AF_RHYTHMS), p > THRESHOLD, timing > 0.9)
+        out[record] = (np.isin(t.rhythm, AF_RHYTHMS), p > AF_THRESHOLD, timing > 0.9)
     return out
 
 
@@ -80,7 +80,7 @@ def main(argv=None):
             t = timings[i]
             like = ~np.isin(t.beat_labels, ["V", "F"])
             truth.append(np.isin(t.rhythm, AF_RHYTHMS))
-            called.append(af_probability(t.beat_samples, t.fs, like, model=model) > THRESHOLD)
+            called.append(af_probability(t.beat_samples, t.fs, like, model=model) > AF_THRESHOLD)
         print(f"fold {k}: {time.perf_counter() - start:.0f} s", flush=True)
     results = {
         "command": " ".join(["python benchmarks/af_detection.py", *(argv or sys.argv[1:])]),

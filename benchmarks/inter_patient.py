@@ -47,8 +47,8 @@ from ecg_sklearn.annotate._files import compare_with_reference
 from ecg_sklearn.io import DS2, get_data_home, load_mitdb, load_record
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
 from ecg_sklearn.record import LoadedBeats, RecordDecision
+from ecg_sklearn.record._prematurity import PREMATURITY_THRESHOLD as PREMATURITY
 from ecg_sklearn.record._prematurity import RULE_IN_THRESHOLD as RULE_IN
-from ecg_sklearn.record._prematurity import THRESHOLD as PREMATURITY
 
 #: Ablations: decision parameters set on the fitted default; whether the similar-beat
 #: averaging, the prematurity rule and the (optional) P-wave rule in follow; the row's name.

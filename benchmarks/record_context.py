@@ -68,9 +68,9 @@ from ecg_sklearn.record import (
     rule_out_unlike_dominant,
     smooth_over_similar_beats,
 )
-from ecg_sklearn.record._prematurity import THRESHOLD as DEFAULT_PREMATURITY
+from ecg_sklearn.record._prematurity import PREMATURITY_THRESHOLD as DEFAULT_PREMATURITY
 from ecg_sklearn.record._rhythm import rhythm_probabilities
-from ecg_sklearn.record._similar import N_NEIGHBORS, WEIGHT
+from ecg_sklearn.record._similar import N_NEIGHBORS, OWN_WEIGHT
 from ecg_sklearn.record._timing import fit_rhythm_models
 
 ALPHAS = (0.0, 0.5, 1.0)
@@ -81,7 +81,7 @@ PREMATURITY_THRESHOLDS = (None, 0.8, 0.85, 0.9, 0.95)
 SHOWN_PREMATURITY = (None, 0.8, 0.85, 0.9)  # rows in the docs
 #: (n_neighbors, weight) of the similar-beat averaging; None: without.
 SIMILAR_SETTINGS = (None, (10, 0.5), (10, 0.2), (20, 0.2))
-DEFAULT_SIMILAR = (N_NEIGHBORS, WEIGHT)
+DEFAULT_SIMILAR = (N_NEIGHBORS, OWN_WEIGHT)
 SVEB_NAMES = {None: "network", "replace": "timing", "combine": "both (odds product)"}
 AF_THRESHOLDS = (0.5, 0.9)
 RULE_IN_THRESHOLDS = (None, 0.75, 0.8, 0.85)

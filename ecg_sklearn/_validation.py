@@ -88,9 +88,10 @@ def check_beat_groups(groups, samples) -> np.ndarray:
     return groups
 
 
-def check_beat_proba(proba, classes, samples) -> np.ndarray:
-    """A float64 copy of ``proba``, checked to be ``(n_beats, n_classes)``."""
-    proba = np.array(proba, dtype=np.float64)
+def check_beat_proba(proba, classes, samples, *, copy=True) -> np.ndarray:
+    """``proba`` (a float64 copy, or itself with ``copy=False``), checked to be
+    ``(n_beats, n_classes)``."""
+    proba = np.array(proba, dtype=np.float64) if copy else proba
     if proba.ndim != 2 or proba.shape != (samples.size, classes.size):
         raise ValueError(
             f"proba must be (n_beats, n_classes) = ({samples.size}, {classes.size}); "

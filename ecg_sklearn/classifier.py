@@ -2,130 +2,35 @@
 
 from __future__ import annotations
 
-import contextlib
-import numbers
-import warnings
-
 import numpy as np
 import torch
-from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import GroupShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch import NeuralNet, NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, EpochScoring, EpochTimer, PassthroughScoring, PrintLog
+from skorch import NeuralNetClassifier
 from skorch.dataset import Dataset
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
-from .features._rhythm import RR_CONTEXT_FEATURES
-from .features._windows import CONTEXT_FEATURES
 from .nn import BeatCNN
-from .record._dominant import rule_out_unlike_dominant
-from .record._rhythm import decide_in_rhythm
-from .record._timing import load_rhythm_models
+from .nn._training import (
+    BatchLoader,
+    best_epochs,
+    class_weights,
+    default_callbacks,
+    load_module_state,
+    predict_in_batches,
+    torch_threads,
+    validation_mask,
+    warn_smoothing_with_weights,
+)
+from .record._window import check_dominant_threshold, check_rhythm_models, decide_in_window
 from .segmentation import BeatLayout
 
-__all__ = ["BatchLoader", "CNNBeatClassifier"]
+__all__ = ["CNNBeatClassifier"]
 
 
 _LOADER_PREFIXES = ("iterator_train__", "iterator_valid__")
-
-
-class BatchLoader(DataLoader):
-    """A ``DataLoader`` that fetches each mini-batch with one indexing of the dataset.
-
-    PyTorch's default loader indexes the dataset row by row and collates the rows; for
-    array data such as beats this per-row work costs more than a small network's forward
-    pass. Here the sampler yields whole batches of indices, the dataset is indexed once
-    per batch and the result converted to tensors. The batches are the same as those of
-    ``DataLoader(dataset, batch_size, shuffle, drop_last)`` (same order for the same
-    torch seed).
-
-    Parameters
-    ----------
-    dataset : torch Dataset
-        Indexable with an array of indices (e.g. :class:`skorch.dataset.Dataset`).
-    batch_size : int, default=1
-    shuffle : bool, default=False
-        Draw the rows in a new random order every epoch.
-    drop_last : bool, default=False
-    generator : torch.Generator, optional
-        Random generator of the shuffling (torch's global one by default).
-    **kwargs
-        Passed to :class:`torch.utils.data.DataLoader` (``num_workers``, ...).
-    """
-
-    def __init__(
-        self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None, **kwargs
-    ):
-        if shuffle:
-            rows = RandomSampler(dataset, generator=generator)
-        else:
-            rows = SequentialSampler(dataset)
-        super().__init__(
-            dataset,
-            batch_size=None,
-            sampler=BatchSampler(rows, batch_size, drop_last),
-            generator=generator,
-            **kwargs,
-        )
-
-
-def _valid_balanced_accuracy(net, X, y):
-    proba = NeuralNet.predict_proba(net, X)  # X may be a skorch Dataset here
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # a class absent from the split
-        return balanced_accuracy_score(y, proba.argmax(axis=1))
-
-
-def _warn_smoothing_with_weights(smoothing, weights):
-    """Warn when label smoothing's share of the heaviest class outweighs a true label.
-
-    ``torch.nn.CrossEntropyLoss`` weights every class's share of the smoothed target by
-    that class's weight; with DS1's balanced weights (Q about 1,000, N 0.2) every beat
-    then pulls towards Q, and a fitted network called every beat Q.
-    """
-    weights = np.asarray(weights, dtype=float)
-    share = smoothing / len(weights)
-    if smoothing > 0 and share * weights.max() > (1 - smoothing) * weights.min():
-        warnings.warn(
-            f"criterion__label_smoothing={smoothing:g} with class weights from "
-            f"{weights.min():.3g} to {weights.max():.3g}: torch weights each class's "
-            "smoothed share by its weight, so every sample pulls towards the heaviest "
-            "class and the network may predict it everywhere. Cap the weights "
-            "(max_class_weight) or set class_weight=None.",
-            UserWarning,
-            stacklevel=4,
-        )
-
-
-def _warn_if_sorted_by_class(y_encoded):
-    """Warn when rows come in one block per class, as a resampler returns them."""
-    blocks = 1 + np.count_nonzero(np.diff(y_encoded))
-    if blocks == np.unique(y_encoded).size > 1:
-        warnings.warn(
-            "fit got rows in one block per class (as a resampler returns them) and no "
-            "groups: the validation split holds out the last valid_size of each class's "
-            "rows, which need not be whole patients. Pass groups, or valid_size=0.",
-            UserWarning,
-            stacklevel=4,
-        )
-
-
-@contextlib.contextmanager
-def torch_threads(n_threads):
-    if n_threads is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(int(n_threads))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 class CNNBeatClassifier(NeuralNetClassifier):
@@ -251,63 +156,24 @@ class CNNBeatClassifier(NeuralNetClassifier):
     """
 
     def __init__(
-        self,
-        module=BeatCNN,
-        *,
-        n_rr_features="auto",
-        n_leads="auto",
-        rhythm_context=None,
-        af_threshold=0.9,
-        dominant_threshold=None,
-        sveb_evidence=None,
-        prior_power=0.0,
-        class_weight="balanced",
-        max_class_weight=None,
-        valid_size=0.2,
-        patience=5,
-        refit=False,
-        random_state=None,
-        n_threads=None,
-        criterion=torch.nn.CrossEntropyLoss,
-        optimizer=torch.optim.AdamW,
-        lr=1e-3,
-        max_epochs=20,
-        batch_size=256,
-        iterator_train=BatchLoader,
-        iterator_valid=BatchLoader,
-        dataset=Dataset,
-        callbacks=None,
-        predict_nonlinearity="auto",
-        warm_start=False,
-        verbose=1,
-        device="cpu",
-        compile=False,
-        use_caching="auto",
-        torch_load_kwargs=None,
-        **kwargs,
-    ):
+        self, module=BeatCNN, *, n_rr_features="auto", n_leads="auto", rhythm_context=None,
+        af_threshold=0.9, dominant_threshold=None, sveb_evidence=None, prior_power=0.0,
+        class_weight="balanced", max_class_weight=None, valid_size=0.2, patience=5,
+        refit=False, random_state=None, n_threads=None, criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.AdamW, lr=1e-3, max_epochs=20, batch_size=256,
+        iterator_train=BatchLoader, iterator_valid=BatchLoader, dataset=Dataset,
+        callbacks=None, predict_nonlinearity="auto", warm_start=False, verbose=1,
+        device="cpu", compile=False, use_caching="auto", torch_load_kwargs=None, **kwargs,
+    ):  # fmt: skip
         kwargs = {"iterator_train__shuffle": True, "iterator_valid__batch_size": 1024, **kwargs}
         super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            iterator_train=iterator_train,
-            iterator_valid=iterator_valid,
-            dataset=dataset,
-            train_split=None,
-            callbacks=callbacks,
-            predict_nonlinearity=predict_nonlinearity,
-            warm_start=warm_start,
-            verbose=verbose,
-            device=device,
-            compile=compile,
-            use_caching=use_caching,
-            torch_load_kwargs=torch_load_kwargs,
-            **kwargs,
-        )
+            module, criterion=criterion, optimizer=optimizer, lr=lr, max_epochs=max_epochs,
+            batch_size=batch_size, iterator_train=iterator_train,
+            iterator_valid=iterator_valid, dataset=dataset, train_split=None,
+            callbacks=callbacks, predict_nonlinearity=predict_nonlinearity,
+            warm_start=warm_start, verbose=verbose, device=device, compile=compile,
+            use_caching=use_caching, torch_load_kwargs=torch_load_kwargs, **kwargs,
+        )  # fmt: skip
         self.n_rr_features = n_rr_features
         self.n_leads = n_leads
         self.rhythm_context = rhythm_context
@@ -325,23 +191,18 @@ class CNNBeatClassifier(NeuralNetClassifier):
 
     # ------------------------------------------------------------------ skorch hooks
     def _get_param_names(self):
-        # skorch lists every attribute set in __init__ (before 1.4 also sklearn's private
-        # _metadata_request); train_split and classes are fixed by this class (the
-        # validation split is grouped by patient, classes are inferred from y).
-        return [
-            k
-            for k in super()._get_param_names()
-            if k not in ("train_split", "classes") and not k.startswith("_")
-        ]
+        # Not train_split and classes (fixed here: grouped split, classes from y), nor
+        # private attributes (skorch before 1.4 lists sklearn's _metadata_request).
+        names = super()._get_param_names()
+        return [k for k in names if k not in ("train_split", "classes") and not k[0] == "_"]
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "label_encoder_")
 
     def set_params(self, **params):
         """Set parameters; the loaders' (``iterator_*__``) also on a fitted net."""
-        # skorch 1.x raises "Something went wrong" for loader parameters once the net is
-        # initialized; loaders are built anew at every fit and predict, so storing the
-        # value is all that is needed.
+        # skorch 1.x refuses loader parameters once initialized; loaders are built anew
+        # at every fit and predict, so storing the value is enough.
         loader = {k: params.pop(k) for k in list(params) if k.startswith(_LOADER_PREFIXES)}
         if loader and self.initialized_:
             vars(self).update(loader)
@@ -351,28 +212,8 @@ class CNNBeatClassifier(NeuralNetClassifier):
 
     @property
     def _default_callbacks(self):
-        callbacks = [
-            ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-        ]
-        if self.valid_size and not getattr(self, "_refitting", False):
-            callbacks += [
-                ("valid_loss", PassthroughScoring(name="valid_loss")),
-                (
-                    "valid_bacc",
-                    EpochScoring(
-                        _valid_balanced_accuracy, name="valid_bacc", lower_is_better=False
-                    ),
-                ),
-            ]
-            if self.patience:
-                callbacks.append(
-                    (
-                        "early_stopping",
-                        EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
-                    )
-                )
-        return [*callbacks, ("print_log", PrintLog())]
+        validate = bool(self.valid_size) and not getattr(self, "_refitting", False)
+        return default_callbacks(validate, self.patience)
 
     @property
     def classes_(self):
@@ -393,7 +234,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         kwargs = self.get_params_for("criterion")
         if self.class_weight_ is not None and "weight" not in kwargs:
             kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
-            _warn_smoothing_with_weights(kwargs.get("label_smoothing", 0.0), self.class_weight_)
+            warn_smoothing_with_weights(kwargs.get("label_smoothing", 0.0), self.class_weight_)
         self.criterion_ = self.initialized_instance(self.criterion, kwargs)
         return self
 
@@ -406,34 +247,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
     # ------------------------------------------------------------------ helpers
     def _fit_layout(self, layout, n_features):
         """``BeatLayout`` of the rows: from ``layout`` (the segmenter's) and the parameters."""
-        given = {"n_rr_features": self.n_rr_features, "n_leads": self.n_leads}
-        for name, value in given.items():
-            if isinstance(value, str) and value == "auto":
-                if layout is None:
-                    raise ValueError(
-                        f"{name}='auto' reads the layout that BeatSegmenter's output carries, "
-                        "but X is a plain array (e.g. after a resampler or loaded from disk): "
-                        "set n_rr_features and n_leads"
-                    )
-                given[name] = getattr(layout, name)
-            elif not isinstance(value, numbers.Integral) or value < (name == "n_leads"):
-                low = 1 if name == "n_leads" else 0
-                raise ValueError(f"{name} must be 'auto' or an int >= {low}; got {value!r}")
-            elif layout is not None and value != getattr(layout, name):
-                raise ValueError(
-                    f"{name}={value} but the segmenter's output has {getattr(layout, name)}: "
-                    "leave it 'auto'"
-                )
-        n_rr, n_leads = given["n_rr_features"], given["n_leads"]
-        n_context = 0 if layout is None else layout.n_context_features
-        n_wave = n_features - n_context - n_rr
-        if n_wave < n_leads or n_wave % n_leads:
-            raise ValueError(
-                f"X has {n_features} features: after {n_context} context and "
-                f"n_rr_features={n_rr} RR features, "
-                f"{n_wave} remain, which do not split into n_leads={n_leads} leads"
-            )
-        return BeatLayout(int(n_rr), int(n_leads), n_wave // n_leads, n_context)
+        return BeatLayout.of_rows(layout, n_features, self.n_rr_features, self.n_leads)
 
     def _set_layout(self, layout):
         """Record the fitted ``layout`` (a ``BeatLayout``) as the fitted attributes."""
@@ -450,134 +264,22 @@ class CNNBeatClassifier(NeuralNetClassifier):
 
     def _rhythm_models(self):
         """The timing models of ``rhythm_context`` (None without), checked."""
-        if self.rhythm_context is None:
-            return None
-        if not self.n_context_features_:
-            raise ValueError(
-                "rhythm_context needs the rhythm-context columns in X: make the windows "
-                "with rr_context=True and give the filter and segmenter rr_context=True"
-            )
-        if not {"N", "S"} <= {str(c) for c in self.classes_}:
-            raise ValueError(f"rhythm_context needs classes 'N' and 'S'; got {list(self.classes_)}")
-        if self.sveb_evidence not in (None, "replace", "combine"):
-            raise ValueError(
-                f"sveb_evidence must be None, 'replace' or 'combine'; got {self.sveb_evidence!r}"
-            )
-        if isinstance(self.rhythm_context, str):
-            return load_rhythm_models(self.rhythm_context)
-        return self.rhythm_context
+        return check_rhythm_models(
+            self.rhythm_context, self.n_context_features_, self.classes_, self.sveb_evidence
+        )
+
+    def _decide(self, proba, context):
+        """The network's probabilities after ``prior_power`` and the window's context."""
+        return decide_in_window(
+            proba, self.classes_, context, class_prior=self.class_prior_,
+            prior_power=self.prior_power, rhythm_models=self._rhythm_models(),
+            af_threshold=self.af_threshold, sveb_evidence=self.sveb_evidence,
+            dominant_threshold=self._dominant_threshold(),
+        )  # fmt: skip
 
     def _dominant_threshold(self):
         """``dominant_threshold``, checked (None without)."""
-        threshold = self.dominant_threshold
-        if threshold is None:
-            return None
-        if not (isinstance(threshold, numbers.Real) and -1 <= threshold <= 1):
-            raise ValueError(f"dominant_threshold must be in [-1, 1] or None; got {threshold!r}")
-        if self.n_context_features_ < len(CONTEXT_FEATURES):
-            raise ValueError(
-                "dominant_threshold needs the record-context columns in X (with the dominant "
-                "beat's similarity): make the windows with rr_context=True and give the "
-                "filter and segmenter rr_context=True"
-            )
-        return float(threshold)
-
-    def _decide(self, proba, context):
-        """The network's probabilities after ``prior_power`` and the record context."""
-        if self.prior_power:
-            proba = proba * self.class_prior_.astype(proba.dtype) ** self.prior_power
-            proba /= proba.sum(axis=1, keepdims=True)
-        # Read at prediction, as the other decision parameters.
-        models, threshold = self._rhythm_models(), self._dominant_threshold()
-        if not len(proba) or (models is None and threshold is None):
-            return proba
-        dtype, proba = proba.dtype, proba.astype(np.float64)
-        if models is not None:
-            rhythm = context[:, : len(RR_CONTEXT_FEATURES)]
-            unknown = ~(rhythm[:, 0] > 0)  # median RR 0: a record too short for a rhythm
-            p_rhythm = {"af": np.full(len(rhythm), np.nan), "sveb": np.full(len(rhythm), np.nan)}
-            for part in ("af", "sveb") if self.sveb_evidence else ("af",):
-                p = models[part].predict_proba(rhythm)[:, 1]
-                p_rhythm[part] = np.where(unknown, np.nan, p)
-            proba = decide_in_rhythm(
-                proba, np.asarray(self.classes_, dtype=str), p_rhythm["af"], p_rhythm["sveb"],
-                models.sveb_prior, af_threshold=self.af_threshold, sveb=self.sveb_evidence,
-            )  # fmt: skip
-        if threshold is not None:
-            proba = rule_out_unlike_dominant(
-                proba, self.classes_, context[:, CONTEXT_FEATURES.index("dominant_similarity")],
-                threshold,
-            )  # fmt: skip
-        return proba.astype(dtype)
-
-    def _class_weights(self, y_encoded):
-        cap = self.max_class_weight
-        if cap is not None and not (isinstance(cap, numbers.Real) and cap > 0):
-            raise ValueError(f"max_class_weight must be a positive number or None; got {cap!r}")
-        weights = self._uncapped_class_weights(y_encoded)
-        if cap is None or weights is None:
-            return weights
-        return np.minimum(weights, float(cap))
-
-    def _uncapped_class_weights(self, y_encoded):
-        cw = self.class_weight
-        if cw is None:
-            return None
-        counts = np.bincount(y_encoded, minlength=len(self.classes_)).astype(float)
-        if isinstance(cw, dict):
-            unknown = sorted(set(cw) - set(self.classes_))
-            if unknown:
-                raise ValueError(f"class_weight names unknown labels {unknown}")
-            return np.array([float(cw.get(c, 1.0)) for c in self.classes_])
-        if cw not in ("balanced", "sqrt"):
-            raise ValueError(f"class_weight must be 'balanced', 'sqrt', a dict or None; got {cw!r}")
-        balanced = counts.sum() / (len(counts) * np.maximum(counts, 1))
-        return balanced if cw == "balanced" else np.sqrt(balanced)
-
-    def _validation_mask(self, y_encoded, groups, seed):
-        """Rows held out for early stopping; None for no validation.
-
-        With groups: whole patients, from the first of 20 random grouped splits that
-        leaves every class in training (none if no draw does). Without groups: the last
-        ``valid_size`` of each class's rows in input order (classes with one row stay in
-        training), so every class keeps its share on both sides.
-        """
-        if not self.valid_size:
-            return None
-        if not 0 < self.valid_size < 1:
-            raise ValueError(f"valid_size must be in [0, 1); got {self.valid_size!r}")
-        n = len(y_encoded)
-        mask = np.zeros(n, dtype=bool)
-        if groups is not None:
-            groups = np.asarray(groups)
-            if groups.shape != (n,):
-                raise ValueError(f"groups must have shape ({n},); got {groups.shape}")
-            if np.unique(groups).size >= 2:
-                return self._grouped_mask(y_encoded, groups, seed)
-        _warn_if_sorted_by_class(y_encoded)
-        for c in np.unique(y_encoded):
-            rows = np.flatnonzero(y_encoded == c)
-            n_valid = min(int(round(self.valid_size * rows.size)), rows.size - 1)
-            if n_valid > 0:
-                mask[rows[-n_valid:]] = True
-        return mask if mask.any() else None
-
-    def _grouped_mask(self, y_encoded, groups, seed):
-        n_classes = np.unique(y_encoded).size
-        split = GroupShuffleSplit(20, test_size=self.valid_size, random_state=seed)
-        for train, valid in split.split(np.zeros(len(y_encoded)), groups=groups):
-            if np.unique(y_encoded[train]).size == n_classes:
-                mask = np.zeros(len(y_encoded), dtype=bool)
-                mask[valid] = True
-                return mask
-        warnings.warn(
-            f"No split of the {np.unique(groups).size} groups into training and "
-            f"validation (valid_size={self.valid_size}) keeps every class in training; "
-            "training without validation (no early stopping).",
-            UserWarning,
-            stacklevel=4,
-        )
-        return None
+        return check_dominant_threshold(self.dominant_threshold, self.n_context_features_)
 
     # ------------------------------------------------------------------ sklearn API
     def fit(self, X, y, groups=None, **fit_params):
@@ -604,16 +306,18 @@ class CNNBeatClassifier(NeuralNetClassifier):
         self._rhythm_models()  # checked before training
         self._dominant_threshold()
         X = X[:, self.n_context_features_ :]  # the network's part of each row
-        self.class_weight_ = self._class_weights(y_encoded)
+        self.class_weight_ = class_weights(
+            self.class_weight, self.max_class_weight, self.classes_, y_encoded
+        )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        self._valid_mask = self._validation_mask(y_encoded, groups, seed)
+        self._valid_mask = validation_mask(self.valid_size, y_encoded, groups, seed)
         # Torch's global generator drives weight initialisation, dropout and shuffling;
         # fork it so that the caller's random stream is left as it was.
         try:
             with torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
                 self._train(X, y_encoded, **fit_params)
-                self.best_epochs_ = self._best_epochs()
+                self.best_epochs_ = best_epochs(self.history)
                 if self.refit and self._valid_mask is not None:
                     self._refit_all(X, y_encoded, seed, **fit_params)
         finally:
@@ -632,17 +336,34 @@ class CNNBeatClassifier(NeuralNetClassifier):
             pass
         self.notify("on_train_end", X=X, y=y_encoded)
 
-    def _best_epochs(self):
-        if "valid_loss" not in self.history[-1]:
-            return len(self.history)
-        return int(np.argmin(self.history[:, "valid_loss"])) + 1
-
     def _refit_all(self, X, y_encoded, seed, **fit_params):
         """A fresh network on every row for ``best_epochs_`` epochs (no validation)."""
         self._valid_mask, self._refitting = None, True
         torch.manual_seed(seed)
         self.initialize()
         self._train(X, y_encoded, epochs=self.best_epochs_, **fit_params)
+
+    def restore(self, layout, classes, module_state, *, class_weight=None, class_prior=None):
+        """Set the fitted state from stored arrays, as :func:`ecg_sklearn.persistence.load_model`
+        does: the row ``layout`` (a ``BeatLayout``), the ``classes``, the network's
+        ``module_state`` (name to array) and the class weights and prior of the fit.
+
+        Returns
+        -------
+        self
+        """
+        self.n_features_in_ = layout.n_features
+        self.label_encoder_ = LabelEncoder().fit(classes)
+        self._set_layout(self._fit_layout(layout, layout.n_features))
+        self.class_weight_ = None if class_weight is None else np.asarray(class_weight, float)
+        if class_prior is None and self.prior_power:
+            raise ValueError("the stored model lacks class_prior, which prior_power needs")
+        self.class_prior_ = None if class_prior is None else np.asarray(class_prior, float)
+        self._rhythm_models()  # checked
+        with torch.random.fork_rng(devices=[]):  # initialisation draws from torch's RNG
+            self.initialize()
+        load_module_state(self.module_, module_state)
+        return self
 
     # Incremental training is not offered (use ``fit`` with ``warm_start=True``);
     # ``available_if`` hides skorch's ``partial_fit`` so that ``hasattr`` is False.
@@ -663,16 +384,12 @@ class CNNBeatClassifier(NeuralNetClassifier):
         size = self.get_params_for("iterator_valid").get("batch_size", self.batch_size)
         if size in (None, -1):
             size = max(1, len(X))
-        nonlinearity = self._get_predict_nonlinearity()
-        self.module_.eval()
         context, X = X[:, : self.n_context_features_], X[:, self.n_context_features_ :]
-        rows = torch.from_numpy(np.ascontiguousarray(X)).to(self.device)
-        with torch_threads(self.n_threads), torch.inference_mode():
-            parts = [
-                nonlinearity(self.module_(rows[i : i + size])).cpu()
-                for i in range(0, len(rows), size)
-            ]
-        return self._decide(torch.cat(parts).numpy(), context)
+        with torch_threads(self.n_threads):
+            proba = predict_in_batches(
+                self.module_, X, size, self._get_predict_nonlinearity(), self.device
+            )
+        return self._decide(proba, context)
 
     def predict(self, X):
         """Predicted labels (values of ``classes_``)."""

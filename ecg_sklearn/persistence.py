@@ -127,8 +127,6 @@ def describe_pipeline(pipe, *, leads=None) -> tuple[dict, dict]:
 def pipeline_from_description(info, weights, *, name="the model"):
     """The fitted pipeline that :func:`describe_pipeline` described (no code is run from
     the description: the pipeline is built from the package's classes)."""
-    import torch
-    from sklearn.preprocessing import LabelEncoder
 
     from .pipeline import default_pipeline
 
@@ -157,23 +155,13 @@ def pipeline_from_description(info, weights, *, name="the model"):
     if segment.beat_channel:
         window[0, n_channels - extra, n_times // 2] = 1.0
     layout = pipe[:-1].fit_transform(window).layout
-    cnn = pipe["cnn"]
-    cnn.n_features_in_ = layout.n_features
-    cnn.label_encoder_ = LabelEncoder().fit(info["classes"])
-    cnn._set_layout(cnn._fit_layout(layout, layout.n_features))
-    class_weight, prior = info.get("class_weight"), info.get("class_prior")
-    cnn.class_weight_ = None if class_weight is None else np.asarray(class_weight, dtype=float)
-    if prior is None and cnn.prior_power:
-        raise ValueError(f"{name} lacks class_prior, which prior_power needs")
-    cnn.class_prior_ = None if prior is None else np.asarray(prior, dtype=float)
-    cnn._rhythm_models()  # checked
-    with torch.random.fork_rng(devices=[]):  # initialisation draws from torch's RNG
-        cnn.initialize()
     try:
-        cnn.module_.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
-    except RuntimeError as exc:
-        raise ValueError(f"The weights of {name} do not fit the network: {exc}") from exc
-    cnn.module_.eval()
+        pipe["cnn"].restore(
+            layout, info["classes"], weights, class_weight=info.get("class_weight"),
+            class_prior=info.get("class_prior"),
+        )  # fmt: skip
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from exc
     return pipe
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from numbers import Real
 from typing import NamedTuple
 
@@ -42,6 +43,40 @@ class BeatLayout(NamedTuple):
     def n_features(self) -> int:
         """Columns of a row."""
         return self.n_context_features + self.n_rr_features + self.n_leads * self.beat_length
+
+    @classmethod
+    def of_rows(cls, layout, n_features, n_rr_features="auto", n_leads="auto") -> BeatLayout:
+        """The layout of rows of ``n_features`` values: ``layout`` (the segmenter's, or
+        None for a plain array) with the classifier's ``n_rr_features`` and ``n_leads``
+        (``"auto"``: from ``layout``), checked against each other."""
+        given = {"n_rr_features": n_rr_features, "n_leads": n_leads}
+        for name, value in given.items():
+            if isinstance(value, str) and value == "auto":
+                if layout is None:
+                    raise ValueError(
+                        f"{name}='auto' reads the layout that BeatSegmenter's output carries, "
+                        "but X is a plain array (e.g. after a resampler or loaded from disk): "
+                        "set n_rr_features and n_leads"
+                    )
+                given[name] = getattr(layout, name)
+            elif not isinstance(value, numbers.Integral) or value < (name == "n_leads"):
+                low = 1 if name == "n_leads" else 0
+                raise ValueError(f"{name} must be 'auto' or an int >= {low}; got {value!r}")
+            elif layout is not None and value != getattr(layout, name):
+                raise ValueError(
+                    f"{name}={value} but the segmenter's output has {getattr(layout, name)}: "
+                    "leave it 'auto'"
+                )
+        n_rr, n_leads = given["n_rr_features"], given["n_leads"]
+        n_context = 0 if layout is None else layout.n_context_features
+        n_wave = n_features - n_context - n_rr
+        if n_wave < n_leads or n_wave % n_leads:
+            raise ValueError(
+                f"X has {n_features} features: after {n_context} context and "
+                f"n_rr_features={n_rr} RR features, "
+                f"{n_wave} remain, which do not split into n_leads={n_leads} leads"
+            )
+        return cls(int(n_rr), int(n_leads), n_wave // n_leads, n_context)
 
 
 class BeatFeatures(np.ndarray):

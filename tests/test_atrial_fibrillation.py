@@ -13,7 +13,7 @@ from ecg_sklearn.features._af import (
     dominant_interval_features,
 )
 from ecg_sklearn.record import af_probability, load_af_model
-from ecg_sklearn.record._af import THRESHOLD
+from ecg_sklearn.record._af import AF_THRESHOLD
 from ecg_sklearn.record._timing import fit_af_model, save_af_model
 
 FS = 360.0
@@ -71,7 +71,7 @@ def test_shipped_model_tells_ventricular_ectopy_from_fibrillation():
     beats, like = _trigeminy()
     assert np.median(af_probability(beats, FS, like)) < 0.2
     af = _fibrillation()
-    assert np.mean(af_probability(af, FS, np.ones(af.size, bool)) > THRESHOLD) > 0.9
+    assert np.mean(af_probability(af, FS, np.ones(af.size, bool)) > AF_THRESHOLD) > 0.9
     assert af_features(af, FS, np.ones(af.size, bool)).shape == (af.size, len(AF_FEATURES))
 
 
@@ -96,7 +96,7 @@ def test_probability_of_some_beats_is_that_of_the_whole_record(smoothing):
     whole = af_probability(beats, FS, like, smoothing=smoothing)
     some = af_probability(beats, FS, like, smoothing=smoothing, index=index)
     np.testing.assert_allclose(some, whole[index], rtol=0, atol=1e-12)
-    assert whole[index].min() < 0.2 and whole[index].max() > THRESHOLD
+    assert whole[index].min() < 0.2 and whole[index].max() > AF_THRESHOLD
     with pytest.raises(ValueError, match="index must be 1-D with values in"):
         af_probability(beats, FS, like, index=[beats.size])
 
@@ -154,7 +154,7 @@ def test_annotate_record_detects_af_on_the_excerpt(sample):
         rec = load_record(record, sample_data_dir(), leads="MLII")
         result = annotate_record(pipe, rec.signal, rec.fs, beats=t.beat_samples, detect_af=True)
         in_af = np.isin(t.rhythm, AF_RHYTHMS)
-        assert np.mean((result.p_af > THRESHOLD) == in_af) >= least, record
+        assert np.mean((result.p_af > AF_THRESHOLD) == in_af) >= least, record
         assert in_af.any() == (record == "201")
     assert annotate_record(pipe, rec.signal, rec.fs).p_af is None
     clf = CNNBeatClassifier(max_epochs=1, valid_size=0, verbose=0, dominant_threshold=None)

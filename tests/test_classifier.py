@@ -90,35 +90,35 @@ def test_clone_pickle_joblib(sample, fitted, tmp_path):
 
 
 def test_validation_split_holds_out_whole_patients(sample):
-    clf = CNNBeatClassifier(valid_size=0.25)
+    from ecg_sklearn.nn._training import validation_mask
+
     y = np.unique(sample.y, return_inverse=True)[1]
-    mask = clf._validation_mask(y, sample.groups, seed=0)
+    mask = validation_mask(0.25, y, sample.groups, seed=0)
     held = set(sample.groups[mask])
     assert held and not held & set(sample.groups[~mask])
     assert set(y[~mask]) == set(y)  # every class stays in training
     # Patients 0 and 1 hold the only rows of class 1: no split may hold both out.
     y_small, g_small = np.array([0, 1, 1, 0, 0, 0]), np.array([0, 1, 1, 2, 3, 4])
     for seed in range(10):
-        mask = CNNBeatClassifier(valid_size=0.5)._validation_mask(y_small, g_small, seed)
+        mask = validation_mask(0.5, y_small, g_small, seed)
         assert 1 in y_small[~mask]
     with pytest.warns(UserWarning, match="keeps every class in training"):
-        only = CNNBeatClassifier(valid_size=0.5)._validation_mask(
-            np.array([0, 0, 1, 1]), np.array([0, 0, 1, 1]), 0
-        )
+        only = validation_mask(0.5, np.array([0, 0, 1, 1]), np.array([0, 0, 1, 1]), 0)
     assert only is None
 
 
 def test_validation_split_without_groups_keeps_every_class():
-    clf = CNNBeatClassifier(valid_size=0.2)
+    from ecg_sklearn.nn._training import validation_mask
+
     # Rows in record order: the last fifth of each class's rows, in input order.
     y = np.array([0] * 50 + [1] * 10 + [0] * 30 + [2] * 1 + [1] * 10)
-    mask = clf._validation_mask(y, None, seed=0)
+    mask = validation_mask(0.2, y, None, seed=0)
     for c, n in ((0, 16), (1, 4), (2, 0)):
         rows = np.flatnonzero(y == c)
         assert mask[rows].sum() == n and mask[rows[len(rows) - n :]].all()
     # Rows sorted by class, as a resampler returns them: same shares, and a warning.
     with pytest.warns(UserWarning, match="one block per class"):
-        mask = clf._validation_mask(np.repeat([0, 1, 2, 3], [40, 40, 40, 8]), None, 0)
+        mask = validation_mask(0.2, np.repeat([0, 1, 2, 3], [40, 40, 40, 8]), None, 0)
     assert list(np.bincount(np.repeat([0, 1, 2, 3], [40, 40, 40, 8])[~mask])) == [32, 32, 32, 6]
 
 
@@ -248,7 +248,7 @@ def test_batch_loader_gives_dataloaders_batches():
     from skorch.dataset import Dataset
     from torch.utils.data import DataLoader
 
-    from ecg_sklearn.classifier import BatchLoader
+    from ecg_sklearn.nn._training import BatchLoader
 
     X = np.arange(50, dtype=np.float32).reshape(25, 2)
     y = np.arange(25)

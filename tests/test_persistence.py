@@ -12,11 +12,12 @@ import joblib
 import numpy as np
 import pytest
 
-from ecg_sklearn import default_pipeline, load_pretrained
+from ecg_sklearn import default_pipeline
 from ecg_sklearn._model_files import SHIPPED_SHA256, read_model_description, shipped_folder
 from ecg_sklearn.cli import main
 from ecg_sklearn.io import sample_data_dir
 from ecg_sklearn.persistence import load_model, save_model
+from ecg_sklearn.record import load_rhythm_models
 
 QUICK = dict(max_epochs=1, module__n_filters=4, module__hidden=8, valid_size=0)
 
@@ -80,7 +81,7 @@ def test_what_arrays_cannot_hold_is_refused_and_pickle_needs_trust(fitted, tmp_p
 
     with pytest.raises(ValueError, match="format='pickle'"):
         save_model(Pipeline(fitted.steps), tmp_path / "plain.npz")
-    fitted.set_params(cnn__rhythm_context=load_pretrained()["cnn"]._rhythm_models())
+    fitted.set_params(cnn__rhythm_context=load_rhythm_models())
     try:
         with pytest.raises(ValueError, match=r"cnn__rhythm_context.*format='pickle'"):
             save_model(fitted, tmp_path / "m.npz")

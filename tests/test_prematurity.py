@@ -109,7 +109,7 @@ def test_classes_without_s_are_left_alone_and_errors():
     beats = select_beats(np.full(10, 300))
     proba = np.full((11, 2), 0.5)
     np.testing.assert_array_equal(rule_out_timely_sveb(proba, ["N", "V"], beats), 0.5)
-    with pytest.raises(ValueError, match="proba must have shape"):
+    with pytest.raises(ValueError, match=r"proba must be \(n_beats, n_classes\)"):
         rule_out_timely_sveb(np.zeros((5, 5)), CLASSES, beats)
     with pytest.raises(ValueError, match="threshold must be a positive number"):
         rule_out_timely_sveb(_proba(["N"] * 11), CLASSES, beats, threshold=0)

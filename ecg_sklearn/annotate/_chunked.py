@@ -31,7 +31,14 @@ from ..features._dominant import (
 from ..features._rhythm import context_reach
 from ..features._similar import TIMING_REACH, shape_features, shape_reach, timing_features
 from ..features._windows import average_rr, make_beat_windows, rhythm_context
-from ..record._similar import BLOCK, N_NEIGHBORS, SPAN, WEIGHT, similar_blocks, smooth_block
+from ..record._similar import (
+    BLOCK,
+    N_NEIGHBORS,
+    OWN_WEIGHT,
+    SIMILAR_SPAN_BEATS,
+    similar_blocks,
+    smooth_block,
+)
 from ..signal._qrs import detect_qrs
 from ..signal._quality import flat_blocks, stretches_from_blocks
 from ..signal._resampling import resample_record, resampling_ratio
@@ -345,7 +352,7 @@ def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs, timel
             cache[q] = shapes, proba[rows].copy()
         return cache[q]
 
-    blocks = list(similar_blocks(beats.size, block, SPAN))
+    blocks = list(similar_blocks(beats.size, block, SIMILAR_SPAN_BEATS))
 
     def inputs():  # read in this thread, as the results are taken
         for b0, b1, c0, c1 in blocks:
@@ -362,7 +369,9 @@ def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs, timel
             yield unsmoothed, z, np.arange(b0, b1) - c0, np.arange(c1 - c0)
 
     def smooth(unsmoothed, z, rows, candidates):
-        return smooth_block(unsmoothed, z, rows, candidates, N_NEIGHBORS, SPAN, WEIGHT)
+        return smooth_block(
+            unsmoothed, z, rows, candidates, N_NEIGHBORS, SIMILAR_SPAN_BEATS, OWN_WEIGHT
+        )
 
     results = jobs.in_order(smooth, inputs(), len(blocks))
     smoothed_blocks = progress(results, "comparing similar beats")

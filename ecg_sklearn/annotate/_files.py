@@ -12,7 +12,7 @@ from sklearn.utils import Bunch
 
 from .._files import record_files, temporary_folder_beside
 from ..metrics import compare_annotations, flutter_intervals
-from ..record._af import THRESHOLD as AF_THRESHOLD
+from ..record._af import AF_THRESHOLD
 from ..signal._quality import SignalQualityWarning
 from ._record import annotate_record, check_n_jobs, pipeline_layout, single_threaded
 

@@ -15,9 +15,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import MIN_RECORD_FS, check_fs
 from ..features._windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
-from ..record._af import DOMINANT_SIMILARITY, af_probability
+from ..record._af import DOMINANT_LIKE, af_probability
 from ..record._chain import RecordDecision
-from ..record._prematurity import THRESHOLD as PREMATURITY_THRESHOLD
+from ..record._prematurity import PREMATURITY_THRESHOLD
 from ..signal._quality import (
     FLAT_MV,
     SignalQualityWarning,
@@ -208,13 +208,7 @@ def annotate_record(
         )
     source = ModelRateSignal(signal, fs, model_fs, n_leads)
 
-    def progress(iterable, what):
-        if not verbose:
-            return iterable
-        from tqdm.auto import tqdm
-
-        return tqdm(iterable, desc=what, leave=False)
-
+    progress = _progress_bars(verbose)
     n_jobs = effective_n_jobs(n_jobs)
     classes = pipeline.classes_ if hasattr(pipeline, "classes_") else pipeline[-1].classes_
     # What the record-level steps after the pipeline read of each beat.
@@ -231,26 +225,13 @@ def annotate_record(
                 raise ValueError(f"beats closer than one sample at the model's {model_fs:g} Hz")
             flat = flat_in_chunks(source, chunk_duration, jobs)
         unanalysable = flat if fs == model_fs else np.round(flat * fs / model_fs).astype(np.int64)
-        problems = signal_problems(source.read, found, model_fs)
-        flat_share = float(np.diff(flat, axis=1).sum() / max(1, source.n_samples))
-        if found.size == 0 and flat_share > 0.5:
-            problems.append(
-                f"no beat found: {100 * flat_share:.0f}% of the record is flat (varies by "
-                f"less than {FLAT_MV:g} mV): the lead is off, or the signal is not in mV (V?)"
-            )
+        problems = _quality_problems(source, found, flat, model_fs)
         for problem in problems:
             warnings.warn(f"annotate_record: {problem}", SignalQualityWarning, stacklevel=2)
         if found.size == 0:
-            return Bunch(
-                beat_samples=np.zeros(0, dtype=np.int64),
-                beat_labels=np.zeros(0, dtype="<U1"),
-                proba=np.zeros((0, len(classes))),
-                p_af=np.zeros(0) if detect_af else None,
-                classes=classes,
-                fs=fs,
-                unanalysable=unanalysable,
-                signal_problems=problems,
-            )
+            empty = np.zeros(0, dtype=np.int64)
+            return _result(empty, np.zeros((0, len(classes))), np.zeros(0) if detect_af else None,
+                           classes, fs, unanalysable, problems)  # fmt: skip
         # The rhythm features read the beats' timeline without the interruptions.
         timeline = rhythm_timeline(found, model_fs, flat)
         proba, similarity = classify_in_chunks(
@@ -262,7 +243,7 @@ def annotate_record(
         if detect_af:
             p_af = np.full(found.size, np.nan)
             if found.size >= 3:
-                alike = similarity["qrs_similarity"] >= DOMINANT_SIMILARITY
+                alike = similarity["qrs_similarity"] >= DOMINANT_LIKE
                 p_af = af_probability(timeline, model_fs, alike)
         streamed = _StreamedBeats(
             timeline, model_fs, dict(similarity, p_af=p_af),
@@ -272,8 +253,13 @@ def annotate_record(
         )  # fmt: skip
         proba = decision.decide(proba, classes, streamed)
     sample = found if fs == model_fs else np.round(found * fs / model_fs).astype(np.int64)
+    return _result(sample, proba, p_af, classes, fs, unanalysable, problems)
+
+
+def _result(beat_samples, proba, p_af, classes, fs, unanalysable, problems) -> Bunch:
+    """:func:`annotate_record`'s result."""
     return Bunch(
-        beat_samples=sample,
+        beat_samples=beat_samples,
         beat_labels=np.asarray(classes)[proba.argmax(axis=1)],
         proba=proba,
         p_af=p_af,
@@ -282,6 +268,31 @@ def annotate_record(
         unanalysable=unanalysable,
         signal_problems=problems,
     )
+
+
+def _progress_bars(verbose):
+    """``progress(iterable, what)``: a progress bar over ``iterable`` when ``verbose``."""
+
+    def progress(iterable, what):
+        if not verbose:
+            return iterable
+        from tqdm.auto import tqdm
+
+        return tqdm(iterable, desc=what, leave=False)
+
+    return progress
+
+
+def _quality_problems(source, found, flat, fs) -> list[str]:
+    """:func:`~ecg_sklearn.signal.signal_problems` of the record, and a record mostly flat."""
+    problems = signal_problems(source.read, found, fs)
+    flat_share = float(np.diff(flat, axis=1).sum() / max(1, source.n_samples))
+    if found.size == 0 and flat_share > 0.5:
+        problems.append(
+            f"no beat found: {100 * flat_share:.0f}% of the record is flat (varies by "
+            f"less than {FLAT_MV:g} mV): the lead is off, or the signal is not in mV (V?)"
+        )
+    return problems
 
 
 class _StreamedBeats:

@@ -7,7 +7,7 @@ import argparse
 
 import numpy as np
 
-from ..record._prematurity import THRESHOLD as PREMATURITY_THRESHOLD
+from ..record._prematurity import PREMATURITY_THRESHOLD
 from ..shipped._pretrained import list_pretrained
 from ._commands import cmd_annotate, cmd_evaluate, cmd_explain, cmd_run, cmd_train
 
@@ -89,9 +89,13 @@ def _model_options(p):
         "format='pickle'): loading it can run any code in it, so only for files you "
         "made or trust",
     )  # fmt: skip
+    _pretrained_option(p, "--model")
+
+
+def _pretrained_option(p, instead):
     p.add_argument(
         "--pretrained", default="mitdb-ds1", choices=list_pretrained(),
-        help="without --model: the shipped pretrained model to use (default mitdb-ds1)",
+        help=f"without {instead}: the shipped pretrained model to use (default mitdb-ds1)",
     )  # fmt: skip
 
 
@@ -104,10 +108,7 @@ def _add_run(sub):
         help="train the default pipeline on DS1 (excerpt or --data-dir) instead of loading "
         "the pretrained model; also saves it as model.npz",
     )  # fmt: skip
-    p.add_argument(
-        "--pretrained", default="mitdb-ds1", choices=list_pretrained(),
-        help="without --train: the shipped pretrained model to use (default mitdb-ds1)",
-    )  # fmt: skip
+    _pretrained_option(p, "--train")
     p.set_defaults(func=cmd_run)
 
 

@@ -1,17 +1,13 @@
-"""Atrial fibrillation per beat, from beat timing and the beats that look like the dominant one.
+"""Features of atrial fibrillation per beat, from beat timing and the beats that look like
+the dominant one.
 
 Timing alone mistakes frequent ventricular ectopy for atrial fibrillation (AF): the
 intervals around premature beats are irregular in both. The intervals between two
 consecutive *dominant-like* beats (beats whose QRS looks like the record's dominant
 beat) are regular in sinus rhythm with ectopy and stay irregular in AF.
 :func:`dominant_interval_features` describes them; :func:`af_features` adds them to
-:func:`~ecg_sklearn.features.rr_context_features`. The shipped model (``"ltafdb-af"``)
-is fitted on the Long-Term AF Database, whose beats count as dominant-like unless
-labelled V or F (it has no signals); on a record with a signal, a beat is dominant-like
-where its QRS correlates at least :data:`DOMINANT_SIMILARITY` with the dominant beat
-(:func:`ecg_sklearn.features.dominant_similarity`). :func:`af_probability` gives
-each beat's probability of AF, the running median over the :data:`SMOOTHING` beats
-around it (AF lasts minutes; single beats read as AF are mostly wrong).
+:func:`~ecg_sklearn.features.rr_context_features`. The AF model reads them
+(:func:`ecg_sklearn.record.af_probability`).
 """
 
 from __future__ import annotations

@@ -1,16 +1,6 @@
-"""The patient's similar beats: each beat decided together with those that look like it.
-
-A classifier trained on other patients errs on some of a new patient's beats but not on
-most of the beats that look the same. :func:`smooth_over_similar_beats` replaces each
-beat's class probabilities by a weighted mean of its own and those of its
-:data:`N_NEIGHBORS` most similar beats of the same record, among the :data:`SPAN` beats on
-either side: similar in QRS shape, in P-wave shape and in timing
-(:func:`beat_features`). It uses the record's unlabelled signal and the classifier's own
-probabilities, never labels or other records: a label-free adaptation to the record.
-
-It needs every beat of a record (or of ``SPAN`` beats around each): for windows made by
-the loaders, apply it to the pipeline's probabilities with :func:`loaded_beat_features`;
-:func:`ecg_sklearn.annotate_record` applies it (``similar_beats``).
+"""Features that find a beat's similar beats in its record: QRS shape, P-wave shape and
+timing (:func:`beat_features`), from the unlabelled signal.
+:func:`ecg_sklearn.record.smooth_over_similar_beats` reads them.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""Loaders for WFDB databases, the MIT-BIH Arrhythmia Database and the shipped excerpt.
-
-Every loader returns beats as windows (see :mod:`ecg_sklearn.features` and
-``docs/design.md``) in a :class:`sklearn.utils.Bunch` with the AAMI label ``y``, the
-original ``symbols``, the record names as ``groups`` (for inter-patient CV), the beat
-positions ``samples`` and the sampling rate ``fs``.
+"""The MIT-BIH Arrhythmia Database: its splits, download (checked against SHA-256
+digests), and the excerpt shipped with the package, loaded as beat windows
+(:func:`load_mitdb`, :func:`load_sample`; see :func:`ecg_sklearn.io.load_wfdb`).
 """
 
 from __future__ import annotations

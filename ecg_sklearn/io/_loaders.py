@@ -128,52 +128,7 @@ def load_wfdb(
         raise ValueError(f"context must be a positive number of seconds; got {context!r}")
 
     # Pass 1: headers and annotations (cheap), to size the output once.
-    plan, excluded, rates = [], {}, set()
-    for record in records:
-        header = read_header(data_dir, record)
-        channels = pick_leads(list(header.sig_name), lead_spec, record)
-        samples, symbols = read_annotations(data_dir, record)
-        is_beat = np.isin(symbols, list(AAMI_MAP))
-        if channels is None:
-            msg = (
-                f"Record {record!r} has no lead among {leads!r}; its leads are "
-                f"{list(header.sig_name)}"
-            )
-            if on_missing_lead == "raise":
-                raise ValueError(
-                    f"{msg}. Give alternatives such as leads=[('MLII', 'V5')], or "
-                    "on_missing_lead='exclude' to skip the record."
-                )
-            excluded[record] = {"n_beats": int(is_beat.sum()), "reason": msg}
-            continue
-        if not is_beat.any():
-            warnings.warn(f"Record {record!r} has no beat annotation: no beats", stacklevel=2)
-        outside = samples[is_beat][(samples[is_beat] < 0) | (samples[is_beat] >= header.sig_len)]
-        if outside.size:
-            raise ValueError(
-                f"Record {record!r}: beat annotation at sample {outside[0]} lies outside its "
-                f"signal of {header.sig_len} samples (damaged or mismatched .atr?)"
-            )
-        rates.add(float(header.fs))
-        plan.append(_Planned(record, header, channels, samples[is_beat], symbols[is_beat]))
-    if fs is None:
-        if len(rates) > 1:
-            raise ValueError(
-                f"Records have different sampling rates {sorted(rates)} Hz; pass fs= to "
-                "resample them to one rate"
-            )
-        fs_out = rates.pop() if rates else None
-    else:
-        fs_out = float(fs)
-    if not plan:
-        raise ValueError(f"No record left to load: every record was excluded ({excluded})")
-    if excluded:
-        n = sum(e["n_beats"] for e in excluded.values())
-        warnings.warn(
-            f"Excluded {n} beats of {len(excluded)} record(s) without the requested lead: "
-            f"{sorted(excluded)}",
-            stacklevel=2,
-        )
+    plan, excluded, fs_out = _plan(data_dir, records, lead_spec, leads, on_missing_lead, fs)
 
     # Pass 2: signals, straight into one preallocated array (or, with a transform,
     # into one record's buffer, reused).
@@ -188,25 +143,18 @@ def load_wfdb(
     for record, header, channels, beat_samples, symbols in tqdm(
         plan, desc="Loading records", unit="record", disable=not verbose
     ):
-        signal = read_signal(data_dir, record, channels, header)
-        _check_no_missing_samples(signal, beat_samples, float(header.fs), context, record)
-        if float(header.fs) != fs_out:
-            signal, beat_samples = resample_record(signal, beat_samples, float(header.fs), fs_out)
-        # Lead-off (flat) stretches: their beats are left out, and the rhythm values of
-        # the beats around them read the timeline without them, as in annotate_record.
-        stretches = flat_stretches(signal, fs_out)
+        signal, beat_samples, symbols, flat = _read_record(
+            data_dir, record, header, channels, beat_samples, symbols, fs_out, context
+        )
         timeline = None
-        if stretches.size:
-            kept = ~inside(beat_samples, stretches)
-            unanalysable[record] = {"stretches": stretches, "n_beats": int((~kept).sum())}
-            beat_samples, symbols = beat_samples[kept], symbols[kept]
-            timeline = rhythm_timeline(beat_samples, fs_out, stretches)
+        if flat is not None:
+            unanalysable[record] = flat
+            timeline = rhythm_timeline(beat_samples, fs_out, flat["stretches"])
         stop = start + beat_samples.size
         out = windows[start:stop] if transform is None else windows[: beat_samples.size]
         make_beat_windows(
             signal, beat_samples, fs_out, context=context, avg_rr_span=avg_rr_span,
-            rr_context=rr_context, timeline=timeline,
-            out=out,
+            rr_context=rr_context, timeline=timeline, out=out,
         )  # fmt: skip
         if transform is not None and beat_samples.size:
             outputs.append(_apply_transform(transform, out, record))
@@ -245,7 +193,74 @@ def load_wfdb(
     )
 
 
-def _check_no_missing_samples(signal, beat_samples, fs, context, record):
+def _plan(data_dir, records, lead_spec, leads, on_missing_lead, fs):
+    """Each record's header, leads and beat annotations (records without the leads
+    excluded or refused), and the output rate."""
+    plan, excluded, rates = [], {}, set()
+    for record in records:
+        header = read_header(data_dir, record)
+        channels = pick_leads(list(header.sig_name), lead_spec, record)
+        samples, symbols = read_annotations(data_dir, record)
+        is_beat = np.isin(symbols, list(AAMI_MAP))
+        if channels is None:
+            msg = (
+                f"Record {record!r} has no lead among {leads!r}; its leads are "
+                f"{list(header.sig_name)}"
+            )
+            if on_missing_lead == "raise":
+                raise ValueError(
+                    f"{msg}. Give alternatives such as leads=[('MLII', 'V5')], or "
+                    "on_missing_lead='exclude' to skip the record."
+                )
+            excluded[record] = {"n_beats": int(is_beat.sum()), "reason": msg}
+            continue
+        if not is_beat.any():
+            warnings.warn(f"Record {record!r} has no beat annotation: no beats", stacklevel=3)
+        outside = samples[is_beat][(samples[is_beat] < 0) | (samples[is_beat] >= header.sig_len)]
+        if outside.size:
+            raise ValueError(
+                f"Record {record!r}: beat annotation at sample {outside[0]} lies outside its "
+                f"signal of {header.sig_len} samples (damaged or mismatched .atr?)"
+            )
+        rates.add(float(header.fs))
+        plan.append(_Planned(record, header, channels, samples[is_beat], symbols[is_beat]))
+    if fs is None:
+        if len(rates) > 1:
+            raise ValueError(
+                f"Records have different sampling rates {sorted(rates)} Hz; pass fs= to "
+                "resample them to one rate"
+            )
+        fs_out = rates.pop() if rates else None
+    else:
+        fs_out = float(fs)
+    if not plan:
+        raise ValueError(f"No record left to load: every record was excluded ({excluded})")
+    if excluded:
+        n = sum(e["n_beats"] for e in excluded.values())
+        warnings.warn(
+            f"Excluded {n} beats of {len(excluded)} record(s) without the requested lead: "
+            f"{sorted(excluded)}",
+            stacklevel=3,
+        )
+    return plan, excluded, fs_out
+
+
+def _read_record(data_dir, record, header, channels, beat_samples, symbols, fs_out, context):
+    """The record's signal and beats at ``fs_out``, without the beats annotated inside
+    flat (lead-off) stretches; ``flat``: those stretches and that count, or None."""
+    signal = read_signal(data_dir, record, channels, header)
+    check_no_missing_samples(signal, beat_samples, float(header.fs), context, record)
+    if float(header.fs) != fs_out:
+        signal, beat_samples = resample_record(signal, beat_samples, float(header.fs), fs_out)
+    stretches = flat_stretches(signal, fs_out)
+    if not stretches.size:
+        return signal, beat_samples, symbols, None
+    kept = ~inside(beat_samples, stretches)
+    flat = {"stretches": stretches, "n_beats": int((~kept).sum())}
+    return signal, beat_samples[kept], symbols[kept], flat
+
+
+def check_no_missing_samples(signal, beat_samples, fs, context, record):
     """Refuse a record whose beats' windows would hold missing samples (NaN)."""
     missing = np.isnan(signal).any(axis=0)
     if not missing.any():

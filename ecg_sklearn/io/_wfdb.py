@@ -1,12 +1,7 @@
-"""Reading one record: its signal and annotations, whole or on demand.
-
-:func:`load_record` reads a whole WFDB record with its annotations (AAMI classes of its
-beats), :func:`load_beat_timing` only its beats and rhythm (no signal), and
-:func:`resample_record` moves a record to another sampling rate. :func:`open_record`
-returns a record whose ``signal`` reads only the samples asked for
-(``signal[:, a:b]``), from a WFDB record (any format ``wfdb`` reads) or, with
-``pyedflib`` installed, an EDF/EDF+ file. :func:`ecg_sklearn.annotate_record` reads such
-a signal chunk by chunk, so a multi-day recording is never whole in memory.
+"""Reading one WFDB record: its header (checked against its signal file), its signal in mV
+and its annotations (:func:`load_record`), or only its beats and rhythm
+(:func:`load_beat_timing`). :func:`ecg_sklearn.io.open_record` reads a record on
+demand instead.
 """
 
 from __future__ import annotations

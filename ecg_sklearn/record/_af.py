@@ -9,23 +9,23 @@ from scipy.ndimage import median_filter
 from ..features._af import af_features
 from ._timing import load_af_model
 
-__all__ = ["DOMINANT_SIMILARITY", "SMOOTHING", "THRESHOLD", "af_probability"]
+__all__ = ["DOMINANT_LIKE", "AF_SMOOTHING_BEATS", "AF_THRESHOLD", "af_probability"]
 
 
 #: QRS correlation with the dominant beat from which a beat counts as dominant-like.
-DOMINANT_SIMILARITY = 0.8
+DOMINANT_LIKE = 0.8
 
 
 #: Beats over which :func:`af_probability` takes the running median.
-SMOOTHING = 61
+AF_SMOOTHING_BEATS = 61
 
 
 #: Probability of AF from which a beat is in AF (chosen on DS1, with the two above).
-THRESHOLD = 0.8
+AF_THRESHOLD = 0.8
 
 
 def af_probability(
-    beat_samples, fs, dominant_like, *, model=None, smoothing=SMOOTHING, index=None
+    beat_samples, fs, dominant_like, *, model=None, smoothing=AF_SMOOTHING_BEATS, index=None
 ) -> np.ndarray:
     """Each beat's probability of atrial fibrillation or flutter, over one record.
 
@@ -37,7 +37,7 @@ def af_probability(
         Sampling rate in Hz.
     dominant_like : array-like of bool, shape (n_beats,)
         Beats that look like the dominant beat, e.g.
-        ``dominant_similarity(signal, beat_samples, fs) >= DOMINANT_SIMILARITY``.
+        ``dominant_similarity(signal, beat_samples, fs) >= DOMINANT_LIKE``.
     model : object with predict_proba, optional
         Fitted on :func:`af_features` (default: :func:`load_af_model`).
     smoothing : int, default=61
@@ -49,7 +49,7 @@ def af_probability(
     Returns
     -------
     p_af : ndarray of float64, shape (n_beats,) or (len(index),)
-        In AF where above :data:`THRESHOLD`.
+        In AF where above :data:`AF_THRESHOLD`.
     """
     if not (isinstance(smoothing, int | np.integer) and smoothing >= 1):
         raise ValueError(f"smoothing must be a positive int; got {smoothing!r}")

@@ -15,8 +15,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._loaded import loaded_beat_features, loaded_rule_in_evidence
-from ._prematurity import THRESHOLD as PREMATURITY_THRESHOLD
-from ._prematurity import check_threshold, rule_in_premature_sveb, rule_out_timely_sveb
+from ._prematurity import (
+    PREMATURITY_THRESHOLD,
+    check_threshold,
+    rule_in_premature_sveb,
+    rule_out_timely_sveb,
+)
 from ._similar import smooth_over_similar_beats
 
 __all__ = ["LoadedBeats", "RecordDecision"]

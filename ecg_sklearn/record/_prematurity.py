@@ -3,9 +3,10 @@
 A supraventricular ectopic beat comes early relative to the rhythm it interrupts. The
 rhythm is measured on the record itself: for each beat, the 75th percentile
 (:data:`REFERENCE_QUANTILE`) of the intervals before the beats called N among its
-:data:`SPAN` neighbours on either side (:func:`sinus_prematurity`). A beat called S whose
-own interval is longer than :data:`THRESHOLD` times that reference arrives on time, and
-:func:`rule_out_timely_sveb` moves its S probability to N.
+:data:`PREMATURITY_SPAN_BEATS` neighbours on either side (:func:`sinus_prematurity`). A
+beat called S whose own interval is longer than :data:`PREMATURITY_THRESHOLD` times
+that reference arrives on time, and :func:`rule_out_timely_sveb` moves its S
+probability to N.
 
 The reference is the classifier's own N calls on the record's other beats, not all
 beats, so that where atrial premature beats are frequent, or come in runs of
@@ -29,12 +30,12 @@ import numbers
 
 import numpy as np
 
-from .._validation import check_beat_values, check_fs
+from .._validation import check_beat_proba, check_beat_values, check_fs
 
 __all__ = [
-    "SPAN",
+    "PREMATURITY_SPAN_BEATS",
     "REFERENCE_QUANTILE",
-    "THRESHOLD",
+    "PREMATURITY_THRESHOLD",
     "RULE_IN_THRESHOLD",
     "sinus_prematurity",
     "rule_out_timely_sveb",
@@ -43,7 +44,7 @@ __all__ = [
 
 
 #: Neighbours on either side whose N calls make a beat's reference interval.
-SPAN = 30
+PREMATURITY_SPAN_BEATS = 30
 
 
 #: Quantile of the N beats' intervals that makes the reference.
@@ -51,7 +52,7 @@ REFERENCE_QUANTILE = 0.75
 
 
 #: S is ruled out for beats whose interval exceeds this fraction of the reference.
-THRESHOLD = 0.8
+PREMATURITY_THRESHOLD = 0.8
 
 
 #: Fewest N neighbours that make a reference; beats with fewer keep their call.
@@ -80,7 +81,9 @@ def check_threshold(threshold, name="threshold") -> float:
     return float(threshold)
 
 
-def sinus_prematurity(beat_samples, is_normal, *, span: int = SPAN, index=None) -> np.ndarray:
+def sinus_prematurity(
+    beat_samples, is_normal, *, span: int = PREMATURITY_SPAN_BEATS, index=None
+) -> np.ndarray:
     """Each beat's preceding interval over the reference interval of the N beats around it.
 
     Parameters
@@ -127,7 +130,13 @@ def sinus_prematurity(beat_samples, is_normal, *, span: int = SPAN, index=None) 
 
 
 def rule_out_timely_sveb(
-    proba, classes, beat_samples, *, groups=None, threshold: float = THRESHOLD, span: int = SPAN
+    proba,
+    classes,
+    beat_samples,
+    *,
+    groups=None,
+    threshold: float = PREMATURITY_THRESHOLD,
+    span: int = PREMATURITY_SPAN_BEATS,
 ) -> np.ndarray:
     """Rule S out for beats that are not premature against the N beats around them.
 
@@ -173,7 +182,7 @@ def rule_out_timely_sveb(
 
 def rule_in_premature_sveb(
     proba, classes, beat_samples, fs, evidence, *, groups=None,
-    threshold: float = RULE_IN_THRESHOLD, span: int = SPAN,
+    threshold: float = RULE_IN_THRESHOLD, span: int = PREMATURITY_SPAN_BEATS,
 ) -> np.ndarray:  # fmt: skip
     """Call S the premature beats with the usual QRS but another P wave, outside AF.
 
@@ -212,8 +221,7 @@ def rule_in_premature_sveb(
     -------
     proba : ndarray, shape (n_beats, n_classes)
     """
-    from ._af import DOMINANT_SIMILARITY, af_probability
-    from ._af import THRESHOLD as AF_THRESHOLD
+    from ._af import AF_THRESHOLD, DOMINANT_LIKE, af_probability
 
     threshold = check_threshold(threshold)
     fs = check_fs(fs)
@@ -245,7 +253,7 @@ def rule_in_premature_sveb(
         if "p_af" in values:
             p_af = values["p_af"][rows[index]]
         else:
-            alike = qrs[rows] >= DOMINANT_SIMILARITY  # (a premature beat has 3 N around)
+            alike = qrs[rows] >= DOMINANT_LIKE  # (a premature beat has 3 N around)
             p_af = af_probability(beats[rows], fs, alike, index=index)
         early = rows[index[p_af <= AF_THRESHOLD]]
         proba[early, s] += proba[early, n]
@@ -254,12 +262,9 @@ def rule_in_premature_sveb(
 
 
 def _check_proba(proba, classes, beat_samples) -> np.ndarray:
+    """The beats as int64, with ``proba`` checked in place (the rules change it)."""
     beats = np.asarray(beat_samples, dtype=np.int64)
-    if proba.ndim != 2 or proba.shape != (beats.size, classes.size):
-        raise ValueError(
-            f"proba must have shape (n_beats, n_classes) = ({beats.size}, {classes.size}); "
-            f"got {proba.shape}"
-        )
+    check_beat_proba(proba, classes, beats, copy=False)
     return beats
 
 

@@ -11,7 +11,7 @@ from .._validation import check_beat_groups, check_beat_proba, check_fs
 from ..features._rhythm import rr_context_features
 
 __all__ = [
-    "DEFAULT_AF_THRESHOLD",
+    "RHYTHM_AF_THRESHOLD",
     "rhythm_probabilities",
     "apply_rhythm_context",
     "decide_in_rhythm",
@@ -19,7 +19,7 @@ __all__ = [
 
 
 #: P(AF) above which :func:`apply_rhythm_context` rules S out (chosen on DS1).
-DEFAULT_AF_THRESHOLD = 0.9
+RHYTHM_AF_THRESHOLD = 0.9
 
 
 def rhythm_probabilities(beat_samples, fs, models, *, groups=None) -> Bunch:
@@ -63,7 +63,7 @@ def apply_rhythm_context(
     models,
     *,
     groups=None,
-    af_threshold=DEFAULT_AF_THRESHOLD,
+    af_threshold=RHYTHM_AF_THRESHOLD,
     sveb="replace",
     priors=None,
     prior_power=0.0,
@@ -102,7 +102,7 @@ def apply_rhythm_context(
         From :func:`fit_rhythm_models`.
     groups : array-like, shape (n_beats,), optional
         Record of each beat; one record if omitted.
-    af_threshold : float or None, default=DEFAULT_AF_THRESHOLD
+    af_threshold : float or None, default=RHYTHM_AF_THRESHOLD
     sveb : {"replace", "combine"} or None, default="replace"
     priors : array-like, shape (n_classes,) or (n_beats, n_classes), optional
         Class shares of the training data (needed when ``prior_power`` > 0).

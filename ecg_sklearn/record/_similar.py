@@ -1,4 +1,14 @@
-"""Each beat's probabilities averaged with those of the most similar beats of its record."""
+"""The patient's similar beats: each beat decided together with those that look like it.
+
+A classifier trained on other patients errs on some of a new patient's beats but not on
+most of the beats that look the same. :func:`smooth_over_similar_beats` replaces each
+beat's class probabilities by a weighted mean of its own (:data:`OWN_WEIGHT`) and those
+of its :data:`N_NEIGHBORS` most similar beats of the same record, among the
+:data:`SIMILAR_SPAN_BEATS` beats on either side: similar in QRS shape, in P-wave shape
+and in timing (:func:`ecg_sklearn.features.beat_features`). It uses the record's
+unlabelled signal and the classifier's own probabilities, never labels or other
+records: a label-free adaptation to the record.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +17,7 @@ import numbers
 import numpy as np
 import torch
 
-__all__ = ["N_NEIGHBORS", "SPAN", "WEIGHT", "smooth_over_similar_beats"]
+__all__ = ["N_NEIGHBORS", "SIMILAR_SPAN_BEATS", "OWN_WEIGHT", "smooth_over_similar_beats"]
 
 
 #: Similar beats whose probabilities are averaged.
@@ -15,15 +25,15 @@ N_NEIGHBORS = 10
 
 
 #: Beats on either side among which the similar ones are looked for.
-SPAN = 1000
+SIMILAR_SPAN_BEATS = 1000
 
 
 #: Weight of the beat's own probabilities (the similar beats' mean has the rest).
-WEIGHT = 0.2
+OWN_WEIGHT = 0.2
 
 
 #: Beats compared with their similar beats at a time (memory only; a streaming caller
-#: holds the blocks on either side, so it is at least :data:`SPAN`).
+#: holds the blocks on either side, so it is at least :data:`SIMILAR_SPAN_BEATS`).
 BLOCK = 1024
 
 
@@ -102,8 +112,8 @@ def smooth_over_similar_beats(
     *,
     groups=None,
     n_neighbors: int = N_NEIGHBORS,
-    span: int = SPAN,
-    weight: float = WEIGHT,
+    span: int = SIMILAR_SPAN_BEATS,
+    weight: float = OWN_WEIGHT,
     block: int = BLOCK,
 ) -> np.ndarray:
     """Average each beat's probabilities with those of the most similar beats of its record.
