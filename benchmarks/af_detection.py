@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from _common import read_json, write_json, write_section
+from _fitting import fit_af_model
 from rhythm_context import LTAFDB, score_row, scores
 from sklearn.model_selection import GroupKFold
 
@@ -38,7 +39,6 @@ from ecg_sklearn.io._annotations import AF_RHYTHMS
 from ecg_sklearn.record import af_probability, load_af_model, load_rhythm_models
 from ecg_sklearn.record._af import AF_THRESHOLD, DOMINANT_LIKE
 from ecg_sklearn.record._rhythm import rhythm_probabilities
-from ecg_sklearn.record._timing import fit_af_model
 
 EVERY = 10
 

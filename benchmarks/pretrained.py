@@ -1,9 +1,9 @@
 """Rebuild the pretrained models shipped in the package, and measure the shipped files.
 
 ``--rebuild`` first fits the timing models of the default pipeline's rhythm context on
-the Long-Term AF Database (``ecg_sklearn.record._timing.fit_rhythm_models`` on every record,
+the Long-Term AF Database (``_fitting.fit_rhythm_models`` on every record,
 every 10th beat; written as ``ltafdb-rhythm.{npz,json}``) and the AF model
-(``ecg_sklearn.record._timing.fit_af_model``, ``ltafdb-af``), then trains each model of
+(``_fitting.fit_af_model``, ``ltafdb-af``), then trains each model of
 ``ecg_sklearn.shipped._pretrained.PRETRAINED`` from the full MIT-BIH database
 (``train_pretrained``: the default pipeline, its seed, its split) and writes
 ``ecg_sklearn/data/pretrained/NAME.{npz,json}``. Without it the script only
@@ -32,6 +32,14 @@ from pathlib import Path
 
 import numpy as np
 from _common import MODELS_MD, ROOT, read_json, write_json, write_section
+from _fitting import (
+    fit_af_model,
+    fit_rhythm_models,
+    save_af_model,
+    save_pretrained,
+    save_rhythm_models,
+    train_pretrained,
+)
 from rhythm_context import LTAFDB
 
 from ecg_sklearn.annotate import annotate_and_compare
@@ -46,14 +54,8 @@ from ecg_sklearn.io import (
 from ecg_sklearn.io._datasets import SAMPLE_RECORDS
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
 from ecg_sklearn.record import LoadedBeats, RecordDecision
-from ecg_sklearn.record._timing import (
-    fit_af_model,
-    fit_rhythm_models,
-    save_af_model,
-    save_rhythm_models,
-)
 from ecg_sklearn.shipped import load_pretrained, pretrained_info
-from ecg_sklearn.shipped._pretrained import PRETRAINED, save_pretrained, train_pretrained
+from ecg_sklearn.shipped._pretrained import PRETRAINED
 
 PACKAGE_DIR = ROOT / "ecg_sklearn" / "data" / "pretrained"
 EXCERPT_DS2 = [r for r in SAMPLE_RECORDS if r in DS2]

@@ -53,6 +53,7 @@ from _common import (
     write_json,
     write_section,
 )
+from _fitting import fit_rhythm_models
 from rhythm_context import LTAFDB
 from sklearn.model_selection import GroupKFold
 from sklearn.utils import Bunch
@@ -71,7 +72,6 @@ from ecg_sklearn.record import (
 from ecg_sklearn.record._prematurity import PREMATURITY_THRESHOLD as DEFAULT_PREMATURITY
 from ecg_sklearn.record._rhythm import rhythm_probabilities
 from ecg_sklearn.record._similar import N_NEIGHBORS, OWN_WEIGHT
-from ecg_sklearn.record._timing import fit_rhythm_models
 
 ALPHAS = (0.0, 0.5, 1.0)
 SHOWN_ALPHAS, SHOWN_AF = (0.0, 0.5), (None, 0.9)  # rows in the docs

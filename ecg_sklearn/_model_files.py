@@ -16,6 +16,33 @@ from ._files import write_bytes_atomically
 #: SHA-256 of each file of the models shipped in ``ecg_sklearn/data/pretrained``: a file
 #: replaced or damaged after installation is refused. Update with ``sha256sum`` when a
 #: shipped model is rebuilt (``tests/test_pretrained.py`` checks them).
+SHIPPED_MODELS = {
+    "mitdb-ds1": {
+        "kind": "pipeline",
+        "split": "DS1",
+        "seed": 0,
+        "description": "default pipeline trained on MIT-BIH DS1 (22 records, MLII, 360 Hz); "
+        "its DS2 figures are inter-patient",
+    },
+    "ltafdb-rhythm": {
+        "kind": "rhythm",
+        "description": "AF and S-versus-N timing models fitted on the Long-Term AF Database "
+        "(84 Holter records, every 10th beat; no MIT-BIH record)",
+    },
+    "ltafdb-af": {
+        "kind": "af",
+        "description": "AF per beat from af_features, fitted on the Long-Term AF Database "
+        "(84 Holter records, every 10th beat; no MIT-BIH record)",
+    },
+}
+
+
+def shipped_models(kind: str) -> dict:
+    """The entries of :data:`SHIPPED_MODELS` of one ``kind`` (``"pipeline"``,
+    ``"rhythm"``, ``"af"``)."""
+    return {name: model for name, model in SHIPPED_MODELS.items() if model["kind"] == kind}
+
+
 SHIPPED_SHA256 = {
     "ltafdb-af.json": "1ad327c82c993b7e6811cf165e919b7616c7278ca89ec0181227707e09070849",
     "ltafdb-af.npz": "3af5705065405f08f8dbf2ddd016415b750762697be02d1828b3e2daea9a6661",

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from _fitting import fit_af_model, save_af_model
 from sklearn.utils import Bunch
 
 from ecg_sklearn.features import af_features
@@ -14,7 +15,6 @@ from ecg_sklearn.features._af import (
 )
 from ecg_sklearn.record import af_probability, load_af_model
 from ecg_sklearn.record._af import AF_THRESHOLD
-from ecg_sklearn.record._timing import fit_af_model, save_af_model
 
 FS = 360.0
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from _fitting import save_pretrained, train_pretrained
 from sklearn.metrics import f1_score
 
 from ecg_sklearn import default_pipeline, list_pretrained, load_pretrained
@@ -15,7 +16,7 @@ from ecg_sklearn.io import DS2, load_mitdb, load_record, sample_data_dir
 from ecg_sklearn.io._datasets import SAMPLE_RECORDS
 from ecg_sklearn.metrics import pooled_report
 from ecg_sklearn.shipped import pretrained_info
-from ecg_sklearn.shipped._pretrained import PRETRAINED, save_pretrained, train_pretrained
+from ecg_sklearn.shipped._pretrained import PRETRAINED
 
 ROOT = Path(__file__).resolve().parents[1]
 #: How closely a rebuild on any machine reproduces the shipped model (docs/models.md):

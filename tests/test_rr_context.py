@@ -117,7 +117,7 @@ def _sinus_with_pacs(rng, n=400):
 
 @pytest.fixture(scope="module")
 def rhythm_models():
-    from ecg_sklearn.record._timing import fit_rhythm_models
+    from _fitting import fit_rhythm_models
 
     rng = np.random.default_rng(0)
     timings = []
@@ -155,8 +155,9 @@ def test_rhythm_context_rules_s_out_in_af_and_finds_premature_beats(rhythm_model
 
 
 def test_rhythm_context_errors(rhythm_models):
+    from _fitting import fit_rhythm_models
+
     from ecg_sklearn.record import apply_rhythm_context
-    from ecg_sklearn.record._timing import fit_rhythm_models
 
     beats = select_beats(np.full(10, 0.8))
     with pytest.raises(ValueError, match="must include 'N' and 'S'"):
@@ -257,9 +258,10 @@ def _save(arrays):
 
 
 def test_rhythm_models_saved_and_loaded_without_pickle(rhythm_models, tmp_path):
+    from _fitting import save_rhythm_models
+
     from ecg_sklearn.record import load_rhythm_models
     from ecg_sklearn.record._rhythm import rhythm_probabilities
-    from ecg_sklearn.record._timing import save_rhythm_models
 
     save_rhythm_models(rhythm_models, tmp_path, "toy", training={"data": "synthetic"})
     loaded = load_rhythm_models("toy", folder=tmp_path)

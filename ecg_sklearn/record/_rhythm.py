@@ -32,7 +32,7 @@ def rhythm_probabilities(beat_samples, fs, models, *, groups=None) -> Bunch:
     fs : float
         Sampling rate in Hz.
     models : Bunch
-        From :func:`fit_rhythm_models`.
+        From :func:`~ecg_sklearn.record.load_rhythm_models`.
     groups : array-like, shape (n_beats,), optional
         Record of each beat; one record if omitted.
 
@@ -99,7 +99,7 @@ def apply_rhythm_context(
     fs : float
         Sampling rate in Hz.
     models : Bunch
-        From :func:`fit_rhythm_models`.
+        From :func:`~ecg_sklearn.record.load_rhythm_models`.
     groups : array-like, shape (n_beats,), optional
         Record of each beat; one record if omitted.
     af_threshold : float or None, default=RHYTHM_AF_THRESHOLD
