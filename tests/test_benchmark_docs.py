@@ -35,6 +35,7 @@ SCRIPTS = {
         "pretrained",
         "holter",
         "af_detection",
+        "cross_database",
     )
 }
 

@@ -339,6 +339,22 @@ def test_beat_augmentation_shifts_and_scales_only_in_training():
         BeatAugmentation(max_scale=0.5)
 
 
+def test_beat_augmentation_inverts_beats_with_the_given_probability():
+    import torch
+
+    from ecg_sklearn.nn import BeatAugmentation
+
+    wave = torch.randn(4000, 2, 20)
+    torch.manual_seed(0)
+    out = BeatAugmentation(flip=0.3).train()(wave)
+    inverted = torch.all(out == -wave, dim=(1, 2))
+    assert torch.all(inverted | torch.all(out == wave, dim=(1, 2)))  # whole beats, all leads
+    assert abs(inverted.float().mean().item() - 0.3) < 0.03
+    assert BeatAugmentation(flip=1.0).eval()(wave) is wave
+    with pytest.raises(ValueError, match="flip in"):
+        BeatAugmentation(flip=1.5)
+
+
 def _shift_of(row, orig):
     """The shift s in [-3, 3] with row[:, t] proportional to orig[:, t - s] inside."""
     for s in range(-3, 4):

@@ -26,16 +26,21 @@ class BeatAugmentation(nn.Module):
     max_scale : float, default=1.0
         Each beat is multiplied by ``exp(u)``, ``u`` uniform in
         ``[-log(max_scale), log(max_scale)]``.
+    flip : float, default=0.0
+        Each beat is inverted (multiplied by -1) with this probability: electrodes
+        swapped, or a lead whose QRS points down.
     """
 
-    def __init__(self, max_shift=0, max_scale=1.0):
+    def __init__(self, max_shift=0, max_scale=1.0, flip=0.0):
         super().__init__()
-        if max_shift < 0 or max_scale < 1:
+        if max_shift < 0 or max_scale < 1 or not 0 <= flip <= 1:
             raise ValueError(
-                f"max_shift must be >= 0 and max_scale >= 1; got {max_shift!r}, {max_scale!r}"
+                "max_shift must be >= 0, max_scale >= 1 and flip in [0, 1]; got "
+                f"{max_shift!r}, {max_scale!r}, {flip!r}"
             )
         self.max_shift = int(max_shift)
         self.max_scale = float(max_scale)
+        self.flip = float(flip)
 
     def forward(self, wave):
         """Perturbed copy of ``wave`` ``(batch, n_leads, n_timepoints)`` when training."""
@@ -50,4 +55,7 @@ class BeatAugmentation(nn.Module):
             log_scale = math.log(self.max_scale)
             factor = torch.empty(n, 1, 1).uniform_(-log_scale, log_scale).exp()
             wave = wave * factor.to(wave.device)
+        if self.flip:
+            sign = torch.where(torch.rand(n, 1, 1) < self.flip, -1.0, 1.0)
+            wave = wave * sign.to(wave.device, wave.dtype)
         return wave

@@ -53,6 +53,8 @@ class BeatCNN(nn.Module):
     max_scale : float, default=1.0
         Training only: scale each beat's amplitude by a random factor between
         ``1 / max_scale`` and ``max_scale``.
+    flip : float, default=0.0
+        Training only: invert each beat with this probability.
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class BeatCNN(nn.Module):
         downsample=1,
         max_shift=0,
         max_scale=1.0,
+        flip=0.0,
     ):
         super().__init__()
         self.n_leads = n_leads
@@ -77,7 +80,9 @@ class BeatCNN(nn.Module):
         self.n_rr_features = n_rr_features
         self.center = center
         self.augment = (
-            BeatAugmentation(max_shift, max_scale) if max_shift or max_scale != 1 else None
+            BeatAugmentation(max_shift, max_scale, flip)
+            if max_shift or max_scale != 1 or flip
+            else None
         )
         self.pool_input = nn.AvgPool1d(downsample, ceil_mode=True) if downsample > 1 else None
         layers, channels, length = [], n_leads, math.ceil(beat_length / downsample)
