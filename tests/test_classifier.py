@@ -355,6 +355,26 @@ def test_beat_augmentation_inverts_beats_with_the_given_probability():
         BeatAugmentation(flip=1.5)
 
 
+def test_normalized_network_reads_beats_relative_to_their_reference():
+    import torch
+
+    from ecg_sklearn.nn import BeatCNN
+
+    torch.manual_seed(0)
+    net = BeatCNN(5, 60, n_leads=2, n_rr_features=8, normalize=True).eval().double()
+    x = torch.randn(16, 8 + 120, dtype=torch.float64)
+    with torch.no_grad():
+        logits = net(x)
+        for factor in (-3.0, 0.5, -1.0):  # gain and polarity of the recording
+            changed = torch.cat([x[:, :8], factor * x[:, 8:]], dim=1)
+            torch.testing.assert_close(net(changed), logits)
+        plain = BeatCNN(5, 60, n_leads=2, n_rr_features=8).eval().double()
+        plain.load_state_dict(net.state_dict())
+        assert not torch.allclose(plain(-x), plain(x))  # without it, polarity matters
+    with pytest.raises(ValueError, match="even n_leads"):
+        BeatCNN(5, 60, n_leads=3, normalize=True)
+
+
 def _shift_of(row, orig):
     """The shift s in [-3, 3] with row[:, t] proportional to orig[:, t - s] inside."""
     for s in range(-3, 4):

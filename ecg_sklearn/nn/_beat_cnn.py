@@ -55,6 +55,13 @@ class BeatCNN(nn.Module):
         ``1 / max_scale`` and ``max_scale``.
     flip : float, default=0.0
         Training only: invert each beat with this probability.
+    normalize : bool, default=False
+        Divide each lead by the amplitude of its reference channel and turn it so that
+        the reference's main deflection points up. The second half of the channels are
+        the references of the first half: the mean of the window's other beats, as the
+        segmenter's ``neighbours=True`` writes (``default_pipeline``). The network then
+        reads the beat's shape relative to the patient's neighbouring beats, whatever the
+        lead's gain and polarity.
     """
 
     def __init__(
@@ -73,8 +80,14 @@ class BeatCNN(nn.Module):
         max_shift=0,
         max_scale=1.0,
         flip=0.0,
+        normalize=False,
     ):
         super().__init__()
+        if normalize and n_leads % 2:
+            raise ValueError(
+                f"normalize needs a reference channel per lead (an even n_leads); got {n_leads}"
+            )
+        self.normalize = bool(normalize)
         self.n_leads = n_leads
         self.beat_length = beat_length
         self.n_rr_features = n_rr_features
@@ -117,6 +130,8 @@ class BeatCNN(nn.Module):
             wave = self.augment(wave)
         if self.center:
             wave = wave - wave.mean(dim=-1, keepdim=True)
+        if self.normalize:
+            wave = _relative_to_reference(wave)
         # Without gradients (prediction), the pooling runs as slices of the same
         # arithmetic: the same values, in a third less time.
         inference = not torch.is_grad_enabled()
@@ -156,3 +171,13 @@ def _max_of_pairs(x):
     n = x.shape[-1] // 2
     out = torch.maximum(x[..., 0 : 2 * n : 2], x[..., 1 : 2 * n : 2])
     return torch.cat([out, x[..., 2 * n :]], -1) if x.shape[-1] % 2 else out
+
+
+def _relative_to_reference(wave):
+    """Each lead (first half of the channels) and its reference (second half) divided by
+    the reference's largest deflection, signed so that it is positive."""
+    half = wave.shape[1] // 2
+    reference = wave[:, half:] - wave[:, half:].mean(dim=-1, keepdim=True)
+    peak = reference.gather(-1, reference.abs().argmax(dim=-1, keepdim=True))
+    scale = torch.where(peak.abs() > 1e-6, peak, torch.ones_like(peak))
+    return wave / scale.repeat(1, 2, 1)
