@@ -118,9 +118,21 @@ def summary(comparisons, hours):
     return out
 
 
-def fold_models(home, seed, folds, params=None, name="default"):
+def training_beats(home, train_leads):
+    """DS1's beat windows: its MLII lead, or (``"both"``) each of its two leads as
+    single-lead examples of the same patient."""
+    data = load_mitdb("DS1", home, verbose=0)
+    if train_leads == "both":
+        other = load_mitdb("DS1", home, leads=SECOND_LEAD, verbose=0)
+        for key in ("X", "y", "groups"):
+            data[key] = np.concatenate([data[key], other[key]])
+    return data
+
+
+def fold_models(home, seed, folds, params=None, name="default", train_leads="mlii"):
     """``{record: fitted pipeline that never saw it}`` over DS1 (the default pipeline with
-    the classifier parameters ``params``), cached as model files."""
+    the classifier parameters ``params``, trained on ``train_leads``), cached as model
+    files."""
     MODELS.mkdir(parents=True, exist_ok=True)
     records = np.array(DS1)
     data = None
@@ -129,7 +141,7 @@ def fold_models(home, seed, folds, params=None, name="default"):
         path = MODELS / f"{name}_seed{seed}_fold{k}of{folds}.npz"
         if not path.is_file():
             if data is None:
-                data = load_mitdb("DS1", home, verbose=0)
+                data = training_beats(home, train_leads)
             rows = np.isin(data.groups, records[train])
             t = time.perf_counter()
             pipe = default_pipeline(data.fs, random_state=seed, verbose=0, **(params or {}))
@@ -141,9 +153,9 @@ def fold_models(home, seed, folds, params=None, name="default"):
     return by_record
 
 
-def mitdb_rows(home, split, seed, folds, shifts, params=None, name="default"):
+def mitdb_rows(home, split, seed, folds, shifts, params=None, name="default", train_leads="mlii"):
     if split == "DS1":
-        models = fold_models(home, seed, folds, params, name)
+        models = fold_models(home, seed, folds, params, name, train_leads)
     else:
         models = dict.fromkeys(DS2, load_pretrained())
     rows = {}
@@ -163,11 +175,11 @@ def mitdb_rows(home, split, seed, folds, shifts, params=None, name="default"):
     return rows
 
 
-def candidate_on_ds1(home, seed, params, name):
+def candidate_on_ds1(home, seed, params, name, train_leads="mlii"):
     """The default pipeline with ``params``, fitted on all of DS1 (cached)."""
     path = MODELS / f"{name}_seed{seed}_all.npz"
     if not path.is_file():
-        data = load_mitdb("DS1", home, verbose=0)
+        data = training_beats(home, train_leads)
         pipe = default_pipeline(data.fs, random_state=seed, verbose=0, **params)
         save_model(pipe.fit(data.X, data.y, cnn__groups=data.groups), path, leads=["MLII"])
     return load_model(path)
@@ -206,10 +218,14 @@ def main(argv=None):
         help="a candidate's classifier parameter NAME=VALUE (repeatable)",
     )  # fmt: skip
     parser.add_argument("--name", default=None, help="the candidate's name (its JSON)")
+    parser.add_argument(
+        "--train-leads", choices=("mlii", "both"), default="mlii",
+        help="train on MLII, or on both leads of each DS1 record as single-lead examples",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     params = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
-    if params and not args.name:
-        parser.error("--param needs --name")
+    if (params or args.train_leads != "mlii") and not args.name:
+        parser.error("--param and --train-leads need --name")
     home = get_data_home(args.data_dir)
     # Inverted and other-lead records warn, as they should; the figures say the rest.
     warnings.simplefilter("ignore", SignalQualityWarning)
@@ -217,11 +233,13 @@ def main(argv=None):
         "split": args.split, "seed": args.seed, "folds": args.folds,
         "command": "python benchmarks/cross_database.py " + " ".join(argv or sys.argv[1:]),
         "params": params,
+        "train_leads": args.train_leads,
         "mitdb": mitdb_rows(home, args.split, args.seed, args.folds, args.shifts, params,
-                            args.name or "default"),
+                            args.name or "default", args.train_leads),
         "qtdb": {} if args.no_qtdb else qtdb_rows(
             args.qtdb,
-            candidate_on_ds1(home, args.seed, params, args.name) if params else load_pretrained(),
+            candidate_on_ds1(home, args.seed, params, args.name, args.train_leads)
+            if args.name else load_pretrained(),
         ),
     }  # fmt: skip
     if args.name:  # a candidate: its figures only, not the docs

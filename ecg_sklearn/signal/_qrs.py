@@ -26,8 +26,16 @@ def _beat_level(energy, fs, at, max_width=1.5, median_width=8.0):
     return np.interp(at, (np.arange(n_blocks) + 0.5) * q, envelope)
 
 
+#: Of two peaks closer than the T-wave window, the later (earlier) one is also taken for
+#: a T (P) wave when its energy is below ENERGY_RATIO and its sharpness below
+#: SHARPNESS_RATIO times the other's, and below SHARPNESS_LEVEL times the typical beat's:
+#: a broad wave after a narrow QRS, which the energy alone does not tell apart.
+T_WAVE_ENERGY_RATIO, T_WAVE_SHARPNESS_RATIO, T_WAVE_SHARPNESS_LEVEL = 0.7, 0.7, 0.8
+
+
 def _energy(lead, fs):
-    """QRS energy: absolute slope of the 5-20 Hz band, averaged over 100 ms."""
+    """QRS energy (absolute slope of the 5-20 Hz band, averaged over 100 ms) and
+    sharpness (its largest absolute slope within 100 ms)."""
     band = filter_ecg(
         lead.astype(np.float32, copy=False), fs, lowcut=5.0, highcut=min(20.0, 0.45 * fs)
     )
@@ -35,7 +43,8 @@ def _energy(lead, fs):
     width = max(1, int(0.1 * fs))  # centred moving average, as a difference of cumsums
     padded = np.pad(slope, (width // 2 + 1, width - 1 - width // 2), mode="edge")
     summed = np.cumsum(padded, dtype=np.float64)
-    return (summed[width:] - summed[:-width]) / width
+    sharpness = ndimage.maximum_filter1d(slope, width)
+    return (summed[width:] - summed[:-width]) / width, sharpness
 
 
 def detect_qrs(
@@ -56,10 +65,12 @@ def detect_qrs(
     ``refractory`` apart, are kept when above ``threshold`` times a running median (8 s)
     of the beat-energy envelope; of two peaks less than 360 ms apart, one ``wave_ratio``
     times weaker than the other is taken for a T wave (after the beat) or a P wave
-    (before it); gaps longer than ``search_back`` local RR intervals are searched again
-    at 0.7 times the threshold. Each beat is then placed on the largest absolute
-    deflection from the local median within 80 ms. Every step ignores the sign of the
-    signal, so inverted leads give the same beats.
+    (before it), and so is one somewhat weaker and much less sharp (largest slope)
+    than both the other and the record's typical beat; gaps longer than
+    ``search_back`` local RR intervals are searched again at 0.7 times the threshold.
+    Each beat is then placed on the largest absolute deflection from the local median
+    within 80 ms. Every step ignores the sign of the signal, so inverted leads give the
+    same beats.
 
     Parameters
     ----------
@@ -98,25 +109,38 @@ def detect_qrs(
     n = x.shape[1] // q
     lead = sum(x[0, k : n * q : q] for k in range(q)) / q  # means of q samples
     rate = fs / q
-    energy = _energy(lead, rate)
+    energy, sharpness = _energy(lead, rate)
     distance = max(1, int(refractory * rate))
     peaks, _ = signal.find_peaks(energy, distance=distance)
     heights = energy[peaks]
     level = _beat_level(energy, rate, peaks)
+    # sharpness relative to the typical beat's
+    sharp = sharpness[peaks] / np.maximum(_beat_level(sharpness, rate, peaks), 1e-12)
     keep = heights > threshold * level
-    beats = _drop_weak_neighbours(peaks[keep], heights[keep], rate, wave_ratio)
+    beats = _drop_weak_neighbours(peaks[keep], heights[keep], sharp[keep], rate, wave_ratio)
     beats = _search_back(beats, peaks, heights, level, 0.7 * threshold, search_back, rate)
     return _refine(x[0], beats * q + (q - 1) // 2, fs)
 
 
-def _drop_weak_neighbours(beats, heights, fs, ratio, window=0.36):
+def _drop_weak_neighbours(beats, heights, sharp, fs, ratio, window=0.36):
     """Of two beats closer than ``window`` s, drop one ``ratio`` times weaker than the
-    other: a T wave after the QRS, or a (large) P wave before it."""
+    other, or weaker and much less sharp (``sharp``: relative to the typical beat's):
+    a T wave after the QRS, or a (large) P wave before it."""
     if beats.size < 2 or ratio <= 0:
         return beats
     close = np.diff(beats) < window * fs
-    weak_after = close & (heights[1:] < ratio * heights[:-1])
-    weak_before = close & (heights[:-1] < ratio * heights[1:])
+
+    def weak(a, b):  # a, of a pair (a, b), looks like a wave beside the QRS b
+        broad = (
+            (heights[a] < T_WAVE_ENERGY_RATIO * heights[b])
+            & (sharp[a] < T_WAVE_SHARPNESS_RATIO * sharp[b])
+            & (sharp[a] < T_WAVE_SHARPNESS_LEVEL)
+        )
+        return (heights[a] < ratio * heights[b]) | broad
+
+    later, earlier = np.arange(1, beats.size), np.arange(beats.size - 1)
+    weak_after = close & weak(later, earlier)
+    weak_before = close & weak(earlier, later)
     keep = np.concatenate([[True], ~weak_after]) & np.concatenate([~weak_before, [True]])
     return beats[keep]
 
