@@ -13,6 +13,7 @@ from ecg_sklearn.persistence import save_model
 from ecg_sklearn.record import (
     rule_in_premature_sveb,
     rule_out_timely_sveb,
+    rule_out_timely_veb,
     smooth_over_similar_beats,
 )
 
@@ -143,14 +144,28 @@ def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
 
 def test_s_calls_are_checked_against_the_records_own_rhythm(model):
     rec = load_record("209", sample_data_dir(), leads="MLII")  # with atrial premature beats
-    calls = annotate_record(model, rec.signal, rec.fs, sveb_prematurity=None)
-    checked = annotate_record(model, rec.signal, rec.fs)  # the default: 0.8
-    expected = rule_out_timely_sveb(calls.proba.copy(), calls.classes, calls.beat_samples)
-    np.testing.assert_array_equal(checked.proba, expected)
-    np.testing.assert_array_equal(checked.beat_labels, calls.classes[expected.argmax(axis=1)])
-    assert (checked.beat_labels == "S").sum() < (calls.beat_labels == "S").sum()
+    calls = annotate_record(model, rec.signal, rec.fs, sveb_prematurity=None, veb_prematurity=None)
+    for threshold in ("record", 0.8):
+        checked = annotate_record(
+            model, rec.signal, rec.fs, sveb_prematurity=threshold, veb_prematurity=None
+        )
+        expected = rule_out_timely_sveb(
+            calls.proba.copy(), calls.classes, calls.beat_samples, threshold=threshold
+        )
+        np.testing.assert_array_equal(checked.proba, expected)
+        labels = calls.classes[expected.argmax(axis=1)]
+        np.testing.assert_array_equal(checked.beat_labels, labels)
+        assert (checked.beat_labels == "S").sum() < (calls.beat_labels == "S").sum()
+    default = annotate_record(model, rec.signal, rec.fs)  # "record", then the V timing
+    expected = rule_out_timely_veb(expected_record := rule_out_timely_sveb(
+        calls.proba.copy(), calls.classes, calls.beat_samples, threshold="record"
+    ), calls.classes, calls.beat_samples)  # fmt: skip
+    np.testing.assert_array_equal(default.proba, expected)
+    assert expected_record is expected  # changed in place
     with pytest.raises(ValueError, match="sveb_prematurity must be a positive number"):
         annotate_record(model, rec.signal, rec.fs, sveb_prematurity=-1)
+    with pytest.raises(ValueError, match="veb_prematurity must be a positive number"):
+        annotate_record(model, rec.signal, rec.fs, veb_prematurity="record")
 
 
 def test_premature_beats_with_another_p_wave_are_ruled_in(model):

@@ -373,6 +373,25 @@ def test_normalized_network_reads_beats_relative_to_their_reference():
         assert not torch.allclose(plain(-x), plain(x))  # without it, polarity matters
     with pytest.raises(ValueError, match="even n_leads"):
         BeatCNN(5, 60, n_leads=3, normalize=True)
+    with pytest.raises(ValueError, match="normalize must be"):
+        BeatCNN(5, 60, n_leads=2, normalize="polarity")
+
+
+def test_gain_normalized_network_keeps_polarity():
+    import torch
+
+    from ecg_sklearn.nn import BeatCNN
+
+    torch.manual_seed(0)
+    net = BeatCNN(5, 60, n_leads=2, n_rr_features=8, normalize="gain").eval().double()
+    x = torch.randn(16, 8 + 120, dtype=torch.float64)
+    with torch.no_grad():
+        logits = net(x)
+        for factor in (3.0, 0.5):
+            changed = torch.cat([x[:, :8], factor * x[:, 8:]], dim=1)
+            torch.testing.assert_close(net(changed), logits)
+        inverted = torch.cat([x[:, :8], -x[:, 8:]], dim=1)
+        assert not torch.allclose(net(inverted), logits)
 
 
 def _shift_of(row, orig):

@@ -3,7 +3,13 @@ import pytest
 
 from ecg_sklearn.features import dominant_similarity, p_wave_similarity
 from ecg_sklearn.io import load_record, sample_data_dir
-from ecg_sklearn.record import loaded_rule_in_evidence, rule_in_premature_sveb, rule_out_timely_sveb
+from ecg_sklearn.record import (
+    loaded_rule_in_evidence,
+    record_prematurity_threshold,
+    rule_in_premature_sveb,
+    rule_out_timely_sveb,
+    rule_out_timely_veb,
+)
 from ecg_sklearn.record._prematurity import sinus_prematurity
 
 CLASSES = np.array(["N", "S", "V", "F", "Q"])
@@ -194,3 +200,83 @@ def test_loaded_rule_in_evidence_is_each_records_own(sample):
             evidence.p_wave_similarity[rows], p_wave_similarity(signal, beats, sample.fs)
         )
     assert np.median(evidence.qrs_similarity) > 0.9
+
+
+def _sinus(rng, n, spread):
+    """Intervals of a sinus rhythm around 300 samples, each within ``spread`` of it."""
+    return np.round(300 * rng.uniform(1 - spread, 1 + spread, n)).astype(int)
+
+
+def test_the_records_own_threshold_follows_its_rhythms_variability():
+    rng = np.random.default_rng(0)
+    normal = np.ones(400, dtype=bool)
+    regular = sinus_prematurity(select_beats(_sinus(rng, 399, 0.02)), normal)
+    varying = sinus_prematurity(select_beats(_sinus(rng, 399, 0.25)), normal)
+    regular_limit = record_prematurity_threshold(regular, normal)
+    varying_limit = record_prematurity_threshold(varying, normal)
+    assert np.ptp(regular_limit) == 0 and np.ptp(varying_limit) == 0  # one stretch
+    assert 0.85 < regular_limit[0] < 0.9  # 0.9 times about 0.97
+    assert 0.6 <= varying_limit[0] < 0.7
+    # Too few N beats: the fixed threshold; very irregular: the floor.
+    assert np.all(record_prematurity_threshold(regular, np.arange(400) < 10) == 0.8)
+    wild = sinus_prematurity(select_beats(_sinus(rng, 399, 0.6)), normal)
+    assert np.all(record_prematurity_threshold(wild, normal) == 0.6)
+    # A long record: each stretch of about 2,000 beats has its own.
+    both = np.concatenate([np.tile(regular, 6), np.tile(varying, 6)])
+    limits = record_prematurity_threshold(both, np.ones(both.size, bool))
+    assert limits[0] > 0.85 and limits[-1] < 0.7
+
+
+def test_a_beat_at_085_is_premature_in_a_regular_record_only():
+    # 0.84 of the reference in a regular record, 0.79 in a varying one: the fixed
+    # threshold (0.8) decides both the other way.
+    rng = np.random.default_rng(1)
+    for spread, stays_s in ((0.02, True), (0.25, False)):
+        intervals = _sinus(rng, 200, spread)
+        intervals[100] = 255  # 0.85 of the rhythm
+        intervals[101] = 345  # and its pause
+        beats = select_beats(intervals)
+        calls = np.array(["N"] * beats.size)
+        calls[101] = "S"
+        proba = rule_out_timely_sveb(_proba(calls), CLASSES, beats, threshold="record")
+        assert (CLASSES[proba[101].argmax()] == "S") is stays_s, spread
+        fixed = rule_out_timely_sveb(_proba(calls), CLASSES, beats, threshold=0.8)
+        assert (CLASSES[fixed[101].argmax()] == "S") is not stays_s, spread
+    with pytest.raises(ValueError, match="positive number or 'record'"):
+        rule_out_timely_sveb(_proba(calls), CLASSES, beats, threshold="median")
+
+
+def _v_calls(intervals, where, p_v):
+    beats = select_beats(intervals)
+    proba = _proba(["N"] * beats.size)
+    proba[where] = [1 - p_v, 0, p_v, 0, 0]
+    return beats, proba
+
+
+def test_unconfident_v_calls_on_time_without_a_pause_become_n():
+    intervals = np.full(80, 300)
+    beats, proba = _v_calls(intervals, [20, 50], 0.6)
+    out = rule_out_timely_veb(proba, CLASSES, beats)
+    assert (out.argmax(1) == 0).all()  # both on time, no pause: N
+    np.testing.assert_allclose(out.sum(1), 1.0)
+    # Confident, premature, or followed by a pause: V stays.
+    beats, proba = _v_calls(intervals, [20], 0.8)
+    assert CLASSES[rule_out_timely_veb(proba, CLASSES, beats)[20].argmax()] == "V"
+    early = intervals.copy()
+    early[19] = 210  # beat 20 comes at 0.7
+    beats, proba = _v_calls(early, [20], 0.6)
+    assert CLASSES[rule_out_timely_veb(proba, CLASSES, beats)[20].argmax()] == "V"
+    paused = intervals.copy()
+    paused[20] = 420  # a pause after beat 20
+    beats, proba = _v_calls(paused, [20], 0.6)
+    assert CLASSES[rule_out_timely_veb(proba, CLASSES, beats)[20].argmax()] == "V"
+    # The first beat (no interval) keeps its call; classes without V are left alone.
+    beats, proba = _v_calls(intervals, [0], 0.6)
+    assert CLASSES[rule_out_timely_veb(proba, CLASSES, beats)[0].argmax()] == "V"
+    two = np.array(["N", "S"])
+    p2 = np.tile([0.4, 0.6], (beats.size, 1))
+    np.testing.assert_array_equal(rule_out_timely_veb(p2.copy(), two, beats), p2)
+    with pytest.raises(ValueError, match="confidence must be in"):
+        rule_out_timely_veb(proba, CLASSES, beats, confidence=1.5)
+    with pytest.raises(ValueError, match="threshold must be a positive number"):
+        rule_out_timely_veb(proba, CLASSES, beats, threshold=0)

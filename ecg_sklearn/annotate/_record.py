@@ -16,8 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import MIN_RECORD_FS, check_fs
 from ..features._windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 from ..record._af import DOMINANT_LIKE, af_probability
-from ..record._chain import RecordDecision
-from ..record._prematurity import PREMATURITY_THRESHOLD
+from ..record._chain import SVEB_PREMATURITY, RecordDecision
+from ..record._ventricular import VEB_PREMATURITY_THRESHOLD
 from ..signal._quality import (
     FLAT_MV,
     SignalQualityWarning,
@@ -98,7 +98,8 @@ def annotate_record(
     beats=None,
     avg_rr_span=DEFAULT_AVG_RR_SPAN,
     similar_beats=True,
-    sveb_prematurity=PREMATURITY_THRESHOLD,
+    sveb_prematurity=SVEB_PREMATURITY,
+    veb_prematurity=VEB_PREMATURITY_THRESHOLD,
     sveb_rule_in=None,
     detect_af=False,
     chunk_duration=DEFAULT_CHUNK_DURATION,
@@ -115,8 +116,8 @@ def annotate_record(
     and P wave from a bounded sample of beats read before the chunks. The labels are
     those of the record processed whole (tested on the 48 MIT-BIH records). Each beat's
     probabilities are then averaged with those of the record's similar beats
-    (``similar_beats``), and beats called S checked against the record's own rhythm
-    (``sveb_prematurity``).
+    (``similar_beats``), and beats called S or V checked against the record's own
+    rhythm (``sveb_prematurity``, ``veb_prematurity``).
 
     Stretches of at least 3 s where the signal is flat (lead off, recorder stuck or
     clipped; :func:`ecg_sklearn.signal.flat_stretches`) are reported as
@@ -151,11 +152,19 @@ def annotate_record(
         Average each beat's probabilities with those of the 10 most similar beats of
         the record (QRS, P wave and timing; :mod:`ecg_sklearn.features`), after the
         pipeline's decision and before ``sveb_prematurity``.
-    sveb_prematurity : float or None, default=0.8
+    sveb_prematurity : float, "record" or None, default="record"
         Beats called S whose preceding interval exceeds this fraction of the reference
         interval of the beats called N around them are N
-        (:func:`ecg_sklearn.record.rule_out_timely_sveb`); None: the pipeline's
-        calls as they are.
+        (:func:`ecg_sklearn.record.rule_out_timely_sveb`); ``"record"``: the
+        fraction is the record's own, 0.9 times the 5th percentile of that ratio
+        among its beats called N (at least 0.6;
+        :func:`ecg_sklearn.record.record_prematurity_threshold`); None: the
+        pipeline's calls as they are.
+    veb_prematurity : float or None, default=0.95
+        Beats called V with P(V) below 0.7 whose preceding interval exceeds this
+        fraction of that reference, and that are followed by no pause (an interval
+        above 1.1 times it), are N (:func:`ecg_sklearn.record.rule_out_timely_veb`);
+        None: the V calls as they are.
     sveb_rule_in : float or None, default=None
         If set (e.g. 0.8), beats called N whose preceding interval is below this
         fraction of that reference interval, with a QRS like the dominant beat's, a
@@ -197,8 +206,9 @@ def annotate_record(
     if chunk_duration is not None and not chunk_duration > 0:
         raise ValueError(f"chunk_duration must be positive seconds or None; got {chunk_duration!r}")
     decision = RecordDecision(
-        similar_beats=similar_beats, sveb_prematurity=sveb_prematurity, sveb_rule_in=sveb_rule_in
-    ).check()
+        similar_beats=similar_beats, sveb_prematurity=sveb_prematurity,
+        veb_prematurity=veb_prematurity, sveb_rule_in=sveb_rule_in,
+    ).check()  # fmt: skip
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
     if detect_af and not _reads_rr_context(pipeline):
         raise ValueError(

@@ -196,6 +196,7 @@ def cmd_annotate(args) -> int:
         pipe, args.record, leads=leads, write_dir=args.out_dir, extension=args.extension,
         n_jobs=args.n_jobs, verbose=int(not args.quiet),
         similar_beats=not args.no_similar_beats, sveb_prematurity=args.sveb_prematurity,
+        veb_prematurity=args.veb_prematurity,
         chunk_duration=args.chunk_duration, detect_af=args.detect_af,
     )  # fmt: skip
     for r in results:

@@ -7,7 +7,8 @@ import argparse
 
 import numpy as np
 
-from ..record._prematurity import PREMATURITY_THRESHOLD
+from ..record._chain import SVEB_PREMATURITY
+from ..record._ventricular import VEB_PREMATURITY_THRESHOLD
 from ..shipped._pretrained import list_pretrained
 from ._commands import cmd_annotate, cmd_evaluate, cmd_explain, cmd_run, cmd_train
 
@@ -27,6 +28,8 @@ DS1 first instead.
 def _threshold_or_off(text):
     if text.lower() in ("off", "none"):
         return None
+    if text.lower() == "record":
+        return "record"
     try:
         value = float(text)
     except ValueError:
@@ -155,10 +158,17 @@ def _add_annotate(sub):
         "of the record's 10 most similar beats)",
     )  # fmt: skip
     p.add_argument(
-        "--sveb-prematurity", type=_threshold_or_off, default=PREMATURITY_THRESHOLD,
+        "--sveb-prematurity", type=_threshold_or_off, default=SVEB_PREMATURITY,
         help="S calls stand only for beats whose RR interval is below this fraction of "
-        "the 75th percentile of those of the N beats around them (default 0.8; 'off': "
+        "the 75th percentile of those of the N beats around them (default 'record': "
+        "0.9 times the 5th percentile of that ratio among the record's N beats; 'off': "
         "the model's calls as they are)",
+    )  # fmt: skip
+    p.add_argument(
+        "--veb-prematurity", type=_threshold_or_off, default=VEB_PREMATURITY_THRESHOLD,
+        help="V calls with P(V) below 0.7 stand only for beats whose RR interval is "
+        "below this fraction of that reference or that are followed by a pause "
+        "(default 0.95; 'off': the model's calls as they are)",
     )  # fmt: skip
     p.add_argument(
         "--detect-af", action="store_true",

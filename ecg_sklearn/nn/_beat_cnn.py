@@ -55,13 +55,13 @@ class BeatCNN(nn.Module):
         ``1 / max_scale`` and ``max_scale``.
     flip : float, default=0.0
         Training only: invert each beat with this probability.
-    normalize : bool, default=False
-        Divide each lead by the amplitude of its reference channel and turn it so that
-        the reference's main deflection points up. The second half of the channels are
-        the references of the first half: the mean of the window's other beats, as the
-        segmenter's ``neighbours=True`` writes (``default_pipeline``). The network then
-        reads the beat's shape relative to the patient's neighbouring beats, whatever the
-        lead's gain and polarity.
+    normalize : bool or "gain", default=False
+        ``"gain"``: divide each lead by the peak-to-peak amplitude of its reference
+        channel; True: also turn it so that the reference's main deflection points up.
+        The second half of the channels are the references of the first half: the mean
+        of the window's other beats, as the segmenter's ``neighbours=True`` writes
+        (``default_pipeline``). The network then reads the beat's shape relative to the
+        patient's neighbouring beats, whatever the lead's gain (and polarity).
     """
 
     def __init__(
@@ -83,11 +83,13 @@ class BeatCNN(nn.Module):
         normalize=False,
     ):
         super().__init__()
+        if normalize not in (False, True, "gain"):
+            raise ValueError(f"normalize must be False, True or 'gain'; got {normalize!r}")
         if normalize and n_leads % 2:
             raise ValueError(
                 f"normalize needs a reference channel per lead (an even n_leads); got {n_leads}"
             )
-        self.normalize = bool(normalize)
+        self.normalize = normalize
         self.n_leads = n_leads
         self.beat_length = beat_length
         self.n_rr_features = n_rr_features
@@ -131,7 +133,7 @@ class BeatCNN(nn.Module):
         if self.center:
             wave = wave - wave.mean(dim=-1, keepdim=True)
         if self.normalize:
-            wave = _relative_to_reference(wave)
+            wave = _relative_to_reference(wave, signed=self.normalize is True)
         # Without gradients (prediction), the pooling runs as slices of the same
         # arithmetic: the same values, in a third less time.
         inference = not torch.is_grad_enabled()
@@ -173,11 +175,15 @@ def _max_of_pairs(x):
     return torch.cat([out, x[..., 2 * n :]], -1) if x.shape[-1] % 2 else out
 
 
-def _relative_to_reference(wave):
+def _relative_to_reference(wave, signed=True):
     """Each lead (first half of the channels) and its reference (second half) divided by
-    the reference's largest deflection, signed so that it is positive."""
+    the reference's largest deflection, signed so that it is positive (``signed``), or
+    by its peak-to-peak amplitude."""
     half = wave.shape[1] // 2
     reference = wave[:, half:] - wave[:, half:].mean(dim=-1, keepdim=True)
-    peak = reference.gather(-1, reference.abs().argmax(dim=-1, keepdim=True))
+    if signed:
+        peak = reference.gather(-1, reference.abs().argmax(dim=-1, keepdim=True))
+    else:
+        peak = reference.amax(dim=-1, keepdim=True) - reference.amin(dim=-1, keepdim=True)
     scale = torch.where(peak.abs() > 1e-6, peak, torch.ones_like(peak))
     return wave / scale.repeat(1, 2, 1)

@@ -7,13 +7,20 @@ from ._af import af_probability
 from ._chain import LoadedBeats, RecordDecision
 from ._dominant import rule_out_unlike_dominant
 from ._loaded import loaded_beat_features, loaded_rule_in_evidence
-from ._prematurity import rule_in_premature_sveb, rule_out_timely_sveb, sinus_prematurity
+from ._prematurity import (
+    record_prematurity_threshold,
+    rule_in_premature_sveb,
+    rule_out_timely_sveb,
+    sinus_prematurity,
+)
 from ._rhythm import apply_rhythm_context
 from ._similar import smooth_over_similar_beats
 from ._timing import load_af_model, load_rhythm_models
+from ._ventricular import rule_out_timely_veb
 
 __all__ = [
     "sinus_prematurity",
+    "record_prematurity_threshold",
     "LoadedBeats",
     "RecordDecision",
     "af_probability",
@@ -24,6 +31,7 @@ __all__ = [
     "loaded_rule_in_evidence",
     "rule_in_premature_sveb",
     "rule_out_timely_sveb",
+    "rule_out_timely_veb",
     "rule_out_unlike_dominant",
     "smooth_over_similar_beats",
 ]

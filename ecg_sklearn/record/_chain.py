@@ -16,14 +16,17 @@ import numpy as np
 
 from ._loaded import loaded_beat_features, loaded_rule_in_evidence
 from ._prematurity import (
-    PREMATURITY_THRESHOLD,
     check_threshold,
     rule_in_premature_sveb,
     rule_out_timely_sveb,
 )
 from ._similar import smooth_over_similar_beats
+from ._ventricular import VEB_PREMATURITY_THRESHOLD, rule_out_timely_veb
 
-__all__ = ["LoadedBeats", "RecordDecision"]
+__all__ = ["LoadedBeats", "RecordDecision", "SVEB_PREMATURITY"]
+
+#: The default S prematurity rule: the record's own threshold.
+SVEB_PREMATURITY = "record"
 
 
 class RecordDecision:
@@ -33,17 +36,22 @@ class RecordDecision:
        similar beats of its record (:func:`~ecg_sklearn.record.smooth_over_similar_beats`);
     2. ``sveb_prematurity``: beats called S that are not premature against the beats
        called N around them become N (:func:`~ecg_sklearn.record.rule_out_timely_sveb`);
-    3. ``sveb_rule_in``: premature beats called N with the usual QRS and another P wave,
+       ``"record"``: premature for that record, by the spread of its N beats' intervals;
+    3. ``veb_prematurity``: beats called V without confidence, on time and without a
+       pause after them, become N (:func:`~ecg_sklearn.record.rule_out_timely_veb`);
+    4. ``sveb_rule_in``: premature beats called N with the usual QRS and another P wave,
        outside atrial fibrillation, become S
        (:func:`~ecg_sklearn.record.rule_in_premature_sveb`).
 
     Parameters
     ----------
     similar_beats : bool, default=True
-    sveb_prematurity : float or None, default=0.8
+    sveb_prematurity : float, "record" or None, default="record"
         None: skip step 2.
-    sveb_rule_in : float or None, default=None
+    veb_prematurity : float or None, default=0.95
         None: skip step 3.
+    sveb_rule_in : float or None, default=None
+        None: skip step 4.
 
     Examples
     --------
@@ -57,17 +65,18 @@ class RecordDecision:
     (223, 5)
     """
 
-    def __init__(self, *, similar_beats=True, sveb_prematurity=PREMATURITY_THRESHOLD,
-                 sveb_rule_in=None):  # fmt: skip
+    def __init__(self, *, similar_beats=True, sveb_prematurity=SVEB_PREMATURITY,
+                 veb_prematurity=VEB_PREMATURITY_THRESHOLD, sveb_rule_in=None):  # fmt: skip
         self.similar_beats = similar_beats
         self.sveb_prematurity = sveb_prematurity
+        self.veb_prematurity = veb_prematurity
         self.sveb_rule_in = sveb_rule_in
 
     def check(self) -> RecordDecision:
         """Raise a ``ValueError`` naming a parameter out of range; return ``self``."""
-        for name in ("sveb_prematurity", "sveb_rule_in"):
+        for name in ("sveb_prematurity", "veb_prematurity", "sveb_rule_in"):
             if getattr(self, name) is not None:
-                check_threshold(getattr(self, name), name)
+                check_threshold(getattr(self, name), name, record=name == "sveb_prematurity")
         return self
 
     @property
@@ -101,6 +110,11 @@ class RecordDecision:
                 proba, classes, beats.samples, groups=beats.groups,
                 threshold=self.sveb_prematurity,
             )  # fmt: skip
+        if self.veb_prematurity is not None:
+            proba = rule_out_timely_veb(
+                proba, classes, beats.samples, groups=beats.groups,
+                threshold=self.veb_prematurity,
+            )  # fmt: skip
         if self.sveb_rule_in is not None:
             proba = rule_in_premature_sveb(
                 proba, classes, beats.samples, beats.fs, beats.rule_in_evidence(),
@@ -119,7 +133,8 @@ class RecordDecision:
     def __repr__(self):
         return (
             f"RecordDecision(similar_beats={self.similar_beats!r}, "
-            f"sveb_prematurity={self.sveb_prematurity!r}, sveb_rule_in={self.sveb_rule_in!r})"
+            f"sveb_prematurity={self.sveb_prematurity!r}, "
+            f"veb_prematurity={self.veb_prematurity!r}, sveb_rule_in={self.sveb_rule_in!r})"
         )
 
 

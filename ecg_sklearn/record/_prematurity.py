@@ -4,9 +4,12 @@ A supraventricular ectopic beat comes early relative to the rhythm it interrupts
 rhythm is measured on the record itself: for each beat, the 75th percentile
 (:data:`REFERENCE_QUANTILE`) of the intervals before the beats called N among its
 :data:`PREMATURITY_SPAN_BEATS` neighbours on either side (:func:`sinus_prematurity`). A
-beat called S whose own interval is longer than :data:`PREMATURITY_THRESHOLD` times
-that reference arrives on time, and :func:`rule_out_timely_sveb` moves its S
-probability to N.
+beat called S whose own interval is longer than a threshold times that reference
+arrives on time, and :func:`rule_out_timely_sveb` moves its S probability to N. The
+threshold is the record's own (``threshold="record"``): 0.9 times the 5th percentile of
+the prematurity of the beats called N in the same stretch of the record
+(:func:`record_prematurity_threshold`). Where sinus rhythm is regular, a beat at 0.85 of
+the reference is premature; where it varies a lot, normal beats come that early too.
 
 The reference is the classifier's own N calls on the record's other beats, not all
 beats, so that where atrial premature beats are frequent, or come in runs of
@@ -37,6 +40,7 @@ __all__ = [
     "REFERENCE_QUANTILE",
     "PREMATURITY_THRESHOLD",
     "RULE_IN_THRESHOLD",
+    "record_prematurity_threshold",
     "sinus_prematurity",
     "rule_out_timely_sveb",
     "rule_in_premature_sveb",
@@ -53,6 +57,14 @@ REFERENCE_QUANTILE = 0.75
 
 #: S is ruled out for beats whose interval exceeds this fraction of the reference.
 PREMATURITY_THRESHOLD = 0.8
+
+
+#: ``threshold="record"``: RECORD_FACTOR times the RECORD_QUANTILE of the prematurity of
+#: the beats called N in a stretch of RECORD_STRETCH_BEATS beats (about half an hour),
+#: at least RECORD_FLOOR; PREMATURITY_THRESHOLD where a stretch has under
+#: RECORD_MIN_NORMAL N beats.
+RECORD_QUANTILE, RECORD_FACTOR, RECORD_FLOOR = 0.05, 0.9, 0.6
+RECORD_STRETCH_BEATS, RECORD_MIN_NORMAL = 2000, 20
 
 
 #: Fewest N neighbours that make a reference; beats with fewer keep their call.
@@ -75,10 +87,47 @@ RULE_IN_EVIDENCE = ("qrs_similarity", "p_wave_similarity")
 _BLOCK = 4096
 
 
-def check_threshold(threshold, name="threshold") -> float:
+def check_threshold(threshold, name="threshold", *, record=False):
+    """``threshold`` as a float, or ``"record"`` where allowed (``record``)."""
+    if record and isinstance(threshold, str) and threshold == "record":
+        return threshold
     if not (isinstance(threshold, numbers.Real) and threshold > 0):
-        raise ValueError(f"{name} must be a positive number; got {threshold!r}")
+        also = " or 'record'" if record else ""
+        raise ValueError(f"{name} must be a positive number{also}; got {threshold!r}")
     return float(threshold)
+
+
+def record_prematurity_threshold(prematurity, is_normal) -> np.ndarray:
+    """Each beat's prematurity threshold, from the beats called N of its stretch.
+
+    The record is cut into stretches of about :data:`RECORD_STRETCH_BEATS` beats; in
+    each, the threshold is :data:`RECORD_FACTOR` (0.9) times the
+    :data:`RECORD_QUANTILE` (5th percentile) of the :func:`sinus_prematurity` of the
+    beats called N, at least :data:`RECORD_FLOOR` (0.6): a beat is premature for its
+    record when it comes earlier than nearly all of the record's normal beats do.
+
+    Parameters
+    ----------
+    prematurity : array-like of float, shape (n_beats,)
+        :func:`sinus_prematurity` of every beat of one record (NaN where unknown).
+    is_normal : array-like of bool, shape (n_beats,)
+        The beats called N.
+
+    Returns
+    -------
+    threshold : ndarray of float64, shape (n_beats,)
+        :data:`PREMATURITY_THRESHOLD` in stretches with fewer than
+        :data:`RECORD_MIN_NORMAL` N beats of known prematurity.
+    """
+    ratio, normal = check_beat_values(prematurity, is_normal, "is_normal", dtype=bool)
+    threshold = np.full(ratio.size, PREMATURITY_THRESHOLD)
+    n_stretches = max(1, ratio.size // RECORD_STRETCH_BEATS)
+    for rows in np.array_split(np.arange(ratio.size), n_stretches):
+        known = ratio[rows][normal[rows] & np.isfinite(ratio[rows])]
+        if known.size >= RECORD_MIN_NORMAL:
+            own = RECORD_FACTOR * np.quantile(known, RECORD_QUANTILE)
+            threshold[rows] = max(RECORD_FLOOR, own)
+    return threshold
 
 
 def sinus_prematurity(
@@ -152,8 +201,10 @@ def rule_out_timely_sveb(
         Beat positions, increasing within each record.
     groups : array-like, shape (n_beats,), optional
         Record of each beat (the loaders' ``groups``); default: all one record.
-    threshold : float, default=0.8
-        Beats called S whose :func:`sinus_prematurity` exceeds this become N.
+    threshold : float or "record", default=0.8
+        Beats called S whose :func:`sinus_prematurity` exceeds this become N;
+        ``"record"``: the record's own threshold
+        (:func:`record_prematurity_threshold`).
     span : int, default=30
         As in :func:`sinus_prematurity`.
 
@@ -162,19 +213,26 @@ def rule_out_timely_sveb(
     proba : ndarray, shape (n_beats, n_classes)
         ``proba``, with the S probability of the beats ruled out moved to N.
     """
-    threshold = check_threshold(threshold)
+    threshold = check_threshold(threshold, record=True)
     classes = np.asarray(classes).astype(str)
-    beats = _check_proba(proba, classes, beat_samples)
+    beats = check_proba(proba, classes, beat_samples)
     if not {"N", "S"} <= set(classes):
         return proba
     n, s = int(np.flatnonzero(classes == "N")[0]), int(np.flatnonzero(classes == "S")[0])
     called = proba.argmax(axis=1)
-    for rows in _records(beats, groups):
+    for rows in record_rows(beats, groups):
         sveb = np.flatnonzero(called[rows] == s)
         if not sveb.size:
             continue
-        ratio = sinus_prematurity(beats[rows], called[rows] == n, span=span, index=sveb)
-        timely = rows[sveb[ratio > threshold]]
+        normal = called[rows] == n
+        if threshold == "record":
+            ratio = sinus_prematurity(beats[rows], normal, span=span)
+            limit = record_prematurity_threshold(ratio, normal)[sveb]
+            ratio = ratio[sveb]
+        else:
+            ratio = sinus_prematurity(beats[rows], normal, span=span, index=sveb)
+            limit = threshold
+        timely = rows[sveb[ratio > limit]]
         proba[timely, n] += proba[timely, s]
         proba[timely, s] = 0.0
     return proba
@@ -226,7 +284,7 @@ def rule_in_premature_sveb(
     threshold = check_threshold(threshold)
     fs = check_fs(fs)
     classes = np.asarray(classes).astype(str)
-    beats = _check_proba(proba, classes, beat_samples)
+    beats = check_proba(proba, classes, beat_samples)
     values = {}
     for key in (*RULE_IN_EVIDENCE, "p_af"):
         if key == "p_af" and evidence.get(key) is None:
@@ -237,7 +295,7 @@ def rule_in_premature_sveb(
                 f"evidence[{key!r}] must have one value per beat, shape {beats.shape}; "
                 f"got {values[key].shape}"
             )
-    records = list(_records(beats, groups))
+    records = list(record_rows(beats, groups))
     if not {"N", "S"} <= set(classes):
         return proba
     n, s = int(np.flatnonzero(classes == "N")[0]), int(np.flatnonzero(classes == "S")[0])
@@ -261,14 +319,14 @@ def rule_in_premature_sveb(
     return proba
 
 
-def _check_proba(proba, classes, beat_samples) -> np.ndarray:
+def check_proba(proba, classes, beat_samples) -> np.ndarray:
     """The beats as int64, with ``proba`` checked in place (the rules change it)."""
     beats = np.asarray(beat_samples, dtype=np.int64)
     check_beat_proba(proba, classes, beats, copy=False)
     return beats
 
 
-def _records(beats, groups):
+def record_rows(beats, groups):
     """The rows of each record, its beats checked increasing."""
     groups = np.zeros(beats.size, dtype=np.int8) if groups is None else np.asarray(groups)
     if groups.shape != beats.shape:

@@ -1,0 +1,96 @@
+"""Timing of ventricular ectopic beats: a record-level decision for V.
+
+A ventricular ectopic beat comes early relative to the rhythm it interrupts, or, when
+it does not, the sinus beat it replaces is followed by a pause. A beat the network calls
+V without confidence, that is on time against the beats called N around it
+(:func:`~ecg_sklearn.record.sinus_prematurity`) and is followed by no pause, is a
+normal beat whose shape the network did not know (a lead or recorder it was not trained
+on): :func:`rule_out_timely_veb` moves its V probability to N. Confident V calls stand
+whatever their timing (escape beats, idioventricular rhythm).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._prematurity import (
+    PREMATURITY_SPAN_BEATS,
+    check_proba,
+    check_threshold,
+    record_rows,
+    sinus_prematurity,
+)
+
+__all__ = ["VEB_PREMATURITY_THRESHOLD", "VEB_CONFIDENCE", "VEB_PAUSE", "rule_out_timely_veb"]
+
+#: Beats called V whose interval exceeds this fraction of the N beats' reference are on
+#: time.
+VEB_PREMATURITY_THRESHOLD = 0.95
+
+#: V calls with at least this probability stand whatever their timing.
+VEB_CONFIDENCE = 0.7
+
+#: A following interval above this fraction of the reference is a pause.
+VEB_PAUSE = 1.1
+
+
+def rule_out_timely_veb(
+    proba, classes, beat_samples, *, groups=None,
+    threshold: float = VEB_PREMATURITY_THRESHOLD, confidence: float = VEB_CONFIDENCE,
+    pause: float = VEB_PAUSE, span: int = PREMATURITY_SPAN_BEATS,
+) -> np.ndarray:  # fmt: skip
+    """Rule V out for unconfident V calls on time and without a pause after them.
+
+    A beat called V becomes N (its V probability moves to N) when all hold: its V
+    probability is below ``confidence``; its :func:`~ecg_sklearn.record.sinus_prematurity`
+    against the beats called N exceeds ``threshold``; the interval after it is at most
+    ``pause`` times the same reference (or it is the record's last beat).
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n_beats, n_classes)
+        Class probabilities of every beat of the records, in order within each record;
+        changed in place.
+    classes : array-like, shape (n_classes,)
+        Their classes; must include ``"N"`` and ``"V"`` (else unchanged).
+    beat_samples : array-like of int, shape (n_beats,)
+        Beat positions, increasing within each record.
+    groups : array-like, shape (n_beats,), optional
+        Record of each beat; default: all one record.
+    threshold : float, default=0.95
+    confidence : float, default=0.7
+    pause : float, default=1.1
+    span : int, default=30
+        As in :func:`~ecg_sklearn.record.sinus_prematurity`.
+
+    Returns
+    -------
+    proba : ndarray, shape (n_beats, n_classes)
+    """
+    threshold = check_threshold(threshold)
+    pause = check_threshold(pause, "pause")
+    if not (isinstance(confidence, numbers.Real) and 0 < confidence <= 1):
+        raise ValueError(f"confidence must be in (0, 1]; got {confidence!r}")
+    classes = np.asarray(classes).astype(str)
+    beats = check_proba(proba, classes, beat_samples)
+    if not {"N", "V"} <= set(classes):
+        return proba
+    n, v = int(np.flatnonzero(classes == "N")[0]), int(np.flatnonzero(classes == "V")[0])
+    called = proba.argmax(axis=1)
+    for rows in record_rows(beats, groups):
+        veb = np.flatnonzero((called[rows] == v) & (proba[rows, v] < confidence))
+        if not veb.size:
+            continue
+        ratio = sinus_prematurity(beats[rows], called[rows] == n, span=span, index=veb)
+        interval = np.diff(beats[rows]).astype(np.float64)
+        reference = interval[np.maximum(veb - 1, 0)] / ratio  # NaN for the first beat
+        after = np.full(veb.size, np.nan)
+        inside = veb < rows.size - 1
+        after[inside] = interval[veb[inside]] / reference[inside]
+        timely = (ratio > threshold) & ~(after > pause)
+        ruled_out = rows[veb[timely]]
+        proba[ruled_out, n] += proba[ruled_out, v]
+        proba[ruled_out, v] = 0.0
+    return proba
