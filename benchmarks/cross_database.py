@@ -23,22 +23,27 @@ stated signal-to-noise ratio against the record's own variance.
 Writes ``benchmarks/results/cross_database.json``, ``docs/figures/cross_database.png``
 and the ``cross_database`` section of ``docs/benchmarks.md``.
 
+A candidate (``--param``, ``--train-leads both``: each DS1 record's two leads as
+single-lead training examples) needs ``--name`` and writes only
+``benchmarks/results/cross_database_NAME[_seedS].json`` (the seed when not 0).
+
 Usage: python benchmarks/cross_database.py [--data-dir PATH] [--split DS1|DS2]
 [--seed 0] [--folds 11] [--shifts mlii inverted ...] [--qtdb PATH | --no-qtdb]
-[--param module__flip=0.5 ... --name NAME]
+[--param module__flip=0.5 ... --name NAME] [--train-leads mlii|both]
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import re
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, ROOT, write_json, write_section
+from _common import MODEL_SELECTION_MD, RESULTS, ROOT, read_json, write_json, write_section
 from scipy.signal import butter, sosfiltfilt
 from sklearn.model_selection import GroupKFold
 from sklearn.utils import Bunch
@@ -219,10 +224,19 @@ def main(argv=None):
     )  # fmt: skip
     parser.add_argument("--name", default=None, help="the candidate's name (its JSON)")
     parser.add_argument(
+        "--candidates", action="store_true",
+        help="only gather the candidates' JSON into the table of docs/model_selection.md",
+    )  # fmt: skip
+    parser.add_argument(
         "--train-leads", choices=("mlii", "both"), default="mlii",
         help="train on MLII, or on both leads of each DS1 record as single-lead examples",
     )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.candidates:
+        results = {"candidates": gather_candidates()}
+        write_json("cross_database_candidates", results)
+        write_section("cross_database_candidates", markdown(results), MODEL_SELECTION_MD)
+        return
     params = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
     if (params or args.train_leads != "mlii") and not args.name:
         parser.error("--param and --train-leads need --name")
@@ -243,7 +257,8 @@ def main(argv=None):
         ),
     }  # fmt: skip
     if args.name:  # a candidate: its figures only, not the docs
-        write_json(f"cross_database_{args.name}", results)
+        seed = f"_seed{args.seed}" if args.seed else ""
+        write_json(f"cross_database_{args.name}{seed}", results)
         return
     write_json("cross_database", results)
     figure(results)
@@ -281,7 +296,47 @@ def _row(name, r):
     )
 
 
+def gather_candidates() -> dict:
+    """``{json name: its figures}`` of every candidate's JSON, default first."""
+    names = sorted(p.stem for p in RESULTS.glob("cross_database_*.json"))
+    names = [n for n in names if n != "cross_database_candidates"]
+    names.sort(key=lambda n: (not n.startswith("cross_database_default"), n))
+    return {n.removeprefix("cross_database_"): read_json(n) for n in names}
+
+
+def _pair(r):
+    return f"{r['S_f1']:.3f} / {r['V_f1']:.3f}" if r else ""
+
+
+def candidates_markdown(results) -> str:
+    lines = [
+        "Each row: `python benchmarks/cross_database.py --data-dir PATH ARGS` (ARGS in the "
+        "list below; 11 folds), then `--candidates` to gather them. DS1 columns: S-F1 / "
+        "V-F1 end to end (bxb), each DS1 record annotated by the fold model that never saw "
+        "it, its MLII lead changed as the column says; qtdb-other: the candidate fitted on "
+        "all of DS1, first lead. Detector and record-level decisions: the package's at the "
+        "time of the run (the same for every row).",
+        "",
+        "| candidate | seed | MLII | inverted | gain x0.5 | gain x2 | second lead | "
+        "qtdb lead 1: S-F1 / V-F1, V Se | qtdb lead 1: false S / V per hour |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    commands = []
+    for name, r in results["candidates"].items():
+        m, q = r["mitdb"], r["qtdb"].get("lead 1, all")
+        cells = [_pair(m.get(s)) for s in ("mlii", "inverted", "gain_0.5", "gain_2", "second_lead")]
+        qtdb = (f"{_pair(q)}, {q['V_se']:.3f} | {q['false_S_per_hour']:.1f} / "
+                f"{q['false_V_per_hour']:.1f}" if q else " | ")  # fmt: skip
+        lines.append(f"| {name} | {r['seed']} | {' | '.join(cells)} | {qtdb} |")
+        args = r["command"].removeprefix("python benchmarks/cross_database.py ")
+        args = re.sub(r"--data-dir \S+ ?", "", args)
+        commands.append(f"{name}: `{args}`")
+    return "\n".join([*lines, "", "ARGS: " + "; ".join(commands) + "."]) + "\n"
+
+
 def markdown(results) -> str:
+    if "candidates" in results:
+        return candidates_markdown(results)
     head = (
         "| recording | S Se | S +P | S-F1 | V Se | V +P | V-F1 | false S/h | false V/h | "
         "false F/h | extra/h | detection Se / +P (%) |\n|---|---|---|---|---|---|---|---|"

@@ -16,7 +16,10 @@ the decision:
 * prematurity: S is ruled out for beats whose preceding interval exceeds a fraction of
   the 75th percentile of those of the beats called N among their 30 neighbours on
   either side (``ecg_sklearn.record._prematurity``), on top of the AF and dominant-beat rules.
-* rule in: after the similar beats and the prematurity rule, beats called N below a
+* timing: after the similar beats, S ruled out above 0.8 or above the record's own
+  threshold (``sveb_prematurity="record"``), with or without the V timing rule
+  (``rule_out_timely_veb``).
+* rule in: after the similar beats and the timing rules, beats called N below a
   fraction of that reference, with the dominant beat's QRS and another P wave, outside
   AF, become S (``rule_in_premature_sveb``).
 * ``prior``: the network is trained with balanced class weights, so its probabilities
@@ -66,12 +69,15 @@ from ecg_sklearn.record import (
     loaded_rule_in_evidence,
     rule_in_premature_sveb,
     rule_out_timely_sveb,
+    rule_out_timely_veb,
     rule_out_unlike_dominant,
     smooth_over_similar_beats,
 )
-from ecg_sklearn.record._prematurity import PREMATURITY_THRESHOLD as DEFAULT_PREMATURITY
+from ecg_sklearn.record._chain import SVEB_PREMATURITY
+from ecg_sklearn.record._prematurity import PREMATURITY_THRESHOLD as FIXED_PREMATURITY
 from ecg_sklearn.record._rhythm import rhythm_probabilities
 from ecg_sklearn.record._similar import N_NEIGHBORS, OWN_WEIGHT
+from ecg_sklearn.record._ventricular import VEB_PREMATURITY_THRESHOLD
 
 ALPHAS = (0.0, 0.5, 1.0)
 SHOWN_ALPHAS, SHOWN_AF = (0.0, 0.5), (None, 0.9)  # rows in the docs
@@ -85,6 +91,9 @@ DEFAULT_SIMILAR = (N_NEIGHBORS, OWN_WEIGHT)
 SVEB_NAMES = {None: "network", "replace": "timing", "combine": "both (odds product)"}
 AF_THRESHOLDS = (0.5, 0.9)
 RULE_IN_THRESHOLDS = (None, 0.75, 0.8, 0.85)
+#: (sveb_prematurity, veb_prematurity) after the similar beats; in bold the default.
+TIMING_SETTINGS = ((0.8, None), ("record", None), (0.8, 0.95), ("record", 0.95))
+DEFAULT_TIMING = (SVEB_PREMATURITY, VEB_PREMATURITY_THRESHOLD)
 DEFAULT_RULE_IN = None  # annotate_record's sveb_rule_in: no rule in
 
 
@@ -94,6 +103,14 @@ def training_priors(y, groups, classes, folds):
     for train, test in GroupKFold(folds).split(y, groups=groups):
         priors[test] = [np.mean(y[train] == c) for c in classes]
     return priors
+
+
+def timing_rules(proba, classes, samples, groups, sveb, veb):
+    """The S prematurity rule (threshold ``sveb``), then the V timing rule (``veb``)."""
+    proba = rule_out_timely_sveb(proba, classes, samples, groups=groups, threshold=sveb)
+    if veb is not None:
+        proba = rule_out_timely_veb(proba, classes, samples, groups=groups, threshold=veb)
+    return proba
 
 
 def summary(y, y_pred):
@@ -207,13 +224,23 @@ def main(argv=None):
         Bunch(groups=groups, samples=samples, fs=fs, record_leads=dict.fromkeys(
             map(str, np.unique(groups)), ["MLII"])), home,
     )  # fmt: skip
-    default_chain = {
-        seed: rule_out_timely_sveb(
-            smooth_over_similar_beats(in_record[seed].copy(), features, groups=groups),
-            classes, samples, groups=groups,
-        )
+    smoothed = {
+        seed: smooth_over_similar_beats(in_record[seed].copy(), features, groups=groups)
         for seed in seeds
-    }  # fmt: skip
+    }
+    timing_rows = []
+    for sveb, veb in TIMING_SETTINGS:
+        per_seed = {}
+        for seed in seeds:
+            proba = timing_rules(smoothed[seed].copy(), classes, samples, groups, sveb, veb)
+            per_seed[seed] = summary(y, classes[proba.argmax(axis=1)])
+        timing_rows.append({"setting": [sveb, veb], "per_seed": per_seed})
+        scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
+        print(f"similar beats, then S prematurity {sveb}, V prematurity {veb}: {scores}")
+    default_chain = {
+        seed: timing_rules(smoothed[seed].copy(), classes, samples, groups, *DEFAULT_TIMING)
+        for seed in seeds
+    }
     rule_in_rows = []
     for threshold in RULE_IN_THRESHOLDS:
         per_seed = {}
@@ -236,6 +263,7 @@ def main(argv=None):
         "dominant_rows": dominant_rows,
         "prematurity_rows": prematurity_rows,
         "similar_rows": similar_rows,
+        "timing_rows": timing_rows,
         "rule_in_rows": rule_in_rows,
         "af_called_per_record": {
             str(r): int(af_beats[groups == r].sum()) for r in np.unique(groups)
@@ -337,7 +365,7 @@ def markdown(results) -> str:
         t = row["threshold"]
         if t not in SHOWN_PREMATURITY:
             continue  # in the JSON
-        mark = "**" if t == DEFAULT_PREMATURITY else ""
+        mark = "**" if t == FIXED_PREMATURITY else ""
         where = "nowhere (the pipeline's calls)" if t is None else f"{t} of the N beats' reference"
         lines.append(
             _table_row(
@@ -362,8 +390,28 @@ def markdown(results) -> str:
                 ("S_se", "S_ppv", "V_se", "V_ppv", "V_f1"), ("N_called_F",),
             )
         )  # fmt: skip
+    lines += [] if "timing_rows" not in results else _table_start(
+        "After the similar beats, the prematurity rule for S with a fixed threshold or the "
+        "record's own (`sveb_prematurity=\"record\"`: 0.9 times the 5th percentile of the "
+        "ratio among the record's beats called N), and the timing rule for V (beats called "
+        "V with P(V) below 0.7, above 0.95 of the reference and with no pause after them, "
+        "called N; `veb_prematurity`); in bold the default:",
+        ("S ruled out above", "V timing rule", "score per seed", "S Se", "S +P", "S F1",
+         "V Se", "V +P", "V F1"),
+    )  # fmt: skip
+    for row in results.get("timing_rows", []):
+        sveb, veb = row["setting"]
+        mark = "**" if (sveb, veb) == DEFAULT_TIMING else ""
+        where = "the record's own" if sveb == "record" else f"{sveb}"
+        rule = "none" if veb is None else f"above {veb}"
+        lines.append(
+            _table_row(
+                f"{mark}{where}{mark} | {rule}", row["per_seed"], seeds,
+                ("S_se", "S_ppv", "S_f1", "V_se", "V_ppv", "V_f1"), (),
+            )
+        )  # fmt: skip
     lines += _table_start(
-        "After the similar beats and the prematurity rule, beats called N whose interval is "
+        "After the similar beats and the timing rules, beats called N whose interval is "
         "below a fraction of that reference, with a QRS correlating at least 0.9 with the "
         "dominant beat, a P wave correlating below 0.5 with the dominant P wave (300 to 50 "
         "ms before the beat) and P(AF) at most 0.8, called S "

@@ -43,6 +43,8 @@ SCRIPTS = {
 def _script(name):
     if name.startswith("tune-"):
         return importlib.import_module("tune")
+    if name == "cross_database_candidates":
+        return importlib.import_module("cross_database")
     return importlib.import_module(SCRIPTS[name])
 
 

@@ -23,6 +23,7 @@ from ecg_sklearn.record import _prematurity as prematurity_module
 from ecg_sklearn.record import (
     rule_in_premature_sveb,
     rule_out_timely_sveb,
+    rule_out_timely_veb,
     smooth_over_similar_beats,
 )
 from ecg_sklearn.signal import resample_record
@@ -42,7 +43,8 @@ def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000):
     X = make_beat_windows(signal, beats, fs, context=720 / fs, avg_rr_span=avg_rr_span)
     features = beat_features(signal, beats, fs)
     proba = smooth_over_similar_beats(pipe.predict_proba(X), features, span=span)
-    return beats, rule_out_timely_sveb(proba, pipe.classes_, beats)
+    proba = rule_out_timely_sveb(proba, pipe.classes_, beats, threshold="record")
+    return beats, rule_out_timely_veb(proba, pipe.classes_, beats)
 
 
 def _ruled_in(pipe, signal, fs, beats, proba):

@@ -6,8 +6,9 @@ rhythm is measured on the record itself: for each beat, the 75th percentile
 :data:`PREMATURITY_SPAN_BEATS` neighbours on either side (:func:`sinus_prematurity`). A
 beat called S whose own interval is longer than a threshold times that reference
 arrives on time, and :func:`rule_out_timely_sveb` moves its S probability to N. The
-threshold is the record's own (``threshold="record"``): 0.9 times the 5th percentile of
-the prematurity of the beats called N in the same stretch of the record
+threshold is a fixed fraction (0.8), or the record's own (``threshold="record"``, the
+default of :func:`~ecg_sklearn.annotate_record`): 0.9 times the 5th percentile of the
+prematurity of the beats called N in the same stretch of the record
 (:func:`record_prematurity_threshold`). Where sinus rhythm is regular, a beat at 0.85 of
 the reference is premature; where it varies a lot, normal beats come that early too.
 
