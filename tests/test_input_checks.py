@@ -69,6 +69,8 @@ def test_the_signal_file_named_in_the_header_is_protected(pretrained, record):
         (["--chunk-duration", "nan"], "--chunk-duration: expected a positive number"),
         (["--extension", "a/b"], "--extension: expected letters and digits"),
         (["--pretrained", "nope"], "--pretrained: invalid choice: 'nope'"),
+        (["--sveb-prematurity", "median"], "--sveb-prematurity: expected a positive number"),
+        (["--veb-prematurity", "record"], "--veb-prematurity: expected a positive number"),
     ],
 )
 def test_command_line_arguments_are_checked_first(record, args, message, capsys):

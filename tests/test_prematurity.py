@@ -276,6 +276,10 @@ def test_unconfident_v_calls_on_time_without_a_pause_become_n():
     two = np.array(["N", "S"])
     p2 = np.tile([0.4, 0.6], (beats.size, 1))
     np.testing.assert_array_equal(rule_out_timely_veb(p2.copy(), two, beats), p2)
+    # Records of one or two beats have no rhythm to read.
+    for short in (np.array([100]), np.array([100, 400])):
+        p_short = np.tile([0.4, 0.0, 0.6, 0.0, 0.0], (short.size, 1))
+        np.testing.assert_array_equal(rule_out_timely_veb(p_short.copy(), CLASSES, short), p_short)
     with pytest.raises(ValueError, match="confidence must be in"):
         rule_out_timely_veb(proba, CLASSES, beats, confidence=1.5)
     with pytest.raises(ValueError, match="threshold must be a positive number"):

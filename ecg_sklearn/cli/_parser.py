@@ -25,11 +25,13 @@ DS1 first instead.
 """
 
 
+def _threshold_record_or_off(text):
+    return "record" if text.lower() == "record" else _threshold_or_off(text)
+
+
 def _threshold_or_off(text):
     if text.lower() in ("off", "none"):
         return None
-    if text.lower() == "record":
-        return "record"
     try:
         value = float(text)
     except ValueError:
@@ -158,7 +160,7 @@ def _add_annotate(sub):
         "of the record's 10 most similar beats)",
     )  # fmt: skip
     p.add_argument(
-        "--sveb-prematurity", type=_threshold_or_off, default=SVEB_PREMATURITY,
+        "--sveb-prematurity", type=_threshold_record_or_off, default=SVEB_PREMATURITY,
         help="S calls stand only for beats whose RR interval is below this fraction of "
         "the 75th percentile of those of the N beats around them (default 'record': "
         "0.9 times the 5th percentile of that ratio among the record's N beats; 'off': "

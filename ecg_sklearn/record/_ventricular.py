@@ -81,7 +81,7 @@ def rule_out_timely_veb(
     called = proba.argmax(axis=1)
     for rows in record_rows(beats, groups):
         veb = np.flatnonzero((called[rows] == v) & (proba[rows, v] < confidence))
-        if not veb.size:
+        if not veb.size or rows.size < 3:  # no reference rhythm
             continue
         ratio = sinus_prematurity(beats[rows], called[rows] == n, span=span, index=veb)
         interval = np.diff(beats[rows]).astype(np.float64)
