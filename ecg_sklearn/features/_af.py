@@ -42,7 +42,7 @@ _BLOCK = 4096  # beats described at a time
 _FEWEST = 6  # fewer dominant-to-dominant intervals than this: features NaN
 
 
-def _sorted_quantile(s, count, q):
+def sorted_quantile(s, count, q):
     """``np.nanquantile`` (linear) of rows sorted with NaN last, ``count`` values each."""
     pos = np.maximum(count - 1, 0) * q
     lo = np.floor(pos).astype(np.int64)
@@ -110,7 +110,7 @@ def dominant_interval_features(
         o = out[start : start + _BLOCK]
         o[:, 0] = count / width
         o[:, 1] = row_nanmedian(d)
-        o[:, 2] = _sorted_quantile(s, count, 0.75) - _sorted_quantile(s, count, 0.25)
+        o[:, 2] = sorted_quantile(s, count, 0.75) - sorted_quantile(s, count, 0.25)
         o[:, 3] = np.sum(d > 0.1, axis=1) / np.maximum(n_d, 1)
         o[:, 4] = row_nanmedian(np.abs(x - 1))
         o[count < _FEWEST, 1:] = np.nan

@@ -35,6 +35,7 @@ import numbers
 import numpy as np
 
 from .._validation import check_beat_proba, check_beat_values, check_fs
+from ..features._af import sorted_quantile
 
 __all__ = [
     "PREMATURITY_SPAN_BEATS",
@@ -175,7 +176,9 @@ def sinus_prematurity(
         enough = np.sum(~np.isnan(values), axis=1) >= _MIN_REFERENCE
         if enough.any():
             block = reference[start : start + _BLOCK]  # a view: written in place
-            block[enough] = np.nanquantile(values[enough], REFERENCE_QUANTILE, axis=1)
+            rows = values[enough]
+            count = np.sum(~np.isnan(rows), axis=1)
+            block[enough] = sorted_quantile(np.sort(rows, axis=1), count, REFERENCE_QUANTILE)
     return interval[index] / reference
 
 
