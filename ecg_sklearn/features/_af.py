@@ -16,7 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .._validation import check_beat_values
-from ._rhythm import RR_CONTEXT_FEATURES, row_nanmedian, rr_context_features
+from ._rhythm import RR_CONTEXT_FEATURES, row_nanmedian, rr_context_features, sorted_quantile
 
 __all__ = ["DOMINANT_INTERVAL_FEATURES", "AF_FEATURES", "dominant_interval_features", "af_features"]
 
@@ -40,16 +40,6 @@ _BLOCK = 4096  # beats described at a time
 
 
 _FEWEST = 6  # fewer dominant-to-dominant intervals than this: features NaN
-
-
-def sorted_quantile(s, count, q):
-    """``np.nanquantile`` (linear) of rows sorted with NaN last, ``count`` values each."""
-    pos = np.maximum(count - 1, 0) * q
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
-    a = np.take_along_axis(s, lo[:, None], axis=1)[:, 0]
-    b = np.take_along_axis(s, hi[:, None], axis=1)[:, 0]
-    return a + (b - a) * (pos - lo)
 
 
 def dominant_interval_features(

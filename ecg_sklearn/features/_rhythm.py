@@ -77,6 +77,16 @@ def row_nanmedian(a):
     return np.where(k > 0, (lo + hi) / 2, np.nan)
 
 
+def sorted_quantile(s, count, q):
+    """``np.nanquantile`` (linear) of rows sorted with NaN last, ``count`` values each."""
+    pos = np.maximum(count - 1, 0) * q
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
+    a = np.take_along_axis(s, lo[:, None], axis=1)[:, 0]
+    b = np.take_along_axis(s, hi[:, None], axis=1)[:, 0]
+    return a + (b - a) * (pos - lo)
+
+
 def _row_median(a):
     """``np.median(a, axis=1)`` for rows without NaN, by sorting: on short rows NumPy's
     vectorised sort is several times faster than the selection ``np.median`` uses."""

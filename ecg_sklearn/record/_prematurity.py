@@ -35,7 +35,7 @@ import numbers
 import numpy as np
 
 from .._validation import check_beat_proba, check_beat_values, check_fs
-from ..features._af import sorted_quantile
+from ..features._rhythm import sorted_quantile
 
 __all__ = [
     "PREMATURITY_SPAN_BEATS",
