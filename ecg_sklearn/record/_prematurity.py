@@ -218,11 +218,10 @@ def rule_out_timely_sveb(
         ``proba``, with the S probability of the beats ruled out moved to N.
     """
     threshold = check_threshold(threshold, record=True)
-    classes = np.asarray(classes).astype(str)
-    beats = check_proba(proba, classes, beat_samples)
-    if not {"N", "S"} <= set(classes):
+    beats, columns = rule_columns(proba, classes, beat_samples, "S")
+    if columns is None:
         return proba
-    n, s = int(np.flatnonzero(classes == "N")[0]), int(np.flatnonzero(classes == "S")[0])
+    n, s = columns
     called = proba.argmax(axis=1)
     for rows in record_rows(beats, groups):
         sveb = np.flatnonzero(called[rows] == s)
@@ -236,9 +235,7 @@ def rule_out_timely_sveb(
         else:
             ratio = sinus_prematurity(beats[rows], normal, span=span, index=sveb)
             limit = threshold
-        timely = rows[sveb[ratio > limit]]
-        proba[timely, n] += proba[timely, s]
-        proba[timely, s] = 0.0
+        move_probability(proba, rows[sveb[ratio > limit]], s, n)
     return proba
 
 
@@ -287,8 +284,7 @@ def rule_in_premature_sveb(
 
     threshold = check_threshold(threshold)
     fs = check_fs(fs)
-    classes = np.asarray(classes).astype(str)
-    beats = check_proba(proba, classes, beat_samples)
+    beats, columns = rule_columns(proba, classes, beat_samples, "S")
     values = {}
     for key in (*RULE_IN_EVIDENCE, "p_af"):
         if key == "p_af" and evidence.get(key) is None:
@@ -300,9 +296,9 @@ def rule_in_premature_sveb(
                 f"got {values[key].shape}"
             )
     records = list(record_rows(beats, groups))
-    if not {"N", "S"} <= set(classes):
+    if columns is None:
         return proba
-    n, s = int(np.flatnonzero(classes == "N")[0]), int(np.flatnonzero(classes == "S")[0])
+    n, s = columns
     qrs = values["qrs_similarity"]
     called_n = proba.argmax(axis=1) == n
     candidate = called_n & (qrs >= _RULE_IN_QRS) & (values["p_wave_similarity"] < _RULE_IN_P_WAVE)
@@ -317,17 +313,26 @@ def rule_in_premature_sveb(
         else:
             alike = qrs[rows] >= DOMINANT_LIKE  # (a premature beat has 3 N around)
             p_af = af_probability(beats[rows], fs, alike, index=index)
-        early = rows[index[p_af <= AF_THRESHOLD]]
-        proba[early, s] += proba[early, n]
-        proba[early, n] = 0.0
+        move_probability(proba, rows[index[p_af <= AF_THRESHOLD]], n, s)
     return proba
 
 
-def check_proba(proba, classes, beat_samples) -> np.ndarray:
-    """The beats as int64, with ``proba`` checked in place (the rules change it)."""
+def rule_columns(proba, classes, beat_samples, label):
+    """A rule's inputs: the beats as int64 (``proba`` checked in place, as the rules
+    change it) and the columns of N and ``label``, or None where ``classes`` lacks
+    either (the rule then leaves ``proba`` alone)."""
+    classes = np.asarray(classes).astype(str)
     beats = np.asarray(beat_samples, dtype=np.int64)
     check_beat_proba(proba, classes, beats, copy=False)
-    return beats
+    if not {"N", label} <= set(classes):
+        return beats, None
+    return beats, (int(np.flatnonzero(classes == "N")[0]), int(np.flatnonzero(classes == label)[0]))
+
+
+def move_probability(proba, rows, source, target):
+    """Move the ``source`` column's probability of ``rows`` to ``target``, in place."""
+    proba[rows, target] += proba[rows, source]
+    proba[rows, source] = 0.0
 
 
 def record_rows(beats, groups):

@@ -17,9 +17,10 @@ import numpy as np
 
 from ._prematurity import (
     PREMATURITY_SPAN_BEATS,
-    check_proba,
     check_threshold,
+    move_probability,
     record_rows,
+    rule_columns,
     sinus_prematurity,
 )
 
@@ -73,11 +74,10 @@ def rule_out_timely_veb(
     pause = check_threshold(pause, "pause")
     if not (isinstance(confidence, numbers.Real) and 0 < confidence <= 1):
         raise ValueError(f"confidence must be in (0, 1]; got {confidence!r}")
-    classes = np.asarray(classes).astype(str)
-    beats = check_proba(proba, classes, beat_samples)
-    if not {"N", "V"} <= set(classes):
+    beats, columns = rule_columns(proba, classes, beat_samples, "V")
+    if columns is None:
         return proba
-    n, v = int(np.flatnonzero(classes == "N")[0]), int(np.flatnonzero(classes == "V")[0])
+    n, v = columns
     called = proba.argmax(axis=1)
     for rows in record_rows(beats, groups):
         veb = np.flatnonzero((called[rows] == v) & (proba[rows, v] < confidence))
@@ -90,7 +90,5 @@ def rule_out_timely_veb(
         inside = veb < rows.size - 1
         after[inside] = interval[veb[inside]] / reference[inside]
         timely = (ratio > threshold) & ~(after > pause)
-        ruled_out = rows[veb[timely]]
-        proba[ruled_out, n] += proba[ruled_out, v]
-        proba[ruled_out, v] = 0.0
+        move_probability(proba, rows[veb[timely]], v, n)
     return proba
