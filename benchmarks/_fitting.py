@@ -22,7 +22,7 @@ from ecg_sklearn.shipped._pretrained import FILE_FORMAT, PRETRAINED, check_name
 
 
 def fit_rhythm_models(timings, *, every=10, random_state=0, verbose=0) -> Bunch:
-    """Fit the two timing models: AF per beat, and S versus N outside AF.
+    """Fit the timing model of S versus N outside atrial fibrillation.
 
     Parameters
     ----------
@@ -38,10 +38,10 @@ def fit_rhythm_models(timings, *, every=10, random_state=0, verbose=0) -> Bunch:
     Returns
     -------
     models : Bunch
-        ``af`` (AF or flutter versus not) and ``sveb`` (S versus N among N and S beats
-        outside AF), both :class:`~sklearn.ensemble.HistGradientBoostingClassifier`
-        fitted on :func:`rr_context_features`, and ``sveb_prior``, the share of S among
-        the beats ``sveb`` was trained on.
+        ``sveb`` (S versus N among the N and S beats outside AF and flutter), a
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier` fitted on
+        :func:`rr_context_features`, and ``sveb_prior``, the share of S among the
+        beats it was trained on.
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -62,15 +62,13 @@ def fit_rhythm_models(timings, *, every=10, random_state=0, verbose=0) -> Bunch:
             "the records must hold beats in AF and out of it, and N and S beats outside AF"
         )
 
-    def model():
-        return HistGradientBoostingClassifier(max_iter=200, random_state=random_state)
-
     is_s = labels[sn] == "S"
-    return Bunch(af=model().fit(X, af), sveb=model().fit(X[sn], is_s), sveb_prior=is_s.mean())
+    model = HistGradientBoostingClassifier(max_iter=200, random_state=random_state)
+    return Bunch(sveb=model.fit(X[sn], is_s), sveb_prior=is_s.mean())
 
 
 def save_rhythm_models(models, folder, name, *, training) -> Path:
-    """Write timing models as ``NAME.npz`` (plain arrays) and ``NAME.json`` in ``folder``.
+    """Write the timing model as ``NAME.npz`` (plain arrays) and ``NAME.json`` in ``folder``.
 
     Parameters
     ----------
@@ -89,10 +87,9 @@ def save_rhythm_models(models, folder, name, *, training) -> Path:
     import sklearn
 
     arrays = {"sveb_prior": np.array([models.sveb_prior], dtype=np.float64)}
-    for part in ("af", "sveb"):
-        trees = models[part]
-        trees = trees if isinstance(trees, BoostedTrees) else BoostedTrees.from_estimator(trees)
-        arrays.update({f"{part}__{k}": v for k, v in trees.to_arrays().items()})
+    trees = models.sveb
+    trees = trees if isinstance(trees, BoostedTrees) else BoostedTrees.from_estimator(trees)
+    arrays.update({f"sveb__{k}": v for k, v in trees.to_arrays().items()})
     info = {
         "name": name,
         "features": list(RR_CONTEXT_FEATURES),

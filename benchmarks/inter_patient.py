@@ -10,20 +10,18 @@ evaluates on DS2 in two settings:
   count missed beats and unmatched detections as errors of their class (as PhysioNet's
   bxb does).
 
-The default decides each beat in the context of its record: S is ruled out where the
-timing model shipped with the package reads the rhythm as atrial fibrillation or
-flutter, P > 0.9 (``rhythm_context``), and V and F where the beat's QRS correlates above
-0.95 with its record's dominant beat (``dominant_threshold``); both are part of the
-pipeline's ``predict``. Then, as ``annotate_record`` does, each beat's probabilities
-are averaged with those of its most similar beats of the record
-(``ecg_sklearn.features._similar``, features from each record's signal), and S is ruled out
-for beats that are not premature against the beats called N around them
-(``ecg_sklearn.record.rule_out_timely_sveb``, from the loaders' ``samples`` and
-``groups``). Ablation rows change only these decisions for the same fitted networks (no
-refit), at the reference positions: the network alone, the pipeline's ``predict``, each
-of the four steps left out, and the default with the optional P-wave rule in (beats
-called N that are premature, with the QRS of the record's dominant beat but another
-P wave, outside AF, called S: ``rule_in_premature_sveb``).
+The default decides each beat in the context of its record: the pipeline's ``predict``
+rules V and F out where the beat's QRS correlates above 0.95 with its record's dominant
+beat (``dominant_threshold``); then ``RecordDecision``, as ``annotate_record`` applies
+it (from the loaders' ``samples`` and ``groups`` and each record's signal): S is ruled
+out in atrial fibrillation (``af_rule_out``), each beat's probabilities are averaged
+with those of its most similar beats of the record, and S and V calls that are not
+premature for the record are N (``sveb_prematurity``, ``veb_prematurity``). Ablation
+rows change only these decisions for the same fitted networks (no refit), at the
+reference positions: the network alone, the pipeline's ``predict``, each step left
+out, and the default with the optional P-wave rule in (beats called N that are
+premature, with the QRS of the record's dominant beat but another P wave, outside AF,
+called S: ``rule_in_premature_sveb``).
 
 Rows "without 232" leave out record 232, which holds 1,382 of DS2's 1,837 S beats.
 
@@ -47,47 +45,38 @@ from ecg_sklearn.annotate._files import compare_with_reference
 from ecg_sklearn.io import DS2, get_data_home, load_mitdb, load_record
 from ecg_sklearn.metrics import classification_report_ec57, pooled_report
 from ecg_sklearn.record import LoadedBeats, RecordDecision
-from ecg_sklearn.record._prematurity import PREMATURITY_THRESHOLD as PREMATURITY
 from ecg_sklearn.record._prematurity import RULE_IN_THRESHOLD as RULE_IN
 
-#: Ablations: decision parameters set on the fitted default; whether the similar-beat
-#: averaging, the prematurity rule and the (optional) P-wave rule in follow; the row's name.
+#: Ablations: decision parameters set on the fitted default, the record-level steps
+#: changed from RecordDecision's defaults, and the row's name.
+_NO_RECORD_STEP = dict(
+    af_rule_out=False, similar_beats=False, sveb_prematurity=None, veb_prematurity=None
+)
 ABLATIONS = {
-    "network_alone": (
-        {"cnn__rhythm_context": None, "cnn__dominant_threshold": None},
-        False,
-        False,
-        False,
-        "network alone",
+    "network_alone": ({"cnn__dominant_threshold": None}, _NO_RECORD_STEP, "network alone"),
+    "pipeline_predict": ({}, _NO_RECORD_STEP, "the pipeline's predict (no record-level step)"),
+    "without_af": ({}, {"af_rule_out": False}, "without the AF rule"),
+    "without_similar": ({}, {"similar_beats": False}, "without the similar beats"),
+    "without_prematurity": (
+        {}, {"sveb_prematurity": None, "veb_prematurity": None}, "without the timing rules"
     ),
-    "pipeline_predict": ({}, False, False, False, "the pipeline's predict (no record-level step)"),
-    "without_similar": ({}, False, True, False, "without the similar beats"),
-    "without_prematurity": ({}, True, False, False, "without the prematurity rule"),
-    "without_dominant": (
-        {"cnn__dominant_threshold": None},
-        True,
-        True,
-        False,
-        "without the dominant-beat rule",
-    ),
-    "without_rhythm": ({"cnn__rhythm_context": None}, True, True, False, "without the AF rule"),
+    "without_dominant": ({"cnn__dominant_threshold": None}, {}, "without the dominant-beat rule"),
     "with_rule_in": (
-        {},
-        True,
-        True,
-        True,
+        {}, {"sveb_rule_in": RULE_IN},
         "with the P-wave rule in (`annotate_record(sveb_rule_in=0.8)`, not the default)",
     ),
-}
+}  # fmt: skip
 #: Records with fewer S and V beats together are left out of the per-record table.
 PER_RECORD_MIN = 50
 #: Settings with a row without record 232.
 WITHOUT_232 = ("reference", "reference_network_alone")
 #: The classifier's decision parameters (read at prediction).
 _DECISION = (
-    "cnn__rhythm_context", "cnn__prior_power", "cnn__sveb_evidence", "cnn__af_threshold",
+    "cnn__rhythm_context",
+    "cnn__prior_power",
+    "cnn__sveb_evidence",
     "cnn__dominant_threshold",
-)  # fmt: skip
+)
 SETTINGS = ("reference", "end_to_end", *(f"reference_{k}" for k in ABLATIONS))
 
 PUBLISHED = [  # (work, S Se, S +P, V Se, V +P) from ../shared/README.md
@@ -141,12 +130,16 @@ def summarise(reports):
     return out
 
 
-def _rows(results):
-    """(setting, summary key, row name) of the summary table."""
+def row_names() -> dict:
+    """The name of each setting's row (kept in the JSON, with the settings it ran)."""
     names = {"reference": "reference", "end_to_end": "end to end"}
     names.update({f"reference_{k}": f"reference, {name}" for k, (*_, name) in ABLATIONS.items()})
-    for setting in SETTINGS:
-        name = names[setting]
+    return names
+
+
+def _rows(results):
+    """(setting, summary key, row name) of the summary table."""
+    for setting, name in results["row_names"].items():
         if setting.startswith("end_to_end"):
             yield setting, "summary", f"{name} (matched beats)"
             yield setting, "summary_bxb", f"{name} (bxb)"
@@ -240,7 +233,8 @@ def main(argv=None):
     home = get_data_home(args.data_dir)
     train = load_mitdb("DS1", home)
     test = load_mitdb("DS2", home)
-    results = {"seeds": args.seeds, **{setting: {"reports": []} for setting in SETTINGS}}
+    results = {"seeds": args.seeds, "row_names": row_names()}
+    results.update({setting: {"reports": []} for setting in SETTINGS})
     not_232 = test.groups != "232"
     beats = LoadedBeats(test, home)  # similar-beat features and P-wave evidence, kept
     for seed in args.seeds:
@@ -249,16 +243,12 @@ def main(argv=None):
         pipe.fit(train.X, train.y, cnn__groups=train.groups)
         fit_s = time.perf_counter() - t
         decision = {k: v for k, v in pipe.get_params().items() if k in _DECISION}
-        for setting, change, similar, prematurity, rule_in in [
-            ("reference", {}, True, True, False)
-        ] + [(f"reference_{k}", *rest) for k, (*rest, _) in ABLATIONS.items()]:
+        for setting, change, steps in [("reference", {}, {})] + [
+            (f"reference_{k}", *rest) for k, (*rest, _) in ABLATIONS.items()
+        ]:
             proba = pipe.set_params(**change).predict_proba(test.X)
             pipe.set_params(**decision)
-            record_decision = RecordDecision(
-                similar_beats=similar, sveb_prematurity=PREMATURITY if prematurity else None,
-                sveb_rule_in=RULE_IN if rule_in else None,
-            )  # fmt: skip
-            proba = record_decision.decide(proba, pipe.classes_, beats)
+            proba = RecordDecision(**steps).decide(proba, pipe.classes_, beats)
             y_pred = pipe.classes_[proba.argmax(axis=1)]
             report = classification_report_ec57(test.y, y_pred)
             results[setting]["reports"].append(report)

@@ -4,15 +4,16 @@ Works on the pooled out-of-fold probabilities of ``benchmarks/ds1_oof.py`` (ever
 beat predicted by networks that never saw its patient, several seeds) and changes only
 the decision:
 
-* AF rule: a rhythm model trained on the Long-Term AF Database alone
-  (``rr_context_features`` + gradient boosting; never DS1 or DS2) gives each DS1 beat a
-  probability of atrial fibrillation or flutter from beat timing; where it is above 0.5
-  (or 0.9), S is ruled out (its probability moves to N: no beat in AF is supraventricular ectopic).
+* AF rule: the AF model shipped with the package (``af_probability``, fitted on the
+  Long-Term AF Database alone; never DS1 or DS2) gives each DS1 beat a probability of
+  atrial fibrillation or flutter from the rhythm and the beats like the dominant one;
+  above a threshold (0.8, 0.9, 0.95), S is ruled out (its probability moves to N: no
+  beat in AF is supraventricular ectopic; ``rule_out_sveb_in_af``).
 * S versus N: the timing model's P(S | rhythm) replaces the network's split of N-or-S
   (``sveb="replace"``) or is combined with it as evidence (``"combine"``, odds product).
 * dominant beat: V and F are ruled out for beats whose QRS correlates above a threshold
   with their record's dominant beat (``ecg_sklearn.features._dominant``: the QRS shape most
-  of the record's beats share, found without labels), on top of the AF rule.
+  of the record's beats share, found without labels), then the AF rule.
 * prematurity: S is ruled out for beats whose preceding interval exceeds a fraction of
   the 75th percentile of those of the beats called N among their 30 neighbours on
   either side (``ecg_sklearn.record._prematurity``), on top of the AF and dominant-beat rules.
@@ -30,7 +31,7 @@ the decision:
 
 Scores are pooled over all DS1 beats, per seed. DS2 is never loaded. The section goes to
 ``docs/model_selection.md``: it is the DS1 selection of the default's decision (in bold:
-``rhythm_context="ltafdb-rhythm"`` with ``dominant_threshold=0.95``).
+``dominant_threshold=0.95`` in the pipeline, then ``RecordDecision``'s steps).
 
 With ``--oof NAME`` it scores the predictions of a candidate configuration
 (``ds1_oof.py --name NAME``) instead, to ``benchmarks/results/record_context_NAME.json``
@@ -65,22 +66,25 @@ from ecg_sklearn.features import dominant_similarity
 from ecg_sklearn.io import get_data_home, load_beat_timing, load_record
 from ecg_sklearn.metrics import classification_report_ec57
 from ecg_sklearn.record import (
+    AF_THRESHOLD,
     apply_rhythm_context,
     loaded_rule_in_evidence,
     rule_in_premature_sveb,
+    rule_out_sveb_in_af,
     rule_out_timely_sveb,
     rule_out_timely_veb,
     rule_out_unlike_dominant,
     smooth_over_similar_beats,
 )
 from ecg_sklearn.record._chain import SVEB_PREMATURITY
+from ecg_sklearn.record._loaded import loaded_af_probability
 from ecg_sklearn.record._prematurity import PREMATURITY_THRESHOLD as FIXED_PREMATURITY
 from ecg_sklearn.record._rhythm import rhythm_probabilities
 from ecg_sklearn.record._similar import N_NEIGHBORS, OWN_WEIGHT
 from ecg_sklearn.record._ventricular import VEB_PREMATURITY_THRESHOLD
 
 ALPHAS = (0.0, 0.5, 1.0)
-SHOWN_ALPHAS, SHOWN_AF = (0.0, 0.5), (None, 0.9)  # rows in the docs
+SHOWN_ALPHAS = (0.0, 0.5)  # rows in the docs
 DOMINANT_THRESHOLDS = (None, 0.9, 0.95, 0.97, 0.99)
 DEFAULT_DOMINANT = 0.95
 PREMATURITY_THRESHOLDS = (None, 0.8, 0.85, 0.9, 0.95)
@@ -89,7 +93,7 @@ SHOWN_PREMATURITY = (None, 0.8, 0.85, 0.9)  # rows in the docs
 SIMILAR_SETTINGS = (None, (10, 0.5), (10, 0.2), (20, 0.2))
 DEFAULT_SIMILAR = (N_NEIGHBORS, OWN_WEIGHT)
 SVEB_NAMES = {None: "network", "replace": "timing", "combine": "both (odds product)"}
-AF_THRESHOLDS = (0.5, 0.9)
+AF_THRESHOLDS = (0.8, AF_THRESHOLD, 0.95)
 RULE_IN_THRESHOLDS = (None, 0.75, 0.8, 0.85)
 #: (sveb_prematurity, veb_prematurity) after the similar beats; in bold the default.
 TIMING_SETTINGS = ((0.8, None), ("record", None), (0.8, 0.95), ("record", 0.95))
@@ -103,6 +107,13 @@ def training_priors(y, groups, classes, folds):
     for train, test in GroupKFold(folds).split(y, groups=groups):
         priors[test] = [np.mean(y[train] == c) for c in classes]
     return priors
+
+
+def af_rule(proba, classes, p_af, threshold):
+    """S ruled out where ``p_af`` exceeds ``threshold`` (None: nowhere)."""
+    if threshold is None:
+        return proba
+    return rule_out_sveb_in_af(proba, classes, np.where(p_af > threshold, 1.0, 0.0))
 
 
 def timing_rules(proba, classes, samples, groups, sveb, veb):
@@ -152,6 +163,10 @@ def main(argv=None):
     )
     rhythm = rhythm_probabilities(samples, fs, models, groups=groups)
     priors = training_priors(y, groups, classes, int(read_json(args.oof)["folds"]))
+    home = get_data_home(args.data_dir)
+    leads = dict.fromkeys(map(str, np.unique(groups)), ["MLII"])
+    loaded = Bunch(groups=groups, samples=samples, fs=fs, record_leads=leads)
+    p_af = loaded_af_probability(loaded, home)
     rows = []
     for sveb in (None, "replace", "combine"):
         for threshold in (None, *AF_THRESHOLDS):
@@ -160,38 +175,36 @@ def main(argv=None):
                 for seed in seeds:
                     proba = apply_rhythm_context(
                         oof[seed], classes, samples, fs, models, groups=groups,
-                        af_threshold=threshold, sveb=sveb, priors=priors,
-                        prior_power=alpha, rhythm=rhythm,
+                        sveb=sveb, priors=priors, prior_power=alpha, rhythm=rhythm,
                     ).proba  # fmt: skip
+                    proba = af_rule(proba, classes, p_af, threshold)
                     per_seed[seed] = summary(y, classes[proba.argmax(axis=1)])
                 rows.append({"sveb": sveb, "af": threshold, "alpha": alpha, "per_seed": per_seed})
                 scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
                 print(f"S vs N {sveb}, AF > {threshold}, alpha {alpha:.2f}: {scores}")
-    home = get_data_home(args.data_dir)
     similarity = similarities(samples, groups, fs, home)
     features = record_features(groups, samples, fs, home)
-    in_rhythm = {  # the default's rhythm decision, which the dominant-beat rule follows
-        seed: apply_rhythm_context(
-            oof[seed], classes, samples, fs, models, groups=groups, af_threshold=0.9,
-            sveb=None, rhythm=rhythm,
-        ).proba
-        for seed in seeds
-    }  # fmt: skip
     dominant_rows = []
     for threshold in DOMINANT_THRESHOLDS:
         per_seed = {}
         for seed in seeds:
-            proba = in_rhythm[seed].copy()  # the rule changes its input
+            proba = oof[seed].astype(np.float64)
             if threshold is not None:
                 proba = rule_out_unlike_dominant(proba, classes, similarity, threshold)
+            proba = af_rule(proba, classes, p_af, AF_THRESHOLD)
             per_seed[seed] = summary(y, classes[proba.argmax(axis=1)])
         dominant_rows.append({"threshold": threshold, "per_seed": per_seed})
         scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
-        print(f"AF > 0.9, V and F ruled out above similarity {threshold}: {scores}")
-    in_record = {
-        seed: rule_out_unlike_dominant(in_rhythm[seed], classes, similarity, DEFAULT_DOMINANT)
+        print(f"V and F ruled out above similarity {threshold}, AF rule: {scores}")
+    in_record = {  # the pipeline's decision and the AF rule
+        seed: af_rule(
+            rule_out_unlike_dominant(
+                oof[seed].astype(np.float64), classes, similarity, DEFAULT_DOMINANT
+            ),
+            classes, p_af, AF_THRESHOLD,
+        )
         for seed in seeds
-    }
+    }  # fmt: skip
     prematurity_rows = []
     for threshold in PREMATURITY_THRESHOLDS:
         per_seed = {}
@@ -220,10 +233,8 @@ def main(argv=None):
         similar_rows.append({"setting": setting, "per_seed": per_seed})
         scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
         print(f"similar beats {setting}, then the prematurity rule: {scores}")
-    evidence = loaded_rule_in_evidence(
-        Bunch(groups=groups, samples=samples, fs=fs, record_leads=dict.fromkeys(
-            map(str, np.unique(groups)), ["MLII"])), home,
-    )  # fmt: skip
+    evidence = loaded_rule_in_evidence(loaded, home)
+    evidence["p_af"] = p_af
     smoothed = {
         seed: smooth_over_similar_beats(in_record[seed].copy(), features, groups=groups)
         for seed in seeds
@@ -254,8 +265,7 @@ def main(argv=None):
         rule_in_rows.append({"threshold": threshold, "per_seed": per_seed})
         scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
         print(f"then S ruled in below prematurity {threshold}: {scores}")
-    p_af = rhythm.p_af
-    af_beats = p_af > 0.5
+    af_beats = p_af > AF_THRESHOLD
     results = {
         "command": " ".join(["python benchmarks/record_context.py", *sys.argv[1:]]),
         "seeds": seeds,
@@ -307,19 +317,18 @@ def markdown(results) -> str:
         f"{results['seconds']:.0f} s. Every DS1 beat predicted by default pipelines that "
         "never saw its patient (11-fold GroupKFold), seeds "
         f"{', '.join(s[4:] for s in seeds)}; only the decision changes between rows. "
-        "Score: (S-F1 + V-F1) / 2, pooled over DS1, per seed. The rows left out (P(AF) > "
-        "0.5, alpha 1, the network's split at alpha 0.5, the timing evidence without the "
-        "AF rule or at alpha 0) are in "
-        "benchmarks/results/record_context.json. In bold: the default's rhythm decision "
-        "(`rhythm_context`, the network's S-versus-N split, no prior correction), then "
-        "the whole default (with `dominant_threshold=0.95`).",
+        "Score: (S-F1 + V-F1) / 2, pooled over DS1, per seed. The rows left out (alpha 1, "
+        "the network's split at alpha 0.5, the timing evidence without the AF rule or at "
+        "alpha 0) are in benchmarks/results/record_context.json. In bold: the default's "
+        "decision on the network's probabilities (the network's S-versus-N split, no prior "
+        "correction, S ruled out in AF at `AF_THRESHOLD`), then the default's later steps.",
         "",
         "| S vs N by | S ruled out where | alpha | score per seed | S Se | S +P | S F1 | V F1 "
         "| N called S | N called F |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in results["rows"]:
-        shown = row["alpha"] in SHOWN_ALPHAS and row["af"] in SHOWN_AF
+        shown = row["alpha"] in SHOWN_ALPHAS
         shown &= row["sveb"] is not None or row["alpha"] == 0.0
         timing = row["sveb"] is not None
         if not shown or (timing and (row["af"] is None or row["alpha"] == 0.0)):
@@ -328,7 +337,7 @@ def markdown(results) -> str:
         where = "nowhere" if row["af"] is None else f"P(AF) > {row['af']}"
 
         mean = functools.partial(_seed_mean, per)
-        default = row["sveb"] is None and row["af"] == 0.9 and row["alpha"] == 0.0
+        default = row["sveb"] is None and row["af"] == AF_THRESHOLD and row["alpha"] == 0.0
         mark = "**" if default else ""
         lines.append(
             f"| {mark}{SVEB_NAMES[row['sveb']]}{mark} | {where} | "
@@ -339,8 +348,8 @@ def markdown(results) -> str:
             f"{mean('N_called_F'):.0f} |"
         )
     lines += _table_start(
-        "On top of that rhythm decision, V and F ruled out for beats whose QRS correlates "
-        "above a threshold with their record's dominant beat (`dominant_threshold`):",
+        "V and F ruled out for beats whose QRS correlates above a threshold with their "
+        "record's dominant beat (`dominant_threshold`), then S in AF:",
         ("V and F ruled out where", "score per seed", "V Se", "V +P", "V F1", "F Se",
          "N called V", "N called F"),
     )  # fmt: skip
@@ -414,7 +423,7 @@ def markdown(results) -> str:
         "After the similar beats and the timing rules, beats called N whose interval is "
         "below a fraction of that reference, with a QRS correlating at least 0.9 with the "
         "dominant beat, a P wave correlating below 0.5 with the dominant P wave (300 to 50 "
-        "ms before the beat) and P(AF) at most 0.8, called S "
+        f"ms before the beat) and P(AF) at most {AF_THRESHOLD}, called S "
         "(`annotate_record(sveb_rule_in=)`; in bold its default, no rule in):",
         ("S ruled in where the interval is below", "score per seed", "S Se", "S +P", "S F1",
          "N called S", "S called N"),
@@ -430,7 +439,7 @@ def markdown(results) -> str:
             )
         )  # fmt: skip
     called = ", ".join(f"{r} {n}" for r, n in results["af_called_per_record"].items() if n)
-    lines += ["", f"DS1 beats in AF by the rhythm model, per record: {called}.", ""]
+    lines += ["", f"DS1 beats in AF (P(AF) > {AF_THRESHOLD}), per record: {called}.", ""]
     return "\n".join(lines)
 
 

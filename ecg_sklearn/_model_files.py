@@ -26,7 +26,7 @@ SHIPPED_MODELS = {
     },
     "ltafdb-rhythm": {
         "kind": "rhythm",
-        "description": "AF and S-versus-N timing models fitted on the Long-Term AF Database "
+        "description": "S-versus-N timing model fitted on the Long-Term AF Database "
         "(84 Holter records, every 10th beat; no MIT-BIH record)",
     },
     "ltafdb-af": {
@@ -46,9 +46,9 @@ def shipped_models(kind: str) -> dict:
 SHIPPED_SHA256 = {
     "ltafdb-af.json": "1ad327c82c993b7e6811cf165e919b7616c7278ca89ec0181227707e09070849",
     "ltafdb-af.npz": "3af5705065405f08f8dbf2ddd016415b750762697be02d1828b3e2daea9a6661",
-    "ltafdb-rhythm.json": "298288c0c8f69f0fd6bb2302216ead98680857f679cd03a4f2aa777d82e2a24c",
-    "ltafdb-rhythm.npz": "129d6264b3c0aedc9a9c418a2ff7569b5e70170b6f278105b2687904524bb2eb",
-    "mitdb-ds1.json": "5b42ad2c886f17f7e56e6a52c7917b4387f9de3b5aa888057b98f52055081c3f",
+    "ltafdb-rhythm.json": "fcecaa0e130905397d8eedbf6d06449fe0ce75e7489b5108d0d1aa29216ef5b7",
+    "ltafdb-rhythm.npz": "e85d5f7ce593ba8ac44e18e79fd2ada80a528617ed11afa67a9aaa8b1424e0c3",
+    "mitdb-ds1.json": "fdfb5e9e30eaf9279f2f7e6347b9349391f4fac675e37fb078f378b0e91db8b8",
     "mitdb-ds1.npz": "191c6221547f1d7910640d64a1014c5b03a24c3923f0b6ae48e171227ff0de33",
 }
 

@@ -65,17 +65,13 @@ class CNNBeatClassifier(NeuralNetClassifier):
         Waveform channels in the rest of a row (``"auto"``: from the layout, as
         ``n_rr_features``).
     rhythm_context : str, Bunch or None, default=None
-        Decide each beat in the context of its record's rhythm: timing models (a
-        :func:`~ecg_sklearn.record.load_rhythm_models` name, e.g. ``"ltafdb-rhythm"``,
-        or the models it returns) read the rhythm-context columns of ``X`` (segmenter
-        and windows with ``rr_context=True``): where the rhythm is atrial fibrillation
-        or flutter (P above ``af_threshold``) S is ruled out, its probability moving to
-        N (no beat in AF is supraventricular ectopic); ``sveb_evidence`` optionally
-        also weighs whether the beat is premature for its rhythm
-        (:func:`~ecg_sklearn.record.apply_rhythm_context`).
-        None: the network alone; context columns, if any, are then unused.
-    af_threshold : float or None, default=0.9
-        P(AF) above which S is ruled out (with ``rhythm_context``; None: never).
+        Weigh whether each beat is premature for the rhythm around it: a timing model
+        (a :func:`~ecg_sklearn.record.load_rhythm_models` name, e.g.
+        ``"ltafdb-rhythm"``, or the models it returns) reads the rhythm-context columns
+        of ``X`` (segmenter and windows with ``rr_context=True``) and gives P(S | rhythm),
+        which enters the S-or-N split as ``sveb_evidence`` says
+        (:func:`~ecg_sklearn.record.apply_rhythm_context`). None (with
+        ``sveb_evidence=None``): the network's split.
     dominant_threshold : float or None, default=None
         Rule V and F out (their probability moving to the other classes) for beats whose
         QRS correlates above this with their record's dominant beat
@@ -83,15 +79,14 @@ class CNNBeatClassifier(NeuralNetClassifier):
         of ``X``): a beat shaped like the patient's usual beat is neither ventricular nor
         fusion. None: never.
     sveb_evidence : {"replace", "combine"} or None, default=None
-        How the timing model's P(S | rhythm) enters the S-or-N split (with
-        ``rhythm_context``): None leaves the network's split, ``"combine"`` multiplies
-        its odds by the timing model's likelihood ratio, ``"replace"`` takes the timing
-        model's.
+        How the timing model's P(S | rhythm) enters the S-or-N split (given together
+        with ``rhythm_context``): ``"combine"`` multiplies the network's odds by the
+        timing model's likelihood ratio, ``"replace"`` takes the timing model's.
     prior_power : float, default=0.0
         Multiply the probabilities by the training class shares to this power and
         renormalise: with ``class_weight="balanced"`` the network answers as if all
         classes were equally common; 1 brings back the training priors in full, 0 leaves
-        the probabilities as they are. ``rhythm_context``, ``af_threshold``,
+        the probabilities as they are. ``rhythm_context``,
         ``dominant_threshold``, ``sveb_evidence`` and ``prior_power`` are read at
         prediction: setting them on a fitted classifier changes its decisions without
         refitting.
@@ -157,7 +152,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
 
     def __init__(
         self, module=BeatCNN, *, n_rr_features="auto", n_leads="auto", rhythm_context=None,
-        af_threshold=0.9, dominant_threshold=None, sveb_evidence=None, prior_power=0.0,
+        dominant_threshold=None, sveb_evidence=None, prior_power=0.0,
         class_weight="balanced", max_class_weight=None, valid_size=0.2, patience=5,
         refit=False, random_state=None, n_threads=None, criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.AdamW, lr=1e-3, max_epochs=20, batch_size=256,
@@ -177,7 +172,6 @@ class CNNBeatClassifier(NeuralNetClassifier):
         self.n_rr_features = n_rr_features
         self.n_leads = n_leads
         self.rhythm_context = rhythm_context
-        self.af_threshold = af_threshold
         self.dominant_threshold = dominant_threshold
         self.sveb_evidence = sveb_evidence
         self.prior_power = prior_power
@@ -263,7 +257,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
             raise ValueError(f"X has rows of {layout}; the classifier was fitted on {fitted}")
 
     def _rhythm_models(self):
-        """The timing models of ``rhythm_context`` (None without), checked."""
+        """The timing model of ``rhythm_context`` (None without), checked."""
         return check_rhythm_models(
             self.rhythm_context, self.n_context_features_, self.classes_, self.sveb_evidence
         )
@@ -273,8 +267,7 @@ class CNNBeatClassifier(NeuralNetClassifier):
         return decide_in_window(
             proba, self.classes_, context, class_prior=self.class_prior_,
             prior_power=self.prior_power, rhythm_models=self._rhythm_models(),
-            af_threshold=self.af_threshold, sveb_evidence=self.sveb_evidence,
-            dominant_threshold=self._dominant_threshold(),
+            sveb_evidence=self.sveb_evidence, dominant_threshold=self._dominant_threshold(),
         )  # fmt: skip
 
     def _dominant_threshold(self):

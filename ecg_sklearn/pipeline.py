@@ -97,13 +97,13 @@ def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Chunk
     amplitude factors within 1.25 (``module__max_scale``), class weights ``"balanced"``
     (S and V are 2% and 7% of DS1 beats), 12 epochs on all training patients without
     early stopping (``valid_size=0``). Each beat is then decided in the context of its
-    record: where the timing model shipped with the package
-    (``rhythm_context="ltafdb-rhythm"``, fitted on the Long-Term AF Database) reads the
-    rhythm around the beat as atrial fibrillation or flutter with P > 0.9, S is ruled
-    out; where the beat's QRS correlates above 0.95 with its record's dominant beat
+    record: where its QRS correlates above 0.95 with its record's dominant beat
     (``dominant_threshold=0.95``: shaped like the patient's usual beat), V and F are
-    ruled out. The windows must carry the record-context
-    channel (the loaders' default, ``rr_context=True``). The configuration was chosen by
+    ruled out. The windows must carry the record-context channel (the loaders'
+    default, ``rr_context=True``). The decisions that read the record's other beats
+    (atrial fibrillation, similar beats, prematurity) come after the pipeline:
+    :class:`~ecg_sklearn.record.RecordDecision`, which
+    :func:`~ecg_sklearn.annotate_record` applies. The configuration was chosen by
     grouped cross-validation on MIT-BIH DS1 (``benchmarks/tune.py``,
     ``benchmarks/record_context.py``); its inter-patient figures are in
     ``docs/benchmarks.md``.
@@ -135,8 +135,6 @@ def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Chunk
         module__downsample=max(1, int(fs // 180)),  # 2 at MIT-BIH's 360 Hz
         module__max_shift=int(round(fs * 5 / 360)),  # 5 samples at 360 Hz, 14 ms
         module__max_scale=1.25,
-        rhythm_context="ltafdb-rhythm",
-        af_threshold=0.9,
         dominant_threshold=0.95,
         random_state=random_state,
         verbose=verbose,

@@ -524,24 +524,24 @@ def test_rhythm_context_decides_as_apply_rhythm_context(sample):
     pipe = default_pipeline(sample.fs, random_state=0, verbose=0, max_epochs=2)
     pipe.fit(sample.X, sample.y)
     cnn = pipe["cnn"]
-    assert cnn.rhythm_context == "ltafdb-rhythm" and cnn.prior_power == 0.0
+    assert cnn.rhythm_context is None and cnn.prior_power == 0.0
     assert cnn.dominant_threshold == 0.95
     full = pipe.predict_proba(sample.X)
-    decided = pipe.set_params(cnn__dominant_threshold=None).predict_proba(sample.X)
-    # The decision parameters are read at prediction: no refit needed to change them.
-    with_prior = pipe.set_params(cnn__prior_power=0.5).predict_proba(sample.X)
-    pipe.set_params(cnn__rhythm_context=None, cnn__prior_power=0.0)
+    pipe.set_params(cnn__dominant_threshold=None)
     network = pipe.predict_proba(sample.X)
-    for proba, power in ((decided, 0.0), (with_prior, 0.5)):
+    # The decision parameters are read at prediction: no refit needed to change them.
+    pipe.set_params(cnn__rhythm_context="ltafdb-rhythm", cnn__sveb_evidence="combine")
+    for power in (0.0, 0.5):
+        proba = pipe.set_params(cnn__prior_power=power).predict_proba(sample.X)
         expected = apply_rhythm_context(
             network.astype(np.float64), cnn.classes_, sample.samples, sample.fs,
-            load_rhythm_models(), groups=sample.groups, af_threshold=0.9, sveb=None,
+            load_rhythm_models(), groups=sample.groups, sveb="combine",
             priors=cnn.class_prior_, prior_power=power,
         ).proba  # fmt: skip
         np.testing.assert_allclose(proba, expected, atol=1e-5)
-    s = list(cnn.classes_).index("S")
-    ruled = (decided[:, s] == 0) & (network[:, s] > 0)
-    assert ruled.any() and set(sample.groups[ruled]) <= {"201", "203", "209", "223", "208"}
+        assert not np.allclose(proba, network, atol=1e-3)
+    pipe.set_params(cnn__rhythm_context=None, cnn__sveb_evidence=None, cnn__prior_power=0.0)
+    decided = network
     np.testing.assert_allclose(cnn.class_prior_.sum(), 1.0)
     # The dominant-beat rule, on top: V and F ruled out for beats like the record's usual one.
     similarity = sample.X[:, -1, CONTEXT_FEATURES.index("dominant_similarity")]
@@ -557,25 +557,30 @@ def test_rhythm_context_decides_as_apply_rhythm_context(sample):
 def test_rhythm_context_errors(sample):
     keep = np.isin(sample.groups, ["100", "208"])
     X, y = sample.X[keep], sample.y[keep]
-    clf = CNNBeatClassifier(max_epochs=1, valid_size=0, verbose=0, rhythm_context="ltafdb-rhythm")
+    clf = CNNBeatClassifier(
+        max_epochs=1, valid_size=0, verbose=0, rhythm_context="ltafdb-rhythm",
+        sveb_evidence="replace",
+    )  # fmt: skip
     plain = Pipeline([("segment", BeatSegmenter(fs=sample.fs, rr_context=False)), ("cnn", clf)])
     with pytest.raises(ValueError, match="needs the rhythm-context columns"):
         plain.fit(X[:, :-1], y)
     pipe = Pipeline([("segment", BeatSegmenter(fs=sample.fs)), ("cnn", clone(clf))])
-    plain.set_params(cnn__rhythm_context=None, cnn__dominant_threshold=0.9)
+    plain.set_params(cnn__rhythm_context=None, cnn__sveb_evidence=None, cnn__dominant_threshold=0.9)
     with pytest.raises(ValueError, match="dominant_threshold needs the record-context"):
         plain.fit(X[:, :-1], y)
     with pytest.raises(ValueError, match="needs classes 'N' and 'S'"):
         pipe.fit(X, np.where(y == "S", "N", y))
     with pytest.raises(ValueError, match="sveb_evidence must be"):
         pipe.set_params(cnn__sveb_evidence="vote").fit(X, y)
+    with pytest.raises(ValueError, match="rhythm_context and sveb_evidence go together"):
+        pipe.set_params(cnn__sveb_evidence=None).fit(X, y)
     with pytest.raises(ValueError, match=r"dominant_threshold must be in \[-1, 1\]"):
-        pipe.set_params(cnn__sveb_evidence=None, cnn__dominant_threshold=2).fit(X, y)
+        pipe.set_params(cnn__sveb_evidence="replace", cnn__dominant_threshold=2).fit(X, y)
     pipe.set_params(cnn__dominant_threshold=None)
     # A record too short for a rhythm (context zeros) keeps the network's decision.
-    pipe.set_params(cnn__sveb_evidence=None, cnn__af_threshold=0.0).fit(X, y)
+    pipe.set_params(cnn__sveb_evidence="replace").fit(X, y)
     short = X[:2].copy()
     short[:, -1] = 0.0
     p = pipe.predict_proba(short)
-    pipe.set_params(cnn__rhythm_context=None)
+    pipe.set_params(cnn__rhythm_context=None, cnn__sveb_evidence=None)
     np.testing.assert_allclose(p, pipe.predict_proba(short), rtol=1e-6)  # float32 rounding

@@ -60,3 +60,15 @@ def test_decision_parameters_are_checked():
     with pytest.raises(ValueError, match="sveb_prematurity must be a positive number"):
         RecordDecision(sveb_prematurity=-1).check()
     assert "sveb_rule_in=0.8" in repr(RecordDecision(sveb_rule_in=0.8))
+
+
+def test_no_beat_in_atrial_fibrillation_is_s(pipe, data):
+    from ecg_sklearn.record import AF_THRESHOLD
+
+    beats = LoadedBeats(data, sample_data_dir())
+    in_af = beats.af_probability() > AF_THRESHOLD
+    assert in_af[data.groups == "201"].any() and not in_af[data.groups != "201"].any()
+    ruled = RecordDecision().predict(pipe, data.X, beats)
+    kept = RecordDecision(af_rule_out=False).predict(pipe, data.X, beats)
+    assert (kept[in_af] == "S").any() and not (ruled[in_af] == "S").any()
+    assert "af_rule_out=False" in repr(RecordDecision(af_rule_out=False))

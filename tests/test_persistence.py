@@ -86,7 +86,7 @@ def test_what_arrays_cannot_hold_is_refused_and_pickle_needs_trust(fitted, tmp_p
         with pytest.raises(ValueError, match=r"cnn__rhythm_context.*format='pickle'"):
             save_model(fitted, tmp_path / "m.npz")
     finally:
-        fitted.set_params(cnn__rhythm_context="ltafdb-rhythm")
+        fitted.set_params(cnn__rhythm_context=None)
     path = save_model(Pipeline(fitted.steps), tmp_path / "p.npz", format="pickle")
     with pytest.raises(ValueError, match="trusted=True"):
         load_model(path)

@@ -129,7 +129,7 @@ def rhythm_models():
     return fit_rhythm_models(timings, every=1)
 
 
-def test_rhythm_context_rules_s_out_in_af_and_finds_premature_beats(rhythm_models):
+def test_rhythm_context_finds_premature_beats(rhythm_models):
     from ecg_sklearn.record import apply_rhythm_context
 
     rng = np.random.default_rng(1)
@@ -144,8 +144,7 @@ def test_rhythm_context_rules_s_out_in_af_and_finds_premature_beats(rhythm_model
     label = classes[result.proba.argmax(axis=1)]
     sinus = slice(40, 360)  # away from the change of rhythm
     assert np.mean(label[sinus] == labels[sinus]) > 0.95
-    assert result.p_af[450:650].min() > 0.9 and result.p_af[sinus].max() < 0.5
-    assert (label[450:650] == "N").all()  # no S in AF
+    assert set(result) == {"proba", "p_sveb"}  # atrial fibrillation is the AF model's
     # Prior correction: a rare class loses probability by its training share.
     priors = np.array([0.9, 0.05, 0.05])
     corrected = apply_rhythm_context(
@@ -199,7 +198,7 @@ def test_rhythm_context_options(rhythm_models):
     assert classes[both.proba.argmax(axis=1)][labels == "S"].tolist().count("S") > 5
     short = apply_rhythm_context(proba[:2], classes, beats[:2], FS, rhythm_models)
     np.testing.assert_allclose(short.proba, proba[:2])  # two beats: no rhythm to read
-    assert np.isnan(short.p_af).all()
+    assert np.isnan(short.p_sveb).all()
     with pytest.raises(ValueError, match="sveb must be"):
         apply_rhythm_context(proba, classes, beats, FS, rhythm_models, sveb="vote")
 
@@ -210,7 +209,7 @@ def test_boosted_trees_as_arrays_predict_as_the_estimator(rhythm_models, monkeyp
     rng = np.random.default_rng(3)
     X = rng.normal(1.0, 0.5, size=(500, len(RR_CONTEXT_FEATURES)))
     X[:5, 2] = np.nan  # missing values follow the trees' learned direction
-    for hgb in (rhythm_models.af, rhythm_models.sveb):
+    for hgb in (rhythm_models.sveb,):
         trees = _trees.BoostedTrees.from_estimator(hgb)
         again = _trees.BoostedTrees(dict(np.load(_save(trees.to_arrays()))))
         np.testing.assert_allclose(again.predict_proba(X), hgb.predict_proba(X), atol=1e-12)
@@ -240,10 +239,10 @@ def test_boosted_trees_fall_back_when_the_compiled_predictor_changes(
     from ecg_sklearn.record import _trees
 
     X = np.random.default_rng(5).normal(1.0, 0.5, size=(200, len(RR_CONTEXT_FEATURES)))
-    trees = _trees.BoostedTrees.from_estimator(rhythm_models.af)
+    trees = _trees.BoostedTrees.from_estimator(rhythm_models.sveb)
     monkeypatch.setattr(_trees, "_sklearn_predictors", lambda arrays: [_ChangedPredictor(error)])
     np.testing.assert_allclose(
-        trees.predict_proba(X), rhythm_models.af.predict_proba(X), atol=1e-12
+        trees.predict_proba(X), rhythm_models.sveb.predict_proba(X), atol=1e-12
     )
     assert trees._predictors == []
 
@@ -268,7 +267,6 @@ def test_rhythm_models_saved_and_loaded_without_pickle(rhythm_models, tmp_path):
     beats = select_beats(np.random.default_rng(4).uniform(0.4, 1.2, 300))
     a = rhythm_probabilities(beats, FS, rhythm_models)
     b = rhythm_probabilities(beats, FS, loaded)
-    np.testing.assert_allclose(b.p_af, a.p_af, atol=1e-12)
     np.testing.assert_allclose(b.p_sveb, a.p_sveb, atol=1e-12)
     assert loaded.sveb_prior == rhythm_models.sveb_prior
     with pytest.raises(ValueError, match="Unknown rhythm model 'x'"):
@@ -283,20 +281,18 @@ def test_rhythm_models_saved_and_loaded_without_pickle(rhythm_models, tmp_path):
         load_rhythm_models("toy", folder=tmp_path)
 
 
-def test_shipped_rhythm_model_reads_af_in_the_excerpt():
+def test_shipped_rhythm_model_reads_premature_beats_in_the_excerpt():
     from ecg_sklearn.record import load_rhythm_models
     from ecg_sklearn.record._rhythm import rhythm_probabilities
 
     models = load_rhythm_models()  # the package's ltafdb-rhythm
-    p_af, in_af = {}, {}
-    for record in ("201", "100", "232"):
+    assert set(models) == {"sveb", "sveb_prior"}
+    for record in ("100", "209"):  # isolated atrial premature beats; runs of SVTA
         t = load_beat_timing(record, sample_data_dir())
-        p_af[record] = rhythm_probabilities(t.beat_samples, t.fs, models).p_af
-        in_af[record] = t.rhythm == "(AFIB"
-    assert in_af["201"].sum() == 41 and (p_af["201"][in_af["201"]] > 0.5).all()
-    # Sinus rhythm, and 232's sinus bradycardia with long pauses, are not read as AF.
-    assert not in_af["100"].any() and (p_af["100"] < 0.5).all()
-    assert not in_af["232"].any() and (p_af["232"] < 0.5).all()
+        p_sveb = rhythm_probabilities(t.beat_samples, t.fs, models).p_sveb
+        label = np.asarray(t.beat_labels)
+        assert np.mean(p_sveb[label == "S"] > 0.5) > 0.9, record
+        assert np.mean(p_sveb[label == "N"] > 0.5) < 0.01, record
 
 
 def test_features_do_not_depend_on_the_block_size(monkeypatch):

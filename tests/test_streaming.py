@@ -19,13 +19,17 @@ from ecg_sklearn.features import (
 )
 from ecg_sklearn.io import MITDB_RECORDS, load_record, open_record, sample_data_dir
 from ecg_sklearn.io._streaming import WFDBSignal
+from ecg_sklearn.record import _af as af_module
 from ecg_sklearn.record import _prematurity as prematurity_module
 from ecg_sklearn.record import (
+    af_probability,
     rule_in_premature_sveb,
+    rule_out_sveb_in_af,
     rule_out_timely_sveb,
     rule_out_timely_veb,
     smooth_over_similar_beats,
 )
+from ecg_sklearn.record._af import DOMINANT_LIKE
 from ecg_sklearn.signal import resample_record
 
 QUICK = dict(max_epochs=2, module__n_filters=8, module__hidden=16, valid_size=0, lr=3e-3)
@@ -41,8 +45,12 @@ def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000):
     """Detection, windows, classification and the record-level steps, whole record at once."""
     beats = detect_qrs(signal, fs)
     X = make_beat_windows(signal, beats, fs, context=720 / fs, avg_rr_span=avg_rr_span)
+    alike = dominant_similarity(signal, beats, fs) >= DOMINANT_LIKE
+    proba = rule_out_sveb_in_af(
+        pipe.predict_proba(X), pipe.classes_, af_probability(beats, fs, alike)
+    )
     features = beat_features(signal, beats, fs)
-    proba = smooth_over_similar_beats(pipe.predict_proba(X), features, span=span)
+    proba = smooth_over_similar_beats(proba, features, span=span)
     proba = rule_out_timely_sveb(proba, pipe.classes_, beats, threshold="record")
     return beats, rule_out_timely_veb(proba, pipe.classes_, beats)
 
@@ -210,6 +218,7 @@ def test_memory_is_bounded_by_the_chunk_not_the_record(model, monkeypatch):
     monkeypatch.setattr(_chunked, "BLOCK", 50)
     monkeypatch.setattr(dominant_beat, "MAX_REFERENCE_BEATS", 20)
     monkeypatch.setattr(prematurity_module, "_BLOCK", 256)
+    monkeypatch.setattr(af_module, "_BLOCK_BEATS", 256)
     rec = load_record("100", sample_data_dir(), leads="MLII")
     kwargs = dict(sveb_rule_in=0.8)  # the optional P-wave rule in too
     annotate_record(model, rec.signal, rec.fs, chunk_duration=60.0, **kwargs)  # caches filled

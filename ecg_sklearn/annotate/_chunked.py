@@ -302,7 +302,7 @@ def classify_in_chunks(
             context = np.column_stack([rhythm, qrs])
         X = make_beat_windows(
             signal, beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr,
-            context_features=context,
+            rr_context=with_context, context_features=context,
         )  # fmt: skip
         if X.shape[-1] != n_times:  # rounding of context * fs
             raise ValueError(f"windows of {X.shape[-1]} samples, pipeline expects {n_times}")

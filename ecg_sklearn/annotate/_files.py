@@ -78,7 +78,8 @@ def write_annotations(result, record_name, *, extension="cnn", write_dir=".", pr
     ``Q``, which :mod:`ecg_sklearn.io` maps back to the same classes. With
     ``p_af`` (``annotate_record(detect_af=True)``), rhythm changes are written too, as
     MIT-BIH does: a ``+`` annotation with the note ``(AFIB`` at the first beat of each
-    run of beats in atrial fibrillation (``p_af`` above 0.8) and ``(N`` at the first
+    run of beats in atrial fibrillation (``p_af`` above
+    :data:`~ecg_sklearn.record.AF_THRESHOLD`) and ``(N`` at the first
     beat after it (and at the first beat of the record). Unanalysable stretches
     (``result.unanalysable``) are written as WFDB does: a ``~`` annotation with subtype
     -1 (all signals unreadable) where each starts and subtype 0 where it stops.

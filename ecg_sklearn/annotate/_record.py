@@ -97,6 +97,7 @@ def annotate_record(
     *,
     beats=None,
     avg_rr_span=DEFAULT_AVG_RR_SPAN,
+    af_rule_out=True,
     similar_beats=True,
     sveb_prematurity=SVEB_PREMATURITY,
     veb_prematurity=VEB_PREMATURITY_THRESHOLD,
@@ -114,10 +115,12 @@ def annotate_record(
     whatever the record's length; record-level quantities (the average RR interval, the
     rhythm context) come from all beat positions, found first, and the dominant beat
     and P wave from a bounded sample of beats read before the chunks. The labels are
-    those of the record processed whole (tested on the 48 MIT-BIH records). Each beat's
-    probabilities are then averaged with those of the record's similar beats
-    (``similar_beats``), and beats called S or V checked against the record's own
-    rhythm (``sveb_prematurity``, ``veb_prematurity``).
+    those of the record processed whole (tested on the 48 MIT-BIH records). Then, in
+    the order of :class:`~ecg_sklearn.record.RecordDecision`, beats in atrial
+    fibrillation are not S (``af_rule_out``), each beat's probabilities are averaged
+    with those of the record's similar beats (``similar_beats``), and beats called S or
+    V are checked against the record's own rhythm (``sveb_prematurity``,
+    ``veb_prematurity``).
 
     Stretches of at least 3 s where the signal is flat (lead off, recorder stuck or
     clipped; :func:`ecg_sklearn.signal.flat_stretches`) are reported as
@@ -148,10 +151,14 @@ def annotate_record(
         numbers inside the signal, strictly increasing (anything else is refused).
     avg_rr_span : float, default=300.0
         As in :func:`ecg_sklearn.features.make_beat_windows`.
+    af_rule_out : bool, default=True
+        Beats in atrial fibrillation or flutter (``p_af`` above
+        :data:`~ecg_sklearn.record.AF_THRESHOLD`) are not S: their S probability moves
+        to N (:func:`ecg_sklearn.record.rule_out_sveb_in_af`).
     similar_beats : bool, default=True
         Average each beat's probabilities with those of the 10 most similar beats of
-        the record (QRS, P wave and timing; :mod:`ecg_sklearn.features`), after the
-        pipeline's decision and before ``sveb_prematurity``.
+        the record (QRS, P wave and timing; :mod:`ecg_sklearn.features`), after
+        ``af_rule_out`` and before ``sveb_prematurity``.
     sveb_prematurity : float, "record" or None, default="record"
         Beats called S whose preceding interval exceeds this fraction of the reference
         interval of the beats called N around them are N
@@ -174,9 +181,9 @@ def annotate_record(
         (docs/benchmarks.md).
     detect_af : bool, default=False
         Also give each beat's probability of atrial fibrillation or flutter (``p_af``;
-        in AF above 0.8), from the rhythm around it and the intervals between the beats
-        like the dominant one (:mod:`ecg_sklearn.features`). The labels do
-        not depend on it. Needs a pipeline with the record-context channel.
+        in AF above :data:`~ecg_sklearn.record.AF_THRESHOLD`), from the rhythm around
+        it and the intervals between the beats like the dominant one
+        (:func:`ecg_sklearn.record.af_probability`). The labels do not depend on it.
     chunk_duration : float or None, default=600.0
         Seconds of signal the detector reads at a time (plus 30 s on either side);
         ``None`` reads the whole record at once.
@@ -206,23 +213,17 @@ def annotate_record(
     if chunk_duration is not None and not chunk_duration > 0:
         raise ValueError(f"chunk_duration must be positive seconds or None; got {chunk_duration!r}")
     decision = RecordDecision(
-        similar_beats=similar_beats, sveb_prematurity=sveb_prematurity,
+        af_rule_out=af_rule_out, similar_beats=similar_beats, sveb_prematurity=sveb_prematurity,
         veb_prematurity=veb_prematurity, sveb_rule_in=sveb_rule_in,
     ).check()  # fmt: skip
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
-    if detect_af and not _reads_rr_context(pipeline):
-        raise ValueError(
-            "detect_af needs a pipeline whose windows carry the record-context channel "
-            "(rr_context=True, as default_pipeline's): it gives each beat's similarity to "
-            "the dominant beat"
-        )
     source = ModelRateSignal(signal, fs, model_fs, n_leads)
 
     progress = _progress_bars(verbose)
     n_jobs = effective_n_jobs(n_jobs)
     classes = pipeline.classes_ if hasattr(pipeline, "classes_") else pipeline[-1].classes_
     # What the record-level steps after the pipeline read of each beat.
-    kept = ("qrs_similarity",) if detect_af else ()
+    kept = ("qrs_similarity",) if detect_af or af_rule_out else ()
     if decision.needs_rule_in_evidence:
         kept = ("qrs_similarity", "p_wave_similarity")
     with _one_thread_each(pipeline, n_jobs) as pipeline, Jobs(n_jobs) as jobs:
@@ -250,7 +251,7 @@ def annotate_record(
             keep=kept, timeline=timeline,
         )  # fmt: skip
         p_af = None
-        if detect_af:
+        if detect_af or af_rule_out:
             p_af = np.full(found.size, np.nan)
             if found.size >= 3:
                 alike = similarity["qrs_similarity"] >= DOMINANT_LIKE
@@ -263,7 +264,7 @@ def annotate_record(
         )  # fmt: skip
         proba = decision.decide(proba, classes, streamed)
     sample = found if fs == model_fs else np.round(found * fs / model_fs).astype(np.int64)
-    return _result(sample, proba, p_af, classes, fs, unanalysable, problems)
+    return _result(sample, proba, p_af if detect_af else None, classes, fs, unanalysable, problems)
 
 
 def _result(beat_samples, proba, p_af, classes, fs, unanalysable, problems) -> Bunch:
@@ -313,6 +314,9 @@ class _StreamedBeats:
 
     def __init__(self, samples, fs, evidence, smooth):
         self.samples, self.fs, self._evidence, self._smooth = samples, fs, evidence, smooth
+
+    def af_probability(self):
+        return self._evidence["p_af"]
 
     def smooth_over_similar_beats(self, proba):
         return self._smooth(proba)

@@ -155,6 +155,10 @@ def _add_annotate(sub):
     )  # fmt: skip
     p.add_argument("--out-dir", default=None, help="folder for the annotation file")
     p.add_argument(
+        "--no-af-rule-out", action="store_true",
+        help="keep S calls in atrial fibrillation or flutter (by default, no beat in AF is S)",
+    )  # fmt: skip
+    p.add_argument(
         "--no-similar-beats", action="store_true",
         help="keep each beat's own probabilities (by default they are averaged with those "
         "of the record's 10 most similar beats)",

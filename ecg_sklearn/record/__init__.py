@@ -3,7 +3,7 @@ of its record (the rhythm, the dominant beat, similar beats, the beats called N 
 it) and return probabilities; :class:`RecordDecision`, the steps after the pipeline in
 their order; the timing models shipped for them."""
 
-from ._af import af_probability
+from ._af import AF_THRESHOLD, af_probability, rule_out_sveb_in_af
 from ._chain import LoadedBeats, RecordDecision
 from ._dominant import rule_out_unlike_dominant
 from ._loaded import loaded_beat_features, loaded_rule_in_evidence
@@ -23,6 +23,7 @@ __all__ = [
     "record_prematurity_threshold",
     "LoadedBeats",
     "RecordDecision",
+    "AF_THRESHOLD",
     "af_probability",
     "apply_rhythm_context",
     "load_af_model",
@@ -30,6 +31,7 @@ __all__ = [
     "loaded_beat_features",
     "loaded_rule_in_evidence",
     "rule_in_premature_sveb",
+    "rule_out_sveb_in_af",
     "rule_out_timely_sveb",
     "rule_out_timely_veb",
     "rule_out_unlike_dominant",

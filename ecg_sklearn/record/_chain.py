@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._loaded import loaded_beat_features, loaded_rule_in_evidence
-from ._prematurity import (
-    check_threshold,
-    rule_in_premature_sveb,
-    rule_out_timely_sveb,
-)
+from ._af import rule_out_sveb_in_af
+from ._loaded import loaded_af_probability, loaded_beat_features, loaded_rule_in_evidence
+from ._prematurity import rule_in_premature_sveb, rule_out_timely_sveb
+from ._rules import check_threshold
 from ._similar import smooth_over_similar_beats
 from ._ventricular import VEB_PREMATURITY_THRESHOLD, rule_out_timely_veb
 
@@ -32,26 +30,30 @@ SVEB_PREMATURITY = "record"
 class RecordDecision:
     """The record-level decisions, in order, after a pipeline's probabilities.
 
-    1. ``similar_beats``: each beat's probabilities averaged with those of the 10 most
+    1. ``af_rule_out``: beats in atrial fibrillation or flutter (probability above
+       :data:`~ecg_sklearn.record.AF_THRESHOLD`, from the rhythm and the beats like the
+       dominant one) are not S (:func:`~ecg_sklearn.record.rule_out_sveb_in_af`);
+    2. ``similar_beats``: each beat's probabilities averaged with those of the 10 most
        similar beats of its record (:func:`~ecg_sklearn.record.smooth_over_similar_beats`);
-    2. ``sveb_prematurity``: beats called S that are not premature against the beats
+    3. ``sveb_prematurity``: beats called S that are not premature against the beats
        called N around them become N (:func:`~ecg_sklearn.record.rule_out_timely_sveb`);
        ``"record"``: premature for that record, by the spread of its N beats' intervals;
-    3. ``veb_prematurity``: beats called V without confidence, on time and without a
+    4. ``veb_prematurity``: beats called V without confidence, on time and without a
        pause after them, become N (:func:`~ecg_sklearn.record.rule_out_timely_veb`);
-    4. ``sveb_rule_in``: premature beats called N with the usual QRS and another P wave,
+    5. ``sveb_rule_in``: premature beats called N with the usual QRS and another P wave,
        outside atrial fibrillation, become S
        (:func:`~ecg_sklearn.record.rule_in_premature_sveb`).
 
     Parameters
     ----------
+    af_rule_out : bool, default=True
     similar_beats : bool, default=True
     sveb_prematurity : float, "record" or None, default="record"
-        None: skip step 2.
-    veb_prematurity : float or None, default=0.95
         None: skip step 3.
-    sveb_rule_in : float or None, default=None
+    veb_prematurity : float or None, default=0.95
         None: skip step 4.
+    sveb_rule_in : float or None, default=None
+        None: skip step 5.
 
     Examples
     --------
@@ -65,8 +67,9 @@ class RecordDecision:
     (223, 5)
     """
 
-    def __init__(self, *, similar_beats=True, sveb_prematurity=SVEB_PREMATURITY,
+    def __init__(self, *, af_rule_out=True, similar_beats=True, sveb_prematurity=SVEB_PREMATURITY,
                  veb_prematurity=VEB_PREMATURITY_THRESHOLD, sveb_rule_in=None):  # fmt: skip
+        self.af_rule_out = af_rule_out
         self.similar_beats = similar_beats
         self.sveb_prematurity = sveb_prematurity
         self.veb_prematurity = veb_prematurity
@@ -95,14 +98,16 @@ class RecordDecision:
         beats : LoadedBeats or similar
             Where the beats are and what the steps read of them: ``samples`` (positions,
             increasing within each record), ``fs``, ``groups`` (record of each beat, or
-            None for one record), ``smooth_over_similar_beats(proba)`` and
-            ``rule_in_evidence()``.
+            None for one record), ``af_probability()`` (a value per beat),
+            ``smooth_over_similar_beats(proba)`` and ``rule_in_evidence()``.
 
         Returns
         -------
         proba : ndarray, shape (n_beats, n_classes)
         """
         self.check()
+        if self.af_rule_out:
+            proba = rule_out_sveb_in_af(proba, classes, beats.af_probability())
         if self.similar_beats:
             proba = beats.smooth_over_similar_beats(proba)
         if self.sveb_prematurity is not None:
@@ -132,7 +137,8 @@ class RecordDecision:
 
     def __repr__(self):
         return (
-            f"RecordDecision(similar_beats={self.similar_beats!r}, "
+            f"RecordDecision(af_rule_out={self.af_rule_out!r}, "
+            f"similar_beats={self.similar_beats!r}, "
             f"sveb_prematurity={self.sveb_prematurity!r}, "
             f"veb_prematurity={self.veb_prematurity!r}, sveb_rule_in={self.sveb_rule_in!r})"
         )
@@ -141,8 +147,9 @@ class RecordDecision:
 class LoadedBeats:
     """The beats of a loader's output as :class:`RecordDecision` reads them.
 
-    The similar-beat features and the P-wave evidence are computed from the records'
-    signals, read again from ``data_dir``, on first use, and kept.
+    The probability of AF, the similar-beat features and the P-wave evidence are
+    computed from the records' signals, read again from ``data_dir``, on first use,
+    and kept.
 
     Parameters
     ----------
@@ -159,7 +166,12 @@ class LoadedBeats:
         self.samples = np.asarray(data.samples)
         self.groups = np.asarray(data.groups)
         self.fs = float(data.fs)
-        self._features = self._evidence = None
+        self._p_af = self._features = self._evidence = None
+
+    def af_probability(self) -> np.ndarray:
+        if self._p_af is None:
+            self._p_af = loaded_af_probability(self.data, self.data_dir)
+        return self._p_af
 
     def smooth_over_similar_beats(self, proba) -> np.ndarray:
         if self._features is None:

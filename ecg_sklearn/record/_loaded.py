@@ -1,16 +1,45 @@
-"""What the record-level decisions read of the loaders' windows: the similar-beat
-features and the P-wave evidence of each beat, computed from the records' signals."""
+"""What the record-level decisions read of the loaders' windows: the probability of
+atrial fibrillation, the similar-beat features and the P-wave evidence of each beat,
+computed from the records' signals."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.utils import Bunch
 
+from ..features._dominant import dominant_similarity, p_wave_similarity
 from ..features._similar import beat_features
 from ..io._wfdb import loaded_records
+from ._af import DOMINANT_LIKE, af_probability
 from ._prematurity import RULE_IN_EVIDENCE
 
-__all__ = ["loaded_beat_features", "loaded_rule_in_evidence"]
+__all__ = ["loaded_af_probability", "loaded_beat_features", "loaded_rule_in_evidence"]
+
+
+def loaded_af_probability(data, data_dir) -> np.ndarray:
+    """:func:`af_probability` of the beats of a loader's output, record by record.
+
+    Parameters
+    ----------
+    data : Bunch
+        Output of :func:`ecg_sklearn.io.load_mitdb`, ``load_wfdb`` or
+        ``load_sample`` (its ``groups``, ``samples``, ``fs`` and ``record_leads``).
+    data_dir : str or path-like
+        The folder it was loaded from; each record's first lead is read again from it
+        (for the beats like the dominant one).
+
+    Returns
+    -------
+    p_af : ndarray of float64, shape (n_beats,)
+        NaN in records of fewer than 3 beats.
+    """
+    samples = np.asarray(data.samples)
+    p_af = np.full(samples.size, np.nan)
+    for rows, signal in loaded_records(data, data_dir):
+        if rows.sum() >= 3:
+            alike = dominant_similarity(signal, samples[rows], data.fs) >= DOMINANT_LIKE
+            p_af[rows] = af_probability(samples[rows], data.fs, alike)
+    return p_af
 
 
 def loaded_beat_features(data, data_dir) -> np.ndarray:
@@ -55,9 +84,6 @@ def loaded_rule_in_evidence(data, data_dir) -> Bunch:
     evidence : Bunch
         ``qrs_similarity`` and ``p_wave_similarity``: float32 arrays, a value per beat.
     """
-    from ..features._dominant import dominant_similarity, p_wave_similarity
-    from ..io._wfdb import loaded_records
-
     samples = np.asarray(data.samples)
     out = Bunch(**{key: np.zeros(samples.size, dtype=np.float32) for key in RULE_IN_EVIDENCE})
     for rows, signal in loaded_records(data, data_dir):

@@ -1,6 +1,5 @@
-"""Decisions in the context of the rhythm: the shipped rhythm models' probabilities of
-atrial fibrillation (where S is ruled out) and of S versus N (evidence combined with the
-network's)."""
+"""Decisions in the context of the rhythm: the shipped timing model's probability of S
+versus N from the rhythm around each beat, as evidence beside the network's."""
 
 from __future__ import annotations
 
@@ -10,20 +9,11 @@ from sklearn.utils import Bunch
 from .._validation import check_beat_groups, check_beat_proba, check_fs
 from ..features._rhythm import rr_context_features
 
-__all__ = [
-    "RHYTHM_AF_THRESHOLD",
-    "rhythm_probabilities",
-    "apply_rhythm_context",
-    "decide_in_rhythm",
-]
-
-
-#: P(AF) above which :func:`apply_rhythm_context` rules S out (chosen on DS1).
-RHYTHM_AF_THRESHOLD = 0.9
+__all__ = ["rhythm_probabilities", "apply_rhythm_context", "decide_in_rhythm"]
 
 
 def rhythm_probabilities(beat_samples, fs, models, *, groups=None) -> Bunch:
-    """The timing models' probabilities for every beat, record by record.
+    """The timing model's probability of S versus N for every beat, record by record.
 
     Parameters
     ----------
@@ -39,20 +29,19 @@ def rhythm_probabilities(beat_samples, fs, models, *, groups=None) -> Bunch:
     Returns
     -------
     rhythm : Bunch
-        ``p_af`` (atrial fibrillation or flutter) and ``p_sveb`` (S rather than N);
-        NaN in records of fewer than 3 beats, which have no rhythm to read.
+        ``p_sveb`` (S rather than N); NaN in records of fewer than 3 beats, which have
+        no rhythm to read.
     """
     fs = check_fs(fs)
     samples = np.asarray(beat_samples)
     groups = check_beat_groups(groups, samples)
-    p_af, p_sveb = np.full(samples.size, np.nan), np.full(samples.size, np.nan)
+    p_sveb = np.full(samples.size, np.nan)
     for record in np.unique(groups):
         rows = np.flatnonzero(groups == record)
         if rows.size >= 3:
             X = rr_context_features(samples[rows], fs)
-            p_af[rows] = models.af.predict_proba(X)[:, 1]
             p_sveb[rows] = models.sveb.predict_proba(X)[:, 1]
-    return Bunch(p_af=p_af, p_sveb=p_sveb)
+    return Bunch(p_sveb=p_sveb)
 
 
 def apply_rhythm_context(
@@ -63,7 +52,6 @@ def apply_rhythm_context(
     models,
     *,
     groups=None,
-    af_threshold=RHYTHM_AF_THRESHOLD,
     sveb="replace",
     priors=None,
     prior_power=0.0,
@@ -84,9 +72,6 @@ def apply_rhythm_context(
        ratio (its odds over its training odds), so that both pieces of evidence count;
        ``None`` keeps the network's split. The network still decides N-or-S against V,
        F and Q.
-    3. Where the AF model's probability exceeds ``af_threshold`` (None: never), S is
-       ruled out (its probability moves to N): in atrial fibrillation no beat is
-       supraventricular ectopic.
 
     Parameters
     ----------
@@ -102,7 +87,6 @@ def apply_rhythm_context(
         From :func:`~ecg_sklearn.record.load_rhythm_models`.
     groups : array-like, shape (n_beats,), optional
         Record of each beat; one record if omitted.
-    af_threshold : float or None, default=RHYTHM_AF_THRESHOLD
     sveb : {"replace", "combine"} or None, default="replace"
     priors : array-like, shape (n_classes,) or (n_beats, n_classes), optional
         Class shares of the training data (needed when ``prior_power`` > 0).
@@ -113,7 +97,7 @@ def apply_rhythm_context(
     Returns
     -------
     result : Bunch
-        ``proba`` (after the three steps; rows sum to 1), ``p_af`` and ``p_sveb``.
+        ``proba`` (after both steps; rows sum to 1) and ``p_sveb``.
     """
     classes = np.asarray(classes)
     samples = np.asarray(beat_samples)
@@ -129,19 +113,16 @@ def apply_rhythm_context(
                 f"prior_power > 0 needs priors of shape ({classes.size},) or {proba.shape}"
             )
         proba *= priors**prior_power
-    proba = decide_in_rhythm(
-        proba, classes, rhythm.p_af, rhythm.p_sveb, models.sveb_prior,
-        af_threshold=af_threshold, sveb=sveb,
-    )  # fmt: skip
-    return Bunch(proba=proba, p_af=rhythm.p_af, p_sveb=rhythm.p_sveb)
+    proba = decide_in_rhythm(proba, classes, rhythm.p_sveb, models.sveb_prior, sveb=sveb)
+    return Bunch(proba=proba, p_sveb=rhythm.p_sveb)
 
 
-def decide_in_rhythm(proba, classes, p_af, p_sveb, sveb_prior, *, af_threshold, sveb):
-    """Steps 2 and 3 of :func:`apply_rhythm_context`, from the timing models' outputs.
+def decide_in_rhythm(proba, classes, p_sveb, sveb_prior, *, sveb):
+    """Step 2 of :func:`apply_rhythm_context`, from the timing model's output.
 
     ``proba`` (``(n_beats, n_classes)``, any non-negative scores) is changed in place
-    and returned with rows summing to 1; ``p_af`` and ``p_sveb`` are NaN where the
-    record had no rhythm to read (those beats keep the network's split).
+    and returned with rows summing to 1; ``p_sveb`` is NaN where the record had no
+    rhythm to read (those beats keep the network's split).
     """
     if sveb not in ("replace", "combine", None):
         raise ValueError(f"sveb must be 'replace', 'combine' or None; got {sveb!r}")
@@ -160,9 +141,5 @@ def decide_in_rhythm(proba, classes, p_af, p_sveb, sveb_prior, *, af_threshold, 
         odds = np.clip(share[timed], eps, 1 - eps) / np.clip(1 - share[timed], eps, 1)
         share[timed] = odds * ratio / (1 + odds * ratio)
     proba[:, s], proba[:, n] = both * share, both * (1 - share)
-    if af_threshold is not None:
-        af = np.nan_to_num(p_af) > af_threshold
-        proba[af, n] += proba[af, s]
-        proba[af, s] = 0.0
     proba /= proba.sum(axis=1, keepdims=True)
     return proba

@@ -1,6 +1,6 @@
-"""The shipped timing models of the record-level decisions (fitted on the Long-Term AF
-Database): the rhythm models (atrial fibrillation, S versus N) and the AF model, and
-how they are fitted and saved."""
+"""The shipped timing models (fitted on the Long-Term AF Database): the AF model of the
+record-level decisions, and the rhythm model of S versus N that the classifier can
+weigh (``rhythm_context``)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ RHYTHM_MODELS = shipped_models("rhythm")
 
 @functools.lru_cache(maxsize=4)
 def load_rhythm_models(name: str = "ltafdb-rhythm", folder=None) -> Bunch:
-    """Timing models shipped with the package (or saved with ``benchmarks/_fitting.py``).
+    """The S-versus-N timing model shipped with the package (or saved with
+    ``benchmarks/_fitting.py``).
 
     Parameters
     ----------
@@ -35,17 +36,14 @@ def load_rhythm_models(name: str = "ltafdb-rhythm", folder=None) -> Bunch:
     Returns
     -------
     models : Bunch
-        ``af``, ``sveb`` (with ``predict_proba`` on :func:`rr_context_features`) and
+        ``sveb`` (with ``predict_proba`` on :func:`rr_context_features`) and
         ``sveb_prior``, as ``benchmarks/_fitting.py`` fits them; the same predictions.
     """
     from .._model_files import read_shipped_arrays
 
     arrays = read_shipped_arrays(name, folder, RHYTHM_MODELS, RR_CONTEXT_FEATURES, "rhythm model")
-    parts = {
-        part: BoostedTrees({k: arrays[f"{part}__{k}"] for k in TREE_ARRAYS})
-        for part in ("af", "sveb")
-    }
-    return Bunch(**parts, sveb_prior=float(arrays["sveb_prior"][0]))
+    sveb = BoostedTrees({k: arrays[f"sveb__{k}"] for k in TREE_ARRAYS})
+    return Bunch(sveb=sveb, sveb_prior=float(arrays["sveb_prior"][0]))
 
 
 #: The AF models shipped with the package (``ecg_sklearn/data/pretrained/NAME.*``).

@@ -15,14 +15,8 @@ import numbers
 
 import numpy as np
 
-from ._prematurity import (
-    PREMATURITY_SPAN_BEATS,
-    check_threshold,
-    move_probability,
-    record_rows,
-    rule_columns,
-    sinus_prematurity,
-)
+from ._prematurity import PREMATURITY_SPAN_BEATS, sinus_prematurity
+from ._rules import check_threshold, move_probability, record_rows, rule_columns
 
 __all__ = ["VEB_PREMATURITY_THRESHOLD", "VEB_CONFIDENCE", "VEB_PAUSE", "rule_out_timely_veb"]
 

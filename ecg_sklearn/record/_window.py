@@ -18,8 +18,14 @@ __all__ = ["check_dominant_threshold", "check_rhythm_models", "decide_in_window"
 
 
 def check_rhythm_models(rhythm_context, n_context_features, classes, sveb_evidence):
-    """The timing models that ``rhythm_context`` names or holds (None without), checked
-    against the rows' context columns and classes."""
+    """The timing model that ``rhythm_context`` names or holds (None without), checked
+    against the rows' context columns, the classes and ``sveb_evidence``."""
+    if (rhythm_context is None) != (sveb_evidence is None):
+        raise ValueError(
+            "rhythm_context and sveb_evidence go together: the timing model's S-versus-N "
+            "evidence enters the decision as sveb_evidence says ('replace' or 'combine'); "
+            f"got rhythm_context={rhythm_context!r}, sveb_evidence={sveb_evidence!r}"
+        )
     if rhythm_context is None:
         return None
     if not n_context_features:
@@ -54,8 +60,8 @@ def check_dominant_threshold(threshold, n_context_features):
 
 
 def decide_in_window(
-    proba, classes, context, *, class_prior, prior_power, rhythm_models, af_threshold,
-    sveb_evidence, dominant_threshold,
+    proba, classes, context, *, class_prior, prior_power, rhythm_models, sveb_evidence,
+    dominant_threshold,
 ):  # fmt: skip
     """The network's probabilities after the class prior and the window's context.
 
@@ -69,8 +75,8 @@ def decide_in_window(
         Class shares in training; probabilities are multiplied by their
         ``prior_power``-th power (0 or None: unchanged).
     rhythm_models : Bunch or None
-        Timing models (:func:`check_rhythm_models`): S ruled out where P(AF) exceeds
-        ``af_threshold``; with ``sveb_evidence`` their S-versus-N evidence too.
+        The timing model (:func:`check_rhythm_models`), whose S-versus-N evidence
+        enters the decision as ``sveb_evidence`` says.
     dominant_threshold : float or None
         V and F ruled out for beats whose QRS correlates above it with the dominant beat.
 
@@ -87,13 +93,10 @@ def decide_in_window(
     if rhythm_models is not None:
         rhythm = context[:, : len(RR_CONTEXT_FEATURES)]
         unknown = ~(rhythm[:, 0] > 0)  # median RR 0: a record too short for a rhythm
-        p_rhythm = {"af": np.full(len(rhythm), np.nan), "sveb": np.full(len(rhythm), np.nan)}
-        for part in ("af", "sveb") if sveb_evidence else ("af",):
-            p = rhythm_models[part].predict_proba(rhythm)[:, 1]
-            p_rhythm[part] = np.where(unknown, np.nan, p)
+        p_sveb = np.where(unknown, np.nan, rhythm_models.sveb.predict_proba(rhythm)[:, 1])
         proba = decide_in_rhythm(
-            proba, np.asarray(classes, dtype=str), p_rhythm["af"], p_rhythm["sveb"],
-            rhythm_models.sveb_prior, af_threshold=af_threshold, sveb=sveb_evidence,
+            proba, np.asarray(classes, dtype=str), p_sveb, rhythm_models.sveb_prior,
+            sveb=sveb_evidence,
         )  # fmt: skip
     if dominant_threshold is not None:
         proba = rule_out_unlike_dominant(
