@@ -241,8 +241,8 @@ def rule_in_premature_sveb(
     :func:`sinus_prematurity` against the beats called N is below ``threshold``; its QRS
     correlates at least 0.9 with the record's dominant beat; its P wave correlates less
     than 0.5 with the dominant P wave; and the rhythm around it is not atrial
-    fibrillation (:func:`~ecg_sklearn.record.af_probability` at most its
-    threshold, 0.8).
+    fibrillation (:func:`~ecg_sklearn.record.af_probability` at most
+    :data:`~ecg_sklearn.record.AF_THRESHOLD`).
 
     Parameters
     ----------

@@ -13,6 +13,7 @@ is used.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 #: The arrays of a :class:`BoostedTrees`, as saved.
 ARRAYS = ("baseline", "offsets", "feature", "threshold", "missing_left", "left", "right", "value")
@@ -124,7 +125,7 @@ class BoostedTrees:
 
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of classes 0 and 1, shape ``(n_samples, 2)``."""
-        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        p = expit(self.decision_function(X))
         return np.column_stack([1.0 - p, p])
 
 
