@@ -43,14 +43,18 @@ def test_loaders_windows_and_annotate_record_decide_alike(pipe, data, rule_in):
         np.testing.assert_allclose(result.proba, proba[rows], rtol=1e-5, atol=1e-6)
 
 
-def test_command_line_writes_what_annotate_record_decides(pipe, tmp_path):
+@pytest.mark.parametrize(
+    "record, flags, kwargs",
+    [("209", [], {}), ("201", ["--no-af-rule-out"], {"af_rule_out": False})],
+)
+def test_command_line_writes_what_annotate_record_decides(pipe, tmp_path, record, flags, kwargs):
     folder = tmp_path / "data"
     shutil.copytree(sample_data_dir(), folder)
-    record = "209"
-    assert main(["annotate", "--record", str(folder / record), "--out-dir", str(tmp_path)]) == 0
+    command = ["annotate", "--record", str(folder / record), "--out-dir", str(tmp_path)]
+    assert main([*command, *flags]) == 0
     samples, symbols = read_mit_annotations(tmp_path / f"{record}.cnn")
     rec = load_record(record, folder, leads="MLII")
-    result = annotate_record(pipe, rec.signal, rec.fs)
+    result = annotate_record(pipe, rec.signal, rec.fs, **kwargs)
     np.testing.assert_array_equal(samples, result.beat_samples)
     written = np.array([{"A": "S"}.get(s, s) for s in symbols])
     np.testing.assert_array_equal(written, result.beat_labels)
@@ -59,6 +63,8 @@ def test_command_line_writes_what_annotate_record_decides(pipe, tmp_path):
 def test_decision_parameters_are_checked():
     with pytest.raises(ValueError, match="sveb_prematurity must be a positive number"):
         RecordDecision(sveb_prematurity=-1).check()
+    with pytest.raises(ValueError, match="af_rule_out must be True or False"):
+        RecordDecision(af_rule_out="yes").check()
     assert "sveb_rule_in=0.8" in repr(RecordDecision(sveb_rule_in=0.8))
 
 

@@ -77,6 +77,9 @@ class RecordDecision:
 
     def check(self) -> RecordDecision:
         """Raise a ``ValueError`` naming a parameter out of range; return ``self``."""
+        for name in ("af_rule_out", "similar_beats"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise ValueError(f"{name} must be True or False; got {getattr(self, name)!r}")
         for name in ("sveb_prematurity", "veb_prematurity", "sveb_rule_in"):
             if getattr(self, name) is not None:
                 check_threshold(getattr(self, name), name, record=name == "sveb_prematurity")
