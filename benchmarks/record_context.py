@@ -101,6 +101,14 @@ DEFAULT_TIMING = (SVEB_PREMATURITY, VEB_PREMATURITY_THRESHOLD)
 DEFAULT_RULE_IN = None  # annotate_record's sveb_rule_in: no rule in
 
 
+def default_decision(proba, classes, samples, groups, p_af, features):
+    """``RecordDecision()``'s steps as this grid composes them: the AF rule, the similar
+    beats, the timing rules (``tests/test_decision_chain.py`` checks they agree)."""
+    proba = af_rule(proba, classes, p_af, AF_THRESHOLD)
+    proba = smooth_over_similar_beats(proba, features, groups=groups)
+    return timing_rules(proba, classes, samples, groups, *DEFAULT_TIMING)
+
+
 def training_priors(y, groups, classes, folds):
     """Per beat, the class shares of the records its fold's network was trained on."""
     priors = np.zeros((len(y), len(classes)))
@@ -249,9 +257,14 @@ def main(argv=None):
         scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
         print(f"similar beats, then S prematurity {sveb}, V prematurity {veb}: {scores}")
     default_chain = {
-        seed: timing_rules(smoothed[seed].copy(), classes, samples, groups, *DEFAULT_TIMING)
+        seed: default_decision(
+            rule_out_unlike_dominant(
+                oof[seed].astype(np.float64), classes, similarity, DEFAULT_DOMINANT
+            ),
+            classes, samples, groups, p_af, features,
+        )
         for seed in seeds
-    }
+    }  # fmt: skip
     rule_in_rows = []
     for threshold in RULE_IN_THRESHOLDS:
         per_seed = {}

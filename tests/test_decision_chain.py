@@ -78,3 +78,19 @@ def test_no_beat_in_atrial_fibrillation_is_s(pipe, data):
     kept = RecordDecision(af_rule_out=False).predict(pipe, data.X, beats)
     assert (kept[in_af] == "S").any() and not (ruled[in_af] == "S").any()
     assert "af_rule_out=False" in repr(RecordDecision(af_rule_out=False))
+
+
+def test_the_selection_grid_decides_as_record_decision(pipe, data):
+    import importlib
+
+    from ecg_sklearn.record import loaded_beat_features
+
+    record_context = importlib.import_module("record_context")  # benchmarks/
+    beats = LoadedBeats(data, sample_data_dir())
+    proba = pipe.predict_proba(data.X).astype(np.float64)
+    expected = RecordDecision().decide(proba.copy(), pipe.classes_, beats)
+    features = loaded_beat_features(data, sample_data_dir())
+    grid = record_context.default_decision(
+        proba.copy(), pipe.classes_, data.samples, data.groups, beats.af_probability(), features
+    )
+    np.testing.assert_allclose(grid, expected, rtol=0, atol=1e-12)
