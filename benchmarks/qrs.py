@@ -135,7 +135,8 @@ def main(argv=None):
             earlier = read_json("qrs")
             kept = set(earlier["detectors"]) - set(results["detectors"])
             if kept:
-                results["command"] = f"{earlier['command']}; then {results['command']}"
+                first = earlier["command"].split("; then ")[0]  # the run that made them
+                results["command"] = f"{first}; then {results['command']}"
             results["detectors"] = {
                 **{k: earlier["detectors"][k] for k in kept},
                 **results["detectors"],

@@ -33,6 +33,13 @@ def _beat_level(energy, fs, at, max_width=1.5, median_width=8.0):
 T_WAVE_ENERGY_RATIO, T_WAVE_SHARPNESS_RATIO, T_WAVE_SHARPNESS_LEVEL = 0.7, 0.7, 0.8
 
 
+#: Each beat is placed on its deflection of the polarity that most beats within
+#: POLARITY_SPAN_S seconds share, where it reaches POLARITY_SHARE of its largest
+#: deflection: beats whose R and S (or Q) waves are of similar size then sit on the same
+#: wave as the record's other beats, whatever the lead.
+POLARITY_SPAN_S, POLARITY_SHARE = 10.0, 0.5
+
+
 def _energy(lead, fs):
     """QRS energy (absolute slope of the 5-20 Hz band, averaged over 100 ms) and
     sharpness (its largest absolute slope within 100 ms)."""
@@ -68,9 +75,11 @@ def detect_qrs(
     (before it), and so is one somewhat weaker and much less sharp (largest slope)
     than both the other and the record's typical beat; gaps longer than
     ``search_back`` local RR intervals are searched again at 0.7 times the threshold.
-    Each beat is then placed on the largest absolute deflection from the local median
-    within 80 ms. Every step ignores the sign of the signal, so inverted leads give the
-    same beats.
+    Each beat is then placed on a deflection from the local median within 80 ms: the
+    largest of the polarity that most beats within 10 s share, where it reaches half
+    the largest of either sign (else the largest), so that beats sit on the same wave
+    as the record's other beats. No step depends on the sign of the signal, so
+    inverted leads give the same beats.
 
     Parameters
     ----------
@@ -162,10 +171,25 @@ def _search_back(beats, peaks, heights, level, threshold, factor, fs):
 
 
 def _refine(lead, beats, fs):
-    """Move each beat to the largest deflection from the local median within 80 ms."""
+    """Move each beat to its deflection from the local median within 80 ms that has the
+    polarity of most beats within :data:`POLARITY_SPAN_S`, where that deflection is at
+    least :data:`POLARITY_SHARE` of its largest; else to the largest."""
     half = int(0.08 * fs)
     padded = np.pad(lead, half, mode="edge")
     windows = sliding_window_view(padded, 2 * half + 1)[beats]
-    deflection = np.abs(windows - np.median(windows, axis=1, keepdims=True))
-    r_peaks = beats + deflection.argmax(axis=1) - half
+    deflection = windows - np.median(windows, axis=1, keepdims=True)
+    size = np.abs(deflection)
+    largest = size.argmax(axis=1)
+    own = np.sign(deflection[np.arange(beats.size), largest])
+    votes = np.concatenate([[0.0], np.cumsum(own)])
+    span = POLARITY_SPAN_S * fs
+    first, last = (
+        np.searchsorted(beats, beats - span),
+        np.searchsorted(beats, beats + span, "right"),
+    )
+    polarity = np.sign(votes[last] - votes[first])
+    polarity = np.where(polarity == 0, own, polarity)
+    signed = polarity[:, None] * deflection
+    usual = signed.max(axis=1) >= POLARITY_SHARE * size.max(axis=1)
+    r_peaks = beats + np.where(usual, signed.argmax(axis=1), largest) - half
     return np.unique(np.clip(r_peaks, 0, lead.size - 1)).astype(np.int64)
