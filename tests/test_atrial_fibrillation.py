@@ -146,6 +146,8 @@ def test_errors(tmp_path):
         dominant_interval_features(beats[::-1], FS, np.ones(beats.size, bool))
     with pytest.raises(ValueError, match="n_intervals must be an int"):
         dominant_interval_features(beats, FS, np.ones(beats.size, bool), n_intervals=1)
+    with pytest.raises(ValueError, match="dominant_like must have one value per beat"):
+        af_probability(beats, FS, np.ones(5, bool))
     # A record shorter than the context still gets a value per beat.
     short = af_probability(beats[:4], FS, np.ones(4, bool))
     assert short.shape == (4,) and np.all((short >= 0) & (short <= 1))

@@ -68,6 +68,10 @@ def af_probability(
         raise ValueError(f"smoothing must be a positive int; got {smoothing!r}")
     model = load_af_model() if model is None else model
     beats, like = np.asarray(beat_samples), np.asarray(dominant_like)
+    if like.shape != beats.shape:
+        raise ValueError(
+            f"dominant_like must have one value per beat, shape {beats.shape}; got {like.shape}"
+        )
     n_beats = beats.size
     index = np.arange(n_beats) if index is None else np.asarray(index, dtype=np.int64)
     if index.ndim != 1 or (index.size and (index.min() < 0 or index.max() >= n_beats)):
