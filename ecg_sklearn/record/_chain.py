@@ -184,4 +184,5 @@ class LoadedBeats:
     def rule_in_evidence(self):
         if self._evidence is None:
             self._evidence = loaded_rule_in_evidence(self.data, self.data_dir)
+            self._evidence["p_af"] = self.af_probability()  # read, not computed again
         return self._evidence
