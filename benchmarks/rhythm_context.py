@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import read_json, write_json, write_section
+from _common import NEGATIVE_MD, read_json, write_json, write_section
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold
 
@@ -120,7 +120,7 @@ def main(argv=None):
     write_json("rhythm_context", results)
     text = markdown(read_json("rhythm_context"))
     print(text)
-    write_section("rhythm_context", text)
+    write_section("rhythm_context", text, NEGATIVE_MD)  # the former AF rule
 
 
 def score_row(name, r) -> str:
