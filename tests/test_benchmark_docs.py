@@ -36,6 +36,7 @@ SCRIPTS = {
         "holter",
         "af_detection",
         "cross_database",
+        "review",
     )
 }
 

@@ -20,6 +20,7 @@ LAYERS = [
     {"pipeline"},
     {"metrics"},
     {"annotate"},
+    {"review"},
     {"persistence"},
     {"shipped"},
     {"plotting"},

@@ -1,0 +1,178 @@
+"""Expert review simulated: what k reviewed beats per record buy, end to end.
+
+Each record is annotated (``annotate_record`` on its raw first lead), then
+:func:`ecg_sklearn.review.suggest_review` picks ``k`` beats, a simulated expert gives
+each the reference label of the beat it matches (within 150 ms; ``Q`` for an extra
+detection), and :func:`ecg_sklearn.review.apply_review` decides the record again. The
+reviewed beats and the reference beats they match are left out of the scores
+(bxb-style: missed beats and extra detections count as errors).
+
+* ``--split DS1`` (design): each DS1 record annotated by the fold model that never saw
+  its patient (the models of ``benchmarks/cross_database.py``, cached and fitted when
+  missing). ``--split DS2``: the shipped model (the final look of an issue).
+* ``--qtdb``: the 54 records of ``../shared/data/qtdb-other`` (250 Hz, lead 1), the
+  shipped model (trained on DS1, which shares no record with them).
+
+Writes ``benchmarks/results/review.json``, ``docs/figures/review.png`` (S-F1 and V-F1
+against k) and the ``review`` section of ``docs/benchmarks.md``.
+
+Usage: python benchmarks/review.py [--data-dir PATH] [--split DS1|DS2] [--k 0 1 3 6 12]
+[--qtdb PATH | --no-qtdb]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from _common import ROOT, machine, write_json, write_section
+from cross_database import QTDB, fold_models, summary
+
+from ecg_sklearn import annotate_record, load_pretrained
+from ecg_sklearn.annotate._files import flutter_intervals
+from ecg_sklearn.io import DS2, get_data_home, load_record
+from ecg_sklearn.metrics import compare_annotations
+from ecg_sklearn.review import apply_review, suggest_review
+from ecg_sklearn.signal import SignalQualityWarning
+
+FIGURE = ROOT / "docs" / "figures" / "review.png"
+
+
+def expert(rec, positions):
+    """The simulated expert: each position's reference label (``Q`` where no reference
+    beat lies within 150 ms) and the indices of the reference beats matched."""
+    ref = rec.beat_samples
+    j = np.clip(np.searchsorted(ref, positions), 1, len(ref) - 1)
+    j = np.where(np.abs(ref[j - 1] - positions) <= np.abs(ref[j] - positions), j - 1, j)
+    matched = np.abs(ref[j] - positions) <= 0.15 * rec.fs
+    return np.where(matched, rec.beat_labels[j], "Q"), j[matched]
+
+
+def reviewed_comparison(rec, result, k):
+    """compare_annotations after ``k`` simulated reviews, the reviewed beats left out."""
+    keep_ref = np.ones(len(rec.beat_samples), dtype=bool)
+    keep_test = np.ones(len(result.beat_samples), dtype=bool)
+    if k:
+        suggestions = suggest_review(result, rec.signal, rec.fs, n=k)
+        labels, matched = expert(rec, suggestions.beat_samples)
+        given = dict(zip(suggestions.beat_samples.tolist(), labels.tolist(), strict=True))
+        result = apply_review(result, rec.signal, rec.fs, given, clusters=suggestions.clusters)
+        keep_ref[matched] = False
+        keep_test = ~result.reviewed
+    return compare_annotations(
+        rec.beat_samples[keep_ref], rec.beat_labels[keep_ref],
+        result.beat_samples[keep_test], result.beat_labels[keep_test], rec.fs,
+        exclude=flutter_intervals(rec.ann_samples, rec.ann_symbols),
+    )  # fmt: skip
+
+
+def rows(annotated, ks, name):
+    """``{k: summary}`` over the ``(record, result)`` pairs of ``annotated``."""
+    hours = sum(rec.signal.shape[1] / rec.fs / 3600 for rec, _ in annotated)
+    out = {}
+    for k in ks:
+        t = time.perf_counter()
+        r = summary([reviewed_comparison(rec, res, k) for rec, res in annotated], hours)
+        out[k] = r
+        print(f"{name} k={k:2d}: S-F1 {r['S_f1']:.3f} V-F1 {r['V_f1']:.3f} false S/V per "
+              f"hour {r['false_S_per_hour']:.1f}/{r['false_V_per_hour']:.1f} "
+              f"({time.perf_counter() - t:.0f} s)", flush=True)  # fmt: skip
+    return out
+
+
+def annotate_first_lead(records):
+    """``[(record with its first lead only, annotate_record result)]``."""
+    out = []
+    for rec, pipe in records:
+        rec.signal = rec.signal[:1]
+        out.append((rec, annotate_record(pipe, rec.signal, rec.fs)))
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--split", choices=("DS1", "DS2"), default="DS1")
+    parser.add_argument("--k", type=int, nargs="+", default=[0, 1, 3, 6, 12])
+    parser.add_argument("--qtdb", default=str(QTDB))
+    parser.add_argument("--no-qtdb", action="store_true")
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore", SignalQualityWarning)
+    home = get_data_home(args.data_dir)
+    if args.split == "DS1":
+        models = fold_models(home, 0, 11)
+    else:
+        models = dict.fromkeys(DS2, load_pretrained())
+    mitdb = [(load_record(r, home, leads="MLII"), pipe) for r, pipe in models.items()]
+    results = {
+        "split": args.split,
+        "model": "DS1 fold models (seed 0)" if args.split == "DS1" else "shipped mitdb-ds1",
+        "machine": machine(),
+        "command": "python benchmarks/review.py " + " ".join(argv or sys.argv[1:]),
+        "mitdb": rows(annotate_first_lead(mitdb), args.k, args.split),
+    }
+    if not args.no_qtdb:
+        pipe = load_pretrained()
+        folder = Path(args.qtdb)
+        qtdb = [(load_record(p.stem, folder), pipe) for p in sorted(folder.glob("*.hea"))]
+        results["qtdb"] = rows(annotate_first_lead(qtdb), args.k, "qtdb-other")
+    write_json("review", results)
+    figure(results)
+    write_section("review", markdown(results))
+
+
+def figure(results):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    for name, style in (("mitdb", "-o"), ("qtdb", "--s")):
+        by_k = results.get(name)
+        if not by_k:
+            continue
+        label = results["split"] if name == "mitdb" else "qtdb-other"
+        for c in "SV":
+            ax.plot(list(by_k), [r[f"{c}_f1"] for r in by_k.values()], style,
+                    label=f"{label} {c}-F1")  # fmt: skip
+    ax.set(xlabel="reviewed beats per record (k)", ylabel="F1 (bxb)", ylim=(0, 1))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    FIGURE.parent.mkdir(exist_ok=True)
+    fig.savefig(FIGURE, dpi=110)
+    plt.close(fig)
+
+
+def markdown(results) -> str:
+    lines = [
+        "## Expert review: a few reviewed beats per record",
+        "",
+        f"A simulated expert labels the k beats `suggest_review` picks per record "
+        f"(the reference label of each); `apply_review` decides the record again; the "
+        f"reviewed beats are left out of the scores (bxb: missed and extra beats count). "
+        f"{results['split']}: {results['model']}, MLII; qtdb-other: the shipped model, "
+        f"lead 1. Machine: {results['machine']}.",
+        "",
+        "| set | k | S Se | S +P | S-F1 | V Se | V +P | V-F1 | false S / h | false V / h |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name in ("mitdb", "qtdb"):
+        label = results["split"] if name == "mitdb" else "qtdb-other"
+        for k, r in results.get(name, {}).items():
+            lines.append(
+                f"| {label} | {k} | {r['S_se']:.3f} | {r['S_ppv']:.3f} | {r['S_f1']:.3f} "
+                f"| {r['V_se']:.3f} | {r['V_ppv']:.3f} | {r['V_f1']:.3f} "
+                f"| {r['false_S_per_hour']:.1f} | {r['false_V_per_hour']:.1f} |"
+            )
+    lines += ["", "![S-F1 and V-F1 against k](figures/review.png)", "",
+              f"Command: `{results['command'].strip()}`", ""]  # fmt: skip
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+import numpy as np
+import pytest
+
+from ecg_sklearn import annotate_record, load_pretrained
+from ecg_sklearn.io import load_record, sample_data_dir
+from ecg_sklearn.review import (
+    apply_review,
+    beat_clusters,
+    read_review_labels,
+    suggest_review,
+    write_review_sheet,
+)
+
+
+@pytest.fixture(scope="module")
+def annotated():
+    rec = load_record("208", sample_data_dir(), leads="MLII")
+    return rec, annotate_record(load_pretrained(), rec.signal, rec.fs)
+
+
+def expert(rec, samples):
+    """Reference label of the beat nearest each position."""
+    j = np.abs(rec.beat_samples[None] - np.asarray(samples)[:, None]).argmin(axis=1)
+    return rec.beat_labels[j]
+
+
+def errors(rec, result, keep):
+    return int((expert(rec, result.beat_samples[keep]) != result.beat_labels[keep]).sum())
+
+
+def test_clusters_cover_every_beat_and_are_reproducible(annotated):
+    rec, result = annotated
+    a = beat_clusters(result, rec.signal, rec.fs, n_clusters=10)
+    b = beat_clusters(result, rec.signal, rec.fs, n_clusters=10)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    assert a.labels.shape == result.beat_samples.shape
+    assert a.counts.sum() == result.beat_samples.size
+    for c in np.flatnonzero(a.counts):
+        assert a.labels[a.representative[c]] == c
+
+
+def test_suggestions_put_clusters_of_abnormal_calls_first(annotated):
+    rec, result = annotated
+    s = suggest_review(result, rec.signal, rec.fs, n=4)
+    assert len(s.beat_index) == 4 and len(set(s.cluster.tolist())) == 4
+    np.testing.assert_array_equal(s.beat_samples, result.beat_samples[s.beat_index])
+    np.testing.assert_array_equal(s.n_beats, s.clusters.counts[s.cluster])
+    abnormal = [
+        int((result.beat_labels[s.clusters.labels == c] != "N").sum())
+        for c in range(len(s.clusters.counts))
+    ]
+    assert abnormal[s.cluster[0]] == max(abnormal) > 0
+
+
+def test_review_labels_reviewed_beats_and_their_clusters(annotated):
+    rec, result = annotated
+    s = suggest_review(result, rec.signal, rec.fs, n=2)
+    given = {int(s.beat_samples[0]): "Q", int(s.beat_samples[1]) + 3: "F"}
+    out = apply_review(result, rec.signal, rec.fs, given, clusters=s.clusters)
+    assert out.beat_labels[s.beat_index[0]] == "Q" and out.beat_labels[s.beat_index[1]] == "F"
+    assert out.reviewed.sum() == 2
+    for c, label in zip(s.cluster, "QF", strict=True):
+        members = s.clusters.labels == c
+        assert (out.beat_labels[members] == label).all()
+        assert (out.followed | out.reviewed)[members].all()
+    # The other clusters keep their calls; the result given is not changed.
+    rest = ~np.isin(s.clusters.labels, s.cluster)
+    np.testing.assert_array_equal(out.beat_labels[rest], result.beat_labels[rest])
+    assert "reviewed" not in result
+
+
+def test_simulated_expert_corrects_the_record():
+    # Record 213's excerpt: 68 of its beats are called wrongly by the shipped model.
+    rec = load_record("213", sample_data_dir(), leads="MLII")
+    result = annotate_record(load_pretrained(), rec.signal, rec.fs)
+    s = suggest_review(result, rec.signal, rec.fs, n=6)
+    given = dict(zip(s.beat_samples.tolist(), expert(rec, s.beat_samples).tolist(), strict=True))
+    out = apply_review(result, rec.signal, rec.fs, given, clusters=s.clusters)
+    keep = ~out.reviewed
+    before, after = errors(rec, result, keep), errors(rec, out, keep)
+    assert after < 0.9 * before
+
+
+def test_review_sheet_round_trip(annotated, tmp_path):
+    rec, result = annotated
+    s = suggest_review(result, rec.signal, rec.fs, n=3)
+    sheet = write_review_sheet(s, tmp_path / "208.csv", record="208", fs=rec.fs)
+    assert read_review_labels(sheet) == {}  # nothing filled in yet
+    filled = sheet.read_text().splitlines()
+    labels = expert(rec, s.beat_samples)
+    filled[1:] = [line + label for line, label in zip(filled[1:], labels, strict=True)]
+    sheet.write_text("\n".join(filled) + "\n")
+    assert read_review_labels(sheet, record="208") == dict(
+        zip(s.beat_samples.tolist(), labels.tolist(), strict=True)
+    )
+    from_sheet = apply_review(result, rec.signal, rec.fs, sheet, record="208")
+    from_dict = apply_review(result, rec.signal, rec.fs, read_review_labels(sheet))
+    np.testing.assert_array_equal(from_sheet.beat_labels, from_dict.beat_labels)
+    with pytest.raises(ValueError, match="record '208', not '100'"):
+        apply_review(result, rec.signal, rec.fs, sheet, record="100")
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ({"first": "X"}, "unknown label 'X'"),
+        ({"first": "A"}, "unknown label 'A'"),
+        ({"between": "N"}, "no beat within 50 ms"),
+        ({"first": "N", "first+1": "V"}, "name the same beat"),
+    ],
+)
+def test_bad_review_labels_are_named(annotated, labels, message):
+    rec, result = annotated
+    first = int(result.beat_samples[0])
+    between = (first + int(result.beat_samples[1])) // 2
+    where = {"first": first, "first+1": first + 1, "between": between}
+    with pytest.raises(ValueError, match=message):
+        apply_review(result, rec.signal, rec.fs, {where[k]: v for k, v in labels.items()})
+
+
+def test_bad_sheets_and_results_are_named(annotated, tmp_path):
+    rec, result = annotated
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_review_labels(tmp_path / "missing.csv")
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="not a review sheet"):
+        read_review_labels(other)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("record,sample,label\n208,12.5x,N\n")
+    with pytest.raises(ValueError, match="no whole number"):
+        read_review_labels(bad)
+    with pytest.raises(ValueError, match="reach past the signal"):
+        suggest_review(result, rec.signal[:, :1000], rec.fs)
+    with pytest.raises(ValueError, match="annotate_record result"):
+        suggest_review({"beat_samples": result.beat_samples}, rec.signal, rec.fs)
+    with pytest.raises(ValueError, match="n must be"):
+        suggest_review(result, rec.signal, rec.fs, n=-1)
