@@ -14,6 +14,7 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_gradcam",
     "plot_gradcam_examples",
+    "plot_review_suggestion",
 ]
 
 CLASS_COLORS = dict(
@@ -319,3 +320,56 @@ def plot_gradcam_examples(explainer, X, y_true, y_pred, *, classes=("N", "S", "V
         explainer.plot(X, i, y_true=label, y_pred=y_pred[i], ax=ax)
     fig.tight_layout()
     return fig, axes
+
+
+def plot_review_suggestion(signal, fs, beat_samples, cluster_members, suggested, *,
+                           label="", duration=4.0, max_beats=50):  # fmt: skip
+    """A beat to review: the strip around it and its cluster's beats with their template.
+
+    Parameters
+    ----------
+    signal : array-like, shape (n_samples,)
+        One lead of the record at ``fs``.
+    fs : float
+        Sampling rate in Hz.
+    beat_samples : array-like of int, shape (n_beats,)
+        Positions of the record's beats.
+    cluster_members : array-like of int
+        Indices (into ``beat_samples``) of the beats of the suggested beat's cluster.
+    suggested : int
+        Index of the suggested beat.
+    label : str, default=""
+        The classifier's call, for the title.
+    duration : float, default=4.0
+        Seconds of the strip.
+    max_beats : int, default=50
+        At most this many of the cluster's beats drawn under its template (the median).
+
+    Returns
+    -------
+    fig, axes
+    """
+    import matplotlib.pyplot as plt
+
+    x = np.asarray(signal, dtype=np.float64).ravel()
+    samples = np.asarray(beat_samples, dtype=np.int64)
+    center = int(samples[suggested])
+    half = int(duration * fs / 2)
+    lo, hi = max(0, center - half), min(x.size, center + half)
+    fig, (strip, shape) = plt.subplots(
+        1, 2, figsize=(9, 2.6), gridspec_kw={"width_ratios": [3, 1]}
+    )
+    strip.plot(np.arange(lo, hi) / fs, x[lo:hi], color="k", lw=0.8)
+    strip.axvline(center / fs, color=CLASS_COLORS.get(label, "tab:green"), lw=2, alpha=0.4)
+    strip.set(xlabel="time (s)", ylabel="mV", title=f"beat at {center / fs:.2f} s, called {label}")
+    members = np.asarray(cluster_members, dtype=np.int64)
+    step = max(1, members.size // max_beats)
+    w = int(0.3 * fs)
+    idx = samples[members[::step], None] + np.arange(-w, w)
+    beats = x[np.clip(idx, 0, x.size - 1)]
+    t = np.arange(-w, w) / fs
+    shape.plot(t, beats.T, color="0.6", lw=0.5)
+    shape.plot(t, np.median(beats, axis=0), color="k", lw=1.5)
+    shape.set(xlabel="time from beat (s)", title=f"its cluster: {members.size} beats")
+    fig.tight_layout()
+    return fig, (strip, shape)

@@ -136,3 +136,52 @@ def test_bad_sheets_and_results_are_named(annotated, tmp_path):
         suggest_review({"beat_samples": result.beat_samples}, rec.signal, rec.fs)
     with pytest.raises(ValueError, match="n must be"):
         suggest_review(result, rec.signal, rec.fs, n=-1)
+
+
+def _fill(sheet, rec):
+    """The sheet filled in with the reference labels; ``{sample: label}``."""
+    rows = sheet.read_text().splitlines()
+    samples = np.array([int(row.split(",")[1]) for row in rows[1:]])
+    labels = expert(rec, samples)
+    sheet.write_text(
+        "\n".join([rows[0]] + [r + lab for r, lab in zip(rows[1:], labels, strict=True)]) + "\n"
+    )
+    return dict(zip(samples.tolist(), labels.tolist(), strict=True))
+
+
+def test_cli_review_round_trip(tmp_path, capsys):
+    import shutil
+
+    import wfdb
+
+    from ecg_sklearn.cli import main
+    from ecg_sklearn.io import AAMI_MAP
+
+    for ext in ("hea", "dat", "atr"):
+        shutil.copy(sample_data_dir() / f"213.{ext}", tmp_path)
+    record, out = str(tmp_path / "213"), tmp_path / "review"
+    assert main(["review", record, "--suggest", "3", "--out-dir", str(out), "--quiet"]) == 0
+    sheet = out / "213_review.csv"
+    assert sorted(p.name for p in out.glob("*.png")) == [f"213_review_{i}.png" for i in (1, 2, 3)]
+    rec = load_record("213", tmp_path, leads="MLII")
+    given = _fill(sheet, rec)
+    args = ["review", record, "--labels", str(sheet), "--out-dir", str(out), "--quiet"]
+    assert main(args) == 0
+    back = wfdb.rdann(str(out / "213"), "rev")
+    labels = dict(zip(back.sample.tolist(), [AAMI_MAP[s] for s in back.symbol], strict=True))
+    assert {s: labels[s] for s in given} == given
+    assert "3 reviewed beats" in capsys.readouterr().out
+
+    # Bad sheets: an error naming the problem, and nothing written.
+    (out / "213.rev").unlink()
+    rows = sheet.read_text().splitlines()
+    cases = {
+        "unknown label 'X'": rows[:1] + [rows[1].rsplit(",", 1)[0] + ",X"],
+        "no beat within 50 ms": rows[:1] + [f"213,{int(rows[1].split(',')[1]) + 40},,,,,N"],
+        "not '213'": ["record,sample,label", "100,10,N"],
+    }
+    for message, lines in cases.items():
+        sheet.write_text("\n".join(lines) + "\n")
+        assert main(args) == 2
+        assert message in capsys.readouterr().err
+        assert not (out / "213.rev").exists()

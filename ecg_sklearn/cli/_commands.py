@@ -221,6 +221,57 @@ def cmd_annotate(args) -> int:
     return int(failed > 0)
 
 
+# ---------------------------------------------------------------------- review
+def cmd_review(args) -> int:
+    from ..annotate._files import write_annotations
+    from ..annotate._record import annotate_record
+    from ..io import open_record
+    from ..review import apply_review, beat_clusters, read_review_labels
+
+    folder, name = _record_path(args.record)
+    name = Path(name).stem if name.lower().endswith((".edf", ".bdf")) else name
+    # The sheet is read and checked before the record is annotated.
+    labels = None if args.labels is None else read_review_labels(args.labels, record=name)
+    pipe, model = _load_model(args)
+    rec = open_record(args.record, leads=[tuple(args.lead.split(","))])
+    print(f"Annotating {name} with {model}", flush=True)
+    signal = np.asarray(rec.signal[0:1, :])
+    result = annotate_record(pipe, signal, rec.fs, verbose=int(not args.quiet))
+    clusters = beat_clusters(result, signal, rec.fs)
+    out = Path(args.out_dir or ".")
+    if labels is None:
+        return _write_suggestions(args, name, rec.fs, signal, result, clusters, out)
+    reviewed = apply_review(result, signal, rec.fs, labels, clusters=clusters)
+    out.mkdir(parents=True, exist_ok=True)
+    path = write_annotations(reviewed, name, extension=args.extension, write_dir=out,
+                             protect=[folder / f"{name}.{args.extension}"])  # fmt: skip
+    print(f"{name}: {int(reviewed.reviewed.sum())} reviewed beats, "
+          f"{int(reviewed.followed.sum())} followed them; "
+          f"{int((reviewed.beat_labels != result.beat_labels).sum())} of "
+          f"{len(result.beat_labels)} labels changed; annotations written to {path}")  # fmt: skip
+    return 0
+
+
+def _write_suggestions(args, name, fs, signal, result, clusters, out):
+    from ..plotting import plot_review_suggestion
+    from ..review import suggest_review, write_review_sheet
+
+    s = suggest_review(result, signal, fs, n=args.suggest, clusters=clusters)
+    out.mkdir(parents=True, exist_ok=True)
+    sheet = write_review_sheet(s, out / f"{name}_review.csv", record=name, fs=fs)
+    for i, (index, c) in enumerate(zip(s.beat_index, s.cluster, strict=True)):
+        fig, _ = plot_review_suggestion(
+            signal[0], fs, result.beat_samples, np.flatnonzero(clusters.labels == c),
+            index, label=s.label[i],
+        )  # fmt: skip
+        _save(fig, out / f"{name}_review_{i + 1}.png")
+    print(f"{name}: {len(s.beat_index)} beats to review (standing for "
+          f"{int(s.n_beats.sum())} of {len(result.beat_samples)} beats): fill in the "
+          f"label column of {sheet} (N, S, V, F or Q), then run "
+          f"ecg-sklearn review {args.record} --labels {sheet}")  # fmt: skip
+    return 0
+
+
 # ---------------------------------------------------------------------- evaluate
 def cmd_evaluate(args) -> int:
     from ..annotate._files import compare_with_reference

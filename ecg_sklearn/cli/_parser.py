@@ -10,7 +10,14 @@ import numpy as np
 from ..record._chain import SVEB_PREMATURITY
 from ..record._ventricular import VEB_PREMATURITY_THRESHOLD
 from ..shipped._pretrained import list_pretrained
-from ._commands import cmd_annotate, cmd_evaluate, cmd_explain, cmd_run, cmd_train
+from ._commands import (
+    cmd_annotate,
+    cmd_evaluate,
+    cmd_explain,
+    cmd_review,
+    cmd_run,
+    cmd_train,
+)
 
 DESCRIPTION = """\
 ecg-sklearn: train, annotate, evaluate and explain heartbeat classification on ECG.
@@ -184,6 +191,32 @@ def _add_annotate(sub):
     p.set_defaults(func=cmd_annotate)
 
 
+def _add_review(sub):
+    p = sub.add_parser(
+        "review", help="a few beats an expert labels -> the record's corrected annotations"
+    )
+    _model_options(p)
+    p.add_argument("record", help="record path without extension (DIR/100) or an EDF file")
+    todo = p.add_mutually_exclusive_group(required=True)
+    todo.add_argument(
+        "--suggest", type=int, metavar="N",
+        help="write N beats to review: a CSV to fill in and a PNG of each (its strip, "
+        "its cluster's beats and their count)",
+    )  # fmt: skip
+    todo.add_argument(
+        "--labels", metavar="FILE",
+        help="the filled-in CSV: write the record's annotations decided again",
+    )  # fmt: skip
+    p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
+    p.add_argument("--out-dir", default=None, help="folder for the files written (default .)")
+    p.add_argument(
+        "--extension", default="rev", type=_extension,
+        help="extension of the reviewed annotation file (default rev)",
+    )  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_review)
+
+
 def _add_evaluate(sub):
     p = sub.add_parser("evaluate", help="compare annotation files with the reference (EC57)")
     p.add_argument("--data-dir", default=None, help="folder with the reference .atr files")
@@ -215,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub)
     _add_train(sub)
     _add_annotate(sub)
+    _add_review(sub)
     _add_evaluate(sub)
     _add_explain(sub)
     return parser
