@@ -356,9 +356,7 @@ def plot_review_suggestion(signal, fs, beat_samples, cluster_members, suggested,
     center = int(samples[suggested])
     half = int(duration * fs / 2)
     lo, hi = max(0, center - half), min(x.size, center + half)
-    fig, (strip, shape) = plt.subplots(
-        1, 2, figsize=(9, 2.6), gridspec_kw={"width_ratios": [3, 1]}
-    )
+    fig, (strip, shape) = plt.subplots(1, 2, figsize=(9, 2.6), gridspec_kw={"width_ratios": [3, 1]})
     strip.plot(np.arange(lo, hi) / fs, x[lo:hi], color="k", lw=0.8)
     strip.axvline(center / fs, color=CLASS_COLORS.get(label, "tab:green"), lw=2, alpha=0.4)
     strip.set(xlabel="time (s)", ylabel="mV", title=f"beat at {center / fs:.2f} s, called {label}")

@@ -177,11 +177,11 @@ def suggest_review(result, signal, fs, n=3, *, clusters=None, random_state=0) ->
 
     Notes
     -----
-    Clusters are ranked first by how many of their beats the classifier calls
-    anything but N (possible false alarms, settled by one answer), then by the beats
-    an answer could correct: the cluster's beats (at most 100) times one minus the
-    mean probability of its call. The beat shown is the one nearest the cluster's
-    centre.
+    Clusters are ranked first by the expected wrong calls among their beats called
+    anything but N (the sum of one minus each one's probability: possible false
+    alarms, settled by one answer), then by the beats an answer could correct: the
+    cluster's beats (at most 100) times one minus the mean probability of its call.
+    The beat shown is the one nearest the cluster's centre.
     """
     if not (isinstance(n, numbers.Integral) and n >= 0):
         raise ValueError(f"n must be a non-negative integer; got {n!r}")
@@ -210,10 +210,10 @@ _RANK_CAP = 100
 def _ranked_clusters(clusters, proba, classes):
     """Non-empty clusters in review order, each cluster's call and its confidence.
 
-    First the clusters holding the most beats called anything but N (each a possible
-    false alarm or a class the expert settles at once), then by the beats an answer
-    could correct: at most 100 of the cluster's beats times one minus the mean
-    probability of its call.
+    First by the expected wrong calls among the cluster's beats called anything but N
+    (the sum of one minus their probability: possible false alarms, settled by one
+    answer), then by the beats an answer could correct: at most 100 of the cluster's
+    beats times one minus the mean probability of its call.
     """
     k = len(clusters.counts)
     mean = np.zeros((k, proba.shape[1]))
@@ -225,8 +225,8 @@ def _ranked_clusters(clusters, proba, classes):
     classes = list(np.asarray(classes).tolist())
     abnormal = np.zeros(k)
     if "N" in classes:
-        called = proba.argmax(axis=1) != classes.index("N")
-        abnormal = np.bincount(clusters.labels, weights=called, minlength=k)
+        doubt = (proba.argmax(axis=1) != classes.index("N")) * (1 - proba.max(axis=1))
+        abnormal = np.bincount(clusters.labels, weights=doubt, minlength=k)
     order = np.lexsort((-clusters.counts, -gain, -abnormal))
     return order[clusters.counts[order] > 0], calls, confidence
 

@@ -33,8 +33,8 @@ def wrong(result, keep):
 
 
 # %%
-# Six suggestions: one beat per cluster, the clusters with the most beats called
-# anything but N first; each states how many beats its answer settles.
+# Six suggestions: one beat per cluster, the clusters whose calls other than N are
+# least certain first; each states how many beats its answer settles.
 suggestions = suggest_review(result, record.signal, record.fs, n=6)
 for sample, called, count in zip(
     suggestions.beat_samples, suggestions.label, suggestions.n_beats, strict=True
