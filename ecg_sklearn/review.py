@@ -259,13 +259,18 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None) -> B
         (True for the beats whose label now follows a reviewed beat).
     """
     fs = check_fs(fs)
-    samples, proba = _check_result(result, _first_lead(signal) if clusters is None else signal)
+    samples, proba = _check_result(result, _first_lead(signal))
     classes = np.asarray(result["classes"])
     if not isinstance(labels, Mapping):
         labels = read_review_labels(labels, record=record)
     index, given = _reviewed_beats(labels, samples, classes, fs)
     if clusters is None:
         clusters = beat_clusters(result, signal, fs)
+    elif len(clusters.labels) != samples.size:
+        raise ValueError(
+            f"clusters hold {len(clusters.labels)} beats, the result {samples.size}: "
+            "are they this record's clusters?"
+        )
     proba = proba.copy()
     followed = np.zeros(samples.size, dtype=bool)
     if index.size:
@@ -282,8 +287,12 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None) -> B
         proba[index] = np.eye(len(classes))[given]
     reviewed = np.zeros(samples.size, dtype=bool)
     reviewed[index] = True
+    # The beats no review reaches keep their labels (the record-level decisions' own).
+    beat_labels = np.asarray(result["beat_labels"]).copy()
+    changed = followed | reviewed
+    beat_labels[changed] = classes[proba[changed].argmax(axis=1)]
     out = Bunch(**result)
-    out.update(proba=proba, beat_labels=classes[proba.argmax(axis=1)], reviewed=reviewed,
+    out.update(proba=proba, beat_labels=beat_labels, reviewed=reviewed,
                followed=followed & ~reviewed)  # fmt: skip
     return out
 

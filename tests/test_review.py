@@ -135,6 +135,10 @@ def test_bad_sheets_and_results_are_named(annotated, tmp_path):
         suggest_review(result, rec.signal[:, :1000], rec.fs)
     with pytest.raises(ValueError, match="annotate_record result"):
         suggest_review({"beat_samples": result.beat_samples}, rec.signal, rec.fs)
+    other = beat_clusters(result, rec.signal, rec.fs, n_clusters=3)
+    other.labels = other.labels[:-1]
+    with pytest.raises(ValueError, match="this record's clusters"):
+        apply_review(result, rec.signal, rec.fs, {}, clusters=other)
     with pytest.raises(ValueError, match="n must be"):
         suggest_review(result, rec.signal, rec.fs, n=-1)
 
