@@ -201,9 +201,9 @@ def markdown(results) -> str:
                              f"V +P {d[3]:+.1f}")  # fmt: skip
         lines += ["", f"Points gained on {results['split']} over k = 0: " + "; ".join(gains)
                   + ". Llamedo & Martínez (IEEE TBME 59(8), 2012; their own classifier, "
-                  "whose automatic version scored S +P 39 on DS2 in 2011) report fewer than 2 expert-labelled "
-                  "beats per record raising Se by 6.5 and +P by 8.9 points, 12 beats by 13.9 "
-                  "and 36.1."]  # fmt: skip
+                  "whose automatic version scored S +P 39 on DS2 in 2011) report fewer "
+                  "than 2 expert-labelled beats per record raising Se by 6.5 and +P by 8.9 "
+                  "points, 12 beats by 13.9 and 36.1."]  # fmt: skip
     t = results["timing"]
     lines += ["", f"On a {t['hours']:.0f}-hour record ({t['beats']:,} beats; record 100 joined "
               f"48 times) the suggestions take {t['suggest_s']:.1f} s and applying 12 answers "
