@@ -228,7 +228,7 @@ def cmd_review(args) -> int:
     from ..io import open_record
     from ..review import apply_review, beat_clusters, read_review_labels
 
-    folder, name = _record_path(args.record)
+    _, name = _record_path(args.record)
     name = Path(name).stem if name.lower().endswith((".edf", ".bdf")) else name
     # The sheet is read and checked before the record is annotated.
     labels = None if args.labels is None else read_review_labels(args.labels, record=name)
@@ -243,8 +243,7 @@ def cmd_review(args) -> int:
         return _write_suggestions(args, name, rec.fs, signal, result, clusters, out)
     reviewed = apply_review(result, signal, rec.fs, labels, clusters=clusters)
     out.mkdir(parents=True, exist_ok=True)
-    path = write_annotations(reviewed, name, extension=args.extension, write_dir=out,
-                             protect=[folder / f"{name}.{args.extension}"])  # fmt: skip
+    path = write_annotations(reviewed, name, extension=args.extension, write_dir=out)
     print(f"{name}: {int(reviewed.reviewed.sum())} reviewed beats, "
           f"{int(reviewed.followed.sum())} followed them; "
           f"{int((reviewed.beat_labels != result.beat_labels).sum())} of "

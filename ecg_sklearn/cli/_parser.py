@@ -20,7 +20,8 @@ from ._commands import (
 )
 
 DESCRIPTION = """\
-ecg-sklearn: train, annotate, evaluate and explain heartbeat classification on ECG.
+ecg-sklearn: train, annotate, review, evaluate and explain heartbeat classification on
+ECG.
 
 Without a command it runs the main job (``run``): the pretrained model (trained on
 MIT-BIH DS1) annotates DS2 records end to end (beat detection, windows, classification),
