@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.utils import Bunch, check_random_state
 
-from ._validation import check_fs
+from ._validation import check_beat_proba, check_fs
 from .features import beat_features
 
 __all__ = [
@@ -60,12 +60,7 @@ def _check_result(result, signal) -> tuple[np.ndarray, np.ndarray]:
         if key not in result:
             raise ValueError(f"result must be an annotate_record result; it has no {key!r}")
     samples = np.asarray(result["beat_samples"], dtype=np.int64)
-    proba = np.asarray(result["proba"], dtype=np.float64)
-    if proba.shape != (samples.size, len(result["classes"])):
-        raise ValueError(
-            f"result's proba has shape {proba.shape}; expected ({samples.size}, "
-            f"{len(result['classes'])})"
-        )
+    proba = check_beat_proba(result["proba"], np.asarray(result["classes"]), samples)
     n = signal.shape[-1]
     if samples.size and (samples[0] < 0 or samples[-1] >= n):
         raise ValueError(
@@ -259,19 +254,19 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None) -> B
         (True for the beats whose label now follows a reviewed beat).
     """
     fs = check_fs(fs)
-    samples, proba = _check_result(result, _first_lead(signal))
+    lead = _first_lead(signal)
+    samples, proba = _check_result(result, lead)
     classes = np.asarray(result["classes"])
     if not isinstance(labels, Mapping):
         labels = read_review_labels(labels, record=record)
     index, given = _reviewed_beats(labels, samples, classes, fs)
     if clusters is None:
-        clusters = beat_clusters(result, signal, fs)
+        clusters = beat_clusters(result, lead, fs)
     elif len(clusters.labels) != samples.size:
         raise ValueError(
             f"clusters hold {len(clusters.labels)} beats, the result {samples.size}: "
             "are they this record's clusters?"
         )
-    proba = proba.copy()
     followed = np.zeros(samples.size, dtype=bool)
     if index.size:
         cluster_of = clusters.labels[index]
