@@ -33,11 +33,12 @@ from pathlib import Path
 import numpy as np
 from _common import ROOT, machine, write_json, write_section
 from cross_database import QTDB, fold_models, summary
+from sklearn.utils import Bunch
 
 from ecg_sklearn import annotate_record, load_pretrained
-from ecg_sklearn.annotate._files import flutter_intervals
+from ecg_sklearn.annotate._files import compare_with_reference
 from ecg_sklearn.io import DS2, get_data_home, load_record
-from ecg_sklearn.metrics import compare_annotations
+from ecg_sklearn.metrics import match_beats
 from ecg_sklearn.review import apply_review, suggest_review
 from ecg_sklearn.signal import SignalQualityWarning
 
@@ -46,30 +47,31 @@ FIGURE = ROOT / "docs" / "figures" / "review.png"
 
 def expert(rec, positions):
     """The simulated expert: each position's reference label (``Q`` where no reference
-    beat lies within 150 ms) and the indices of the reference beats matched."""
-    ref = rec.beat_samples
-    j = np.clip(np.searchsorted(ref, positions), 1, len(ref) - 1)
-    j = np.where(np.abs(ref[j - 1] - positions) <= np.abs(ref[j] - positions), j - 1, j)
-    matched = np.abs(ref[j] - positions) <= 0.15 * rec.fs
-    return np.where(matched, rec.beat_labels[j], "Q"), j[matched]
+    beat is matched within 150 ms, as bxb matches) and the indices of the reference
+    beats matched."""
+    ref_index, det_index = match_beats(rec.beat_samples, positions, rec.fs)
+    labels = np.full(len(positions), "Q", dtype=rec.beat_labels.dtype)
+    labels[det_index] = rec.beat_labels[ref_index]
+    return labels, ref_index
 
 
 def reviewed_comparison(rec, result, k):
-    """compare_annotations after ``k`` simulated reviews, the reviewed beats left out."""
-    keep_ref = np.ones(len(rec.beat_samples), dtype=bool)
-    keep_test = np.ones(len(result.beat_samples), dtype=bool)
+    """compare_with_reference after ``k`` simulated reviews, the reviewed beats and the
+    reference beats they match left out."""
     if k:
         suggestions = suggest_review(result, rec.signal, rec.fs, n=k)
         labels, matched = expert(rec, suggestions.beat_samples)
         given = dict(zip(suggestions.beat_samples.tolist(), labels.tolist(), strict=True))
         result = apply_review(result, rec.signal, rec.fs, given, clusters=suggestions.clusters)
-        keep_ref[matched] = False
-        keep_test = ~result.reviewed
-    return compare_annotations(
-        rec.beat_samples[keep_ref], rec.beat_labels[keep_ref],
-        result.beat_samples[keep_test], result.beat_labels[keep_test], rec.fs,
-        exclude=flutter_intervals(rec.ann_samples, rec.ann_symbols),
-    )  # fmt: skip
+        keep = np.ones(len(rec.beat_samples), dtype=bool)
+        keep[matched] = False
+        rec = Bunch(**rec)
+        rec.update(beat_samples=rec.beat_samples[keep], beat_labels=rec.beat_labels[keep])
+        unreviewed = ~result.reviewed
+        return compare_with_reference(
+            rec, result.beat_samples[unreviewed], result.beat_labels[unreviewed]
+        )
+    return compare_with_reference(rec, result.beat_samples, result.beat_labels)
 
 
 def rows(annotated, ks, name):
