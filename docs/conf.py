@@ -3,12 +3,15 @@
 import ecg_sklearn
 
 project = "ecg_sklearn"
+author = "the ecg_sklearn developers"
+copyright = "2026, the ecg_sklearn developers; MIT-BIH data: PhysioNet, ODC-By 1.0"
 release = ecg_sklearn.__version__
 extensions = [
     "myst_parser",
     "numpydoc",
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx_design",
     "sphinx_gallery.gen_gallery",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
@@ -18,6 +21,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": "/plot_",
     "download_all_examples": False,
+    "write_computation_times": False,  # its table loads scripts from a CDN
 }
 templates_path = ["_templates"]
 autosummary_generate = True
@@ -25,8 +29,23 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_show_inherited_class_members = False
 myst_heading_anchors = 3
+myst_enable_extensions = ["colon_fence"]
 suppress_warnings = ["myst.xref_missing"]
-html_theme = "alabaster"
+html_theme = "pydata_sphinx_theme"
+html_title = f"ecg_sklearn {release}"
+html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"
+html_context = {"default_mode": "auto"}
+html_css_files = ["tables.css"]
+html_theme_options = {
+    "navbar_align": "left",
+    "header_links_before_dropdown": 5,
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
+html_sidebars = {"index": [], "api": []}
 
 
 def _skip_sklearn_request_methods(app, what, name, obj, skip, options):

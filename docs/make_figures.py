@@ -1,6 +1,7 @@
 """Regenerate the figures of docs/.
 
-``python docs/make_figures.py`` draws the signal figures from the shipped excerpt;
+``python docs/make_figures.py`` draws the signal figures and the landing page's annotated
+strip (the pretrained model on a DS2 record) from the shipped excerpt;
 ``python docs/make_figures.py MODEL DATA_DIR`` also draws Grad-CAM of correctly
 classified N, S and V DS2 beats with MODEL: a model saved by ``ecg-sklearn train``, or
 the name of a shipped pretrained model (``mitdb-ds1``, trained on DS1).
@@ -13,9 +14,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from ecg_sklearn import BeatSegmenter, ECGFilter, detect_qrs  # noqa: E402
+from ecg_sklearn import (  # noqa: E402
+    BeatSegmenter,
+    ECGFilter,
+    annotate_record,
+    detect_qrs,
+    load_pretrained,  # noqa: E402
+)
 from ecg_sklearn.io import load_record, load_sample, sample_data_dir  # noqa: E402
-from ecg_sklearn.plotting import plot_beat_window, plot_beats, plot_filtering  # noqa: E402
+from ecg_sklearn.plotting import (  # noqa: E402
+    plot_annotated_strip,
+    plot_beat_window,
+    plot_beats,
+    plot_filtering,
+)
 from ecg_sklearn.signal import filter_ecg  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "figures"
@@ -36,6 +48,12 @@ def main():
     i = int((data.y == "V").argmax())
     fig, _ = plot_beat_window(X[i], data.fs, before=seg.before, after=seg.after, label=data.y[i])
     fig.savefig(OUT / "beat_window.png", dpi=100, bbox_inches="tight")
+    rec = load_record("233", sample_data_dir(), leads="MLII")
+    result = annotate_record(load_pretrained(), rec.signal, rec.fs)
+    fig, _ = plot_annotated_strip(rec.signal[0], rec.fs, rec.beat_samples, rec.beat_labels,
+                                  result.beat_samples, result.beat_labels, start=56.0,
+                                  duration=10.0)  # fmt: skip
+    fig.savefig(OUT / "annotated_strip.png", dpi=100, bbox_inches="tight")
 
 
 def gradcam(model_path, data_dir):
