@@ -19,7 +19,7 @@ from ecg_sklearn import (  # noqa: E402
     ECGFilter,
     annotate_record,
     detect_qrs,
-    load_pretrained,  # noqa: E402
+    load_pretrained,
 )
 from ecg_sklearn.io import load_record, load_sample, sample_data_dir  # noqa: E402
 from ecg_sklearn.plotting import (  # noqa: E402
