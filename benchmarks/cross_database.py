@@ -231,7 +231,14 @@ def main(argv=None):
         "--train-leads", choices=("mlii", "both"), default="mlii",
         help="train on MLII, or on both leads of each DS1 record as single-lead examples",
     )  # fmt: skip
+    parser.add_argument(
+        "--figure-only", action="store_true",
+        help="redraw the figure from benchmarks/results/cross_database.json, run nothing",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.figure_only:
+        figure(read_json("cross_database"))
+        return
     if args.candidates:
         results = {"candidates": gather_candidates()}
         write_json("cross_database_candidates", results)
@@ -272,13 +279,23 @@ def figure(results):
     import matplotlib.pyplot as plt
 
     rows = results["mitdb"]
-    fig, ax = plt.subplots(figsize=(9, 3.2))
+    qtdb = {k: v for k, v in results["qtdb"].items() if k.startswith("lead 1") or k.endswith("all")}
+    fig, (ax, ax_q) = plt.subplots(
+        1, 2, figsize=(12, 3.6), gridspec_kw={"width_ratios": [len(rows), len(qtdb)]}
+    )
     x = np.arange(len(rows))
     for j, c in enumerate("SV"):
         ax.bar(x + 0.4 * j - 0.2, [r[f"{c}_f1"] for r in rows.values()], 0.4, label=f"{c}-F1")
     ax.set_xticks(x, list(rows), rotation=30, ha="right")
     ax.set(ylim=(0, 1), ylabel="F1 (bxb)", title=f"{results['split']}: the recording changed")
     ax.legend()
+    x = np.arange(len(qtdb))
+    for j, c in enumerate("SV"):
+        values = [r[f"false_{c}_per_hour"] for r in qtdb.values()]
+        ax_q.bar(x + 0.4 * j - 0.2, values, 0.4, label=f"false {c} calls")
+    ax_q.set_xticks(x, list(qtdb), rotation=30, ha="right")
+    ax_q.set(ylabel="per hour", title="qtdb-other, shipped model: false calls")
+    ax_q.legend()
     fig.tight_layout()
     FIGURE.parent.mkdir(exist_ok=True)
     fig.savefig(FIGURE, dpi=110)

@@ -26,9 +26,10 @@ called S: ``rule_in_premature_sveb``).
 Rows "without 232" leave out record 232, which holds 1,382 of DS2's 1,837 S beats.
 
 Mean and standard deviation over seeds. Writes JSON to
-``benchmarks/results/inter_patient.json`` and the tables to ``docs/benchmarks.md``.
+``benchmarks/results/inter_patient.json``, the tables to ``docs/benchmarks.md`` and S and V
+Se against +P beside the published systems to ``docs/figures/inter_patient.png``.
 
-Usage: python benchmarks/inter_patient.py [--data-dir PATH] [--seeds 0 1 2]
+Usage: python benchmarks/inter_patient.py [--data-dir PATH] [--seeds 0 1 2] [--figure-only]
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import sys
 import time
 
 import numpy as np
-from _common import read_json, write_json, write_section
+from _common import ROOT, read_json, write_json, write_section
 
 from ecg_sklearn import annotate_record, default_pipeline
 from ecg_sklearn.annotate._files import compare_with_reference
@@ -79,6 +80,7 @@ _DECISION = (
 )
 SETTINGS = ("reference", "end_to_end", *(f"reference_{k}" for k in ABLATIONS))
 
+FIGURE = ROOT / "docs" / "figures" / "inter_patient.png"
 PUBLISHED = [  # (work, S Se, S +P, V Se, V +P) from ../shared/README.md
     ("de Chazal et al. 2004 (LDA)", 76, 38, 77, 82),
     ("Llamedo & Martinez 2011", 77, 39, 81, 87),
@@ -223,12 +225,55 @@ def markdown(results) -> str:
     return "\n".join(lines) + "\n"
 
 
+def figure(results):
+    """DS2 S and V sensitivity against positive predictivity: these rows and the published."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.6), sharex=True, sharey=True)
+    f1 = np.linspace(0.01, 1, 200)
+    markers = "v^<>ph"
+    for ax, c in zip(axes, "SV", strict=True):
+        for level in (0.5, 0.7, 0.9):  # iso-F1 curves: +P = F1 Se / (2 Se - F1)
+            se = f1[2 * f1 > level]
+            ax.plot(100 * se, 100 * level * se / (2 * se - level), color="0.85", lw=0.8)
+            ax.text(100.5, 100 * level / (2 - level), f"F1 {level}", fontsize=7, color="0.5")
+        for (work, s_se, s_ppv, v_se, v_ppv), marker in zip(PUBLISHED, markers, strict=True):
+            se, ppv = (s_se, s_ppv) if c == "S" else (v_se, v_ppv)
+            ax.plot(se, ppv, marker, color="0.45", ms=6, mfc="none", label=work)
+        for setting, key, label, marker in [
+            ("reference", "summary", "ecg_sklearn, reference beats", "s"),
+            ("end_to_end", "summary_bxb", "ecg_sklearn, end to end (bxb)", "D"),
+        ]:
+            s = results[setting][key]
+            ax.errorbar(100 * s[f"{c}_se"][0], 100 * s[f"{c}_ppv"][0],
+                        xerr=100 * s[f"{c}_se"][1], yerr=100 * s[f"{c}_ppv"][1],
+                        fmt=marker, ms=6, capsize=2, label=label)  # fmt: skip
+        ax.set(title=f"{c} beats, DS2", xlabel="Se (%)", xlim=(40, 106), ylim=(20, 102))
+    axes[0].set_ylabel("+P (%)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
+    FIGURE.parent.mkdir(exist_ok=True)
+    fig.savefig(FIGURE, dpi=110)
+    plt.close(fig)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--figure-only", action="store_true",
+        help="redraw the figure from benchmarks/results/inter_patient.json, run nothing",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.figure_only:
+        figure(read_json("inter_patient"))
+        return
     start = time.perf_counter()
     home = get_data_home(args.data_dir)
     train = load_mitdb("DS1", home)
@@ -280,6 +325,7 @@ def main(argv=None):
     print(f"Total run time: {results['seconds']:.0f} s")
     if not args.no_write:
         write_json("inter_patient", results)
+        figure(results)
         write_section("inter_patient", markdown(read_json("inter_patient")))
 
 

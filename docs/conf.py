@@ -1,6 +1,11 @@
 """Sphinx configuration: the user guide (Markdown in docs/) and the API reference."""
 
+import sys
+from pathlib import Path
+
 import ecg_sklearn
+
+sys.path.insert(0, str(Path(__file__).parent))  # gallery_order
 
 project = "ecg_sklearn"
 author = "the ecg_sklearn developers"
@@ -22,6 +27,7 @@ sphinx_gallery_conf = {
     "filename_pattern": "/plot_",
     "download_all_examples": False,
     "write_computation_times": False,  # its table loads scripts from a CDN
+    "within_subsection_order": "gallery_order.ExampleOrder",
 }
 templates_path = ["_templates"]
 autosummary_generate = True
@@ -45,7 +51,10 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"index": [], "api": []}
+# Pages without sub-pages need no section navigation: their tables get the width.
+html_sidebars = {
+    page: [] for page in ("index", "api", "benchmarks", "model_selection", "negative_results")
+}
 
 
 def _skip_sklearn_request_methods(app, what, name, obj, skip, options):
