@@ -1,6 +1,7 @@
 """The README's quickstarts run as written; the README and CI agree on the test command."""
 
 import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,3 +44,13 @@ def test_ci_runs_the_readme_test_command():
     development = readme[readme.index("## Development") :]
     for step in steps[1:]:  # and every later step is listed in the development section
         assert f"`{step}`" in development, step
+
+
+def test_gallery_order_lists_every_example():
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        from gallery_order import ORDER
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    examples = sorted(p.name for p in (ROOT / "docs" / "examples").glob("plot_*.py"))
+    assert sorted(ORDER) == examples

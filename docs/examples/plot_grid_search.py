@@ -42,12 +42,13 @@ print("best:", grid.best_params_, f"S/V F1 {grid.best_score_:.3f}")
 # is larger than between settings, which is why a benchmark needs many patients.
 scores = np.array([grid.cv_results_[f"split{i}_test_score"] for i in range(4)])
 names = [
-    ", ".join(f"{k.split('__')[-1]}={v}" for k, v in p.items()) for p in grid.cv_results_["params"]
+    "\n".join(f"{k.split('__')[-1]}={v}" for k, v in params.items())
+    for params in grid.cv_results_["params"]
 ]
-fig, ax = plt.subplots(figsize=(7, 3.5))
+fig, ax = plt.subplots(figsize=(7, 4))
 for i, fold in enumerate(scores):
     ax.plot(names, fold, "o-", alpha=0.6, label=f"fold {i}")
 ax.plot(names, scores.mean(axis=0), "k_", markersize=30, mew=2, label="mean")
 ax.set_ylabel("mean F1 of S and V")
-ax.legend(fontsize=8)
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
 fig.tight_layout()
