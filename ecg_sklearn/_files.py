@@ -71,6 +71,17 @@ def write_bytes_atomically(path, data: bytes) -> Path:
     return Path(path)
 
 
+#: Records held in one file: EDF/BDF and ISHNE Holter (``.ecg``); a WFDB record is a path
+#: without extension.
+FILE_RECORD_SUFFIXES = (".edf", ".bdf", ".ecg")
+
+
+def record_name(path) -> str:
+    """A record's name: the file's stem for a one-file record, else the path's name."""
+    path = Path(path)
+    return path.stem if path.suffix.lower() in FILE_RECORD_SUFFIXES else path.name
+
+
 #: Extensions of a WFDB record's own files that annotation output never replaces: the
 #: header and the reference beat annotations (``atr`` in PhysioNet's databases).
 RECORD_EXTENSIONS = ("hea", "atr")
@@ -79,10 +90,10 @@ RECORD_EXTENSIONS = ("hea", "atr")
 def record_files(path) -> set[Path]:
     """The files that make up a record: for a WFDB record path (without extension) its
     header, the signal files the header names and its reference annotations
-    (:data:`RECORD_EXTENSIONS`); for an EDF file, the file itself. Resolved paths;
-    those that do not exist are included too."""
+    (:data:`RECORD_EXTENSIONS`); for an EDF or ISHNE file, the file itself. Resolved
+    paths; those that do not exist are included too."""
     path = Path(path)
-    if path.suffix.lower() in (".edf", ".bdf"):
+    if path.suffix.lower() in FILE_RECORD_SUFFIXES:
         return {path.resolve()}
     files = {path.with_name(f"{path.name}.{ext}").resolve() for ext in RECORD_EXTENSIONS}
     header = path.with_name(f"{path.name}.hea")

@@ -34,7 +34,7 @@ with pyedflib.EdfWriter(str(path), len(headers), file_type=pyedflib.FILETYPE_EDF
 
 # %%
 # Open it: nothing but the header is read yet. ``leads`` picks a lead by name (with
-# alternatives, ``"MLII,II"``); the signal is read when used.
+# alternatives, ``[("MLII", "II")]``); the signal is read when used.
 record = open_record(path, leads="MLII")
 print(f"{path.name}: {record.fs:.0f} Hz, leads {record.leads}, {record.signal.shape[1]} samples")
 

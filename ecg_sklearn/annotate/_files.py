@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from .._files import record_files, temporary_folder_beside
+from .._files import FILE_RECORD_SUFFIXES, record_files, record_name, temporary_folder_beside
 from ..metrics import compare_annotations, flutter_intervals
 from ..record._af import AF_THRESHOLD
 from ..signal._quality import SignalQualityWarning
@@ -156,7 +156,7 @@ def annotation_path(record, extension, write_dir=None, protect=()) -> Path:
     record = Path(record)
     if not (isinstance(extension, str) and extension.isalnum() and extension.isascii()):
         raise ValueError(f"extension must be letters and digits, e.g. 'cnn'; got {extension!r}")
-    name = record.stem if record.suffix.lower() in (".edf", ".bdf") else record.name
+    name = record_name(record)
     path = Path(write_dir or record.parent) / f"{name}.{extension}"
     own = record_files(record) | record_files(path.with_suffix("")) | {
         Path(p).resolve() for p in protect
@@ -171,13 +171,17 @@ def annotation_path(record, extension, write_dir=None, protect=()) -> Path:
 
 
 def _record_paths(paths) -> list[Path]:
-    """Record paths, a folder standing for every WFDB record and EDF file in it."""
+    """Record paths, a folder standing for every WFDB record, EDF and ISHNE file in it."""
     out = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = [p.with_suffix("") for p in path.glob("*.hea")] + list(path.glob("*.edf"))
+            found = [p.with_suffix("") for p in path.glob("*.hea")] + [
+                p for p in path.iterdir() if p.suffix.lower() in FILE_RECORD_SUFFIXES
+            ]
             if not found:
-                raise FileNotFoundError(f"Folder {str(path)!r} holds no .hea or .edf record")
+                raise FileNotFoundError(
+                    f"Folder {str(path)!r} holds no record (.hea, .edf, .bdf or .ecg)"
+                )
             out += sorted(found)
         else:
             out.append(path)

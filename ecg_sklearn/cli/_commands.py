@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._files import record_name
 from ..io._datasets import (
     DS1,
     DS2,
@@ -228,8 +229,7 @@ def cmd_review(args) -> int:
     from ..io import open_record
     from ..review import apply_review, beat_clusters, read_review_labels
 
-    _, name = _record_path(args.record)
-    name = Path(name).stem if name.lower().endswith((".edf", ".bdf")) else name
+    name = record_name(args.record)
     # The sheet is read and checked before the record is annotated.
     labels = None if args.labels is None else read_review_labels(args.labels, record=name)
     pipe, model = _load_model(args)

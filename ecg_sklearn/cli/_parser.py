@@ -142,7 +142,8 @@ def _add_annotate(sub):
     _model_options(p)
     p.add_argument(
         "--record", required=True, nargs="+",
-        help="record path(s) without extension (DIR/100), EDF files (DIR/x.edf), or folders "
+        help="record path(s) without extension (DIR/100), EDF or ISHNE Holter files "
+        "(DIR/x.edf, DIR/x.ecg), or folders "
         "(every record in them)",
     )  # fmt: skip
     p.add_argument(
@@ -197,7 +198,9 @@ def _add_review(sub):
         "review", help="a few beats an expert labels -> the record's corrected annotations"
     )
     _model_options(p)
-    p.add_argument("record", help="record path without extension (DIR/100) or an EDF file")
+    p.add_argument(
+        "record", help="record path without extension (DIR/100), an EDF or an ISHNE file"
+    )
     todo = p.add_mutually_exclusive_group(required=True)
     todo.add_argument(
         "--suggest", type=int, metavar="N",

@@ -1,4 +1,4 @@
-"""Reading ECG: WFDB and EDF records (whole or streamed), annotation files, the MIT-BIH
+"""Reading ECG: WFDB, EDF and ISHNE records (whole or streamed), annotation files, the MIT-BIH
 Arrhythmia Database (download, splits, the shipped excerpt) and the loaders that turn
 annotated records into beat windows."""
 
@@ -14,6 +14,7 @@ from ._datasets import (
     load_sample,
     sample_data_dir,
 )
+from ._ishne import write_ishne
 from ._loaders import load_wfdb
 from ._streaming import open_record
 from ._wfdb import load_beat_timing, load_record
@@ -34,4 +35,5 @@ __all__ = [
     "load_wfdb",
     "open_record",
     "sample_data_dir",
+    "write_ishne",
 ]

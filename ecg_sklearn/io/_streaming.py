@@ -243,8 +243,8 @@ def open_record(path, *, leads=None) -> Bunch:
     Parameters
     ----------
     path : path-like
-        A WFDB record without extension (``DIR/100``, with ``DIR/100.hea``) or an EDF
-        file (``DIR/holter.edf``).
+        A WFDB record without extension (``DIR/100``, with ``DIR/100.hea``), an EDF
+        file (``DIR/holter.edf``) or an ISHNE Holter file (``DIR/holter.ecg``).
     leads : str or sequence, optional
         Leads to read by name, with alternatives (as for
         :func:`ecg_sklearn.io.load_wfdb`); all leads by default.
@@ -272,6 +272,15 @@ def open_record(path, *, leads=None) -> Bunch:
             raise FileNotFoundError(f"EDF file {str(path)!r} not found")
         signal, fs, names = _open_edf(path, leads)
         return Bunch(record=path.stem, signal=signal, fs=fs, leads=names)
+    if path.suffix.lower() == ".ecg":
+        from ._ishne import ISHNESignal, read_ishne_header
+
+        header = read_ishne_header(path)
+        channels = pick_channels(header.leads, leads, path.stem)
+        signal = ISHNESignal(path, channels, header)
+        return Bunch(
+            record=path.stem, signal=signal, fs=header.fs, leads=[header.leads[c] for c in channels]
+        )
     header = read_header(path.parent, path.name, annotations=False)
     names = list(header.sig_name)
     channels = pick_channels(names, leads, path.name)
