@@ -84,7 +84,7 @@ def test_command_line_names_bad_paths_without_a_traceback(record, tmp_path, caps
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["annotate", "--record", str(record), str(empty), "--quiet"]) == 2
-    assert "holds no .hea or .edf record" in capsys.readouterr().err
+    assert "holds no record (.hea, .edf, .bdf or .ecg)" in capsys.readouterr().err
     assert not record.with_suffix(".cnn").exists()  # nothing done before the check
     assert main(["annotate", "--model", str(tmp_path / "nope.npz"), "--record", str(record)]) == 2
     assert "nope.npz' not found" in capsys.readouterr().err

@@ -287,7 +287,7 @@ def test_annotate_records_skips_a_failed_record_and_runs_in_parallel(
     for a, b in zip(serial[:2] + serial[1:2], parallel + threads, strict=True):
         assert (a.record, a.counts) == (b.record, b.counts)
         assert a.path.read_bytes() == b.path.read_bytes()
-    with pytest.raises(FileNotFoundError, match="holds no .hea or .edf record"):
+    with pytest.raises(FileNotFoundError, match=r"holds no record \(.hea, .edf, .bdf or .ecg\)"):
         annotate_records(model, [tmp_path / "a"], verbose=0)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._streaming import _LazySignal
+from ._lazy import LazySignal
 
 __all__ = ["ISHNESignal", "read_ishne_header", "write_ishne", "LEAD_CODES"]
 
@@ -120,7 +120,7 @@ def _start(date, time):
         return None
 
 
-class ISHNESignal(_LazySignal):
+class ISHNESignal(LazySignal):
     """The signal of an ISHNE Holter file, read in sample ranges (in mV).
 
     Parameters

@@ -1,62 +1,22 @@
-"""Records read on demand: a WFDB or EDF record whose signal is read a slice at a time,
-so that multi-day Holter records are never loaded whole."""
+"""Records read on demand: a WFDB, EDF or ISHNE record whose signal is read a slice at a
+time, so that multi-day Holter records are never loaded whole."""
 
 from __future__ import annotations
 
-import copy
 import functools
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._wfdb import MV_PER_UNIT, pick_channels, read_header, to_mv
+from ._ishne import ISHNESignal, read_ishne_header
+from ._lazy import LazySignal
+from ._wfdb import MV_PER_UNIT, pick_channels, read_header
 
 __all__ = ["WFDBSignal", "EDFSignal", "open_record"]
 
 
-class _LazySignal:
-    """A ``(n_leads, n_samples)`` float32 signal whose slices are read on demand."""
-
-    ndim = 2
-    dtype = np.dtype(np.float32)
-
-    def __init__(self, path, channels, n_samples, mv_scale=None):
-        self.path = str(path)
-        self.shape = (len(channels), int(n_samples))
-        self.channels = list(channels)
-        self.mv_scale = mv_scale  # per signal of the file: its units' factor to mV
-
-    def __len__(self):
-        return self.shape[0]
-
-    def __getitem__(self, key):
-        rows, cols = key if isinstance(key, tuple) else (key, slice(None))
-        if not isinstance(cols, slice) or cols.step not in (None, 1):
-            raise IndexError("a lazy signal reads contiguous sample ranges: signal[:, a:b]")
-        start, stop, _ = cols.indices(self.shape[1])
-        block = to_mv(self._read(start, max(start, stop)), self.mv_scale, self.channels)
-        return block[rows]
-
-    def take(self, rows):
-        """The same signal restricted to leads ``rows`` (indices into its leads)."""
-        rows = list(rows)
-        if not rows or max(rows) >= self.shape[0]:
-            raise ValueError(f"the signal has {self.shape[0]} lead(s); cannot take {rows}")
-        subset = copy.copy(self)
-        subset.channels = [self.channels[r] for r in rows]
-        subset.shape = (len(rows), self.shape[1])
-        return subset
-
-    def __array__(self, dtype=None, copy=None):
-        block = self[:, :]
-        return block if dtype is None else block.astype(dtype)
-
-    def _read(self, start, stop):  # pragma: no cover - implemented by subclasses
-        raise NotImplementedError
-
-
-class WFDBSignal(_LazySignal):
+class WFDBSignal(LazySignal):
     """The signal of a WFDB record, read in sample ranges.
 
     Records whose signals share one file in format 16 or 212 (one sample a frame, no
@@ -178,7 +138,7 @@ def _read_direct(layout, channels, start, stop):
     return np.ascontiguousarray(physical.T)
 
 
-class EDFSignal(_LazySignal):
+class EDFSignal(LazySignal):
     """The signal of an EDF/EDF+ file, read in sample ranges with ``pyedflib``.
 
     Parameters
@@ -273,8 +233,6 @@ def open_record(path, *, leads=None) -> Bunch:
         signal, fs, names = _open_edf(path, leads)
         return Bunch(record=path.stem, signal=signal, fs=fs, leads=names)
     if path.suffix.lower() == ".ecg":
-        from ._ishne import ISHNESignal, read_ishne_header
-
         header = read_ishne_header(path)
         channels = pick_channels(header.leads, leads, path.stem)
         signal = ISHNESignal(path, channels, header)
