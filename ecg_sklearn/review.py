@@ -24,7 +24,7 @@ from sklearn.cluster import KMeans
 from sklearn.utils import Bunch, check_random_state
 
 from ._validation import check_beat_proba, check_fs
-from .features import beat_features
+from .features._similar import shape_features, shape_reach, timing_features
 
 __all__ = [
     "N_CLUSTERS",
@@ -69,17 +69,33 @@ def _check_result(result, signal) -> tuple[np.ndarray, np.ndarray]:
     return samples, proba
 
 
-def _first_lead(signal) -> np.ndarray:
+#: Beats whose shapes are read from one piece of the signal at a time.
+_PIECE_BEATS = 20000
+
+
+def _check_signal(signal):
+    """``signal`` as something with a shape that slices: an array or a lazy signal."""
     if not (hasattr(signal, "shape") and hasattr(signal, "__getitem__")):
         signal = np.asarray(signal, dtype=np.float32)
-    if len(signal.shape) == 1:
-        return np.asarray(signal, dtype=np.float32)
-    if len(signal.shape) != 2:
+    if len(signal.shape) not in (1, 2):
         raise ValueError(f"signal must be (n_leads, n_samples); got shape {signal.shape}")
-    lead = np.asarray(signal[0:1, :], dtype=np.float32)[0]
-    if not np.all(np.isfinite(lead)):
-        raise ValueError("signal holds NaN or infinite values")
-    return lead
+    return signal if len(signal.shape) == 2 else signal[None]
+
+
+def _features(signal, samples, fs) -> np.ndarray:
+    """:func:`~ecg_sklearn.features.beat_features` of the first lead, read a piece at a
+    time (so that a multi-day record read on demand is never loaded whole)."""
+    before, after = shape_reach(fs)
+    n = signal.shape[-1]
+    shapes = []
+    for i in range(0, samples.size, _PIECE_BEATS):
+        beats = samples[i : i + _PIECE_BEATS]
+        a, b = max(0, beats[0] - before - 1), min(n, beats[-1] + after + 2)
+        piece = np.asarray(signal[0:1, a:b], dtype=np.float32)[0]
+        if not np.all(np.isfinite(piece)):
+            raise ValueError("signal holds NaN or infinite values")
+        shapes.append(shape_features(piece, beats - a, fs))
+    return np.column_stack([np.concatenate(shapes), timing_features(samples)])
 
 
 def beat_clusters(result, signal, fs, *, n_clusters=N_CLUSTERS, random_state=0) -> Bunch:
@@ -90,7 +106,8 @@ def beat_clusters(result, signal, fs, *, n_clusters=N_CLUSTERS, random_state=0) 
     result : Bunch
         :func:`~ecg_sklearn.annotate_record`'s result for ``signal``.
     signal : array-like, shape (n_leads, n_samples) or (n_samples,)
-        The record (the first lead is read), as given to ``annotate_record``.
+        The record (the first lead is read), as given to ``annotate_record``; a signal
+        of :func:`ecg_sklearn.io.open_record` is read a piece at a time.
     fs : float
         Sampling rate of ``signal`` in Hz.
     n_clusters : int, default=24
@@ -118,11 +135,11 @@ def beat_clusters(result, signal, fs, *, n_clusters=N_CLUSTERS, random_state=0) 
     fs = check_fs(fs)
     if not (isinstance(n_clusters, numbers.Integral) and n_clusters >= 1):
         raise ValueError(f"n_clusters must be a positive integer; got {n_clusters!r}")
-    lead = _first_lead(signal)
-    samples, proba = _check_result(result, lead)
+    signal = _check_signal(signal)
+    samples, proba = _check_result(result, signal)
     if samples.size == 0:
         raise ValueError("the result has no beats to cluster")
-    z = np.column_stack([beat_features(lead, samples, fs), PROBA_WEIGHT * proba])
+    z = np.column_stack([_features(signal, samples, fs), PROBA_WEIGHT * proba])
     z = z.astype(np.float32)
     fit_rows = np.unique(np.linspace(0, samples.size - 1, min(samples.size, MAX_FIT_BEATS)))
     fit_rows = fit_rows.astype(np.int64)
@@ -254,14 +271,14 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None) -> B
         (True for the beats whose label now follows a reviewed beat).
     """
     fs = check_fs(fs)
-    lead = _first_lead(signal)
-    samples, proba = _check_result(result, lead)
+    signal = _check_signal(signal)
+    samples, proba = _check_result(result, signal)
     classes = np.asarray(result["classes"])
     if not isinstance(labels, Mapping):
         labels = read_review_labels(labels, record=record)
     index, given = _reviewed_beats(labels, samples, classes, fs)
     if clusters is None:
-        clusters = beat_clusters(result, lead, fs)
+        clusters = beat_clusters(result, signal, fs)
     elif len(clusters.labels) != samples.size:
         raise ValueError(
             f"clusters hold {len(clusters.labels)} beats, the result {samples.size}: "

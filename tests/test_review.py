@@ -190,3 +190,22 @@ def test_cli_review_round_trip(tmp_path, capsys):
         assert main(args) == 2
         assert message in capsys.readouterr().err
         assert not (out / "213.rev").exists()
+
+
+def test_clusters_of_a_signal_read_on_demand_match_the_array(monkeypatch):
+    from ecg_sklearn import review
+    from ecg_sklearn.features import beat_features
+    from ecg_sklearn.io import open_record
+
+    lazy = open_record(sample_data_dir() / "213", leads="MLII")
+    signal = np.asarray(lazy.signal)
+    result = annotate_record(load_pretrained(), signal, lazy.fs)
+    whole = beat_clusters(result, signal, lazy.fs)
+    n_features = beat_features(signal, result.beat_samples, lazy.fs).shape[1]
+    np.testing.assert_allclose(
+        whole.features[:, :n_features], beat_features(signal, result.beat_samples, lazy.fs)
+    )
+    monkeypatch.setattr(review, "_PIECE_BEATS", 97)  # several pieces in three minutes
+    pieces = beat_clusters(result, lazy.signal, lazy.fs)
+    np.testing.assert_array_equal(whole.features, pieces.features)
+    np.testing.assert_array_equal(whole.labels, pieces.labels)
