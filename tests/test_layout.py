@@ -25,6 +25,7 @@ LAYERS = [
     {"shipped"},
     {"plotting"},
     {"explain"},
+    {"report"},
     {"cli"},
     {"__main__", "__init__"},
 ]

@@ -8,7 +8,7 @@ from ._parser import build_parser
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = ("run", "train", "annotate", "review", "evaluate", "explain")
+COMMANDS = ("run", "train", "annotate", "review", "report", "evaluate", "explain")
 
 
 def main(argv=None) -> int:

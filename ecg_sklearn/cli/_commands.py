@@ -223,6 +223,24 @@ def cmd_annotate(args) -> int:
 
 
 # ---------------------------------------------------------------------- review
+def cmd_report(args) -> int:
+    from ..report import report_record
+
+    pipe, model = _load_model(args)
+    info = {"name": model, "description": "a model given with --model"}
+    if args.model is None:
+        from ..shipped._pretrained import pretrained_info
+
+        info = pretrained_info(args.pretrained)
+    print(f"Reporting {record_name(args.record)} with {model}", flush=True)
+    html, summary = report_record(
+        pipe, args.record, args.out, leads=[tuple(args.lead.split(","))], model=info,
+        clusters=not args.no_clusters, verbose=int(not args.quiet),
+    )  # fmt: skip
+    print(f"Report written to {html} and {summary}")
+    return 0
+
+
 def cmd_review(args) -> int:
     from ..annotate._files import write_annotations
     from ..annotate._record import annotate_record

@@ -14,14 +14,15 @@ from ._commands import (
     cmd_annotate,
     cmd_evaluate,
     cmd_explain,
+    cmd_report,
     cmd_review,
     cmd_run,
     cmd_train,
 )
 
 DESCRIPTION = """\
-ecg-sklearn: train, annotate, review, evaluate and explain heartbeat classification on
-ECG.
+ecg-sklearn: train, annotate, review, report, evaluate and explain heartbeat
+classification on ECG.
 
 Without a command it runs the main job (``run``): the pretrained model (trained on
 MIT-BIH DS1) annotates DS2 records end to end (beat detection, windows, classification),
@@ -221,6 +222,21 @@ def _add_review(sub):
     p.set_defaults(func=cmd_review)
 
 
+def _add_report(sub):
+    p = sub.add_parser(
+        "report", help="a Holter report of a record: one self-contained HTML file and its JSON"
+    )
+    _model_options(p)
+    p.add_argument(
+        "record", help="record path without extension (DIR/100), an EDF or an ISHNE file"
+    )
+    p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
+    p.add_argument("--out", default=".", help="folder of NAME_report.html and .json (default .)")
+    p.add_argument("--no-clusters", action="store_true", help="leave out the beat clusters")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_report)
+
+
 def _add_evaluate(sub):
     p = sub.add_parser("evaluate", help="compare annotation files with the reference (EC57)")
     p.add_argument("--data-dir", default=None, help="folder with the reference .atr files")
@@ -253,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_annotate(sub)
     _add_review(sub)
+    _add_report(sub)
     _add_evaluate(sub)
     _add_explain(sub)
     return parser

@@ -237,8 +237,9 @@ def open_record(path, *, leads=None) -> Bunch:
         channels = pick_channels(header.leads, leads, path.stem)
         signal = ISHNESignal(path, channels, header)
         return Bunch(
-            record=path.stem, signal=signal, fs=header.fs, leads=[header.leads[c] for c in channels]
-        )
+            record=path.stem, signal=signal, fs=header.fs,
+            leads=[header.leads[c] for c in channels], start=header.start,
+        )  # fmt: skip
     header = read_header(path.parent, path.name, annotations=False)
     names = list(header.sig_name)
     channels = pick_channels(names, leads, path.name)
