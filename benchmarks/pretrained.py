@@ -21,16 +21,19 @@ measures. Measured, for the files as shipped (``load_pretrained``):
 with the command that made them: DS2 is the test set, measured once at the end of an
 issue, while the decision or detector may change between.
 
-Writes ``benchmarks/results/pretrained.json`` and the figures section of
-``docs/models.md`` (the model card).
+Writes ``benchmarks/results/pretrained.json``, the figures section of
+``docs/models.md`` (the model card) and, shipped beside each model, its card's figures
+(``ecg_sklearn/data/pretrained/NAME.card.json``, which Holter reports show);
+``--card-only`` writes the cards from the JSON, measuring nothing.
 
-Usage: python benchmarks/pretrained.py [--rebuild | --excerpt-only] [--data-dir PATH]
-[--ltafdb PATH]
+Usage: python benchmarks/pretrained.py [--rebuild | --excerpt-only | --card-only]
+[--data-dir PATH] [--ltafdb PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -132,6 +135,40 @@ def _row(setting, report):
     )
 
 
+#: The rows of a shipped model card: (title, key of the model's results, bxb or not).
+CARD_ROWS = [
+    ("MIT-BIH DS2 (22 patients never seen in training), end to end, bxb", "ds2_end_to_end", True),
+    ("MIT-BIH DS2 at the reference beat positions", "ds2_reference", False),
+]
+
+
+def card(results, name) -> dict:
+    """The figures shipped with model ``name`` (its ``.card.json``), from the results."""
+    r = results["models"][name]
+    rows = []
+    for title, key, bxb in CARD_ROWS:
+        report = r[key]["bxb"] if bxb else r[key]
+        c = report["per_class"]
+        rows.append({
+            "data": title,
+            "beats": int(sum(c[k]["support"] for k in c)),
+            **{f"{k}_{m}": round(float(c[k][m]), 4) for k in "SV" for m in ("se", "ppv", "f1")},
+        })  # fmt: skip
+    note = results.get("ds2_note", "")
+    return {
+        "name": name,
+        "rows": rows,
+        "command": results.get("ds2_command", results["command"]),
+        "note": f"Measured {note}." if note else "",
+    }
+
+
+def write_cards(results):
+    for name in results["models"]:
+        path = PACKAGE_DIR / f"{name}.card.json"
+        path.write_text(json.dumps(card(results, name), indent=1) + "\n")
+
+
 def markdown(results) -> str:
     lines = [f"Command: `{results['command']}`.", ""]
     if "ds2_command" in results:
@@ -174,7 +211,13 @@ def main(argv=None):
         help="measure the shipped excerpt only; keep the DS2 figures of the JSON",
     )  # fmt: skip
     parser.add_argument("--ds2-note", default="", help="with --excerpt-only: why DS2 is older")
+    parser.add_argument(
+        "--card-only", action="store_true", help="write the shipped cards from the JSON only"
+    )
     args = parser.parse_args(argv)
+    if args.card_only:
+        write_cards(read_json("pretrained"))
+        return
     if args.excerpt_only and args.rebuild:
         parser.error("--excerpt-only measures the shipped files: it cannot --rebuild")
     home = get_data_home(args.data_dir)
@@ -206,6 +249,7 @@ def main(argv=None):
     if not args.no_write:
         write_json("pretrained", results)
         write_section("pretrained", markdown(read_json("pretrained")), MODELS_MD)
+        write_cards(read_json("pretrained"))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,9 @@ suppress_warnings = ["myst.xref_missing"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"ecg_sklearn {release}"
 html_static_path = ["_static"]
+# The Holter report that the gallery's report example writes, published beside the site.
+(Path(__file__).parent / "examples" / "holter_report").mkdir(exist_ok=True)
+html_extra_path = ["examples/holter_report"]
 html_favicon = "_static/favicon.svg"
 html_context = {"default_mode": "auto"}
 html_css_files = ["tables.css"]

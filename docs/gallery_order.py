@@ -8,6 +8,7 @@ ORDER = [
     "plot_record_decisions.py",
     "plot_atrial_fibrillation.py",
     "plot_edf_record.py",
+    "plot_holter_report.py",
     "plot_gradcam.py",
     "plot_expert_review.py",
 ]

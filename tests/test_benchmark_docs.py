@@ -37,6 +37,7 @@ SCRIPTS = {
         "af_detection",
         "cross_database",
         "review",
+        "report",
     )
 }
 
@@ -85,3 +86,11 @@ def test_timing_sections_name_their_machine():
     assert f"{os.cpu_count()} cores" in _common.machine()
     for name in ("speed", "holter"):
         assert "machine" in _common.read_json(name), f"{name}.json does not name its machine"
+
+
+def test_shipped_model_cards_match_the_measured_figures():
+    pretrained = importlib.import_module("pretrained")
+    results = _common.read_json("pretrained")
+    for name in results["models"]:
+        shipped = json.loads((pretrained.PACKAGE_DIR / f"{name}.card.json").read_text())
+        assert shipped == pretrained.card(results, name)

@@ -14,6 +14,7 @@ from ecg_sklearn import load_pretrained
 from ecg_sklearn.cli import main as cli_main
 from ecg_sklearn.io import load_record, sample_data_dir, write_ishne
 from ecg_sklearn.report import holter_summary, notable_events, write_report
+from ecg_sklearn.shipped import pretrained_info
 
 pytest.importorskip("jinja2", reason="reports need Jinja2 (the report extra)")
 
@@ -115,7 +116,7 @@ def report_233(tmp_path_factory):
     from ecg_sklearn import annotate_record
 
     result = annotate_record(load_pretrained(), rec.signal, rec.fs, detect_af=True)
-    model = {"name": "mitdb-ds1", "description": "the shipped model"}
+    model = pretrained_info("mitdb-ds1")
     html, summary = write_report(result, rec.signal, rec.fs, out, record="233", model=model)
     return html, summary, result
 
@@ -127,6 +128,8 @@ def test_report_writes_html_and_json(report_233):
     assert summary["counts"]["V"] == int(np.sum(result.beat_labels == "V"))
     text = html.read_text()
     assert "Not a diagnosis" in text and "mitdb-ds1" in text and "233_report.json" in text
+    card = pretrained_info("mitdb-ds1")["card"]["rows"][0]  # the model card's figures
+    assert card["data"] in text and f"{100 * card['S_f1']:.1f}%" in text
     assert "http" not in text.replace("http-equiv", "")  # nothing fetched from the network
     assert text.count("data:image/png;base64,") >= 4  # heart rate, hourly, clusters, strips
 

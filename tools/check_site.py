@@ -3,9 +3,9 @@
 ``python tools/check_site.py docs/_build/html`` serves the folder on localhost, opens each
 page and fails (exit status 1) where a page logs a console error, throws, requests a
 file that does not load, or shows an image that did not load. It keeps full-page
-screenshots of the landing page, the gallery and the benchmarks under ``SITE/_screenshots/``. Before
-the site it checks a page broken on purpose, so that a checker that sees nothing cannot
-pass.
+screenshots of the landing page, the gallery, the benchmarks and the Holter report
+under ``SITE/_screenshots/``. Before the site it checks a page broken on purpose, so
+that a checker that sees nothing cannot pass.
 
 Needs Playwright (``pip install playwright``, in the ``docs`` extra) and a Chromium:
 ``$CHROMIUM``, else ``chromium`` or ``chromium-browser`` on the PATH (Debian:
@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = ("index.html", "auto_examples/index.html", "benchmarks.html")
+SCREENSHOTS = ("index.html", "auto_examples/index.html", "benchmarks.html", "holter_report.html")
 _BROKEN_IMAGES = """() => Array.from(document.images)
     .filter(img => img.loading !== "lazy" || img.complete)
     .filter(img => !img.complete || img.naturalWidth === 0)

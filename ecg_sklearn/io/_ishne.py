@@ -197,11 +197,11 @@ def write_ishne(path, signal, fs, leads, *, resolution=None, start=None, recorde
         raise ValueError(f"the signal does not fit int16 at resolutions {resolution} nV")
     codes = [LEAD_CODES.get(_ALIASES.get(n, n), 0) for n in leads]
     pad = [_ABSENT] * (12 - n_leads)
-    when = start or datetime.datetime(1900, 1, 1)
+    date = (start.day, start.month, start.year) if start else (0, 0, 0)  # 0: unknown
+    time = (start.hour, start.minute, start.second) if start else (0, 0, 0)
     fixed = _FIXED.pack(
         0, n_samples, HEADER_END, HEADER_END, 1, b"", b"", b"", 0, 0, *([0] * 3),
-        *(when.day, when.month, when.year), *(when.day, when.month, when.year),
-        *(when.hour, when.minute, when.second), n_leads, *(codes + pad), *([0] * n_leads + pad),
+        *date, *date, *time, n_leads, *(codes + pad), *([0] * n_leads + pad),
         *(resolution + pad), _ABSENT, recorder.encode("latin-1")[:40], int(fs), b"", b"", b"",
     )  # fmt: skip
     path = Path(path)

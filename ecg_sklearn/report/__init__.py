@@ -16,6 +16,7 @@ from ._events import (
     hourly_counts,
     pauses,
 )
+from ._figures import plot_heart_rate, plot_hourly_ectopy
 from ._html import report_record, write_report
 from ._summary import holter_summary, notable_events
 
@@ -29,6 +30,8 @@ __all__ = [
     "hourly_counts",
     "notable_events",
     "pauses",
+    "plot_heart_rate",
+    "plot_hourly_ectopy",
     "report_record",
     "write_report",
 ]

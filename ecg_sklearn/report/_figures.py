@@ -60,7 +60,9 @@ def plot_hourly_ectopy(summary):
     hours = np.arange(len(hourly["S"]))
     for j, c in enumerate(("S", "V")):
         ax.bar(hours + 0.4 * j - 0.2, hourly[c], 0.4, color=CLASS_COLORS[c], label=f"{c} beats")
-    ax.set(xlabel="hour from start", ylabel="beats", title="Ectopic beats per hour")
+    ax.set(xlabel="hour from start", ylabel="beats", title="Ectopic beats per hour",
+           xlim=(-0.5, max(len(hours), 4) - 0.5))  # fmt: skip
+    ax.set_xticks(hours[:: max(1, len(hours) // 24)])
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig, ax

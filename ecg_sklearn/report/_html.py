@@ -88,8 +88,8 @@ def write_report(
     record : str
         The record's name.
     model : dict, optional
-        ``name`` and ``description`` of the model (e.g.
-        :func:`~ecg_sklearn.shipped.pretrained_info`); "unknown" by default.
+        ``name``, ``description`` and ``card`` (measured figures) of the model, as
+        :func:`~ecg_sklearn.shipped.pretrained_info` gives them; "unknown" by default.
     start : datetime.datetime, optional
         When the recording started.
     clusters : bool, default=True
@@ -129,7 +129,7 @@ def write_report(
     steps.close()
     model = {"name": "unknown", "description": "a model without a description", **(model or {})}
     model.setdefault("limits", MODEL_LIMITS)
-    model.setdefault("figures", "")
+    model.setdefault("card", None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / f"{record}_report.json"
