@@ -163,3 +163,18 @@ def test_cli_report_on_an_ishne_holter_file(tmp_path, capsys):
     assert (out / "holter_report.html").stat().st_size > 50_000
     assert cli_main(["report", str(tmp_path / "missing.ecg"), "--out", str(out)]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_cli_report_on_the_excerpt_and_a_24_hour_record(tmp_path):
+    out = tmp_path / "out"
+    assert cli_main(["report", str(sample_data_dir() / "100"), "--out", str(out), "--quiet"]) == 0
+    assert json.loads((out / "100_report.json").read_text())["beats"] > 200
+    # 24 hours: the excerpt's eight records (24 minutes) joined 60 times.
+    names = ("100", "201", "208", "209", "213", "223", "232", "233")
+    day = np.concatenate([load_record(r, sample_data_dir(), leads="MLII").signal for r in names], 1)
+    path = write_ishne(tmp_path / "day.ecg", np.tile(day, 60), 360, ["MLII"])
+    assert cli_main(["report", str(path), "--lead", "II", "--out", str(out), "--quiet"]) == 0
+    summary = json.loads((out / "day_report.json").read_text())
+    assert summary["duration"] == pytest.approx(24 * 3600.0)
+    assert len(summary["heart_rate"]["per_minute"]) == 1440 and len(summary["hourly"]["V"]) == 24
+    assert summary["beats"] > 50_000 and (out / "day_report.html").stat().st_size > 100_000
