@@ -175,7 +175,7 @@ def report_record(
     from ..io import open_record
 
     rec = open_record(path, leads=leads)
-    signal = rec.signal.take([0]) if hasattr(rec.signal, "take") else rec.signal[:1]
+    signal = rec.signal.take([0])  # the first lead asked for, read on demand
     result = annotate_record(pipeline, signal, rec.fs, detect_af=True, verbose=verbose, **kwargs)
     return write_report(
         result, signal, rec.fs, out_dir, record=record_name(path), model=model,
