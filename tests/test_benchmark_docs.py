@@ -38,6 +38,7 @@ SCRIPTS = {
         "cross_database",
         "review",
         "report",
+        "inference",
     )
 }
 
