@@ -39,6 +39,7 @@ SCRIPTS = {
         "review",
         "report",
         "inference",
+        "record_speed",
     )
 }
 

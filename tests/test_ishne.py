@@ -50,6 +50,10 @@ def test_reads_lazily_with_header_rate_leads_and_gain(ishne100, record100):
     np.testing.assert_allclose(part, record100.signal[:1, 5000:5100], atol=1e-4)
     with pytest.raises(ValueError, match="no lead among"):
         open_record(ishne100, leads="V1")
+    both = open_record(ishne100)  # a lead taken from both keeps its own gain
+    np.testing.assert_allclose(
+        both.signal.take([1])[:, 5000:5100], record100.signal[1:, 5000:5100], atol=1e-4
+    )
 
 
 def test_bad_files_get_clear_errors(ishne100, tmp_path):

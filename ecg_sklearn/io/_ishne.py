@@ -137,7 +137,7 @@ class ISHNESignal(LazySignal):
         super().__init__(path, channels, header.n_samples)
         self.n_file_leads = header.n_leads
         self.ecg_offset = header.ecg_offset
-        self.mv_per_unit = np.array([header.resolution[c] for c in channels], np.float32) / 1e6
+        self.resolution = list(header.resolution)  # nV per unit, per lead of the file
 
     def _read(self, start, stop):
         n = self.n_file_leads
@@ -149,7 +149,8 @@ class ISHNESignal(LazySignal):
                 f"{Path(self.path).name}: cannot read samples {start}-{stop} (truncated file?)"
             )
         frames = digital.reshape(-1, n)[:, self.channels]
-        return np.ascontiguousarray((frames * self.mv_per_unit).T, dtype=np.float32)
+        mv_per_unit = np.array([self.resolution[c] for c in self.channels], np.float32) / 1e6
+        return np.ascontiguousarray((frames * mv_per_unit).T, dtype=np.float32)
 
 
 def write_ishne(path, signal, fs, leads, *, resolution=None, start=None, recorder="") -> Path:
