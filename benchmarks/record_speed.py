@@ -34,8 +34,7 @@ from ecg_sklearn.signal import resample_record
 
 #: The steps of the profile: (what, function name, file it is defined in).
 STEPS = [
-    ("QRS detection", "detect_qrs", "signal/_qrs.py"),
-    ("flat stretches", "flat_in_chunks", "annotate/_chunked.py"),
+    ("QRS detection and flat stretches", "detect_in_chunks", "annotate/_chunked.py"),
     ("dominant beat and P wave", "record_templates", "annotate/_chunked.py"),
     ("windows, pipeline (filter, segmenter, network) and rhythm features",
      "classify_in_chunks", "annotate/_chunked.py"),
@@ -43,6 +42,8 @@ STEPS = [
     ("of which the segmenter (BeatSegmenter.transform)", "transform", "segmentation.py"),
     ("of which the network (predict_in_batches)", "predict_in_batches", "nn/_training.py"),
     ("similar-beat vote", "smooth_in_chunks", "annotate/_chunked.py"),
+    ("record-level rules (RecordDecision.decide)", "decide", "record/_chain.py"),
+    ("of which the AF probability", "af_probability", "record/_af.py"),
     ("whole record (annotate_record)", "annotate_record", "annotate/_record.py"),
 ]  # fmt: skip
 
@@ -153,6 +154,10 @@ def markdown(results) -> str:
             for what, s in results["profile"].items()
         ],
     ]
+    parts = [s for what, s in results["profile"].items() if not what.startswith(("of which",
+             "whole"))]  # fmt: skip
+    lines.insert(-1, f"| anything else | {total - sum(parts):.2f} | "
+                 f"{100 * (total - sum(parts)) / total:.0f}% |")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
