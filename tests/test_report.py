@@ -178,3 +178,15 @@ def test_cli_report_on_the_excerpt_and_a_24_hour_record(tmp_path):
     assert summary["duration"] == pytest.approx(24 * 3600.0)
     assert len(summary["heart_rate"]["per_minute"]) == 1440 and len(summary["hourly"]["V"]) == 24
     assert summary["beats"] > 50_000 and (out / "day_report.html").stat().st_size > 100_000
+
+
+def test_report_of_a_record_without_beats(tmp_path):
+    from ecg_sklearn import annotate_record
+
+    signal = np.zeros((1, 360 * 120), dtype=np.float32)  # two minutes of lead-off
+    with pytest.warns(UserWarning):
+        result = annotate_record(load_pretrained(), signal, 360.0, detect_af=True)
+    html, summary_path = write_report(result, signal, 360.0, tmp_path, record="flat")
+    summary = json.loads(summary_path.read_text())
+    assert summary["beats"] == 0 and summary["analysable"] == pytest.approx(0.0)
+    assert summary["heart_rate"]["mean"] is None and "No notable event" in html.read_text()

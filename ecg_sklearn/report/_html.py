@@ -105,6 +105,7 @@ def write_report(
 
     if float(result["fs"]) != float(fs):
         raise ValueError(f"the result is at {result['fs']} Hz, the signal at {fs} Hz")
+    template = _environment().get_template("report.html")  # Jinja2 missing: fail first
     samples = np.asarray(result["beat_samples"], dtype=np.int64)
     labels = np.asarray(result["beat_labels"])
     summary = holter_summary(result, signal.shape[-1], record=record, start=start)
@@ -133,12 +134,12 @@ def write_report(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / f"{record}_report.json"
-    html = _environment().get_template("report.html").render(
+    html = template.render(
         s=summary, version=__version__, model=model, heart_rate=heart_rate, hourly=hourly,
         clusters=templates, strips=strips, json_name=json_path.name,
         longest_pause=max((p["duration"] for p in summary["pauses"]), default=0.0),
     )  # fmt: skip
-    write_bytes_atomically(json_path, json.dumps(summary, indent=1).encode())
+    write_bytes_atomically(json_path, json.dumps(summary, indent=1, allow_nan=False).encode())
     html_path = write_bytes_atomically(out_dir / f"{record}_report.html", html.encode())
     return Path(html_path), json_path
 
