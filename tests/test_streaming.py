@@ -319,3 +319,29 @@ def test_command_line_annotates_a_folder(tmp_path, capsys, records_folder):
     assert (
         tmp_path / "100.cnn"
     ).is_file() and "Annotating with pretrained model 'mitdb-ds1'" in out
+
+
+def test_a_record_at_another_rate_is_resampled_once(monkeypatch):
+    from ecg_sklearn.annotate import _source
+
+    monkeypatch.setattr(_source, "_RESAMPLE_BLOCK", 5000)  # several blocks in 3 minutes
+    rec = load_record("233", sample_data_dir(), leads="MLII")
+    signal, _ = resample_record(rec.signal, [], rec.fs, 250.0)
+    whole, _ = resample_record(signal, [], 250.0, 360.0)  # the record resampled whole
+    counting = np.asarray(signal)
+    reads = []
+
+    class Counting:
+        shape = counting.shape
+
+        def __getitem__(self, key):
+            reads.append(key[1].stop - key[1].start)
+            return counting[key]
+
+    source = _source.ModelRateSignal(Counting(), 250.0, 360.0, 1)
+    assert source.n_samples == whole.shape[1]
+    for start, stop in [(0, 100), (12_345, 20_000), (whole.shape[1] - 777, whole.shape[1])]:
+        np.testing.assert_allclose(source.read(start, stop), whole[:, start:stop], atol=1e-6)
+    # Every input sample read once, plus the resampling filter's margins at the blocks' edges.
+    n_blocks = -(-whole.shape[1] // 5000)
+    assert len(reads) == n_blocks and sum(reads) < signal.shape[1] + 2 * n_blocks * source.margin

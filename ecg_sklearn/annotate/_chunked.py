@@ -10,7 +10,6 @@ resident memory of a 72-hour record grew by a few hundred MB.
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -41,7 +40,6 @@ from ..record._similar import (
 )
 from ..signal._qrs import detect_qrs
 from ..signal._quality import flat_blocks, stretches_from_blocks
-from ..signal._resampling import resample_record, resampling_ratio
 
 #: Seconds of signal the detector reads at a time in :func:`annotate_record`.
 DEFAULT_CHUNK_DURATION = 600.0
@@ -58,58 +56,6 @@ _BEATS_PER_CHUNK = 1024
 
 #: Beats further apart than this many seconds are read separately.
 _READ_GAP = 10.0
-
-
-class ModelRateSignal:
-    """Sample ranges of a record at the model's rate, read (and resampled) on demand."""
-
-    def __init__(self, signal, fs, model_fs, n_leads):
-        if not (hasattr(signal, "shape") and hasattr(signal, "__getitem__")):
-            signal = np.asarray(signal, dtype=np.float32)
-        if len(signal.shape) == 1:
-            signal = np.asarray(signal, dtype=np.float32)[None]
-        if len(signal.shape) != 2:
-            raise ValueError(f"signal must be (n_leads, n_samples); got shape {signal.shape}")
-        if signal.shape[0] != n_leads:
-            raise ValueError(
-                f"signal has {signal.shape[0]} lead(s) but the pipeline was trained on {n_leads}"
-            )
-        self.signal, self.fs, self.model_fs = signal, fs, model_fs
-        self._lock = threading.Lock()  # lazy signals read one range at a time
-        self.up, self.down = resampling_ratio(fs, model_fs)
-        self.n_samples = -(-signal.shape[1] * self.up // self.down)  # resample_poly's length
-        # Input samples read beyond a chunk for the resampling filter (10 * max(up, down)
-        # taps on each side at the upsampled rate), rounded up to whole output steps.
-        self.margin = self.down * (-(-10 * max(self.up, self.down) // self.up) + 1)
-
-    def to_model_rate(self, samples):
-        if self.up == self.down:
-            return np.asarray(samples, dtype=np.int64)
-        rescaled = np.round(np.asarray(samples) * (self.model_fs / self.fs)).astype(np.int64)
-        return np.clip(rescaled, 0, self.n_samples - 1)
-
-    def read(self, start, stop):
-        """Samples ``[start, stop)`` at the model's rate, float32, checked finite."""
-        if self.up == self.down:
-            with self._lock:
-                x = np.asarray(self.signal[:, start:stop], dtype=np.float32)
-        else:
-            # Start on a multiple of ``down`` input samples, so that the output samples
-            # fall on the whole record's output grid.
-            first = max(0, start * self.down // self.up - self.margin) // self.down
-            lo = first * self.down
-            hi = min(self.signal.shape[1], -(-stop * self.down // self.up) + self.margin)
-            with self._lock:
-                piece = np.asarray(self.signal[:, lo:hi], dtype=np.float32)
-            x, _ = resample_record(piece, [], self.fs, self.model_fs)
-            offset = start - first * self.up
-            x = x[:, offset : offset + stop - start]
-        if not np.all(np.isfinite(x)):
-            bad = int(np.flatnonzero(~np.all(np.isfinite(x), axis=0))[0]) + start
-            raise ValueError(
-                f"signal contains NaN or inf values (first at {bad / self.model_fs:.2f} s)"
-            )
-        return x
 
 
 def _detection_step(fs):

@@ -28,12 +28,12 @@ from ..signal._quality import (
 from ._chunked import (
     DEFAULT_CHUNK_DURATION,
     Jobs,
-    ModelRateSignal,
     classify_in_chunks,
     detect_in_chunks,
     flat_in_chunks,
     smooth_in_chunks,
 )
+from ._source import ModelRateSignal
 
 __all__ = ["pipeline_layout", "pipeline_windows", "annotate_record"]
 
@@ -144,7 +144,8 @@ def annotate_record(
         a chunk at a time).
     fs : float
         Sampling rate of ``signal`` in Hz, at least 100. A record at another rate than
-        the model's is resampled to it, chunk by chunk (and the positions returned at
+        the model's is resampled to it once, a block at a time, into a temporary file
+        (4 bytes a sample and lead at the model's rate; the positions are returned at
         the record's own rate).
     beats : array-like of int, optional
         Beat positions (samples at ``fs``) to classify instead of detecting them: whole
