@@ -190,3 +190,32 @@ def test_report_of_a_record_without_beats(tmp_path):
     summary = json.loads(summary_path.read_text())
     assert summary["beats"] == 0 and summary["analysable"] == pytest.approx(0.0)
     assert summary["heart_rate"]["mean"] is None and "No notable event" in html.read_text()
+
+
+def test_the_start_time_comes_from_wfdb_edf_and_ishne_headers(tmp_path):
+    import datetime
+
+    import pyedflib
+    import wfdb
+
+    from ecg_sklearn.io import open_record
+
+    when = datetime.datetime(2026, 3, 4, 22, 15, 30)
+    signal = load_record("100", sample_data_dir(), leads="MLII").signal[:, :36_000]
+    wfdb.wrsamp("h", fs=360, units=["mV"], sig_name=["MLII"], p_signal=signal.T.astype(float),
+                fmt=["16"], adc_gain=[200.0], baseline=[0], write_dir=str(tmp_path),
+                base_date=when.date(), base_time=when.time())  # fmt: skip
+    header = {"label": "MLII", "dimension": "mV", "sample_frequency": 360, "physical_max": 10.0,
+              "physical_min": -10.0, "digital_max": 32767, "digital_min": -32768}  # fmt: skip
+    with pyedflib.EdfWriter(str(tmp_path / "h.edf"), 1, pyedflib.FILETYPE_EDFPLUS) as edf:
+        edf.setSignalHeaders([header])
+        edf.setStartdatetime(when)
+        edf.writeSamples([signal[0].astype(np.float64)])
+    write_ishne(tmp_path / "h.ecg", signal, 360, ["MLII"], start=when)
+    for name in ("h", "h.edf", "h.ecg"):
+        assert open_record(tmp_path / name).start == when, name
+    assert open_record(sample_data_dir() / "100").start is None  # MIT-BIH headers give none
+    out = tmp_path / "out"
+    assert cli_main(["report", str(tmp_path / "h.ecg"), "--lead", "II", "--out", str(out),
+                     "--quiet", "--no-clusters"]) == 0  # fmt: skip
+    assert json.loads((out / "h_report.json").read_text())["start"] == when.isoformat()

@@ -3,6 +3,7 @@ time, so that multi-day Holter records are never loaded whole."""
 
 from __future__ import annotations
 
+import datetime
 import functools
 from pathlib import Path
 
@@ -185,6 +186,7 @@ def _open_edf(path: Path, leads):
             )
         n_samples = int(min(edf.getNSamples()[c] for c in channels))
         units = {c: edf.getPhysicalDimension(c).strip() for c in channels}
+        start = edf.getStartdatetime()
     scale = [1.0] * len(names)
     for c, dimension in units.items():
         if dimension.lower() not in MV_PER_UNIT:
@@ -194,7 +196,8 @@ def _open_edf(path: Path, leads):
             )
         scale[c] = MV_PER_UNIT[dimension.lower()]
     fs = rates.pop()
-    return EDFSignal(path, channels, n_samples, scale), fs, [names[c] for c in channels]
+    signal = EDFSignal(path, channels, n_samples, scale)
+    return signal, fs, [names[c] for c in channels], start
 
 
 def open_record(path, *, leads=None) -> Bunch:
@@ -214,7 +217,8 @@ def open_record(path, *, leads=None) -> Bunch:
     record : Bunch
         ``record`` (name), ``signal`` (a lazy ``(n_leads, n_samples)`` float32 signal:
         ``signal[:, a:b]`` reads those samples, ``np.asarray(signal)`` all of them),
-        ``fs`` and ``leads`` (names).
+        ``fs``, ``leads`` (names) and ``start`` (when the recording started, from the
+        header: a ``datetime``, or None where the header does not say).
 
     Examples
     --------
@@ -230,8 +234,8 @@ def open_record(path, *, leads=None) -> Bunch:
     if path.suffix.lower() in (".edf", ".bdf"):
         if not path.is_file():
             raise FileNotFoundError(f"EDF file {str(path)!r} not found")
-        signal, fs, names = _open_edf(path, leads)
-        return Bunch(record=path.stem, signal=signal, fs=fs, leads=names)
+        signal, fs, names, start = _open_edf(path, leads)
+        return Bunch(record=path.stem, signal=signal, fs=fs, leads=names, start=start)
     if path.suffix.lower() == ".ecg":
         header = read_ishne_header(path)
         channels = pick_channels(header.leads, leads, path.stem)
@@ -244,6 +248,10 @@ def open_record(path, *, leads=None) -> Bunch:
     names = list(header.sig_name)
     channels = pick_channels(names, leads, path.name)
     signal = WFDBSignal(path, channels, header.sig_len, header.mv_scale)
+    start = None
+    if header.base_date is not None and header.base_time is not None:
+        start = datetime.datetime.combine(header.base_date, header.base_time)
     return Bunch(
-        record=path.name, signal=signal, fs=float(header.fs), leads=[names[c] for c in channels]
-    )
+        record=path.name, signal=signal, fs=float(header.fs),
+        leads=[names[c] for c in channels], start=start,
+    )  # fmt: skip
