@@ -193,7 +193,7 @@ def test_cli_review_round_trip(tmp_path, capsys):
 
 
 def test_clusters_of_a_signal_read_on_demand_match_the_array(monkeypatch):
-    from ecg_sklearn import review
+    from ecg_sklearn.review import _clusters as review
     from ecg_sklearn.features import beat_features
     from ecg_sklearn.io import open_record
 

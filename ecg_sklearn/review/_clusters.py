@@ -1,39 +1,18 @@
-"""Expert review: a few reviewed beats per record correct the rest.
-
-A cardiac technician reviewing a Holter analysis does not read 100,000 beats: the
-record's beats are grouped into clusters of alike beats, one beat per cluster is shown,
-and a label given to it is given to the beats like it. :func:`beat_clusters` groups an
-annotated record's beats without labels, by QRS shape, P wave and timing
-(:func:`ecg_sklearn.features.beat_features`) and by the classifier's call;
-:func:`suggest_review` picks the beats whose label an expert should confirm (the
-clusters whose call is least certain first, each stated with the number of beats it
-stands for); :func:`apply_review` takes the expert's labels and decides the record
-again: the reviewed beats keep their label and the beats of their cluster that look
-like them follow it.
-"""
+"""Clusters of a record's alike beats, and the beats an expert should label."""
 
 from __future__ import annotations
 
-import csv
 import numbers
-from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.utils import Bunch, check_random_state
 
-from ._validation import check_beat_proba, check_fs
-from .features._similar import shape_features, shape_reach, timing_features
+from .._validation import check_beat_proba, check_fs
+from ..features._similar import shape_features, shape_reach, timing_features
 
-__all__ = [
-    "N_CLUSTERS",
-    "beat_clusters",
-    "suggest_review",
-    "apply_review",
-    "read_review_labels",
-    "write_review_sheet",
-]
+__all__ = ["N_CLUSTERS", "PROBA_WEIGHT", "MAX_FIT_BEATS", "beat_clusters", "suggest_review",
+           "check_result", "check_signal"]  # fmt: skip
 
 
 #: Clusters a record's beats are grouped in (fewer for records of fewer beats).
@@ -50,11 +29,7 @@ PROBA_WEIGHT = 2.0
 MAX_FIT_BEATS = 20000
 
 
-#: Seconds within which a reviewed position names a beat.
-POSITION_TOLERANCE = 0.05
-
-
-def _check_result(result, signal) -> tuple[np.ndarray, np.ndarray]:
+def check_result(result, signal) -> tuple[np.ndarray, np.ndarray]:
     """``(beat_samples, proba)`` of an :func:`~ecg_sklearn.annotate_record` result, checked."""
     for key in ("beat_samples", "proba", "classes", "fs"):
         if key not in result:
@@ -73,7 +48,7 @@ def _check_result(result, signal) -> tuple[np.ndarray, np.ndarray]:
 _PIECE_BEATS = 20000
 
 
-def _check_signal(signal):
+def check_signal(signal):
     """``signal`` as something with a shape that slices: an array or a lazy signal."""
     if not (hasattr(signal, "shape") and hasattr(signal, "__getitem__")):
         signal = np.asarray(signal, dtype=np.float32)
@@ -135,8 +110,8 @@ def beat_clusters(result, signal, fs, *, n_clusters=N_CLUSTERS, random_state=0) 
     fs = check_fs(fs)
     if not (isinstance(n_clusters, numbers.Integral) and n_clusters >= 1):
         raise ValueError(f"n_clusters must be a positive integer; got {n_clusters!r}")
-    signal = _check_signal(signal)
-    samples, proba = _check_result(result, signal)
+    signal = check_signal(signal)
+    samples, proba = check_result(result, signal)
     if samples.size == 0:
         raise ValueError("the result has no beats to cluster")
     z = np.column_stack([_features(signal, samples, fs), (PROBA_WEIGHT * proba).astype(np.float32)])
@@ -240,157 +215,3 @@ def _ranked_clusters(clusters, proba, classes):
         abnormal = np.bincount(clusters.labels, weights=doubt, minlength=k)
     order = np.lexsort((-clusters.counts, -gain, -abnormal))
     return order[clusters.counts[order] > 0], calls, confidence
-
-
-def apply_review(result, signal, fs, labels, *, clusters=None, record=None) -> Bunch:
-    """Decide a record again from an expert's labels of a few of its beats.
-
-    Parameters
-    ----------
-    result : Bunch
-        :func:`~ecg_sklearn.annotate_record`'s result for ``signal``.
-    signal : array-like, shape (n_leads, n_samples) or (n_samples,)
-        The record, as given to ``annotate_record``.
-    fs : float
-        Sampling rate of ``signal`` in Hz.
-    labels : mapping or path
-        The expert's labels: ``{beat position (sample at fs): AAMI class}``, or a review
-        sheet (:func:`write_review_sheet`'s CSV with its ``label`` column filled in).
-        Each position must be a beat of the result (within 50 ms).
-    clusters : Bunch, optional
-        :func:`beat_clusters` of the record (the one the suggestions came from).
-    record : str, optional
-        The record's name: a review sheet of another record is refused.
-
-    Returns
-    -------
-    reviewed : Bunch
-        A copy of ``result`` with ``beat_labels`` and ``proba`` decided again,
-        ``reviewed`` (True for the beats the expert labelled) and ``followed``
-        (True for the beats whose label now follows a reviewed beat).
-    """
-    fs = check_fs(fs)
-    signal = _check_signal(signal)
-    samples, proba = _check_result(result, signal)
-    classes = np.asarray(result["classes"])
-    if not isinstance(labels, Mapping):
-        labels = read_review_labels(labels, record=record)
-    index, given = _reviewed_beats(labels, samples, classes, fs)
-    if clusters is None:
-        clusters = beat_clusters(result, signal, fs)
-    elif len(clusters.labels) != samples.size:
-        raise ValueError(
-            f"clusters hold {len(clusters.labels)} beats, the result {samples.size}: "
-            "are they this record's clusters?"
-        )
-    followed = np.zeros(samples.size, dtype=bool)
-    if index.size:
-        cluster_of = clusters.labels[index]
-        for c in np.unique(cluster_of):
-            mine = index[cluster_of == c]
-            members = np.flatnonzero(clusters.labels == c)
-            # Each member follows the nearest reviewed beat of its cluster.
-            z = clusters.features
-            d = np.linalg.norm(z[members][:, None] - z[mine][None], axis=2)
-            nearest = given[np.searchsorted(index, mine)][d.argmin(axis=1)]
-            proba[members] = np.eye(len(classes))[nearest]
-            followed[members] = True
-        proba[index] = np.eye(len(classes))[given]
-    reviewed = np.zeros(samples.size, dtype=bool)
-    reviewed[index] = True
-    # The beats no review reaches keep their labels (the record-level decisions' own).
-    beat_labels = np.asarray(result["beat_labels"]).copy()
-    changed = followed | reviewed
-    beat_labels[changed] = classes[proba[changed].argmax(axis=1)]
-    out = Bunch(**result)
-    out.update(proba=proba, beat_labels=beat_labels, reviewed=reviewed,
-               followed=followed & ~reviewed)  # fmt: skip
-    return out
-
-
-def _reviewed_beats(labels, samples, classes, fs):
-    """Sorted indices of the reviewed beats and their class indices, checked."""
-    positions, names = [], []
-    for position, label in labels.items():
-        if label not in set(classes.tolist()):
-            raise ValueError(
-                f"unknown label {label!r} at sample {position}; expected one of "
-                f"{', '.join(map(str, classes))}"
-            )
-        positions.append(int(position))
-        names.append(label)
-    positions = np.asarray(positions, dtype=np.int64)
-    if samples.size == 0:
-        if positions.size:
-            raise ValueError("the result has no beats to review")
-        return positions, positions
-    right = np.clip(np.searchsorted(samples, positions), 1, max(1, samples.size - 1))
-    left = right - 1
-    index = np.where(
-        np.abs(samples[left] - positions) <= np.abs(samples[right] - positions), left, right
-    )
-    index = np.clip(index, 0, samples.size - 1)
-    off = np.abs(samples[index] - positions) > POSITION_TOLERANCE * fs
-    if off.any():
-        raise ValueError(
-            f"no beat within {1000 * POSITION_TOLERANCE:g} ms of the reviewed "
-            f"position(s) {positions[off].tolist()} (samples at {fs:g} Hz)"
-        )
-    if len(np.unique(index)) < index.size:
-        raise ValueError("two reviewed positions name the same beat")
-    class_index = {c: i for i, c in enumerate(classes.tolist())}
-    given = np.array([class_index[n] for n in names], dtype=np.int64)
-    order = np.argsort(index)
-    return index[order], given[order]
-
-
-#: Columns of a review sheet.
-SHEET_COLUMNS = ("record", "sample", "time_s", "cluster", "n_beats", "called", "label")
-
-
-def write_review_sheet(suggestions, path, *, record, fs) -> Path:
-    """Write :func:`suggest_review`'s suggestions as a CSV for the expert to fill in.
-
-    One row per suggested beat: the record, its position (``sample`` at ``fs``, and in
-    seconds), its cluster and the beats that cluster holds, the classifier's call, and
-    an empty ``label`` column for the expert's AAMI class (N, S, V, F or Q).
-    """
-    path = Path(path)
-    with path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(SHEET_COLUMNS)
-        for i in range(len(suggestions.beat_index)):
-            sample = int(suggestions.beat_samples[i])
-            writer.writerow([
-                record, sample, f"{sample / fs:.3f}", int(suggestions.cluster[i]),
-                int(suggestions.n_beats[i]), suggestions.label[i], "",
-            ])  # fmt: skip
-    return path
-
-
-def read_review_labels(path, *, record=None) -> dict:
-    """``{sample: label}`` from a filled-in review sheet (:func:`write_review_sheet`).
-
-    Rows with an empty ``label`` are not reviewed. With ``record``, a sheet of another
-    record is refused.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"review sheet {path} does not exist")
-    with path.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    missing = {"sample", "label"} - set(rows[0] if rows else SHEET_COLUMNS)
-    if missing:
-        raise ValueError(f"{path}: not a review sheet (no {', '.join(sorted(missing))} column)")
-    labels = {}
-    for line, row in enumerate(rows, start=2):
-        if record is not None and row.get("record") not in (None, "", str(record)):
-            raise ValueError(f"{path}: line {line} is of record {row['record']!r}, not {record!r}")
-        label = (row["label"] or "").strip()
-        if label:
-            try:
-                labels[int(row["sample"])] = label
-            except ValueError:
-                raise ValueError(f"{path}: line {line}: sample {row['sample']!r} is no "
-                                 "whole number") from None  # fmt: skip
-    return labels

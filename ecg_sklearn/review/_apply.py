@@ -1,0 +1,120 @@
+"""A record decided again from an expert's labels of a few of its beats."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from .._validation import check_fs
+from ._clusters import beat_clusters, check_result, check_signal
+from ._sheets import read_review_labels
+
+__all__ = ["POSITION_TOLERANCE", "apply_review"]
+
+
+#: Seconds within which a reviewed position names a beat.
+POSITION_TOLERANCE = 0.05
+
+
+def apply_review(result, signal, fs, labels, *, clusters=None, record=None) -> Bunch:
+    """Decide a record again from an expert's labels of a few of its beats.
+
+    Parameters
+    ----------
+    result : Bunch
+        :func:`~ecg_sklearn.annotate_record`'s result for ``signal``.
+    signal : array-like, shape (n_leads, n_samples) or (n_samples,)
+        The record, as given to ``annotate_record``.
+    fs : float
+        Sampling rate of ``signal`` in Hz.
+    labels : mapping or path
+        The expert's labels: ``{beat position (sample at fs): AAMI class}``, or a review
+        sheet (:func:`write_review_sheet`'s CSV with its ``label`` column filled in).
+        Each position must be a beat of the result (within 50 ms).
+    clusters : Bunch, optional
+        :func:`beat_clusters` of the record (the one the suggestions came from).
+    record : str, optional
+        The record's name: a review sheet of another record is refused.
+
+    Returns
+    -------
+    reviewed : Bunch
+        A copy of ``result`` with ``beat_labels`` and ``proba`` decided again,
+        ``reviewed`` (True for the beats the expert labelled) and ``followed``
+        (True for the beats whose label now follows a reviewed beat).
+    """
+    fs = check_fs(fs)
+    signal = check_signal(signal)
+    samples, proba = check_result(result, signal)
+    classes = np.asarray(result["classes"])
+    if not isinstance(labels, Mapping):
+        labels = read_review_labels(labels, record=record)
+    index, given = _reviewed_beats(labels, samples, classes, fs)
+    if clusters is None:
+        clusters = beat_clusters(result, signal, fs)
+    elif len(clusters.labels) != samples.size:
+        raise ValueError(
+            f"clusters hold {len(clusters.labels)} beats, the result {samples.size}: "
+            "are they this record's clusters?"
+        )
+    followed = np.zeros(samples.size, dtype=bool)
+    if index.size:
+        cluster_of = clusters.labels[index]
+        for c in np.unique(cluster_of):
+            mine = index[cluster_of == c]
+            members = np.flatnonzero(clusters.labels == c)
+            # Each member follows the nearest reviewed beat of its cluster.
+            z = clusters.features
+            d = np.linalg.norm(z[members][:, None] - z[mine][None], axis=2)
+            nearest = given[np.searchsorted(index, mine)][d.argmin(axis=1)]
+            proba[members] = np.eye(len(classes))[nearest]
+            followed[members] = True
+        proba[index] = np.eye(len(classes))[given]
+    reviewed = np.zeros(samples.size, dtype=bool)
+    reviewed[index] = True
+    # The beats no review reaches keep their labels (the record-level decisions' own).
+    beat_labels = np.asarray(result["beat_labels"]).copy()
+    changed = followed | reviewed
+    beat_labels[changed] = classes[proba[changed].argmax(axis=1)]
+    out = Bunch(**result)
+    out.update(proba=proba, beat_labels=beat_labels, reviewed=reviewed,
+               followed=followed & ~reviewed)  # fmt: skip
+    return out
+
+
+def _reviewed_beats(labels, samples, classes, fs):
+    """Sorted indices of the reviewed beats and their class indices, checked."""
+    positions, names = [], []
+    for position, label in labels.items():
+        if label not in set(classes.tolist()):
+            raise ValueError(
+                f"unknown label {label!r} at sample {position}; expected one of "
+                f"{', '.join(map(str, classes))}"
+            )
+        positions.append(int(position))
+        names.append(label)
+    positions = np.asarray(positions, dtype=np.int64)
+    if samples.size == 0:
+        if positions.size:
+            raise ValueError("the result has no beats to review")
+        return positions, positions
+    right = np.clip(np.searchsorted(samples, positions), 1, max(1, samples.size - 1))
+    left = right - 1
+    index = np.where(
+        np.abs(samples[left] - positions) <= np.abs(samples[right] - positions), left, right
+    )
+    index = np.clip(index, 0, samples.size - 1)
+    off = np.abs(samples[index] - positions) > POSITION_TOLERANCE * fs
+    if off.any():
+        raise ValueError(
+            f"no beat within {1000 * POSITION_TOLERANCE:g} ms of the reviewed "
+            f"position(s) {positions[off].tolist()} (samples at {fs:g} Hz)"
+        )
+    if len(np.unique(index)) < index.size:
+        raise ValueError("two reviewed positions name the same beat")
+    class_index = {c: i for i, c in enumerate(classes.tolist())}
+    given = np.array([class_index[n] for n in names], dtype=np.int64)
+    order = np.argsort(index)
+    return index[order], given[order]
