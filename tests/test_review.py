@@ -64,10 +64,31 @@ def test_review_labels_reviewed_beats_and_their_clusters(annotated):
         members = s.clusters.labels == c
         assert (out.beat_labels[members] == label).all()
         assert (out.followed | out.reviewed)[members].all()
-    # The other clusters keep their calls; the result given is not changed.
+    # The other clusters keep their calls, but for uncertain beats the record's own
+    # classifier relabels; the result given is not changed.
     rest = ~np.isin(s.clusters.labels, s.cluster)
-    np.testing.assert_array_equal(out.beat_labels[rest], result.beat_labels[rest])
+    kept = rest & ~out.adapted
+    np.testing.assert_array_equal(out.beat_labels[kept], result.beat_labels[kept])
+    assert (result.proba[out.adapted].max(axis=1) < 0.8).all()
+    assert not (out.adapted & (out.reviewed | out.followed)).any()
+    plain = apply_review(result, rec.signal, rec.fs, given, clusters=s.clusters, adapt=False)
+    assert not plain.adapted.any()
+    np.testing.assert_array_equal(plain.beat_labels[rest], result.beat_labels[rest])
     assert "reviewed" not in result
+
+
+def test_adapted_beats_take_the_label_of_their_nearest_taught_beats(annotated):
+    rec, result = annotated
+    s = suggest_review(result, rec.signal, rec.fs, n=3)
+    given = dict(zip(s.beat_samples.tolist(), expert(rec, s.beat_samples).tolist(), strict=True))
+    out = apply_review(result, rec.signal, rec.fs, given, clusters=s.clusters)
+    z = s.clusters.features
+    taught = out.reviewed | out.followed | (result.proba.max(axis=1) >= 0.8)
+    assert out.adapted.any()
+    for i in np.flatnonzero(out.adapted):  # recomputed by brute force
+        nearest = np.argsort(np.linalg.norm(z[taught] - z[i], axis=1), kind="stable")[:5]
+        names, counts = np.unique(out.beat_labels[taught][nearest], return_counts=True)
+        assert counts.max() >= 4 and out.beat_labels[i] == names[counts.argmax()]
 
 
 def test_simulated_expert_corrects_the_record():
@@ -193,9 +214,9 @@ def test_cli_review_round_trip(tmp_path, capsys):
 
 
 def test_clusters_of_a_signal_read_on_demand_match_the_array(monkeypatch):
-    from ecg_sklearn.review import _clusters as review
     from ecg_sklearn.features import beat_features
     from ecg_sklearn.io import open_record
+    from ecg_sklearn.review import _clusters as review
 
     lazy = open_record(sample_data_dir() / "213", leads="MLII")
     signal = np.asarray(lazy.signal)

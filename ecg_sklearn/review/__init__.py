@@ -8,8 +8,9 @@ annotated record's beats without labels, by QRS shape, P wave and timing
 :func:`suggest_review` picks the beats whose label an expert should confirm (the
 clusters whose call is least certain first, each stated with the number of beats it
 stands for); :func:`apply_review` takes the expert's labels and decides the record
-again: the reviewed beats keep their label and the beats of their cluster that look
-like them follow it.
+again: the reviewed beats keep their label, the beats of their cluster follow it, and
+the record's uncertain beats take the label of their nearest confidently labelled
+beats (a nearest-neighbour classifier of the record's own).
 """
 
 from ._apply import apply_review

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import Bunch
 
 from .._validation import check_fs
@@ -18,7 +19,16 @@ __all__ = ["POSITION_TOLERANCE", "apply_review"]
 POSITION_TOLERANCE = 0.05
 
 
-def apply_review(result, signal, fs, labels, *, clusters=None, record=None) -> Bunch:
+#: After a review, the calls at least this probable teach the record's own classifier.
+ADAPT_CONFIDENCE = 0.8
+
+
+#: Neighbours the record's own classifier asks, the share of them that must agree, and
+#: the taught beats it keeps at most (spread over the record).
+ADAPT_NEIGHBORS, ADAPT_AGREEMENT, ADAPT_MAX_TAUGHT = 5, 0.8, 20000
+
+
+def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adapt=True) -> Bunch:
     """Decide a record again from an expert's labels of a few of its beats.
 
     Parameters
@@ -37,17 +47,24 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None) -> B
         :func:`beat_clusters` of the record (the one the suggestions came from).
     record : str, optional
         The record's name: a review sheet of another record is refused.
+    adapt : bool, default=True
+        Then let the record teach itself: its reviewed and followed beats and its calls
+        of probability at least 0.8 label a nearest-neighbour classifier on the
+        clustering features, and each other beat whose 5 nearest taught beats agree
+        on a class at 4 of 5 takes that class (``adapted``).
 
     Returns
     -------
     reviewed : Bunch
         A copy of ``result`` with ``beat_labels`` and ``proba`` decided again,
-        ``reviewed`` (True for the beats the expert labelled) and ``followed``
-        (True for the beats whose label now follows a reviewed beat).
+        ``reviewed`` (True for the beats the expert labelled), ``followed`` (True for
+        the beats whose label now follows a reviewed beat) and ``adapted`` (True for
+        the beats relabelled by the record's own classifier).
     """
     fs = check_fs(fs)
     signal = check_signal(signal)
     samples, proba = check_result(result, signal)
+    confidence = proba.max(axis=1) if samples.size else np.zeros(0)  # the calls' own
     classes = np.asarray(result["classes"])
     if not isinstance(labels, Mapping):
         labels = read_review_labels(labels, record=record)
@@ -78,10 +95,34 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None) -> B
     beat_labels = np.asarray(result["beat_labels"]).copy()
     changed = followed | reviewed
     beat_labels[changed] = classes[proba[changed].argmax(axis=1)]
+    adapted = np.zeros(samples.size, dtype=bool)
+    if adapt and index.size:
+        taught = changed | (confidence >= ADAPT_CONFIDENCE)
+        rows, votes = _adapt(clusters.features, beat_labels, taught, reviewed, classes)
+        proba[rows], beat_labels[rows], adapted[rows] = votes, classes[votes.argmax(1)], True
     out = Bunch(**result)
     out.update(proba=proba, beat_labels=beat_labels, reviewed=reviewed,
-               followed=followed & ~reviewed)  # fmt: skip
+               followed=followed & ~reviewed, adapted=adapted)  # fmt: skip
     return out
+
+
+def _adapt(features, beat_labels, taught, reviewed, classes):
+    """The beats not ``taught`` that the record's own nearest-neighbour classifier,
+    fitted on the taught beats' labels (the reviewed ones always among them), is sure
+    of, and its votes (class columns)."""
+    target, taught_rows = np.flatnonzero(~taught), np.flatnonzero(taught)
+    if taught_rows.size > ADAPT_MAX_TAUGHT:
+        spread = np.linspace(0, taught_rows.size - 1, ADAPT_MAX_TAUGHT).astype(np.int64)
+        taught_rows = np.union1d(taught_rows[spread], np.flatnonzero(reviewed))
+    if target.size == 0 or np.unique(beat_labels[taught_rows]).size < 2:
+        return target[:0], np.zeros((0, len(classes)))
+    knn = KNeighborsClassifier(n_neighbors=min(ADAPT_NEIGHBORS, taught_rows.size))
+    knn.fit(features[taught_rows], beat_labels[taught_rows])
+    votes = np.zeros((target.size, len(classes)))
+    columns = [list(classes).index(c) for c in knn.classes_]
+    votes[:, columns] = knn.predict_proba(features[target])
+    sure = votes.max(axis=1) >= ADAPT_AGREEMENT
+    return target[sure], votes[sure]
 
 
 def _reviewed_beats(labels, samples, classes, fs):
