@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import time
 from pathlib import Path
 
 import numpy as np
@@ -98,3 +99,23 @@ def record_features(groups, samples, fs, home) -> np.ndarray:
     leads = {str(record): ["MLII"] for record in np.unique(groups)}
     data = Bunch(groups=groups, samples=samples, fs=fs, record_leads=leads)
     return loaded_beat_features(data, home)
+
+
+def timed(fn, *args, **kwargs):
+    """``(output, seconds)`` of one call."""
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def repeat(n, fn, *args):
+    """``(output, seconds of each call)`` of ``n`` calls of ``fn``."""
+    runs = [timed(fn, *args) for _ in range(n)]
+    return runs[0][0], [t for _, t in runs]
+
+
+def best_of(n, fn, *args):
+    """``(output, seconds)`` of the fastest of ``n`` calls: on this VM first runs pay for
+    fresh memory and the file cache."""
+    out, times = repeat(n, fn, *args)
+    return out, min(times)

@@ -49,7 +49,9 @@ for hours in {hours!r}:
                 fmt=["16"], adc_gain=[200.0], baseline=[0], write_dir={folder!r})
 """
 
-MEASURE = """
+#: The start of a measuring process: the shipped model loaded and warmed up on the record
+#: at ``{path}``, and the process's resident memory then (``after_load``, MB).
+SETUP = """
 import json, resource, time, tracemalloc
 import numpy as np
 from ecg_sklearn import annotate_record, load_pretrained
@@ -64,6 +66,11 @@ pipe = load_pretrained()
 rec = open_record({path!r})
 annotate_record(pipe, rec.signal[:, : 60 * 360], rec.fs)  # warm-up: first predictions
 after_load = rss_mb()
+"""
+
+MEASURE = (
+    SETUP
+    + """
 if {mode!r} == "traced":
     tracemalloc.start()
 start = time.perf_counter()
@@ -79,6 +86,7 @@ print(json.dumps({{"beats": int(result.beat_samples.size), "seconds": seconds,
                   "samples": int(rec.signal.shape[1]), "rss_after_load_mb": after_load,
                   "peak_rss_mb": peak, "traced_peak_mb": traced, "result_mb": result_mb}}))
 """
+)
 
 
 #: How each record is annotated, and ``annotate_record``'s ``n_jobs``; "traced" is

@@ -15,7 +15,8 @@ each timed as the best of ``--repeats`` runs, with the largest difference of its
 probabilities from ``torch`` and the share of beats whose label (argmax) stays the same.
 For scale, the same run times the pipeline's filter and segmenter on the DS2 windows.
 Needs ``pip install onnx onnxruntime`` (the ``benchmarks`` extra). Writes
-``benchmarks/results/inference.json`` and its section of ``docs/benchmarks.md``.
+``benchmarks/results/inference.json`` and its section of ``docs/negative_results.md``
+(none of the other ways is adopted).
 
 Usage: python benchmarks/inference.py [--data-dir PATH] [--threads 1 2] [--repeats 3]
 """
@@ -31,23 +32,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import machine, on_machine, read_json, write_json, write_section
+from _common import NEGATIVE_MD, best_of, machine, on_machine, read_json, write_json, write_section
 
 from ecg_sklearn import load_pretrained
 from ecg_sklearn.io import get_data_home, load_mitdb
 from ecg_sklearn.nn._training import predict_in_batches
 
 BATCH = 4096
-
-
-def best(repeats, fn):
-    """``(output, best seconds)`` of ``repeats`` calls."""
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return out, min(times)
 
 
 def onnx_runner(module, x, threads):
@@ -77,24 +68,26 @@ def onnx_runner(module, x, threads):
 def measure(pipe, X, threads, repeats) -> dict:
     torch.set_num_threads(threads)
     clf = pipe[-1]
-    segmented, prep_s = best(1, lambda: pipe[:-1].transform(X))
+    segmented, prep_s = best_of(1, lambda: pipe[:-1].transform(X))
     x = np.ascontiguousarray(segmented[:, clf.n_context_features_ :], dtype=np.float32)
     module, nonlinearity = clf.module_.eval(), clf._get_predict_nonlinearity()
-    reference, torch_s = best(repeats, lambda: predict_in_batches(module, x, BATCH, nonlinearity))
+    reference, torch_s = best_of(
+        repeats, lambda: predict_in_batches(module, x, BATCH, nonlinearity)
+    )
     rows = {"torch": (reference, torch_s, None)}
     quantized = torch.ao.quantization.quantize_dynamic(module, {torch.nn.Linear}, torch.qint8)
     rows["int8 dynamic"] = (
-        *best(repeats, lambda: predict_in_batches(quantized, x, BATCH, nonlinearity)),
+        *best_of(repeats, lambda: predict_in_batches(quantized, x, BATCH, nonlinearity)),
         None,
     )
     run = onnx_runner(module, x, threads)
-    rows["onnxruntime"] = (*best(repeats, lambda: run(nonlinearity)), None)
+    rows["onnxruntime"] = (*best_of(repeats, lambda: run(nonlinearity)), None)
     start = time.perf_counter()
     compiled = torch.compile(module)
     predict_in_batches(compiled, x[: 2 * BATCH], BATCH, nonlinearity)
     compile_s = time.perf_counter() - start
     rows["torch.compile"] = (
-        *best(repeats, lambda: predict_in_batches(compiled, x, BATCH, nonlinearity)),
+        *best_of(repeats, lambda: predict_in_batches(compiled, x, BATCH, nonlinearity)),
         compile_s,
     )
     out = {"threads": threads, "beats": len(x), "filter_and_segmenter_seconds": prep_s}
@@ -111,8 +104,6 @@ def measure(pipe, X, threads, repeats) -> dict:
 
 def markdown(results) -> str:
     lines = [
-        "## Network inference: torch, ONNX Runtime, int8, torch.compile",
-        "",
         f"Command: `{results['command']}`; {on_machine(results)}. The shipped model's "
         "network on the DS2 beats' segmenter output, batches of 4096, best of "
         f"{results['repeats']} runs each, side by side in one process.",
@@ -154,7 +145,7 @@ def main(argv=None):
     write_json("inference", {**results, "seconds": time.perf_counter() - start})
     text = markdown(read_json("inference"))
     print(text)
-    write_section("inference", text)
+    write_section("inference", text, NEGATIVE_MD)
 
 
 if __name__ == "__main__":

@@ -22,24 +22,13 @@ import time
 from pathlib import Path
 
 from _common import machine, on_machine, read_json, write_json, write_section
-from holter import BUILD, run
+from holter import BUILD, SETUP, run
 
-MEASURE = """
-import json, resource, time
+MEASURE = (
+    SETUP
+    + """
 from pathlib import Path
-from ecg_sklearn import annotate_record, load_pretrained
-from ecg_sklearn.io import open_record
 from ecg_sklearn.report import write_report
-
-def rss_mb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-
-pipe = load_pretrained()
-rec = open_record({path!r})
-annotate_record(pipe, rec.signal[:, : 60 * 360], rec.fs)  # warm-up: first predictions
-after_load = rss_mb()
 start = time.perf_counter()
 result = annotate_record(pipe, rec.signal, rec.fs, detect_af=True)
 annotated = time.perf_counter()
@@ -51,6 +40,7 @@ print(json.dumps({{"beats": int(result.beat_samples.size), "annotate_seconds": a
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "html_mb": Path(html).stat().st_size / 2**20}}))
 """
+)
 
 
 def markdown(results) -> str:

@@ -22,11 +22,19 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-from _common import machine, on_machine, read_json, write_json, write_section
+from _common import (
+    best_of,
+    machine,
+    on_machine,
+    read_json,
+    repeat,
+    timed,
+    write_json,
+    write_section,
+)
 from qrs import DETECTORS
 from sklearn.pipeline import make_pipeline
 
@@ -36,25 +44,6 @@ from ecg_sklearn.io import DS2, MITDB_RECORDS, get_data_home, load_mitdb, load_r
 
 ROOT = Path(__file__).resolve().parents[1]
 LEADS = [("MLII", "V5")]
-
-
-def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - start
-
-
-def repeat(n, fn, *args):
-    """``(output, seconds of each call)`` of ``n`` calls of ``fn``."""
-    runs = [timed(fn, *args) for _ in range(n)]
-    return runs[0][0], [t for _, t in runs]
-
-
-def best_of(n, fn, *args):
-    """``(output, seconds)`` of the fastest of ``n`` calls: on this VM first runs pay for
-    fresh memory and the file cache."""
-    out, times = repeat(n, fn, *args)
-    return out, min(times)
 
 
 def from_files(home, detect):
