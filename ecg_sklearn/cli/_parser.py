@@ -194,14 +194,20 @@ def _add_annotate(sub):
     p.set_defaults(func=cmd_annotate)
 
 
-def _add_review(sub):
-    p = sub.add_parser(
-        "review", help="a few beats an expert labels -> the record's corrected annotations"
-    )
+def _one_record_options(p):
+    """The model, one record (WFDB, EDF or ISHNE) and its lead: ``review`` and ``report``."""
     _model_options(p)
     p.add_argument(
         "record", help="record path without extension (DIR/100), an EDF or an ISHNE file"
     )
+    p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
+
+
+def _add_review(sub):
+    p = sub.add_parser(
+        "review", help="a few beats an expert labels -> the record's corrected annotations"
+    )
+    _one_record_options(p)
     todo = p.add_mutually_exclusive_group(required=True)
     todo.add_argument(
         "--suggest", type=int, metavar="N",
@@ -212,7 +218,6 @@ def _add_review(sub):
         "--labels", metavar="FILE",
         help="the filled-in CSV: write the record's annotations decided again",
     )  # fmt: skip
-    p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
     p.add_argument("--out-dir", default=None, help="folder for the files written (default .)")
     p.add_argument(
         "--extension", default="rev", type=_extension,
@@ -226,11 +231,7 @@ def _add_report(sub):
     p = sub.add_parser(
         "report", help="a Holter report of a record: one self-contained HTML file and its JSON"
     )
-    _model_options(p)
-    p.add_argument(
-        "record", help="record path without extension (DIR/100), an EDF or an ISHNE file"
-    )
-    p.add_argument("--lead", default="MLII", help="lead name(s), comma-separated alternatives")
+    _one_record_options(p)
     p.add_argument("--out", default=".", help="folder of NAME_report.html and .json (default .)")
     p.add_argument("--no-clusters", action="store_true", help="leave out the beat clusters")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

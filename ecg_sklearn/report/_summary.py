@@ -18,11 +18,13 @@ from ._events import (
 __all__ = ["holter_summary", "notable_events"]
 
 
-def _at(minutes, values, pick) -> dict | None:
-    if not np.any(np.isfinite(values)):
+def _at(rate, pick) -> dict | None:
+    """``pick`` (``np.nanargmin`` or ``np.nanargmax``) of the per-minute rates: its rate and
+    the start of its minute; None where no minute has a rate."""
+    if not np.any(np.isfinite(rate)):
         return None
-    i = int(pick(np.where(np.isfinite(values), values, np.nan)))
-    return {"bpm": float(values[i]), "seconds": 60.0 * int(minutes[i])}
+    i = int(pick(rate))
+    return {"bpm": float(rate[i]), "seconds": 60.0 * i}
 
 
 def holter_summary(result, n_samples, *, record=None, start=None) -> dict:
@@ -58,7 +60,6 @@ def holter_summary(result, n_samples, *, record=None, start=None) -> dict:
     stretches = stretches.reshape(-1, 2)
     unanalysable_s = float(np.sum(stretches[:, 1] - stretches[:, 0]) / fs)
     rate = heart_rate_per_minute(samples, fs, n_samples, unanalysable=stretches)
-    minutes = np.arange(rate.size)
     summary = {
         "record": record,
         "start": None if start is None else start.isoformat(),
@@ -70,8 +71,8 @@ def holter_summary(result, n_samples, *, record=None, start=None) -> dict:
         "counts": {c: int(np.sum(labels == c)) for c in AAMI_CLASSES},
         "heart_rate": {
             "mean": float(np.nanmean(rate)) if np.any(np.isfinite(rate)) else None,
-            "min": _at(minutes, rate, np.nanargmin),
-            "max": _at(minutes, rate, np.nanargmax),
+            "min": _at(rate, np.nanargmin),
+            "max": _at(rate, np.nanargmax),
             "per_minute": [None if not np.isfinite(r) else round(float(r), 1) for r in rate],
         },
         "S": ectopy(samples, labels, fs, "S"),
