@@ -18,7 +18,8 @@ the decision:
   the 75th percentile of those of the beats called N among their 30 neighbours on
   either side (``ecg_sklearn.record._prematurity``), on top of the AF and dominant-beat rules.
 * timing: after the similar beats, S ruled out above 0.8 or above the record's own
-  threshold (``sveb_prematurity="record"``), with or without the V timing rule
+  threshold (``sveb_prematurity="record"``), with or without the rule for runs of S
+  that start and end gradually (``rule_out_gradual_sveb``) and the V timing rule
   (``rule_out_timely_veb``).
 * rule in: after the similar beats and the timing rules, beats called N below a
   fraction of that reference, with the dominant beat's QRS and another P wave, outside
@@ -70,6 +71,7 @@ from ecg_sklearn.record import (
     apply_rhythm_context,
     loaded_rule_in_evidence,
     rule_in_premature_sveb,
+    rule_out_gradual_sveb,
     rule_out_sveb_in_af,
     rule_out_timely_sveb,
     rule_out_timely_veb,
@@ -80,6 +82,7 @@ from ecg_sklearn.record._chain import SVEB_PREMATURITY
 from ecg_sklearn.record._loaded import loaded_af_probability
 from ecg_sklearn.record._prematurity import PREMATURITY_THRESHOLD as FIXED_PREMATURITY
 from ecg_sklearn.record._rhythm import rhythm_probabilities
+from ecg_sklearn.record._runs import ONSET_RATIO, RETURN_RATIO
 from ecg_sklearn.record._similar import N_NEIGHBORS, OWN_WEIGHT
 from ecg_sklearn.record._ventricular import VEB_PREMATURITY_THRESHOLD
 
@@ -95,9 +98,11 @@ DEFAULT_SIMILAR = (N_NEIGHBORS, OWN_WEIGHT)
 SVEB_NAMES = {None: "network", "replace": "timing", "combine": "both (odds product)"}
 AF_THRESHOLDS = (0.8, AF_THRESHOLD, 0.95)
 RULE_IN_THRESHOLDS = (None, 0.75, 0.8, 0.85)
-#: (sveb_prematurity, veb_prematurity) after the similar beats; in bold the default.
-TIMING_SETTINGS = ((0.8, None), ("record", None), (0.8, 0.95), ("record", 0.95))
-DEFAULT_TIMING = (SVEB_PREMATURITY, VEB_PREMATURITY_THRESHOLD)
+#: (sveb_prematurity, sveb_gradual, veb_prematurity) after the similar beats; in bold
+#: the default.
+TIMING_SETTINGS = ((0.8, False, None), ("record", False, None), (0.8, False, 0.95),
+                   ("record", False, 0.95), ("record", True, 0.95))  # fmt: skip
+DEFAULT_TIMING = (SVEB_PREMATURITY, True, VEB_PREMATURITY_THRESHOLD)
 DEFAULT_RULE_IN = None  # annotate_record's sveb_rule_in: no rule in
 
 
@@ -124,9 +129,12 @@ def af_rule(proba, classes, p_af, threshold):
     return rule_out_sveb_in_af(proba, classes, np.where(p_af > threshold, 1.0, 0.0))
 
 
-def timing_rules(proba, classes, samples, groups, sveb, veb):
-    """The S prematurity rule (threshold ``sveb``), then the V timing rule (``veb``)."""
+def timing_rules(proba, classes, samples, groups, sveb, gradual, veb):
+    """The S prematurity rule (threshold ``sveb``), the rule for gradual runs of S (if
+    ``gradual``), then the V timing rule (``veb``)."""
     proba = rule_out_timely_sveb(proba, classes, samples, groups=groups, threshold=sveb)
+    if gradual:
+        proba = rule_out_gradual_sveb(proba, classes, samples, groups=groups)
     if veb is not None:
         proba = rule_out_timely_veb(proba, classes, samples, groups=groups, threshold=veb)
     return proba
@@ -248,14 +256,14 @@ def main(argv=None):
         for seed in seeds
     }
     timing_rows = []
-    for sveb, veb in TIMING_SETTINGS:
+    for setting in TIMING_SETTINGS:
         per_seed = {}
         for seed in seeds:
-            proba = timing_rules(smoothed[seed].copy(), classes, samples, groups, sveb, veb)
+            proba = timing_rules(smoothed[seed].copy(), classes, samples, groups, *setting)
             per_seed[seed] = summary(y, classes[proba.argmax(axis=1)])
-        timing_rows.append({"setting": [sveb, veb], "per_seed": per_seed})
+        timing_rows.append({"setting": list(setting), "per_seed": per_seed})
         scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
-        print(f"similar beats, then S prematurity {sveb}, V prematurity {veb}: {scores}")
+        print(f"similar beats, then S prematurity, gradual runs, V prematurity {setting}: {scores}")
     default_chain = {
         seed: default_decision(
             rule_out_unlike_dominant(
@@ -417,18 +425,22 @@ def markdown(results) -> str:
         "record's own (`sveb_prematurity=\"record\"`: 0.9 times the 5th percentile of the "
         "ratio among the record's beats called N), and the timing rule for V (beats called "
         "V with P(V) below 0.7, above 0.95 of the reference and with no pause after them, "
-        "called N; `veb_prematurity`); in bold the default:",
-        ("S ruled out above", "V timing rule", "score per seed", "S Se", "S +P", "S F1",
-         "V Se", "V +P", "V F1"),
+        "called N; `veb_prematurity`), and S ruled out for runs of beats called S that "
+        f"start and end gradually (the beats around the run at its rate start at "
+        f"{ONSET_RATIO} of the interval before or more and are followed by at most "
+        f"{RETURN_RATIO} times their last; `sveb_gradual`); in bold the default:",
+        ("S ruled out above", "gradual runs of S", "V timing rule", "score per seed",
+         "S Se", "S +P", "S F1", "V Se", "V +P", "V F1"),
     )  # fmt: skip
     for row in results.get("timing_rows", []):
-        sveb, veb = row["setting"]
-        mark = "**" if (sveb, veb) == DEFAULT_TIMING else ""
+        sveb, gradual, veb = row["setting"]
+        mark = "**" if (sveb, gradual, veb) == DEFAULT_TIMING else ""
         where = "the record's own" if sveb == "record" else f"{sveb}"
         rule = "none" if veb is None else f"above {veb}"
+        runs = "N" if gradual else "kept"
         lines.append(
             _table_row(
-                f"{mark}{where}{mark} | {rule}", row["per_seed"], seeds,
+                f"{mark}{where}{mark} | {runs} | {rule}", row["per_seed"], seeds,
                 ("S_se", "S_ppv", "S_f1", "V_se", "V_ppv", "V_f1"), (),
             )
         )  # fmt: skip

@@ -22,7 +22,10 @@ from ecg_sklearn.io import load_record, sample_data_dir
 from ecg_sklearn.metrics import pooled_report
 
 pipe = load_pretrained("mitdb-ds1")
-OFF = dict(af_rule_out=False, similar_beats=False, sveb_prematurity=None, veb_prematurity=None)
+OFF = dict(
+    af_rule_out=False, similar_beats=False, sveb_prematurity=None, sveb_gradual=False,
+    veb_prematurity=None,
+)  # fmt: skip
 STEPS = {
     "network alone": (None, OFF),
     "+ dominant beat": (0.95, OFF),

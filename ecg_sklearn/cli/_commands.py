@@ -197,8 +197,9 @@ def cmd_annotate(args) -> int:
         pipe, args.record, leads=leads, write_dir=args.out_dir, extension=args.extension,
         n_jobs=args.n_jobs, verbose=int(not args.quiet),
         af_rule_out=not args.no_af_rule_out, similar_beats=not args.no_similar_beats,
-        sveb_prematurity=args.sveb_prematurity, veb_prematurity=args.veb_prematurity,
-        chunk_duration=args.chunk_duration, detect_af=args.detect_af,
+        sveb_prematurity=args.sveb_prematurity, sveb_gradual=not args.no_sveb_gradual,
+        veb_prematurity=args.veb_prematurity, chunk_duration=args.chunk_duration,
+        detect_af=args.detect_af,
     )  # fmt: skip
     for r in results:
         if r.error is not None:

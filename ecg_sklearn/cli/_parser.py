@@ -181,6 +181,11 @@ def _add_annotate(sub):
         "the model's calls as they are)",
     )  # fmt: skip
     p.add_argument(
+        "--no-sveb-gradual", action="store_true",
+        help="keep runs of S calls that speed up and slow down gradually (by default they "
+        "are a change of sinus rate, N: ectopic beats and tachycardias start abruptly)",
+    )  # fmt: skip
+    p.add_argument(
         "--veb-prematurity", type=_threshold_or_off, default=VEB_PREMATURITY_THRESHOLD,
         help="V calls with P(V) below 0.7 stand only for beats whose RR interval is "
         "below this fraction of that reference or that are followed by a pause "

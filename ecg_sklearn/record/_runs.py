@@ -1,0 +1,120 @@
+"""Runs of S judged as runs: a change of sinus rate is not a run of ectopic beats.
+
+An atrial premature beat, or a run of them (supraventricular tachycardia), starts
+abruptly: its first interval is much shorter than the one before it; sinus rhythm speeds
+up and slows down gradually, a little from one beat to the next. Judged beat by beat
+against the rhythm around them, the beats of a sinus acceleration look premature; judged
+as a run, they are not. For each run of consecutive beats called S,
+:func:`rule_out_gradual_sveb` finds the stretch of beats around it at the run's rate
+(intervals at most :data:`RATE_BAND` times the run's median interval, whatever their
+call, so that a tachycardia whose first beats were called N is judged from its true
+onset); where that stretch starts without a premature step (its first interval at least
+:data:`ONSET_RATIO` of the one before) and ends without a pause (the interval after it
+at most :data:`RETURN_RATIO` times its last), the run is a change of sinus rate and its
+beats are N.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._rules import move_probability, record_rows, rule_columns
+
+__all__ = [
+    "ONSET_RATIO", "RETURN_RATIO", "RATE_BAND", "MAX_STRETCH_BEATS", "gradual_runs",
+    "rule_out_gradual_sveb",
+]  # fmt: skip
+
+
+#: A stretch whose first interval is at least this fraction of the one before it
+#: starts gradually.
+ONSET_RATIO = 0.9
+
+
+#: A stretch whose following interval is at most this multiple of its last one ends
+#: without a pause.
+RETURN_RATIO = 1.2
+
+
+#: The beats around a run whose intervals are at most this multiple of the run's
+#: median interval belong to its stretch.
+RATE_BAND = 1.15
+
+
+#: Beats a stretch reaches at most on either side of its run.
+MAX_STRETCH_BEATS = 500
+
+
+def gradual_runs(beat_samples, is_run) -> np.ndarray:
+    """The beats of ``is_run``'s runs whose stretch starts and ends gradually.
+
+    Parameters
+    ----------
+    beat_samples : array-like of int, shape (n_beats,)
+        Increasing beat positions of one record (any sampling rate: only ratios of
+        intervals are used).
+    is_run : array-like of bool, shape (n_beats,)
+        The beats whose runs (maximal sequences of consecutive True) are judged, e.g.
+        the beats called S.
+
+    Returns
+    -------
+    gradual : ndarray of bool, shape (n_beats,)
+        True for the beats of the runs that are a change of rate: their stretch (the
+        beats around them with intervals at most :data:`RATE_BAND` times the run's
+        median interval, up to :data:`MAX_STRETCH_BEATS` on either side) neither starts
+        abruptly (with an interval below :data:`ONSET_RATIO` of the one before) nor is
+        followed by a pause (an interval above :data:`RETURN_RATIO` times its last).
+        A stretch that reaches the record's edge or its bound has no onset or no pause
+        on that side.
+    """
+    beats = np.asarray(beat_samples, dtype=np.int64)
+    run = np.asarray(is_run, dtype=bool)
+    if run.shape != beats.shape:
+        raise ValueError(f"is_run must have shape {beats.shape}; got {run.shape}")
+    gradual = np.zeros(beats.size, dtype=bool)
+    interval = np.diff(beats, prepend=beats[:1]).astype(np.float64)  # interval[0] unknown
+    edges = np.diff(np.concatenate([[0], run.astype(np.int8), [0]]))
+    for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        limit = RATE_BAND * np.median(interval[max(1, start) : max(2, stop)])
+        # The stretch's first beat: after the last interval slower than the run's rate.
+        lo = max(1, start - MAX_STRETCH_BEATS)
+        slower = lo + np.flatnonzero(interval[lo:start] > limit)
+        abrupt = slower.size > 0 and interval[slower[-1] + 1] < ONSET_RATIO * interval[slower[-1]]
+        # The interval after the stretch: the first one slower than the run's rate.
+        slower = stop + np.flatnonzero(interval[stop : stop + MAX_STRETCH_BEATS] > limit)
+        pause = slower.size > 0 and interval[slower[0]] > RETURN_RATIO * interval[slower[0] - 1]
+        gradual[start:stop] = not (abrupt or pause)
+    return gradual
+
+
+def rule_out_gradual_sveb(proba, classes, beat_samples, *, groups=None) -> np.ndarray:
+    """Rule S out for runs of beats called S that are a gradual change of rate.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n_beats, n_classes)
+        Class probabilities of every beat of the records, in order within each record;
+        changed in place.
+    classes : array-like, shape (n_classes,)
+        Their classes; must include ``"N"`` and ``"S"`` (else unchanged).
+    beat_samples : array-like of int, shape (n_beats,)
+        Beat positions, increasing within each record.
+    groups : array-like, shape (n_beats,), optional
+        Record of each beat; default: all one record.
+
+    Returns
+    -------
+    proba : ndarray, shape (n_beats, n_classes)
+        ``proba``, with the S probability of the beats of :func:`gradual_runs` of the
+        beats called S moved to N.
+    """
+    beats, columns = rule_columns(proba, classes, beat_samples, "S")
+    if columns is None:
+        return proba
+    n, s = columns
+    called = proba.argmax(axis=1) == s
+    for rows in record_rows(beats, groups):
+        if called[rows].any():
+            move_probability(proba, rows[gradual_runs(beats[rows], called[rows])], s, n)
+    return proba
