@@ -99,6 +99,34 @@ def test_large_t_and_p_waves_are_not_beats(wave):
     assert s_off["fp"] > 0, s_off
 
 
+@pytest.mark.parametrize("offset", [0.2, 0.3])
+def test_a_t_wave_as_sharp_and_tall_as_the_qrs_is_dropped_by_the_rhythm_it_splits(offset):
+    """After every third beat, a wave that the detector cannot tell from a QRS by its
+    energy or sharpness (the tall T waves of some ST-T records): it splits an interval
+    of the rhythm in two, and is dropped."""
+    fs = 360.0
+    x, ref = _synthetic(fs, rr=1.0)
+    t = np.arange(x.size) / fs
+    for b in ref[1:-1:3] / fs:
+        x += 1.5 * np.exp(-0.5 * ((t - b - offset) / 0.012) ** 2)
+    s = detection_scores(ref, detect_qrs(x, fs), fs)
+    assert s["fn"] == 0 and s["fp"] == 0, s
+
+
+def test_an_early_beat_with_a_pause_after_it_is_kept():
+    """A beat 0.3 s after the one before (0.375 of the interval), then a pause: it
+    splits no interval of the rhythm, and stays a beat."""
+    fs = 360.0
+    x, ref = _synthetic(fs, rr=0.8)
+    t = np.arange(x.size) / fs
+    ectopic = ref[10] / fs + 0.3
+    x += 1.5 * np.exp(-0.5 * ((t - ectopic) / 0.012) ** 2)
+    x -= 1.5 * np.exp(-0.5 * ((t - ref[11] / fs) / 0.012) ** 2)  # the next beat, dropped
+    expected = np.sort(np.r_[np.delete(ref, 11), round(ectopic * fs)])
+    s = detection_scores(expected, detect_qrs(x, fs), fs)
+    assert s["fn"] == 0 and s["fp"] == 0, s
+
+
 @pytest.mark.parametrize("t_wave", [(-0.8, 0.04), (-1.2, 0.05)])
 def test_broad_t_wave_after_small_narrow_qrs_is_not_a_beat(t_wave):
     """A deep broad T wave with over half the QRS's energy (leads such as D3 of the

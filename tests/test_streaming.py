@@ -24,6 +24,7 @@ from ecg_sklearn.record import _prematurity as prematurity_module
 from ecg_sklearn.record import (
     af_probability,
     rule_in_premature_sveb,
+    rule_out_gradual_sveb,
     rule_out_sveb_in_af,
     rule_out_timely_sveb,
     rule_out_timely_veb,
@@ -52,6 +53,7 @@ def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000):
     features = beat_features(signal, beats, fs)
     proba = smooth_over_similar_beats(proba, features, span=span)
     proba = rule_out_timely_sveb(proba, pipe.classes_, beats, threshold="record")
+    proba = rule_out_gradual_sveb(proba, pipe.classes_, beats)
     return beats, rule_out_timely_veb(proba, pipe.classes_, beats)
 
 

@@ -33,6 +33,13 @@ def _beat_level(energy, fs, at, max_width=1.5, median_width=8.0):
 T_WAVE_ENERGY_RATIO, T_WAVE_SHARPNESS_RATIO, T_WAVE_SHARPNESS_LEVEL = 0.7, 0.7, 0.8
 
 
+#: A detection less than SPLIT_WINDOW_S seconds and less than SPLIT_SHARE of the
+#: interval before it after its predecessor, without which the intervals before and
+#: after it differ by less than SPLIT_REGULAR times the one before, splits one interval
+#: of the rhythm in two: a T wave taken for a beat.
+SPLIT_WINDOW_S, SPLIT_SHARE, SPLIT_REGULAR = 0.33, 0.4, 0.2
+
+
 #: Each beat is placed on its deflection of the polarity that most beats within
 #: POLARITY_SPAN_S seconds share, where it reaches POLARITY_SHARE of its largest
 #: deflection: beats whose R and S (or Q) waves are of similar size then sit on the same
@@ -78,7 +85,10 @@ def detect_qrs(
     Each beat is then placed on a deflection from the local median within 80 ms: the
     largest of the polarity that most beats within 10 s share, where it reaches half
     the largest of either sign (else the largest), so that beats sit on the same wave
-    as the record's other beats. No step depends on the sign of the signal, so
+    as the record's other beats. Last, a beat less than 330 ms after the one before
+    that splits one interval of the rhythm in two (under 0.4 of the interval before it,
+    and without it the intervals around it alike within 20%) is dropped: a T wave as
+    tall and sharp as a QRS. No step depends on the sign of the signal, so
     inverted leads give the same beats.
 
     Parameters
@@ -128,7 +138,7 @@ def detect_qrs(
     keep = heights > threshold * level
     beats = _drop_weak_neighbours(peaks[keep], heights[keep], sharp[keep], rate, wave_ratio)
     beats = _search_back(beats, peaks, heights, level, 0.7 * threshold, search_back, rate)
-    return _refine(x[0], beats * q + (q - 1) // 2, fs)
+    return _drop_split_intervals(_refine(x[0], beats * q + (q - 1) // 2, fs), fs)
 
 
 def _drop_weak_neighbours(beats, heights, sharp, fs, ratio, window=0.36):
@@ -152,6 +162,22 @@ def _drop_weak_neighbours(beats, heights, sharp, fs, ratio, window=0.36):
     weak_before = close & weak(earlier, later)
     keep = np.concatenate([[True], ~weak_after]) & np.concatenate([~weak_before, [True]])
     return beats[keep]
+
+
+def _drop_split_intervals(beats, fs):
+    """Drop the beats that split one interval of the rhythm in two (see
+    :data:`SPLIT_WINDOW_S`): T waves as tall and sharp as a QRS."""
+    if beats.size < 4:
+        return beats
+    i = np.arange(2, beats.size - 1)
+    before, split, after = (beats[i - 1] - beats[i - 2], beats[i] - beats[i - 1],
+                            beats[i + 1] - beats[i])  # fmt: skip
+    wave = (
+        (split < SPLIT_WINDOW_S * fs)
+        & (split < SPLIT_SHARE * before)
+        & (np.abs(before - split - after) < SPLIT_REGULAR * before)
+    )
+    return np.delete(beats, i[wave])
 
 
 def _search_back(beats, peaks, heights, level, threshold, factor, fs):
