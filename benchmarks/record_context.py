@@ -73,6 +73,7 @@ from ecg_sklearn.record import (
     rule_in_premature_sveb,
     rule_out_gradual_sveb,
     rule_out_sveb_in_af,
+    rule_out_sveb_in_noise,
     rule_out_timely_sveb,
     rule_out_timely_veb,
     rule_out_unlike_dominant,
@@ -98,20 +99,21 @@ DEFAULT_SIMILAR = (N_NEIGHBORS, OWN_WEIGHT)
 SVEB_NAMES = {None: "network", "replace": "timing", "combine": "both (odds product)"}
 AF_THRESHOLDS = (0.8, AF_THRESHOLD, 0.95)
 RULE_IN_THRESHOLDS = (None, 0.75, 0.8, 0.85)
-#: (sveb_prematurity, sveb_gradual, veb_prematurity) after the similar beats; in bold
-#: the default.
-TIMING_SETTINGS = ((0.8, False, None), ("record", False, None), (0.8, False, 0.95),
-                   ("record", False, 0.95), ("record", True, 0.95))  # fmt: skip
-DEFAULT_TIMING = (SVEB_PREMATURITY, True, VEB_PREMATURITY_THRESHOLD)
+#: (sveb_prematurity, sveb_gradual, sveb_noise, veb_prematurity) after the similar
+#: beats; in bold the default.
+TIMING_SETTINGS = ((0.8, False, False, None), ("record", False, False, None),
+                   (0.8, False, False, 0.95), ("record", False, False, 0.95),
+                   ("record", True, False, 0.95), ("record", True, True, 0.95))  # fmt: skip
+DEFAULT_TIMING = (SVEB_PREMATURITY, True, True, VEB_PREMATURITY_THRESHOLD)
 DEFAULT_RULE_IN = None  # annotate_record's sveb_rule_in: no rule in
 
 
-def default_decision(proba, classes, samples, groups, p_af, features):
+def default_decision(proba, classes, samples, fs, groups, p_af, features):
     """``RecordDecision()``'s steps as this grid composes them: the AF rule, the similar
     beats, the timing rules (``tests/test_decision_chain.py`` checks they agree)."""
     proba = af_rule(proba, classes, p_af, AF_THRESHOLD)
     proba = smooth_over_similar_beats(proba, features, groups=groups)
-    return timing_rules(proba, classes, samples, groups, *DEFAULT_TIMING)
+    return timing_rules(proba, classes, samples, fs, groups, *DEFAULT_TIMING)
 
 
 def training_priors(y, groups, classes, folds):
@@ -129,12 +131,14 @@ def af_rule(proba, classes, p_af, threshold):
     return rule_out_sveb_in_af(proba, classes, np.where(p_af > threshold, 1.0, 0.0))
 
 
-def timing_rules(proba, classes, samples, groups, sveb, gradual, veb):
-    """The S prematurity rule (threshold ``sveb``), the rule for gradual runs of S (if
-    ``gradual``), then the V timing rule (``veb``)."""
+def timing_rules(proba, classes, samples, fs, groups, sveb, gradual, noise, veb):
+    """The S prematurity rule (threshold ``sveb``), the rules for gradual runs of S and
+    S in noise (if ``gradual``, ``noise``), then the V timing rule (``veb``)."""
     proba = rule_out_timely_sveb(proba, classes, samples, groups=groups, threshold=sveb)
     if gradual:
         proba = rule_out_gradual_sveb(proba, classes, samples, groups=groups)
+    if noise:
+        proba = rule_out_sveb_in_noise(proba, classes, samples, fs, groups=groups)
     if veb is not None:
         proba = rule_out_timely_veb(proba, classes, samples, groups=groups, threshold=veb)
     return proba
@@ -259,17 +263,18 @@ def main(argv=None):
     for setting in TIMING_SETTINGS:
         per_seed = {}
         for seed in seeds:
-            proba = timing_rules(smoothed[seed].copy(), classes, samples, groups, *setting)
+            proba = timing_rules(smoothed[seed].copy(), classes, samples, fs, groups, *setting)
             per_seed[seed] = summary(y, classes[proba.argmax(axis=1)])
         timing_rows.append({"setting": list(setting), "per_seed": per_seed})
         scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
-        print(f"similar beats, then S prematurity, gradual runs, V prematurity {setting}: {scores}")
+        print(f"similar beats, then S prematurity, gradual runs, noise, V prematurity {setting}: "
+              f"{scores}")  # fmt: skip
     default_chain = {
         seed: default_decision(
             rule_out_unlike_dominant(
                 oof[seed].astype(np.float64), classes, similarity, DEFAULT_DOMINANT
             ),
-            classes, samples, groups, p_af, features,
+            classes, samples, fs, groups, p_af, features,
         )
         for seed in seeds
     }  # fmt: skip
@@ -428,19 +433,22 @@ def markdown(results) -> str:
         "called N; `veb_prematurity`), and S ruled out for runs of beats called S that "
         f"start and end gradually (the beats around the run at its rate start at "
         f"{ONSET_RATIO} of the interval before or more and are followed by at most "
-        f"{RETURN_RATIO} times their last; `sveb_gradual`); in bold the default:",
-        ("S ruled out above", "gradual runs of S", "V timing rule", "score per seed",
-         "S Se", "S +P", "S F1", "V Se", "V +P", "V F1"),
+        f"{RETURN_RATIO} times their last; `sveb_gradual`) and called Q where the "
+        "detections come at random (two intervals under 0.35 s and half the record's median "
+        "interval, each between two 1.5 times longer, within 6 beats; `sveb_noise`); in bold "
+        "the default:",
+        ("S ruled out above", "gradual runs of S", "S in noise", "V timing rule",
+         "score per seed", "S Se", "S +P", "S F1", "V Se", "V +P", "V F1"),
     )  # fmt: skip
     for row in results.get("timing_rows", []):
-        sveb, gradual, veb = row["setting"]
-        mark = "**" if (sveb, gradual, veb) == DEFAULT_TIMING else ""
+        sveb, gradual, noise, veb = row["setting"]
+        mark = "**" if (sveb, gradual, noise, veb) == DEFAULT_TIMING else ""
         where = "the record's own" if sveb == "record" else f"{sveb}"
         rule = "none" if veb is None else f"above {veb}"
-        runs = "N" if gradual else "kept"
+        runs, noisy = ("N" if gradual else "kept"), ("Q" if noise else "kept")
         lines.append(
             _table_row(
-                f"{mark}{where}{mark} | {runs} | {rule}", row["per_seed"], seeds,
+                f"{mark}{where}{mark} | {runs} | {noisy} | {rule}", row["per_seed"], seeds,
                 ("S_se", "S_ppv", "S_f1", "V_se", "V_ppv", "V_f1"), (),
             )
         )  # fmt: skip

@@ -13,6 +13,7 @@ from ecg_sklearn.persistence import save_model
 from ecg_sklearn.record import (
     rule_in_premature_sveb,
     rule_out_gradual_sveb,
+    rule_out_sveb_in_noise,
     rule_out_timely_sveb,
     rule_out_timely_veb,
     smooth_over_similar_beats,
@@ -145,7 +146,7 @@ def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
 
 def test_s_calls_are_checked_against_the_records_own_rhythm(model):
     rec = load_record("209", sample_data_dir(), leads="MLII")  # with atrial premature beats
-    raw = dict(sveb_gradual=False, veb_prematurity=None)
+    raw = dict(sveb_gradual=False, sveb_noise=False, veb_prematurity=None)
     calls = annotate_record(model, rec.signal, rec.fs, sveb_prematurity=None, **raw)
     for threshold in ("record", 0.8):
         checked = annotate_record(model, rec.signal, rec.fs, sveb_prematurity=threshold, **raw)
@@ -156,12 +157,15 @@ def test_s_calls_are_checked_against_the_records_own_rhythm(model):
         labels = calls.classes[expected.argmax(axis=1)]
         np.testing.assert_array_equal(checked.beat_labels, labels)
         assert (checked.beat_labels == "S").sum() < (calls.beat_labels == "S").sum()
-    default = annotate_record(model, rec.signal, rec.fs)  # "record", runs, then the V timing
-    expected = rule_out_timely_veb(rule_out_gradual_sveb(expected_record := rule_out_timely_sveb(
+    default = annotate_record(model, rec.signal, rec.fs)  # "record", runs, noise, V timing
+    expected = rule_out_timely_sveb(
         calls.proba.copy(), calls.classes, calls.beat_samples, threshold="record"
-    ), calls.classes, calls.beat_samples), calls.classes, calls.beat_samples)  # fmt: skip
+    )
+    expected = rule_out_gradual_sveb(expected, calls.classes, calls.beat_samples)
+    expected = rule_out_sveb_in_noise(expected, calls.classes, calls.beat_samples, rec.fs)
+    ruled = rule_out_timely_veb(expected, calls.classes, calls.beat_samples)
     np.testing.assert_array_equal(default.proba, expected)
-    assert expected_record is expected  # changed in place
+    assert ruled is expected  # changed in place
     with pytest.raises(ValueError, match="sveb_prematurity must be a positive number"):
         annotate_record(model, rec.signal, rec.fs, sveb_prematurity=-1)
     with pytest.raises(ValueError, match="veb_prematurity must be a positive number"):

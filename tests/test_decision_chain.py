@@ -63,6 +63,8 @@ def test_command_line_writes_what_annotate_record_decides(pipe, tmp_path, record
 def test_decision_parameters_are_checked():
     with pytest.raises(ValueError, match="sveb_prematurity must be a positive number"):
         RecordDecision(sveb_prematurity=-1).check()
+    with pytest.raises(ValueError, match="sveb_noise must be True or False"):
+        RecordDecision(sveb_noise=1).check()
     with pytest.raises(ValueError, match="af_rule_out must be True or False"):
         RecordDecision(af_rule_out="yes").check()
     assert "sveb_rule_in=0.8" in repr(RecordDecision(sveb_rule_in=0.8))
@@ -91,6 +93,12 @@ def test_the_selection_grid_decides_as_record_decision(pipe, data):
     expected = RecordDecision().decide(proba.copy(), pipe.classes_, beats)
     features = loaded_beat_features(data, sample_data_dir())
     grid = record_context.default_decision(
-        proba.copy(), pipe.classes_, data.samples, data.groups, beats.af_probability(), features
+        proba.copy(),
+        pipe.classes_,
+        data.samples,
+        data.fs,
+        data.groups,
+        beats.af_probability(),
+        features,
     )
     np.testing.assert_allclose(grid, expected, rtol=0, atol=1e-12)

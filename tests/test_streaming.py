@@ -26,6 +26,7 @@ from ecg_sklearn.record import (
     rule_in_premature_sveb,
     rule_out_gradual_sveb,
     rule_out_sveb_in_af,
+    rule_out_sveb_in_noise,
     rule_out_timely_sveb,
     rule_out_timely_veb,
     smooth_over_similar_beats,
@@ -54,6 +55,7 @@ def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000):
     proba = smooth_over_similar_beats(proba, features, span=span)
     proba = rule_out_timely_sveb(proba, pipe.classes_, beats, threshold="record")
     proba = rule_out_gradual_sveb(proba, pipe.classes_, beats)
+    proba = rule_out_sveb_in_noise(proba, pipe.classes_, beats, fs)
     return beats, rule_out_timely_veb(proba, pipe.classes_, beats)
 
 

@@ -14,7 +14,7 @@ from .._files import FILE_RECORD_SUFFIXES, record_files, record_name, temporary_
 from ..metrics import compare_annotations, flutter_intervals
 from ..record._af import AF_THRESHOLD
 from ..signal._quality import SignalQualityWarning
-from ._record import annotate_record, check_n_jobs, pipeline_layout, single_threaded
+from ._record import annotate_record, pipeline_layout, single_threaded
 
 __all__ = [
     "annotate_and_compare",
@@ -283,3 +283,10 @@ def annotate_records(
 
         results = tqdm(results, total=len(paths), desc="records", unit="record")
     return list(results)
+
+
+def check_n_jobs(n_jobs, what="n_jobs"):
+    if n_jobs is not None and (
+        not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0
+    ):
+        raise ValueError(f"{what} must be a nonzero int (-1: all cores) or None; got {n_jobs!r}")

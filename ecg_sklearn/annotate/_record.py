@@ -101,6 +101,7 @@ def annotate_record(
     similar_beats=True,
     sveb_prematurity=SVEB_PREMATURITY,
     sveb_gradual=True,
+    sveb_noise=True,
     veb_prematurity=VEB_PREMATURITY_THRESHOLD,
     sveb_rule_in=None,
     detect_af=False,
@@ -119,10 +120,9 @@ def annotate_record(
     those of the record processed whole (tested on the 48 MIT-BIH records). Then, in
     the order of :class:`~ecg_sklearn.record.RecordDecision`, beats in atrial
     fibrillation are not S (``af_rule_out``), each beat's probabilities are averaged
-    with those of the record's similar beats (``similar_beats``), beats called S or
-    V are checked against the record's own rhythm (``sveb_prematurity``,
-    ``veb_prematurity``), and runs of S against the way they start and end
-    (``sveb_gradual``).
+    with those of the record's similar beats (``similar_beats``), and beats called S
+    or V are checked against the record's own rhythm (``sveb_prematurity``,
+    ``sveb_gradual``, ``sveb_noise``, ``veb_prematurity``).
 
     Stretches of at least 3 s where the signal is flat (lead off, recorder stuck or
     clipped; :func:`ecg_sklearn.signal.flat_stretches`) are reported as
@@ -170,9 +170,10 @@ def annotate_record(
         among its beats called N (at least 0.6;
         :func:`ecg_sklearn.record.record_prematurity_threshold`); None: the
         pipeline's calls as they are.
-    sveb_gradual : bool, default=True
+    sveb_gradual, sveb_noise : bool, default=True
         Runs of S calls that start and end gradually, as sinus rhythm speeds up, are N
-        (:func:`ecg_sklearn.record.rule_out_gradual_sveb`, after ``sveb_prematurity``).
+        (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`); S calls where detections
+        come at random (noise) are Q (:func:`~ecg_sklearn.record.rule_out_sveb_in_noise`).
     veb_prematurity : float or None, default=0.95
         Beats called V with P(V) below 0.7 whose preceding interval exceeds this
         fraction of that reference, and that are followed by no pause (an interval
@@ -220,7 +221,8 @@ def annotate_record(
         raise ValueError(f"chunk_duration must be positive seconds or None; got {chunk_duration!r}")
     decision = RecordDecision(
         af_rule_out=af_rule_out, similar_beats=similar_beats, sveb_prematurity=sveb_prematurity,
-        sveb_gradual=sveb_gradual, veb_prematurity=veb_prematurity, sveb_rule_in=sveb_rule_in,
+        sveb_gradual=sveb_gradual, sveb_noise=sveb_noise, veb_prematurity=veb_prematurity,
+        sveb_rule_in=sveb_rule_in,
     ).check()  # fmt: skip
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
     source = ModelRateSignal(signal, fs, model_fs, n_leads)
@@ -355,13 +357,6 @@ def _check_beats(beats, n_samples) -> np.ndarray:
             f"{what} (after {int(given[i])}); pass each beat once, sorted"
         )
     return given
-
-
-def check_n_jobs(n_jobs, what="n_jobs"):
-    if n_jobs is not None and (
-        not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0
-    ):
-        raise ValueError(f"{what} must be a nonzero int (-1: all cores) or None; got {n_jobs!r}")
 
 
 @functools.cache

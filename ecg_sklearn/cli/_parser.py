@@ -186,6 +186,11 @@ def _add_annotate(sub):
         "are a change of sinus rate, N: ectopic beats and tachycardias start abruptly)",
     )  # fmt: skip
     p.add_argument(
+        "--no-sveb-noise", action="store_true",
+        help="keep S calls where the detections come at random (by default they are Q: "
+        "noise taken for beats tells nothing of a beat's timing)",
+    )  # fmt: skip
+    p.add_argument(
         "--veb-prematurity", type=_threshold_or_off, default=VEB_PREMATURITY_THRESHOLD,
         help="V calls with P(V) below 0.7 stand only for beats whose RR interval is "
         "below this fraction of that reference or that are followed by a pause "

@@ -16,6 +16,7 @@ import numpy as np
 
 from ._af import rule_out_sveb_in_af
 from ._loaded import loaded_af_probability, loaded_beat_features, loaded_rule_in_evidence
+from ._noise import rule_out_sveb_in_noise
 from ._prematurity import rule_in_premature_sveb, rule_out_timely_sveb
 from ._rules import check_threshold
 from ._runs import rule_out_gradual_sveb
@@ -41,9 +42,11 @@ class RecordDecision:
        ``"record"``: premature for that record, by the spread of its N beats' intervals;
     4. ``sveb_gradual``: runs of beats called S that start and end gradually, a change of
        sinus rate, become N (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`);
-    5. ``veb_prematurity``: beats called V without confidence, on time and without a
+    5. ``sveb_noise``: beats called S where the detections come at random (noise taken
+       for beats) become Q (:func:`~ecg_sklearn.record.rule_out_sveb_in_noise`);
+    6. ``veb_prematurity``: beats called V without confidence, on time and without a
        pause after them, become N (:func:`~ecg_sklearn.record.rule_out_timely_veb`);
-    6. ``sveb_rule_in``: premature beats called N with the usual QRS and another P wave,
+    7. ``sveb_rule_in``: premature beats called N with the usual QRS and another P wave,
        outside atrial fibrillation, become S
        (:func:`~ecg_sklearn.record.rule_in_premature_sveb`).
 
@@ -54,10 +57,11 @@ class RecordDecision:
     sveb_prematurity : float, "record" or None, default="record"
         None: skip step 3.
     sveb_gradual : bool, default=True
+    sveb_noise : bool, default=True
     veb_prematurity : float or None, default=0.95
-        None: skip step 5.
-    sveb_rule_in : float or None, default=None
         None: skip step 6.
+    sveb_rule_in : float or None, default=None
+        None: skip step 7.
 
     Examples
     --------
@@ -72,18 +76,19 @@ class RecordDecision:
     """
 
     def __init__(self, *, af_rule_out=True, similar_beats=True, sveb_prematurity=SVEB_PREMATURITY,
-                 sveb_gradual=True, veb_prematurity=VEB_PREMATURITY_THRESHOLD,
+                 sveb_gradual=True, sveb_noise=True, veb_prematurity=VEB_PREMATURITY_THRESHOLD,
                  sveb_rule_in=None):  # fmt: skip
         self.af_rule_out = af_rule_out
         self.similar_beats = similar_beats
         self.sveb_prematurity = sveb_prematurity
         self.sveb_gradual = sveb_gradual
+        self.sveb_noise = sveb_noise
         self.veb_prematurity = veb_prematurity
         self.sveb_rule_in = sveb_rule_in
 
     def check(self) -> RecordDecision:
         """Raise a ``ValueError`` naming a parameter out of range; return ``self``."""
-        for name in ("af_rule_out", "similar_beats", "sveb_gradual"):
+        for name in ("af_rule_out", "similar_beats", "sveb_gradual", "sveb_noise"):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise ValueError(f"{name} must be True or False; got {getattr(self, name)!r}")
         for name in ("sveb_prematurity", "veb_prematurity", "sveb_rule_in"):
@@ -126,6 +131,10 @@ class RecordDecision:
             )  # fmt: skip
         if self.sveb_gradual:
             proba = rule_out_gradual_sveb(proba, classes, beats.samples, groups=beats.groups)
+        if self.sveb_noise:
+            proba = rule_out_sveb_in_noise(
+                proba, classes, beats.samples, beats.fs, groups=beats.groups
+            )
         if self.veb_prematurity is not None:
             proba = rule_out_timely_veb(
                 proba, classes, beats.samples, groups=beats.groups,
@@ -151,6 +160,7 @@ class RecordDecision:
             f"RecordDecision(af_rule_out={self.af_rule_out!r}, "
             f"similar_beats={self.similar_beats!r}, "
             f"sveb_prematurity={self.sveb_prematurity!r}, sveb_gradual={self.sveb_gradual!r}, "
+            f"sveb_noise={self.sveb_noise!r}, "
             f"veb_prematurity={self.veb_prematurity!r}, sveb_rule_in={self.sveb_rule_in!r})"
         )
 

@@ -22,16 +22,17 @@ def check_threshold(threshold, name="threshold", *, record=False):
     return float(threshold)
 
 
-def rule_columns(proba, classes, beat_samples, label):
+def rule_columns(proba, classes, beat_samples, label, other="N"):
     """A rule's inputs: the beats as int64 (``proba`` checked in place, as the rules
-    change it) and the columns of N and ``label``, or None where ``classes`` lacks
-    either (the rule then leaves ``proba`` alone)."""
+    change it) and the columns of ``other`` and ``label``, or None where ``classes``
+    lacks either (the rule then leaves ``proba`` alone)."""
     classes = np.asarray(classes).astype(str)
     beats = np.asarray(beat_samples, dtype=np.int64)
     check_beat_proba(proba, classes, beats, copy=False)
-    if not {"N", label} <= set(classes):
+    if not {other, label} <= set(classes):
         return beats, None
-    return beats, (int(np.flatnonzero(classes == "N")[0]), int(np.flatnonzero(classes == label)[0]))
+    return beats, (int(np.flatnonzero(classes == other)[0]),
+                   int(np.flatnonzero(classes == label)[0]))  # fmt: skip
 
 
 def move_probability(proba, rows, source, target):
