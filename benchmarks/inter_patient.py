@@ -52,7 +52,7 @@ from ecg_sklearn.record._prematurity import RULE_IN_THRESHOLD as RULE_IN
 #: changed from RecordDecision's defaults, and the row's name.
 _NO_RECORD_STEP = dict(
     af_rule_out=False, similar_beats=False, sveb_prematurity=None, sveb_gradual=False,
-    sveb_noise=False, veb_prematurity=None,
+    sveb_noise=False, veb_prematurity=None, veb_compensated=False,
 )  # fmt: skip
 ABLATIONS = {
     "network_alone": ({"cnn__dominant_threshold": None}, _NO_RECORD_STEP, "network alone"),
@@ -61,7 +61,7 @@ ABLATIONS = {
     "without_similar": ({}, {"similar_beats": False}, "without the similar beats"),
     "without_prematurity": (
         {}, {"sveb_prematurity": None, "sveb_gradual": False, "sveb_noise": False,
-         "veb_prematurity": None},
+         "veb_prematurity": None, "veb_compensated": False},
         "without the timing rules"
     ),
     "without_dominant": ({"cnn__dominant_threshold": None}, {}, "without the dominant-beat rule"),

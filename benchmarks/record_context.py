@@ -70,6 +70,7 @@ from ecg_sklearn.record import (
     AF_THRESHOLD,
     apply_rhythm_context,
     loaded_rule_in_evidence,
+    rule_in_compensated_veb,
     rule_in_premature_sveb,
     rule_out_gradual_sveb,
     rule_out_sveb_in_af,
@@ -99,12 +100,13 @@ DEFAULT_SIMILAR = (N_NEIGHBORS, OWN_WEIGHT)
 SVEB_NAMES = {None: "network", "replace": "timing", "combine": "both (odds product)"}
 AF_THRESHOLDS = (0.8, AF_THRESHOLD, 0.95)
 RULE_IN_THRESHOLDS = (None, 0.75, 0.8, 0.85)
-#: (sveb_prematurity, sveb_gradual, sveb_noise, veb_prematurity) after the similar
-#: beats; in bold the default.
-TIMING_SETTINGS = ((0.8, False, False, None), ("record", False, False, None),
-                   (0.8, False, False, 0.95), ("record", False, False, 0.95),
-                   ("record", True, False, 0.95), ("record", True, True, 0.95))  # fmt: skip
-DEFAULT_TIMING = (SVEB_PREMATURITY, True, True, VEB_PREMATURITY_THRESHOLD)
+#: (sveb_prematurity, sveb_gradual, sveb_noise, veb_prematurity, veb_compensated) after
+#: the similar beats; in bold the default.
+TIMING_SETTINGS = ((0.8, False, False, None, False), ("record", False, False, None, False),
+                   (0.8, False, False, 0.95, False), ("record", False, False, 0.95, False),
+                   ("record", True, False, 0.95, False), ("record", True, True, 0.95, False),
+                   ("record", True, True, 0.95, True))  # fmt: skip
+DEFAULT_TIMING = (SVEB_PREMATURITY, True, True, VEB_PREMATURITY_THRESHOLD, True)
 DEFAULT_RULE_IN = None  # annotate_record's sveb_rule_in: no rule in
 
 
@@ -131,9 +133,10 @@ def af_rule(proba, classes, p_af, threshold):
     return rule_out_sveb_in_af(proba, classes, np.where(p_af > threshold, 1.0, 0.0))
 
 
-def timing_rules(proba, classes, samples, fs, groups, sveb, gradual, noise, veb):
+def timing_rules(proba, classes, samples, fs, groups, sveb, gradual, noise, veb, compensated):
     """The S prematurity rule (threshold ``sveb``), the rules for gradual runs of S and
-    S in noise (if ``gradual``, ``noise``), then the V timing rule (``veb``)."""
+    S in noise (if ``gradual``, ``noise``), then the V timing rule (``veb``) and the
+    compensatory pause rule (if ``compensated``)."""
     proba = rule_out_timely_sveb(proba, classes, samples, groups=groups, threshold=sveb)
     if gradual:
         proba = rule_out_gradual_sveb(proba, classes, samples, groups=groups)
@@ -141,6 +144,8 @@ def timing_rules(proba, classes, samples, fs, groups, sveb, gradual, noise, veb)
         proba = rule_out_sveb_in_noise(proba, classes, samples, fs, groups=groups)
     if veb is not None:
         proba = rule_out_timely_veb(proba, classes, samples, groups=groups, threshold=veb)
+    if compensated:
+        proba = rule_in_compensated_veb(proba, classes, samples, groups=groups)
     return proba
 
 
@@ -436,19 +441,23 @@ def markdown(results) -> str:
         f"{RETURN_RATIO} times their last; `sveb_gradual`) and called Q where the "
         "detections come at random (two intervals under 0.35 s and half the record's median "
         "interval, each between two 1.5 times longer, within 6 beats; `sveb_noise`); in bold "
-        "the default:",
+        "the default; last, beats below 0.9 of the reference followed by a full compensatory "
+        "pause (with the next interval, 0.95 of two references or more) with P(V) of 0.3 or "
+        "more called V (`veb_compensated`):",
         ("S ruled out above", "gradual runs of S", "S in noise", "V timing rule",
-         "score per seed", "S Se", "S +P", "S F1", "V Se", "V +P", "V F1"),
+         "V with a compensatory pause", "score per seed", "S Se", "S +P", "S F1", "V Se",
+         "V +P", "V F1"),
     )  # fmt: skip
     for row in results.get("timing_rows", []):
-        sveb, gradual, noise, veb = row["setting"]
-        mark = "**" if (sveb, gradual, noise, veb) == DEFAULT_TIMING else ""
+        sveb, gradual, noise, veb, compensated = row["setting"]
+        mark = "**" if (sveb, gradual, noise, veb, compensated) == DEFAULT_TIMING else ""
         where = "the record's own" if sveb == "record" else f"{sveb}"
         rule = "none" if veb is None else f"above {veb}"
         runs, noisy = ("N" if gradual else "kept"), ("Q" if noise else "kept")
         lines.append(
             _table_row(
-                f"{mark}{where}{mark} | {runs} | {noisy} | {rule}", row["per_seed"], seeds,
+                f"{mark}{where}{mark} | {runs} | {noisy} | {rule} | "
+                f"{'V' if compensated else 'kept'}", row["per_seed"], seeds,
                 ("S_se", "S_ppv", "S_f1", "V_se", "V_ppv", "V_f1"), (),
             )
         )  # fmt: skip

@@ -11,6 +11,7 @@ from ecg_sklearn.io import AAMI_MAP, load_record, sample_data_dir
 from ecg_sklearn.metrics import compare_annotations
 from ecg_sklearn.persistence import save_model
 from ecg_sklearn.record import (
+    rule_in_compensated_veb,
     rule_in_premature_sveb,
     rule_out_gradual_sveb,
     rule_out_sveb_in_noise,
@@ -146,7 +147,7 @@ def test_command_line_annotate_evaluate_explain(model, tmp_path, capsys):
 
 def test_s_calls_are_checked_against_the_records_own_rhythm(model):
     rec = load_record("209", sample_data_dir(), leads="MLII")  # with atrial premature beats
-    raw = dict(sveb_gradual=False, sveb_noise=False, veb_prematurity=None)
+    raw = dict(sveb_gradual=False, sveb_noise=False, veb_prematurity=None, veb_compensated=False)
     calls = annotate_record(model, rec.signal, rec.fs, sveb_prematurity=None, **raw)
     for threshold in ("record", 0.8):
         checked = annotate_record(model, rec.signal, rec.fs, sveb_prematurity=threshold, **raw)
@@ -164,6 +165,7 @@ def test_s_calls_are_checked_against_the_records_own_rhythm(model):
     expected = rule_out_gradual_sveb(expected, calls.classes, calls.beat_samples)
     expected = rule_out_sveb_in_noise(expected, calls.classes, calls.beat_samples, rec.fs)
     ruled = rule_out_timely_veb(expected, calls.classes, calls.beat_samples)
+    expected = rule_in_compensated_veb(expected, calls.classes, calls.beat_samples)
     np.testing.assert_array_equal(default.proba, expected)
     assert ruled is expected  # changed in place
     with pytest.raises(ValueError, match="sveb_prematurity must be a positive number"):

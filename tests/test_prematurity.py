@@ -6,6 +6,7 @@ from ecg_sklearn.io import load_record, sample_data_dir
 from ecg_sklearn.record import (
     loaded_rule_in_evidence,
     record_prematurity_threshold,
+    rule_in_compensated_veb,
     rule_in_premature_sveb,
     rule_out_timely_sveb,
     rule_out_timely_veb,
@@ -284,3 +285,23 @@ def test_unconfident_v_calls_on_time_without_a_pause_become_n():
         rule_out_timely_veb(proba, CLASSES, beats, confidence=1.5)
     with pytest.raises(ValueError, match="threshold must be a positive number"):
         rule_out_timely_veb(proba, CLASSES, beats, threshold=0)
+
+
+@pytest.mark.parametrize("call", ["N", "S"])
+def test_premature_beats_with_a_full_compensatory_pause_and_plausible_v_become_v(call):
+    intervals = np.full(80, 300)
+    intervals[[19, 20]] = [210, 390]  # beat 20 at 0.7, then 1.3: a full compensatory pause
+    intervals[[49, 50]] = [210, 330]  # beat 50 at 0.7, then 1.1: the sinus node reset
+    beats = select_beats(intervals)
+    proba = _proba(["N"] * beats.size)
+    for beat in (20, 50):
+        proba[beat] = 0.0
+        proba[beat, list(CLASSES).index(call)] = 0.65
+        proba[beat, list(CLASSES).index("V")] = 0.35
+    out = rule_in_compensated_veb(proba.copy(), CLASSES, beats)
+    assert CLASSES[out[20].argmax()] == "V" and CLASSES[out[50].argmax()] == call
+    np.testing.assert_allclose(out[20], [0, 0, 1.0, 0, 0])  # the call's probability moved
+    assert (CLASSES[out.argmax(1)] == CLASSES[proba.argmax(1)]).sum() == beats.size - 1
+    # With V implausible to the network (below 0.3), the timing alone does not make a V.
+    proba[20, 2], proba[20, list(CLASSES).index(call)] = 0.2, 0.8
+    assert CLASSES[rule_in_compensated_veb(proba, CLASSES, beats)[20].argmax()] == call

@@ -23,6 +23,7 @@ from ecg_sklearn.record import _af as af_module
 from ecg_sklearn.record import _prematurity as prematurity_module
 from ecg_sklearn.record import (
     af_probability,
+    rule_in_compensated_veb,
     rule_in_premature_sveb,
     rule_out_gradual_sveb,
     rule_out_sveb_in_af,
@@ -56,7 +57,8 @@ def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000):
     proba = rule_out_timely_sveb(proba, pipe.classes_, beats, threshold="record")
     proba = rule_out_gradual_sveb(proba, pipe.classes_, beats)
     proba = rule_out_sveb_in_noise(proba, pipe.classes_, beats, fs)
-    return beats, rule_out_timely_veb(proba, pipe.classes_, beats)
+    proba = rule_out_timely_veb(proba, pipe.classes_, beats)
+    return beats, rule_in_compensated_veb(proba, pipe.classes_, beats)
 
 
 def _ruled_in(pipe, signal, fs, beats, proba):

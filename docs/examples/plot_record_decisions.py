@@ -24,7 +24,7 @@ from ecg_sklearn.metrics import pooled_report
 pipe = load_pretrained("mitdb-ds1")
 OFF = dict(
     af_rule_out=False, similar_beats=False, sveb_prematurity=None, sveb_gradual=False,
-    sveb_noise=False, veb_prematurity=None,
+    sveb_noise=False, veb_prematurity=None, veb_compensated=False,
 )  # fmt: skip
 STEPS = {
     "network alone": (None, OFF),

@@ -103,6 +103,7 @@ def annotate_record(
     sveb_gradual=True,
     sveb_noise=True,
     veb_prematurity=VEB_PREMATURITY_THRESHOLD,
+    veb_compensated=True,
     sveb_rule_in=None,
     detect_af=False,
     chunk_duration=DEFAULT_CHUNK_DURATION,
@@ -179,6 +180,9 @@ def annotate_record(
         fraction of that reference, and that are followed by no pause (an interval
         above 1.1 times it), are N (:func:`ecg_sklearn.record.rule_out_timely_veb`);
         None: the V calls as they are.
+    veb_compensated : bool, default=True
+        Premature beats followed by a full compensatory pause with P(V) at least 0.3
+        are V (:func:`~ecg_sklearn.record.rule_in_compensated_veb`).
     sveb_rule_in : float or None, default=None
         If set (e.g. 0.8), beats called N whose preceding interval is below this
         fraction of that reference interval, with a QRS like the dominant beat's, a
@@ -222,7 +226,7 @@ def annotate_record(
     decision = RecordDecision(
         af_rule_out=af_rule_out, similar_beats=similar_beats, sveb_prematurity=sveb_prematurity,
         sveb_gradual=sveb_gradual, sveb_noise=sveb_noise, veb_prematurity=veb_prematurity,
-        sveb_rule_in=sveb_rule_in,
+        veb_compensated=veb_compensated, sveb_rule_in=sveb_rule_in,
     ).check()  # fmt: skip
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
     source = ModelRateSignal(signal, fs, model_fs, n_leads)

@@ -199,7 +199,8 @@ def cmd_annotate(args) -> int:
         af_rule_out=not args.no_af_rule_out, similar_beats=not args.no_similar_beats,
         sveb_prematurity=args.sveb_prematurity, sveb_gradual=not args.no_sveb_gradual,
         sveb_noise=not args.no_sveb_noise,
-        veb_prematurity=args.veb_prematurity, chunk_duration=args.chunk_duration,
+        veb_prematurity=args.veb_prematurity, veb_compensated=not args.no_veb_compensated,
+        chunk_duration=args.chunk_duration,
         detect_af=args.detect_af,
     )  # fmt: skip
     for r in results:

@@ -197,6 +197,11 @@ def _add_annotate(sub):
         "(default 0.95; 'off': the model's calls as they are)",
     )  # fmt: skip
     p.add_argument(
+        "--no-veb-compensated", action="store_true",
+        help="keep the calls of premature beats followed by a full compensatory pause (by "
+        "default those with P(V) >= 0.3 are V)",
+    )  # fmt: skip
+    p.add_argument(
         "--detect-af", action="store_true",
         help="also find atrial fibrillation: rhythm annotations '(AFIB' and '(N' in the "
         "file, and the share of beats in AF (the labels do not change)",

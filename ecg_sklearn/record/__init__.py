@@ -18,7 +18,7 @@ from ._rhythm import apply_rhythm_context
 from ._runs import rule_out_gradual_sveb
 from ._similar import smooth_over_similar_beats
 from ._timing import load_af_model, load_rhythm_models
-from ._ventricular import rule_out_timely_veb
+from ._ventricular import rule_in_compensated_veb, rule_out_timely_veb
 
 __all__ = [
     "sinus_prematurity",
@@ -32,6 +32,7 @@ __all__ = [
     "load_rhythm_models",
     "loaded_beat_features",
     "loaded_rule_in_evidence",
+    "rule_in_compensated_veb",
     "rule_in_premature_sveb",
     "rule_out_gradual_sveb",
     "rule_out_sveb_in_af",

@@ -21,7 +21,11 @@ from ._prematurity import rule_in_premature_sveb, rule_out_timely_sveb
 from ._rules import check_threshold
 from ._runs import rule_out_gradual_sveb
 from ._similar import smooth_over_similar_beats
-from ._ventricular import VEB_PREMATURITY_THRESHOLD, rule_out_timely_veb
+from ._ventricular import (
+    VEB_PREMATURITY_THRESHOLD,
+    rule_in_compensated_veb,
+    rule_out_timely_veb,
+)
 
 __all__ = ["LoadedBeats", "RecordDecision", "SVEB_PREMATURITY"]
 
@@ -46,7 +50,10 @@ class RecordDecision:
        for beats) become Q (:func:`~ecg_sklearn.record.rule_out_sveb_in_noise`);
     6. ``veb_prematurity``: beats called V without confidence, on time and without a
        pause after them, become N (:func:`~ecg_sklearn.record.rule_out_timely_veb`);
-    7. ``sveb_rule_in``: premature beats called N with the usual QRS and another P wave,
+    7. ``veb_compensated``: premature beats followed by a full compensatory pause, with a
+       plausible V probability, become V
+       (:func:`~ecg_sklearn.record.rule_in_compensated_veb`);
+    8. ``sveb_rule_in``: premature beats called N with the usual QRS and another P wave,
        outside atrial fibrillation, become S
        (:func:`~ecg_sklearn.record.rule_in_premature_sveb`).
 
@@ -60,8 +67,9 @@ class RecordDecision:
     sveb_noise : bool, default=True
     veb_prematurity : float or None, default=0.95
         None: skip step 6.
+    veb_compensated : bool, default=True
     sveb_rule_in : float or None, default=None
-        None: skip step 7.
+        None: skip step 8.
 
     Examples
     --------
@@ -77,18 +85,25 @@ class RecordDecision:
 
     def __init__(self, *, af_rule_out=True, similar_beats=True, sveb_prematurity=SVEB_PREMATURITY,
                  sveb_gradual=True, sveb_noise=True, veb_prematurity=VEB_PREMATURITY_THRESHOLD,
-                 sveb_rule_in=None):  # fmt: skip
+                 veb_compensated=True, sveb_rule_in=None):  # fmt: skip
         self.af_rule_out = af_rule_out
         self.similar_beats = similar_beats
         self.sveb_prematurity = sveb_prematurity
         self.sveb_gradual = sveb_gradual
         self.sveb_noise = sveb_noise
         self.veb_prematurity = veb_prematurity
+        self.veb_compensated = veb_compensated
         self.sveb_rule_in = sveb_rule_in
 
     def check(self) -> RecordDecision:
         """Raise a ``ValueError`` naming a parameter out of range; return ``self``."""
-        for name in ("af_rule_out", "similar_beats", "sveb_gradual", "sveb_noise"):
+        for name in (
+            "af_rule_out",
+            "similar_beats",
+            "sveb_gradual",
+            "sveb_noise",
+            "veb_compensated",
+        ):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise ValueError(f"{name} must be True or False; got {getattr(self, name)!r}")
         for name in ("sveb_prematurity", "veb_prematurity", "sveb_rule_in"):
@@ -140,6 +155,8 @@ class RecordDecision:
                 proba, classes, beats.samples, groups=beats.groups,
                 threshold=self.veb_prematurity,
             )  # fmt: skip
+        if self.veb_compensated:
+            proba = rule_in_compensated_veb(proba, classes, beats.samples, groups=beats.groups)
         if self.sveb_rule_in is not None:
             proba = rule_in_premature_sveb(
                 proba, classes, beats.samples, beats.fs, beats.rule_in_evidence(),
@@ -161,7 +178,8 @@ class RecordDecision:
             f"similar_beats={self.similar_beats!r}, "
             f"sveb_prematurity={self.sveb_prematurity!r}, sveb_gradual={self.sveb_gradual!r}, "
             f"sveb_noise={self.sveb_noise!r}, "
-            f"veb_prematurity={self.veb_prematurity!r}, sveb_rule_in={self.sveb_rule_in!r})"
+            f"veb_prematurity={self.veb_prematurity!r}, "
+            f"veb_compensated={self.veb_compensated!r}, sveb_rule_in={self.sveb_rule_in!r})"
         )
 
 

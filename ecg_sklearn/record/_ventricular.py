@@ -7,6 +7,12 @@ V without confidence, that is on time against the beats called N around it
 normal beat whose shape the network did not know (a lead or recorder it was not trained
 on): :func:`rule_out_timely_veb` moves its V probability to N. Confident V calls stand
 whatever their timing (escape beats, idioventricular rhythm).
+
+Conversely, a premature beat followed by a full compensatory pause (the intervals before
+and after it add up to two of the rhythm's: the sinus node was not reset, as by an
+atrial beat) that the network finds plausibly V is V, whatever it was called
+(:func:`rule_in_compensated_veb`): in a lead where a ventricular beat looks much like a
+normal one, its timing still tells.
 """
 
 from __future__ import annotations
@@ -18,7 +24,11 @@ import numpy as np
 from ._prematurity import PREMATURITY_SPAN_BEATS, sinus_prematurity
 from ._rules import check_threshold, move_probability, record_rows, rule_columns
 
-__all__ = ["VEB_PREMATURITY_THRESHOLD", "VEB_CONFIDENCE", "VEB_PAUSE", "rule_out_timely_veb"]
+__all__ = [
+    "VEB_PREMATURITY_THRESHOLD", "VEB_CONFIDENCE", "VEB_PAUSE", "COMPENSATED_PREMATURITY",
+    "COMPENSATED_PAUSE", "COMPENSATED_PROBABILITY", "rule_out_timely_veb",
+    "rule_in_compensated_veb",
+]  # fmt: skip
 
 #: Beats called V whose interval exceeds this fraction of the N beats' reference are on
 #: time.
@@ -29,6 +39,11 @@ VEB_CONFIDENCE = 0.7
 
 #: A following interval above this fraction of the reference is a pause.
 VEB_PAUSE = 1.1
+
+#: A beat below COMPENSATED_PREMATURITY of the reference, whose interval and the next
+#: add up to at least COMPENSATED_PAUSE times two references, with P(V) at least
+#: COMPENSATED_PROBABILITY, is V.
+COMPENSATED_PREMATURITY, COMPENSATED_PAUSE, COMPENSATED_PROBABILITY = 0.9, 0.95, 0.3
 
 
 def rule_out_timely_veb(
@@ -85,4 +100,49 @@ def rule_out_timely_veb(
         after[inside] = interval[veb[inside]] / reference[inside]
         timely = (ratio > threshold) & ~(after > pause)
         move_probability(proba, rows[veb[timely]], v, n)
+    return proba
+
+
+def rule_in_compensated_veb(proba, classes, beat_samples, *, groups=None) -> np.ndarray:
+    """Call V the premature beats followed by a full compensatory pause.
+
+    A beat not called V becomes V (the probability of its call moves to V) when all
+    hold: its :func:`~ecg_sklearn.record.sinus_prematurity` against the beats called N
+    is below :data:`COMPENSATED_PREMATURITY` (0.9); its interval and the next add up to
+    at least :data:`COMPENSATED_PAUSE` (0.95) times twice that reference; its V
+    probability is at least :data:`COMPENSATED_PROBABILITY` (0.3).
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n_beats, n_classes)
+        Class probabilities of every beat of the records, in order within each record;
+        changed in place.
+    classes : array-like, shape (n_classes,)
+        Their classes; must include ``"N"`` and ``"V"`` (else unchanged).
+    beat_samples : array-like of int, shape (n_beats,)
+        Beat positions, increasing within each record.
+    groups : array-like, shape (n_beats,), optional
+        Record of each beat; default: all one record.
+
+    Returns
+    -------
+    proba : ndarray, shape (n_beats, n_classes)
+    """
+    beats, columns = rule_columns(proba, classes, beat_samples, "V")
+    if columns is None:
+        return proba
+    n, v = columns
+    called = proba.argmax(axis=1)
+    for rows in record_rows(beats, groups):
+        index = np.flatnonzero((called[rows] != v) & (proba[rows, v] >= COMPENSATED_PROBABILITY))
+        index = index[(index > 0) & (index < rows.size - 1)]
+        if not index.size:
+            continue
+        ratio = sinus_prematurity(beats[rows], called[rows] == n, index=index)
+        interval = np.diff(beats[rows]).astype(np.float64)
+        reference = interval[index - 1] / ratio
+        pause = (interval[index - 1] + interval[index]) / (2 * reference)
+        ruled = index[(ratio < COMPENSATED_PREMATURITY) & (pause >= COMPENSATED_PAUSE)]
+        for c in np.unique(called[rows][ruled]):
+            move_probability(proba, rows[ruled[called[rows][ruled] == c]], c, v)
     return proba
