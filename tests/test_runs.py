@@ -86,6 +86,7 @@ def test_classes_without_s_are_left_alone_and_bad_input_is_refused():
     proba = proba_of(calls)[:, [0, 2]]
     out = rule_out_gradual_sveb(proba.copy(), ["N", "V"], beats)
     np.testing.assert_array_equal(out, proba)
+    assert not gradual_runs(beats[:2], [True, True]).any()  # no rhythm to read
     with pytest.raises(ValueError, match="is_run must have shape"):
         gradual_runs(beats, calls[:-1] == "S")
 

@@ -73,6 +73,8 @@ def gradual_runs(beat_samples, is_run) -> np.ndarray:
     if run.shape != beats.shape:
         raise ValueError(f"is_run must have shape {beats.shape}; got {run.shape}")
     gradual = np.zeros(beats.size, dtype=bool)
+    if beats.size < 3:
+        return gradual
     interval = np.diff(beats, prepend=beats[:1]).astype(np.float64)  # interval[0] unknown
     edges = np.diff(np.concatenate([[0], run.astype(np.int8), [0]]))
     for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
