@@ -252,7 +252,7 @@ def main(argv=None):
     warnings.simplefilter("ignore", SignalQualityWarning)
     results = {
         "split": args.split, "seed": args.seed, "folds": args.folds,
-        "command": "python benchmarks/cross_database.py " + " ".join(argv or sys.argv[1:]),
+        "command": " ".join(["python benchmarks/cross_database.py", *(argv or sys.argv[1:])]),
         "params": params,
         "train_leads": args.train_leads,
         "mitdb": mitdb_rows(home, args.split, args.seed, args.folds, args.shifts, params,
