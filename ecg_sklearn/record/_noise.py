@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_fs
-from ._rules import move_probability, record_rows, rule_columns
+from ._rules import move_called
 
 __all__ = [
     "CHAOS_MAX_INTERVAL_S", "CHAOS_SHARE", "CHAOS_NEIGHBOURS", "CHAOS_SPAN_BEATS",
@@ -86,12 +86,8 @@ def rule_out_sveb_in_noise(proba, classes, beat_samples, fs, *, groups=None) -> 
     proba : ndarray, shape (n_beats, n_classes)
     """
     target = "Q" if "Q" in np.asarray(classes).astype(str) else "N"
-    beats, columns = rule_columns(proba, classes, beat_samples, "S", other=target)
-    if columns is None:
-        return proba
-    q, s = columns
-    called = proba.argmax(axis=1) == s
-    for rows in record_rows(beats, groups):
-        if called[rows].any():
-            move_probability(proba, rows[chaotic_beats(beats[rows], fs) & called[rows]], s, q)
-    return proba
+
+    def chaotic(beats, called):
+        return chaotic_beats(beats, fs)
+
+    return move_called(proba, classes, beat_samples, groups, "S", target, chaotic)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._validation import check_beat_proba
 
-__all__ = ["check_threshold", "move_probability", "record_rows", "rule_columns"]
+__all__ = ["check_threshold", "move_called", "move_probability", "record_rows", "rule_columns"]
 
 
 def check_threshold(threshold, name="threshold", *, record=False):
@@ -51,3 +51,21 @@ def record_rows(beats, groups):
         if np.any(np.diff(beats[rows]) <= 0):
             raise ValueError(f"beat_samples of record '{record}' must be strictly increasing")
         yield rows
+
+
+def move_called(proba, classes, beat_samples, groups, label, target, select):
+    """Record by record, move the ``label`` probability of the beats called ``label``
+    that ``select(beats, called)`` picks (``beats``: the record's positions, ``called``:
+    its beats called ``label``; a boolean mask back) to ``target``, in place; ``proba``
+    unchanged where ``classes`` lacks either class."""
+    beats, columns = rule_columns(proba, classes, beat_samples, label, other=target)
+    if columns is None:
+        return proba
+    to, source = columns
+    called = proba.argmax(axis=1) == source
+    for rows in record_rows(beats, groups):
+        if called[rows].any():
+            move_probability(
+                proba, rows[select(beats[rows], called[rows]) & called[rows]], source, to
+            )
+    return proba

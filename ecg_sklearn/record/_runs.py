@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._rules import move_probability, record_rows, rule_columns
+from ._rules import move_called
 
 __all__ = [
     "ONSET_RATIO", "RETURN_RATIO", "RATE_BAND", "MAX_STRETCH_BEATS", "gradual_runs",
@@ -111,12 +111,4 @@ def rule_out_gradual_sveb(proba, classes, beat_samples, *, groups=None) -> np.nd
         ``proba``, with the S probability of the beats of :func:`gradual_runs` of the
         beats called S moved to N.
     """
-    beats, columns = rule_columns(proba, classes, beat_samples, "S")
-    if columns is None:
-        return proba
-    n, s = columns
-    called = proba.argmax(axis=1) == s
-    for rows in record_rows(beats, groups):
-        if called[rows].any():
-            move_probability(proba, rows[gradual_runs(beats[rows], called[rows])], s, n)
-    return proba
+    return move_called(proba, classes, beat_samples, groups, "S", "N", gradual_runs)
