@@ -69,6 +69,25 @@ def test_an_isolated_beat_stays_s_after_an_abrupt_step_or_before_a_pause():
     assert not gradual_runs(beats_of(intervals), calls == "S").any()
 
 
+def test_the_pause_after_an_ectopic_beat_in_a_fast_stretch_is_no_onset():
+    intervals, calls = sinus_acceleration()
+    fast = np.flatnonzero(intervals == intervals.min())[5]
+    # An early beat and its compensatory pause in the fast stretch; only the beats
+    # after them are called S: the stretch still began gradually.
+    intervals = np.r_[intervals[:fast], 450, 850, intervals[fast + 1 :]]
+    calls = np.concatenate([calls[: fast + 2], ["N"], calls[fast + 2 :]])
+    calls[: fast + 3] = "N"
+    beats = beats_of(intervals)
+    assert (calls == "S").sum() > 20
+    np.testing.assert_array_equal(gradual_runs(beats, calls == "S"), calls == "S")
+
+
+def test_atrial_bigeminy_stays_s():
+    intervals = np.r_[np.full(30, 1000), np.tile([600, 1400], 10), np.full(30, 1000)]
+    calls = np.where(np.r_[1000, intervals] == 600, "S", "N")
+    assert not gradual_runs(beats_of(intervals), calls == "S").any()
+
+
 def test_a_run_with_no_onset_or_pause_in_the_record_is_judged_by_the_other_end():
     intervals, calls = tachycardia()
     beats = beats_of(intervals)

@@ -8,27 +8,33 @@ as a run, they are not. For each run of consecutive beats called S,
 :func:`rule_out_gradual_sveb` finds the stretch of beats around it at the run's rate
 (intervals at most :data:`RATE_BAND` times the run's median interval, whatever their
 call, so that a tachycardia whose first beats were called N is judged from its true
-onset); where that stretch starts without a premature step (its first interval at least
-:data:`ONSET_RATIO` of the one before) and ends without a pause (the interval after it
-at most :data:`RETURN_RATIO` times its last), the run is a change of sinus rate and its
-beats are N.
+onset, and through a single slower interval after a sustained part of it, such as the
+pause after an ectopic beat); where that stretch starts without a premature step (its
+first interval at least :data:`ONSET_RATIO` of the one before) and ends without a
+pause (the interval after it at most :data:`RETURN_RATIO` times its last), the run is a
+change of sinus rate and its beats are N.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._rules import move_called
 
 __all__ = [
-    "ONSET_RATIO", "RETURN_RATIO", "RATE_BAND", "MAX_STRETCH_BEATS", "gradual_runs",
-    "rule_out_gradual_sveb",
+    "ONSET_RATIO", "RETURN_RATIO", "RATE_BAND", "MAX_STRETCH_BEATS", "SUSTAINED_BEATS",
+    "gradual_runs", "rule_out_gradual_sveb",
 ]  # fmt: skip
 
 
 #: A stretch whose first interval is at least this fraction of the one before it
 #: starts gradually.
 ONSET_RATIO = 0.9
+
+
+#: Intervals at the run's rate before a slower one that make it an interruption.
+SUSTAINED_BEATS = 3
 
 
 #: A stretch whose following interval is at most this multiple of its last one ends
@@ -62,7 +68,9 @@ def gradual_runs(beat_samples, is_run) -> np.ndarray:
     gradual : ndarray of bool, shape (n_beats,)
         True for the beats of the runs that are a change of rate: their stretch (the
         beats around them with intervals at most :data:`RATE_BAND` times the run's
-        median interval, up to :data:`MAX_STRETCH_BEATS` on either side) neither starts
+        median interval, up to :data:`MAX_STRETCH_BEATS` on either side; before the run,
+        a slower interval preceded by :data:`SUSTAINED_BEATS` intervals at that rate
+        interrupts the stretch without starting it) neither starts
         abruptly (with an interval below :data:`ONSET_RATIO` of the one before) nor is
         followed by a pause (an interval above :data:`RETURN_RATIO` times its last).
         A stretch that reaches the record's edge or its bound has no onset or no pause
@@ -81,7 +89,12 @@ def gradual_runs(beat_samples, is_run) -> np.ndarray:
         limit = RATE_BAND * np.median(interval[max(1, start) : max(2, stop)])
         # The stretch's first beat: after the last interval slower than the run's rate.
         lo = max(1, start - MAX_STRETCH_BEATS)
-        slower = lo + np.flatnonzero(interval[lo:start] > limit)
+        slow = interval[lo:start] > limit
+        # A single slow interval after a sustained stretch at the run's rate (the pause
+        # after an ectopic beat) interrupts the stretch without ending it.
+        before = np.r_[np.ones(SUSTAINED_BEATS, bool), slow[:-1]]
+        after_slow = sliding_window_view(before, SUSTAINED_BEATS).any(axis=1)
+        slower = lo + np.flatnonzero(slow & after_slow)
         abrupt = slower.size > 0 and interval[slower[-1] + 1] < ONSET_RATIO * interval[slower[-1]]
         # The interval after the stretch: the first one slower than the run's rate.
         slower = stop + np.flatnonzero(interval[stop : stop + MAX_STRETCH_BEATS] > limit)
