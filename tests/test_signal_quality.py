@@ -6,7 +6,12 @@ import pytest
 
 from ecg_sklearn import annotate_record, load_pretrained
 from ecg_sklearn.io import load_record, sample_data_dir
-from ecg_sklearn.signal import SignalQualityWarning, flat_stretches, rhythm_timeline
+from ecg_sklearn.signal import (
+    SignalQualityWarning,
+    flat_stretches,
+    qrs_deflections,
+    rhythm_timeline,
+)
 from ecg_sklearn.signal._quality import MAX_RR_S
 
 FS = 360.0
@@ -206,3 +211,26 @@ def test_annotation_files_mark_unanalysable_stretches(pretrained, long_record, t
     np.testing.assert_array_equal(ann.subtype[noise], [-1, 0])  # WFDB: unreadable, clean
     np.testing.assert_array_equal(ann.sample[~noise], result.beat_samples)
     assert np.all(np.diff(ann.sample) >= 0)
+
+
+def test_qrs_deflections_read_each_beat_and_the_record_end():
+    rec = load_record("100", sample_data_dir(), leads="MLII")
+    x, beats = rec.signal[0], rec.beat_samples
+    beats = np.r_[beats[beats < x.size - 200], x.size - 3]  # the last beat's 0.1 s run off
+    half = int(round(0.1 * FS))
+    expected = []
+    for b in beats[beats >= half]:
+        seg = x[b - half : b + half + 1]
+        expected.append((seg.max() - np.median(seg), np.median(seg) - seg.min()))
+    above, below = np.array(expected).T
+    upright, amplitude = qrs_deflections(rec.signal, beats, FS, n_beats=beats.size)
+    assert upright == pytest.approx(np.mean(above > below))
+    assert amplitude == pytest.approx(np.median(above + below))
+    assert np.isnan(qrs_deflections(rec.signal, beats[:0], FS)[0])
+    # Read through a callable, as annotate_record does, a beat at a time.
+    calls = []
+    read = lambda a, b: calls.append(b - a) or rec.signal[:, a:b]  # noqa: E731
+    assert qrs_deflections(read, beats, FS, n_beats=10) == qrs_deflections(
+        rec.signal, beats, FS, n_beats=10
+    )
+    assert calls == [2 * half + 1] * 10

@@ -200,13 +200,13 @@ def qrs_deflections(read, beat_samples, fs: float, *, n_beats: int = 200) -> tup
     if not beats.size:
         return float("nan"), float("nan")
     chosen = beats[np.unique(np.linspace(0, beats.size - 1, min(n_beats, beats.size)).astype(int))]
-    up, amplitude = [], []
-    for b in chosen:
-        x = np.asarray(read(b - half, b + half + 1), dtype=np.float64)[0]
-        above, below = x.max() - np.median(x), np.median(x) - x.min()
-        up.append(above > below)
-        amplitude.append(above + below)
-    return float(np.mean(up)), float(np.median(amplitude))
+    x = np.full((chosen.size, 2 * half + 1), np.nan)  # NaN past the record's end
+    for row, b in zip(x, chosen, strict=True):
+        segment = np.asarray(read(b - half, b + half + 1), dtype=np.float64)[0]
+        row[: segment.size] = segment
+    median = np.nanmedian(x, axis=1)
+    above, below = np.nanmax(x, axis=1) - median, median - np.nanmin(x, axis=1)
+    return float(np.mean(above > below)), float(np.median(above + below))
 
 
 def signal_problems(read, beat_samples, fs: float) -> list[str]:
