@@ -3,6 +3,7 @@ import pytest
 
 from ecg_sklearn import annotate_record, load_pretrained
 from ecg_sklearn.io import load_record, sample_data_dir
+from ecg_sklearn.record import record_prematurity_threshold, sinus_prematurity
 from ecg_sklearn.review import (
     apply_review,
     beat_clusters,
@@ -75,6 +76,31 @@ def test_review_labels_reviewed_beats_and_their_clusters(annotated):
     assert not plain.adapted.any()
     np.testing.assert_array_equal(plain.beat_labels[rest], result.beat_labels[rest])
     assert "reviewed" not in result
+
+
+def test_beats_that_would_become_s_on_time_keep_their_call(annotated):
+    rec, result = annotated
+    clusters = beat_clusters(result, rec.signal, rec.fs)
+    calls = {c: set(result.beat_labels[clusters.labels == c]) for c in range(len(clusters.counts))}
+    normal_cluster = max((c for c in calls if calls[c] == {"N"}), key=lambda c: clusters.counts[c])
+    ectopic_cluster = max((c for c in calls if calls[c] == {"V"}), key=lambda c: clusters.counts[c])
+    for c in (normal_cluster, ectopic_cluster):
+        beat = int(clusters.representative[c])
+        given = {int(result.beat_samples[beat]): "S"}
+        out = apply_review(result, rec.signal, rec.fs, given, clusters=clusters, adapt=False)
+        members = (clusters.labels == c) & ~out.reviewed
+        normal = out.beat_labels == "N"
+        ratio = sinus_prematurity(result.beat_samples, normal)
+        premature = ratio <= record_prematurity_threshold(ratio, normal)
+        # The members that follow the expert to S are premature for the record, as the
+        # record's own rule for S asks of the classifier's calls; the others keep theirs.
+        assert premature[members & out.followed].all()
+        left = members & ~out.followed
+        np.testing.assert_array_equal(out.beat_labels[left], result.beat_labels[left])
+        if c == normal_cluster:  # sinus beats, on time
+            assert left.sum() > 0.9 * members.sum()
+        else:  # ventricular ectopic beats, premature
+            assert out.followed[members].sum() > 0.9 * members.sum()
 
 
 def test_adapted_beats_take_the_label_of_their_nearest_taught_beats(annotated):

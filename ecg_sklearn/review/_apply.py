@@ -9,6 +9,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import Bunch
 
 from .._validation import check_fs
+from ..record._prematurity import record_prematurity_threshold, sinus_prematurity
+from ..record._runs import gradual_runs
 from ._clusters import beat_clusters, check_result, check_signal
 from ._sheets import read_review_labels
 
@@ -43,6 +45,10 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
         The expert's labels: ``{beat position (sample at fs): AAMI class}``, or a review
         sheet (:func:`write_review_sheet`'s CSV with its ``label`` column filled in).
         Each position must be a beat of the result (within 50 ms).
+        A beat that becomes S from its cluster or its neighbours, not from a label of
+        its own, passes the record's timing rules for S, as the classifier's calls do:
+        alone, it must be premature for the record's own rhythm; in a run of S, the run
+        must not be a gradual change of rate.
     clusters : Bunch, optional
         :func:`beat_clusters` of the record (the one the suggestions came from).
     record : str, optional
@@ -76,6 +82,7 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
             f"clusters hold {len(clusters.labels)} beats, the result {samples.size}: "
             "are they this record's clusters?"
         )
+    old_proba, old_labels = proba.copy(), np.asarray(result["beat_labels"])
     followed = np.zeros(samples.size, dtype=bool)
     if index.size:
         cluster_of = clusters.labels[index]
@@ -92,18 +99,39 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     reviewed = np.zeros(samples.size, dtype=bool)
     reviewed[index] = True
     # The beats no review reaches keep their labels (the record-level decisions' own).
-    beat_labels = np.asarray(result["beat_labels"]).copy()
+    beat_labels = old_labels.copy()
+    beat_labels[followed | reviewed] = classes[proba[followed | reviewed].argmax(axis=1)]
+    undo = _timely_s(samples, beat_labels, old_labels, reviewed)
+    proba[undo], beat_labels[undo], followed[undo] = old_proba[undo], old_labels[undo], False
     changed = followed | reviewed
-    beat_labels[changed] = classes[proba[changed].argmax(axis=1)]
     adapted = np.zeros(samples.size, dtype=bool)
     if adapt and index.size:
         taught = changed | (confidence >= ADAPT_CONFIDENCE)
         rows, votes = _adapt(clusters.features, beat_labels, taught, reviewed, classes)
         proba[rows], beat_labels[rows], adapted[rows] = votes, classes[votes.argmax(1)], True
+        undo = _timely_s(samples, beat_labels, old_labels, reviewed)
+        proba[undo], beat_labels[undo], adapted[undo] = old_proba[undo], old_labels[undo], False
     out = Bunch(**result)
     out.update(proba=proba, beat_labels=beat_labels, reviewed=reviewed,
                followed=followed & ~reviewed, adapted=adapted)  # fmt: skip
     return out
+
+
+def _timely_s(samples, beat_labels, old_labels, reviewed) -> np.ndarray:
+    """The beats that became S without an expert's label of their own but that the
+    record's timing rules for S rule out, as they do the classifier's calls: a beat
+    alone on time for the record's own rhythm (its
+    :func:`~ecg_sklearn.record.sinus_prematurity` above
+    :func:`~ecg_sklearn.record.record_prematurity_threshold`), a run of S that is a
+    gradual change of rate (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`)."""
+    became = (beat_labels == "S") & (old_labels != "S") & ~reviewed
+    if not became.any() or samples.size < 3:
+        return np.zeros(samples.size, dtype=bool)
+    normal, is_s = beat_labels == "N", beat_labels == "S"
+    ratio = sinus_prematurity(samples, normal)
+    timely = ratio > record_prematurity_threshold(ratio, normal)  # NaN: unknown, kept
+    in_run = is_s & (np.r_[False, is_s[:-1]] | np.r_[is_s[1:], False])
+    return became & np.where(in_run, gradual_runs(samples, is_s), timely)
 
 
 def _adapt(features, beat_labels, taught, reviewed, classes):
