@@ -123,18 +123,18 @@ def summary(comparisons, hours):
     return out
 
 
-def training_beats(home, train_leads):
-    """DS1's beat windows: its MLII lead, or (``"both"``) each of its two leads as
-    single-lead examples of the same patient."""
-    data = load_mitdb("DS1", home, verbose=0)
+def training_beats(home, train_leads, model_fs=None):
+    """DS1's beat windows (at ``model_fs``, default the records' 360 Hz): its MLII lead,
+    or (``"both"``) each of its two leads as single-lead examples of the same patient."""
+    data = load_mitdb("DS1", home, fs=model_fs, verbose=0)
     if train_leads == "both":
-        other = load_mitdb("DS1", home, leads=SECOND_LEAD, verbose=0)
+        other = load_mitdb("DS1", home, leads=SECOND_LEAD, fs=model_fs, verbose=0)
         for key in ("X", "y", "groups"):
             data[key] = np.concatenate([data[key], other[key]])
     return data
 
 
-def fold_models(home, seed, folds, params=None, name="default", train_leads="mlii"):
+def fold_models(home, seed, folds, params=None, name="default", train_leads="mlii", model_fs=None):
     """``{record: fitted pipeline that never saw it}`` over DS1 (the default pipeline with
     the classifier parameters ``params``, trained on ``train_leads``), cached as model
     files."""
@@ -146,7 +146,7 @@ def fold_models(home, seed, folds, params=None, name="default", train_leads="mli
         path = MODELS / f"{name}_seed{seed}_fold{k}of{folds}.npz"
         if not path.is_file():
             if data is None:
-                data = training_beats(home, train_leads)
+                data = training_beats(home, train_leads, model_fs)
             rows = np.isin(data.groups, records[train])
             t = time.perf_counter()
             pipe = default_pipeline(data.fs, random_state=seed, verbose=0, **(params or {}))
@@ -158,9 +158,11 @@ def fold_models(home, seed, folds, params=None, name="default", train_leads="mli
     return by_record
 
 
-def mitdb_rows(home, split, seed, folds, shifts, params=None, name="default", train_leads="mlii"):
+def mitdb_rows(
+    home, split, seed, folds, shifts, params=None, name="default", train_leads="mlii", model_fs=None
+):
     if split == "DS1":
-        models = fold_models(home, seed, folds, params, name, train_leads)
+        models = fold_models(home, seed, folds, params, name, train_leads, model_fs)
     else:
         models = dict.fromkeys(DS2, load_pretrained())
     rows = {}
@@ -180,11 +182,11 @@ def mitdb_rows(home, split, seed, folds, shifts, params=None, name="default", tr
     return rows
 
 
-def candidate_on_ds1(home, seed, params, name, train_leads="mlii"):
+def candidate_on_ds1(home, seed, params, name, train_leads="mlii", model_fs=None):
     """The default pipeline with ``params``, fitted on all of DS1 (cached)."""
     path = MODELS / f"{name}_seed{seed}_all.npz"
     if not path.is_file():
-        data = training_beats(home, train_leads)
+        data = training_beats(home, train_leads, model_fs)
         pipe = default_pipeline(data.fs, random_state=seed, verbose=0, **params)
         save_model(pipe.fit(data.X, data.y, cnn__groups=data.groups), path, leads=["MLII"])
     return load_model(path)
@@ -232,6 +234,10 @@ def main(argv=None):
         help="train on MLII, or on both leads of each DS1 record as single-lead examples",
     )  # fmt: skip
     parser.add_argument(
+        "--model-fs", type=float, default=None,
+        help="the candidate's model rate in Hz: trained on DS1 resampled to it",
+    )  # fmt: skip
+    parser.add_argument(
         "--figure-only", action="store_true",
         help="redraw the figure from benchmarks/results/cross_database.json, run nothing",
     )  # fmt: skip
@@ -245,8 +251,8 @@ def main(argv=None):
         write_section("cross_database_candidates", markdown(results), MODEL_SELECTION_MD)
         return
     params = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
-    if (params or args.train_leads != "mlii") and not args.name:
-        parser.error("--param and --train-leads need --name")
+    if (params or args.train_leads != "mlii" or args.model_fs) and not args.name:
+        parser.error("--param, --train-leads and --model-fs need --name")
     home = get_data_home(args.data_dir)
     # Inverted and other-lead records warn, as they should; the figures say the rest.
     warnings.simplefilter("ignore", SignalQualityWarning)
@@ -255,11 +261,12 @@ def main(argv=None):
         "command": " ".join(["python benchmarks/cross_database.py", *(argv or sys.argv[1:])]),
         "params": params,
         "train_leads": args.train_leads,
+        "model_fs": args.model_fs,
         "mitdb": mitdb_rows(home, args.split, args.seed, args.folds, args.shifts, params,
-                            args.name or "default", args.train_leads),
+                            args.name or "default", args.train_leads, args.model_fs),
         "qtdb": {} if args.no_qtdb else qtdb_rows(
             args.qtdb,
-            candidate_on_ds1(home, args.seed, params, args.name, args.train_leads)
+            candidate_on_ds1(home, args.seed, params, args.name, args.train_leads, args.model_fs)
             if args.name else load_pretrained(),
         ),
     }  # fmt: skip
