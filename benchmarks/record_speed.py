@@ -8,7 +8,8 @@ the record-level decisions included) with one thread (``torch.set_num_threads(1)
 ``n_jobs=None``) and with every core (``n_jobs=-1``: a chunk per thread); best of
 ``--repeats`` runs, the rates and ways in turn. Beside it, the window path: the same
 model's ``predict_proba`` on the loader's DS2 windows at 360 Hz (filter, segmenter,
-network; no detection, no record-level decisions). Then a profile of one pass of the
+network; no detection, no record-level decisions), and the whole-record path at 360 Hz
+with each window filtered (``filter_once=False``). Then a profile of one pass of the
 whole-record path at 360 Hz with one thread (``cProfile``): the cumulative seconds of
 its main steps. Writes ``benchmarks/results/record_speed.json`` and its section of
 ``docs/benchmarks.md``.
@@ -38,7 +39,7 @@ STEPS = [
     ("dominant beat and P wave", "record_templates", "annotate/_chunked.py"),
     ("windows, pipeline (filter, segmenter, network) and rhythm features",
      "classify_in_chunks", "annotate/_chunked.py"),
-    ("of which the filter (ECGFilter.transform)", "transform", "signal/_filtering.py"),
+    ("of which the filter (ECGFilter.filter_signal)", "filter_signal", "signal/_filtering.py"),
     ("of which the segmenter (BeatSegmenter.transform)", "transform", "segmentation.py"),
     ("of which the network (predict_in_batches)", "predict_in_batches", "nn/_training.py"),
     ("similar-beat vote", "smooth_in_chunks", "annotate/_chunked.py"),
@@ -48,8 +49,9 @@ STEPS = [
 ]  # fmt: skip
 
 
-def annotate_all(pipe, records, n_jobs):
-    return [annotate_record(pipe, r.signal, r.fs, n_jobs=n_jobs) for r in records]
+def annotate_all(pipe, records, n_jobs, filter_once=True):
+    return [annotate_record(pipe, r.signal, r.fs, n_jobs=n_jobs, filter_once=filter_once)
+            for r in records]  # fmt: skip
 
 
 def profile(pipe, records) -> dict:
@@ -90,6 +92,7 @@ def main(argv=None):
     beats = {}
     times = {(fs, way): [] for fs in args.rates for way in ("one thread", "all cores")}
     times["window path"] = []
+    times["each window filtered"] = []
     n_threads = torch.get_num_threads()
     annotate_all(pipe, at_360[:1], None)  # warm-up
     for _ in range(args.repeats):
@@ -102,6 +105,9 @@ def main(argv=None):
                 beats[fs] = sum(len(r.beat_samples) for r in results)
         torch.set_num_threads(1)
         t = time.perf_counter()
+        annotate_all(pipe, records[360.0], None, filter_once=False)
+        times["each window filtered"].append(time.perf_counter() - t)
+        t = time.perf_counter()
         pipe.predict_proba(windows)
         times["window path"].append(time.perf_counter() - t)
     torch.set_num_threads(1)
@@ -112,6 +118,8 @@ def main(argv=None):
         for fs in args.rates
         for way in ("one thread", "all cores")
     ]
+    rows.append({"rate": 360.0, "way": "one thread, each window filtered (filter_once=False)",
+                 "beats": beats[360.0], "seconds": min(times["each window filtered"])})  # fmt: skip
     rows.append({"rate": 360.0, "way": "window path, one thread", "beats": len(windows),
                  "seconds": min(times["window path"])})  # fmt: skip
     command = " ".join(["python benchmarks/record_speed.py", *(argv or sys.argv[1:])])

@@ -33,14 +33,26 @@ def test_loaders_windows_and_annotate_record_decide_alike(pipe, data, rule_in):
     labels = pipe.classes_[proba.argmax(axis=1)]
     plain = pipe.predict(data.X)
     assert np.mean(labels != plain) > 0  # the record-level steps change some labels
+    differ = 0
     for record in RECORDS:
         rec = load_record(record, sample_data_dir(), leads="MLII")
         result = annotate_record(
             pipe, rec.signal, rec.fs, beats=rec.beat_samples, sveb_rule_in=rule_in
         )
         rows = data.groups == record
-        np.testing.assert_array_equal(result.beat_labels, labels[rows], err_msg=record)
-        np.testing.assert_allclose(result.proba, proba[rows], rtol=1e-5, atol=1e-6)
+        # annotate_record cuts its windows from the record filtered once, the loaders
+        # filter each window: the windows differ near their ends only (on these
+        # records, 2 labels of 945 and probabilities by up to 0.09, in 201's AF).
+        differ += np.sum(result.beat_labels != labels[rows])
+        np.testing.assert_allclose(result.proba, proba[rows], rtol=0, atol=0.1)
+        # With the loaders' windows filtered one by one, they are the same.
+        windows = annotate_record(
+            pipe, rec.signal, rec.fs, beats=rec.beat_samples, sveb_rule_in=rule_in,
+            filter_once=False,
+        )  # fmt: skip
+        np.testing.assert_array_equal(windows.beat_labels, labels[rows], err_msg=record)
+        np.testing.assert_allclose(windows.proba, proba[rows], rtol=1e-5, atol=1e-6)
+    assert differ <= 0.01 * len(labels)
 
 
 @pytest.mark.parametrize(

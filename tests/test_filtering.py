@@ -124,3 +124,23 @@ def test_fft_threads_do_not_change_the_output(sample):
     one = ECGFilter(fs=sample.fs).fit_transform(sample.X[:3000])
     many = ECGFilter(fs=sample.fs, n_jobs=-1).fit_transform(sample.X[:3000])
     np.testing.assert_array_equal(one, many)
+
+
+def test_filter_signal_filters_a_record_as_transform_filters_its_windows():
+    rec = load_record("100", sample_data_dir(), leads="MLII")
+    beat, half = int(rec.beat_samples[50]), 720
+    window = rec.signal[None, :, beat - half : beat + half + 1]
+    filt = ECGFilter(fs=rec.fs, beat_channel=False, rr_context=False).fit(window)
+    filtered = filt.filter_signal(rec.signal.astype(np.float32))
+    assert filtered.shape == rec.signal.shape and filtered.dtype == np.float32
+    expected = filter_ecg(rec.signal, rec.fs, lowcut=0.5, highcut=45.0)
+    np.testing.assert_allclose(filtered, expected, atol=1e-5)
+    # A window of the record: the same values away from its ends, where the
+    # segmenter crops the beat.
+    window = filt.transform(window)[0, 0]
+    middle = slice(half - 180, half + 180)
+    np.testing.assert_allclose(
+        window[middle], filtered[0, beat - half : beat + half + 1][middle], atol=0.02
+    )
+    with pytest.raises(ValueError, match=r"signal must be \(n_leads, n_samples\)"):
+        filt.filter_signal(rec.signal[0])

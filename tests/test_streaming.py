@@ -16,6 +16,7 @@ from ecg_sklearn.features import (
     dominant_similarity,
     make_beat_windows,
     p_wave_similarity,
+    record_context,
 )
 from ecg_sklearn.io import MITDB_RECORDS, load_record, open_record, sample_data_dir
 from ecg_sklearn.io._streaming import WFDBSignal
@@ -47,10 +48,15 @@ def model(sample):
 def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000):
     """Detection, windows, classification and the record-level steps, whole record at once."""
     beats = detect_qrs(signal, fs)
-    X = make_beat_windows(signal, beats, fs, context=720 / fs, avg_rr_span=avg_rr_span)
+    # The record filtered once, its windows cut from it and passed to the later steps;
+    # the record context read from the raw signal.
+    X = make_beat_windows(
+        pipe[0].filter_signal(signal), beats, fs, context=720 / fs, avg_rr_span=avg_rr_span,
+        context_features=record_context(signal, beats, fs),
+    )  # fmt: skip
     alike = dominant_similarity(signal, beats, fs) >= DOMINANT_LIKE
     proba = rule_out_sveb_in_af(
-        pipe.predict_proba(X), pipe.classes_, af_probability(beats, fs, alike)
+        pipe[1:].predict_proba(X), pipe.classes_, af_probability(beats, fs, alike)
     )
     features = beat_features(signal, beats, fs)
     proba = smooth_over_similar_beats(proba, features, span=span)

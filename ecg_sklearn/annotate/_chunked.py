@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from sklearn import config_context
+from sklearn.pipeline import Pipeline
 
 from ..features._dominant import (
     dominant_p_wave,
@@ -38,6 +39,7 @@ from ..record._similar import (
     similar_blocks,
     smooth_block,
 )
+from ..signal._filtering import ECGFilter
 from ..signal._qrs import detect_qrs
 from ..signal._quality import flat_blocks, stretches_from_blocks
 
@@ -195,9 +197,15 @@ def record_templates(source, beats, size, *, p_wave=False):
     return dominant_template(qrs), dominant_p_wave(qrs, p_wave_segments(signal, at, fs))
 
 
+#: Seconds of signal read on either side of each batch's stretch and filtered with it:
+#: the filter's edge effects have then died out over the windows (the record filtered
+#: whole gives the same windows up to float32 rounding).
+FILTER_MARGIN_S = 10.0
+
+
 def classify_in_chunks(
     pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, with_context, jobs,
-    keep=(), timeline=None,
+    keep=(), timeline=None, filter_once=False,
 ):  # fmt: skip
     """Probabilities of ``beats``, classified ``_BEATS_PER_CHUNK`` beats at a time, and
     the similarities named in ``keep`` (``"qrs_similarity"`` to the dominant beat,
@@ -208,7 +216,9 @@ def classify_in_chunks(
     average interval of each batch's beats from the beat positions within their reach
     (no array of the record's length is made per batch), the dominant beat from the
     reference beats, found first. The rhythm and average interval read ``timeline``
-    (:func:`~ecg_sklearn.signal.rhythm_timeline`; default: ``beats``).
+    (:func:`~ecg_sklearn.signal.rhythm_timeline`; default: ``beats``). ``filter_once``:
+    a pipeline that starts with its filter gets windows cut from each batch's stretch
+    filtered once (with :data:`FILTER_MARGIN_S` on either side), for its later steps.
     """
     fs, n = source.model_fs, source.n_samples
     timeline = beats if timeline is None else timeline
@@ -220,10 +230,19 @@ def classify_in_chunks(
     if qrs_wanted and beats.size >= 3:
         template, p_template = record_templates(source, beats, size, p_wave=p_wave_wanted)
 
+    # A pipeline that filters first: each batch's stretch of the record is filtered
+    # once and the windows cut from it go to the steps after the filter.
+    filters_first = isinstance(pipeline, Pipeline) and isinstance(pipeline[0], ECGFilter)
+    steps = pipeline[1:] if filter_once and filters_first and len(pipeline) > 1 else pipeline
+    filter_margin = int(FILTER_MARGIN_S * fs) if steps is not pipeline else 0
+
     def classify(i0, i1):
         lo, hi = max(0, beats[i0] - half), min(n, beats[i1 - 1] + half + 1)
         j0, j1 = np.searchsorted(beats, [lo, hi])  # every beat marked in these windows
-        signal, context = source.read(lo, hi), None
+        # With the filter's margins, so that its edges fall outside the windows.
+        m0, m1 = max(0, lo - filter_margin), min(n, hi + filter_margin)
+        read = source.read(m0, m1)
+        signal, context = read[:, lo - m0 : hi - m0], None
         rows = slice(i0 - j0, i1 - j0)
         similarity = {key: np.zeros(j1 - j0, np.float32) for key in keep}
         qrs = np.zeros(j1 - j0, np.float32)
@@ -246,6 +265,8 @@ def classify_in_chunks(
             r0, r1 = max(0, j0 - rhythm_reach - 1), min(t.size, j1 + rhythm_reach)
             rhythm = rhythm_context(t[r0:r1], fs, index=np.arange(j0 - r0, j1 - r0))
             context = np.column_stack([rhythm, qrs])
+        if steps is not pipeline:
+            signal = pipeline[0].filter_signal(read)[:, lo - m0 : hi - m0]
         X = make_beat_windows(
             signal, beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr,
             rr_context=with_context, context_features=context,
@@ -255,7 +276,7 @@ def classify_in_chunks(
         # Windows of a signal checked finite when read, with finite beat and context
         # values: the steps need not scan them for NaN again (a tenth of their time).
         with config_context(assume_finite=True):
-            proba = pipeline.predict_proba(X[rows])
+            proba = steps.predict_proba(X[rows])
         return proba, {key: values[rows] for key, values in similarity.items()}
 
     # Batches of a fixed number of beats (so that every batch allocates arrays of the

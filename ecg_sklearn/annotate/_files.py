@@ -14,7 +14,8 @@ from .._files import FILE_RECORD_SUFFIXES, record_files, record_name, temporary_
 from ..metrics import compare_annotations, flutter_intervals
 from ..record._af import AF_THRESHOLD
 from ..signal._quality import SignalQualityWarning
-from ._record import annotate_record, pipeline_layout, single_threaded
+from ._record import annotate_record, pipeline_layout
+from ._threads import single_threaded
 
 __all__ = [
     "annotate_and_compare",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import functools
 import warnings
 
 import numpy as np
@@ -34,6 +31,7 @@ from ._chunked import (
     smooth_in_chunks,
 )
 from ._source import ModelRateSignal
+from ._threads import one_thread_each
 
 __all__ = ["pipeline_layout", "pipeline_windows", "annotate_record"]
 
@@ -106,6 +104,7 @@ def annotate_record(
     veb_compensated=True,
     sveb_rule_in=None,
     detect_af=False,
+    filter_once=True,
     chunk_duration=DEFAULT_CHUNK_DURATION,
     n_jobs=None,
     verbose=0,
@@ -195,6 +194,13 @@ def annotate_record(
         in AF above :data:`~ecg_sklearn.record.AF_THRESHOLD`), from the rhythm around
         it and the intervals between the beats like the dominant one
         (:func:`ecg_sklearn.record.af_probability`). The labels do not depend on it.
+    filter_once : bool, default=True
+        With a pipeline that starts with :class:`~ecg_sklearn.ECGFilter`, filter the
+        record once (:meth:`~ecg_sklearn.ECGFilter.filter_signal`, a batch's stretch and
+        10 s on either side at a time) and cut the windows from it, instead of filtering
+        each window (faster). The windows then differ from the loaders' (filtered one by
+        one, as the models were trained) near their ends: on DS1 out of fold, S-F1 and
+        V-F1 within 0.001 (docs/design.md). False gives the loaders' windows exactly.
     chunk_duration : float or None, default=600.0
         Seconds of signal the detector reads at a time (plus 30 s on either side);
         ``None`` reads the whole record at once.
@@ -238,7 +244,7 @@ def annotate_record(
     kept = ("qrs_similarity",) if detect_af or af_rule_out else ()
     if decision.needs_rule_in_evidence:
         kept = ("qrs_similarity", "p_wave_similarity")
-    with _one_thread_each(pipeline, n_jobs) as pipeline, Jobs(n_jobs) as jobs:
+    with one_thread_each(pipeline, n_jobs) as pipeline, Jobs(n_jobs) as jobs:
         if beats is None:
             found, flat = detect_in_chunks(source, chunk_duration, progress, jobs, **detect_kwargs)
             found = found[~inside(found, flat)]  # the filters' ringing, not beats
@@ -260,7 +266,7 @@ def annotate_record(
         proba, similarity = classify_in_chunks(
             pipeline, source, found, n_times, avg_rr_span, chunk_duration, progress,
             _reads_rr_context(pipeline), jobs,
-            keep=kept, timeline=timeline,
+            keep=kept, timeline=timeline, filter_once=filter_once,
         )  # fmt: skip
         p_af = None
         if detect_af or af_rule_out:
@@ -361,39 +367,3 @@ def _check_beats(beats, n_samples) -> np.ndarray:
             f"{what} (after {int(given[i])}); pass each beat once, sorted"
         )
     return given
-
-
-@functools.cache
-def _thread_pools():
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()  # the loaded BLAS and OpenMP libraries, found once
-
-
-@contextlib.contextmanager
-def _one_thread_each(pipeline, n_jobs):
-    """``pipeline`` with BLAS on one thread (its threads wait busily between the small
-    products here and slow the rest) and, for ``n_jobs > 1``, its network (unless it
-    sets ``n_threads``) and its steps' ``n_jobs`` (the filter's FFTs) on one thread
-    too: a shallow copy of those steps, the others shared."""
-    from ..classifier import torch_threads
-
-    if n_jobs > 1 and isinstance(pipeline, Pipeline):
-        steps = []
-        for name, step in pipeline.steps:
-            if "n_jobs" in step.get_params(deep=False):
-                step = copy.copy(step).set_params(n_jobs=1)
-            steps.append((name, step))
-        pipeline = copy.copy(pipeline)
-        pipeline.steps = steps
-    with (
-        _thread_pools().limit(limits=1, user_api="blas"),
-        torch_threads(1 if n_jobs > 1 else None),
-    ):
-        yield pipeline
-
-
-def single_threaded(pipeline):
-    """A copy of ``pipeline`` whose steps' ``n_threads`` and ``n_jobs`` are 1."""
-    params = {k: 1 for k in pipeline.get_params() if k.endswith(("n_threads", "__n_jobs"))}
-    return copy.deepcopy(pipeline).set_params(**params) if params else pipeline

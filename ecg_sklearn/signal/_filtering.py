@@ -330,8 +330,34 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         self._validate_params()
         return self._transform(validate_signal(self, X, reset=True))
 
-    def _transform(self, X):
-        kwargs = dict(
+    def filter_signal(self, signal):
+        """Filter a stretch of a record as :meth:`transform` filters each window.
+
+        Filtering a record once, then cutting its windows, does the work once per
+        sample instead of once per window that covers it; the windows differ from
+        filtered windows only near their edges. The stretch is filtered forward and
+        backward (``implementation="sosfiltfilt"`` whatever this filter's, which
+        applies to windows): over a long signal the FFT is no faster.
+
+        Parameters
+        ----------
+        signal : ndarray, shape (n_leads, n_samples)
+            Raw ECG, every channel a lead.
+
+        Returns
+        -------
+        filtered : ndarray, same shape and dtype as ``signal``
+        """
+        self._validate_params()
+        signal = np.asarray(signal)
+        if signal.ndim != 2:
+            raise ValueError(f"signal must be (n_leads, n_samples); got shape {signal.shape}")
+        return filter_ecg(
+            signal, self.fs, **{**self._filter_kwargs(), "implementation": "sosfiltfilt"}
+        )
+
+    def _filter_kwargs(self) -> dict:
+        return dict(
             method=self.method,
             lowcut=self.lowcut,
             highcut=self.highcut,
@@ -340,6 +366,9 @@ class ECGFilter(TransformerMixin, BaseEstimator):
             implementation=self.implementation,
             workers=effective_n_jobs(self.n_jobs),
         )
+
+    def _transform(self, X):
+        kwargs = self._filter_kwargs()
         n_kept = (int(self.beat_channel) + int(self.rr_context)) if X.ndim == 3 else 0
         if n_kept:
             if X.shape[1] <= n_kept:
