@@ -93,7 +93,7 @@ def annotate_first_lead(records):
     out = []
     for rec, pipe in records:
         rec.signal = rec.signal[:1]
-        out.append((rec, annotate_record(pipe, rec.signal, rec.fs)))
+        out.append((rec, annotate_record(pipe, rec.signal, rec.fs, detect_af=True)))
     return out
 
 
@@ -102,7 +102,7 @@ def timing(home):
     100's MLII lead joined 48 times), with the record's beat count."""
     rec = load_record("100", home, leads="MLII")
     signal = np.tile(rec.signal[:1], (1, 48))
-    result = annotate_record(load_pretrained(), signal, rec.fs)
+    result = annotate_record(load_pretrained(), signal, rec.fs, detect_af=True)
     t = time.perf_counter()
     suggestions = suggest_review(result, signal, rec.fs, n=12)
     suggest_s = time.perf_counter() - t

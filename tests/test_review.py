@@ -3,7 +3,7 @@ import pytest
 
 from ecg_sklearn import annotate_record, load_pretrained
 from ecg_sklearn.io import load_record, sample_data_dir
-from ecg_sklearn.record import record_prematurity_threshold, sinus_prematurity
+from ecg_sklearn.record import AF_THRESHOLD, record_prematurity_threshold, sinus_prematurity
 from ecg_sklearn.review import (
     apply_review,
     beat_clusters,
@@ -101,6 +101,25 @@ def test_beats_that_would_become_s_on_time_keep_their_call(annotated):
             assert left.sum() > 0.9 * members.sum()
         else:  # ventricular ectopic beats, premature
             assert out.followed[members].sum() > 0.9 * members.sum()
+
+
+def test_no_beat_becomes_s_in_atrial_fibrillation():
+    rec = load_record("201", sample_data_dir(), leads="MLII")  # AF in its excerpt
+    result = annotate_record(load_pretrained(), rec.signal, rec.fs, detect_af=True)
+    in_af = result.p_af > AF_THRESHOLD
+    clusters = beat_clusters(result, rec.signal, rec.fs)
+    largest = int(np.bincount(clusters.labels[in_af]).argmax())
+    members = clusters.labels == largest
+    given = {int(result.beat_samples[clusters.representative[largest]]): "S"}
+    out = apply_review(result, rec.signal, rec.fs, given)
+    assert (members & in_af & ~out.reviewed).sum() >= 5
+    became = (out.beat_labels == "S") & (result.beat_labels != "S") & ~out.reviewed
+    assert not (became & in_af).any()
+    # Without the AF probabilities, the timing rules alone decide.
+    out = apply_review(dict(result, p_af=None), rec.signal, rec.fs, given)
+    assert ((out.beat_labels == "S") & (result.beat_labels != "S") & in_af).any()
+    with pytest.raises(ValueError, match="p_af must hold one value a beat"):
+        apply_review(dict(result, p_af=result.p_af[:-1]), rec.signal, rec.fs, given)
 
 
 def test_adapted_beats_take_the_label_of_their_nearest_taught_beats(annotated):

@@ -257,12 +257,14 @@ def cmd_review(args) -> int:
     rec = open_record(args.record, leads=[tuple(args.lead.split(","))])
     print(f"Annotating {name} with {model}", flush=True)
     signal = np.asarray(rec.signal[0:1, :])
-    result = annotate_record(pipe, signal, rec.fs, verbose=int(not args.quiet))
+    # With each beat's probability of AF: no beat in AF becomes S by the review.
+    result = annotate_record(pipe, signal, rec.fs, detect_af=True, verbose=int(not args.quiet))
     clusters = beat_clusters(result, signal, rec.fs)
     out = Path(args.out_dir or ".")
     if labels is None:
         return _write_suggestions(args, name, rec.fs, signal, result, clusters, out)
     reviewed = apply_review(result, signal, rec.fs, labels, clusters=clusters)
+    reviewed.p_af = None  # AF informed the review; the file holds beats, as annotate's
     out.mkdir(parents=True, exist_ok=True)
     path = write_annotations(reviewed, name, extension=args.extension, write_dir=out)
     print(f"{name}: {int(reviewed.reviewed.sum())} reviewed beats, "

@@ -9,6 +9,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import Bunch
 
 from .._validation import check_fs
+from ..record._af import AF_THRESHOLD
 from ..record._prematurity import record_prematurity_threshold, sinus_prematurity
 from ..record._runs import gradual_runs
 from ._clusters import beat_clusters, check_result, check_signal
@@ -83,6 +84,11 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
             "are they this record's clusters?"
         )
     old_proba, old_labels = proba.copy(), np.asarray(result["beat_labels"])
+    p_af = result.get("p_af")
+    if p_af is not None:
+        p_af = np.asarray(p_af, dtype=np.float64)
+        if p_af.shape != samples.shape:
+            raise ValueError(f"result's p_af must hold one value a beat; got shape {p_af.shape}")
     followed = np.zeros(samples.size, dtype=bool)
     if index.size:
         cluster_of = clusters.labels[index]
@@ -101,7 +107,7 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     # The beats no review reaches keep their labels (the record-level decisions' own).
     beat_labels = old_labels.copy()
     beat_labels[followed | reviewed] = classes[proba[followed | reviewed].argmax(axis=1)]
-    undo = _timely_s(samples, beat_labels, old_labels, reviewed)
+    undo = _ruled_out_s(samples, beat_labels, old_labels, reviewed, p_af)
     proba[undo], beat_labels[undo], followed[undo] = old_proba[undo], old_labels[undo], False
     changed = followed | reviewed
     adapted = np.zeros(samples.size, dtype=bool)
@@ -109,7 +115,7 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
         taught = changed | (confidence >= ADAPT_CONFIDENCE)
         rows, votes = _adapt(clusters.features, beat_labels, taught, reviewed, classes)
         proba[rows], beat_labels[rows], adapted[rows] = votes, classes[votes.argmax(1)], True
-        undo = _timely_s(samples, beat_labels, old_labels, reviewed)
+        undo = _ruled_out_s(samples, beat_labels, old_labels, reviewed, p_af)
         proba[undo], beat_labels[undo], adapted[undo] = old_proba[undo], old_labels[undo], False
     out = Bunch(**result)
     out.update(proba=proba, beat_labels=beat_labels, reviewed=reviewed,
@@ -117,21 +123,23 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     return out
 
 
-def _timely_s(samples, beat_labels, old_labels, reviewed) -> np.ndarray:
+def _ruled_out_s(samples, beat_labels, old_labels, reviewed, p_af) -> np.ndarray:
     """The beats that became S without an expert's label of their own but that the
-    record's timing rules for S rule out, as they do the classifier's calls: a beat
-    alone on time for the record's own rhythm (its
+    record's rules for S rule out, as they do the classifier's calls: a beat in atrial
+    fibrillation (``p_af`` above :data:`~ecg_sklearn.record.AF_THRESHOLD`, when known), a
+    beat alone on time for the record's own rhythm (its
     :func:`~ecg_sklearn.record.sinus_prematurity` above
     :func:`~ecg_sklearn.record.record_prematurity_threshold`), a run of S that is a
     gradual change of rate (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`)."""
     became = (beat_labels == "S") & (old_labels != "S") & ~reviewed
     if not became.any() or samples.size < 3:
         return np.zeros(samples.size, dtype=bool)
+    in_af = np.zeros(samples.size, dtype=bool) if p_af is None else p_af > AF_THRESHOLD
     normal, is_s = beat_labels == "N", beat_labels == "S"
     ratio = sinus_prematurity(samples, normal)
     timely = ratio > record_prematurity_threshold(ratio, normal)  # NaN: unknown, kept
     in_run = is_s & (np.r_[False, is_s[:-1]] | np.r_[is_s[1:], False])
-    return became & np.where(in_run, gradual_runs(samples, is_s), timely)
+    return became & (in_af | np.where(in_run, gradual_runs(samples, is_s), timely))
 
 
 def _adapt(features, beat_labels, taught, reviewed, classes):
