@@ -70,9 +70,9 @@ def gradual_runs(beat_samples, is_run) -> np.ndarray:
         beats around them with intervals at most :data:`RATE_BAND` times the run's
         median interval, up to :data:`MAX_STRETCH_BEATS` on either side; before the run,
         a slower interval preceded by :data:`SUSTAINED_BEATS` intervals at that rate
-        interrupts the stretch without starting it) neither starts
-        abruptly (with an interval below :data:`ONSET_RATIO` of the one before) nor is
-        followed by a pause (an interval above :data:`RETURN_RATIO` times its last).
+        interrupts the stretch without starting it) neither starts abruptly (with an
+        interval below :data:`ONSET_RATIO` of the one before) nor is followed by a
+        pause (an interval above :data:`RETURN_RATIO` times its last).
         A stretch that reaches the record's edge or its bound has no onset or no pause
         on that side.
     """

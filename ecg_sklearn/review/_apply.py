@@ -47,9 +47,10 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
         sheet (:func:`write_review_sheet`'s CSV with its ``label`` column filled in).
         Each position must be a beat of the result (within 50 ms).
         A beat that becomes S from its cluster or its neighbours, not from a label of
-        its own, passes the record's timing rules for S, as the classifier's calls do:
-        alone, it must be premature for the record's own rhythm; in a run of S, the run
-        must not be a gradual change of rate.
+        its own, passes the record's rules for S, as the classifier's calls do: it is
+        not in atrial fibrillation (when ``result`` holds ``p_af``:
+        ``annotate_record(..., detect_af=True)``); alone, it is premature for the
+        record's own rhythm; in a run of S, the run is not a gradual change of rate.
     clusters : Bunch, optional
         :func:`beat_clusters` of the record (the one the suggestions came from).
     record : str, optional

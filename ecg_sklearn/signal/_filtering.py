@@ -337,7 +337,8 @@ class ECGFilter(TransformerMixin, BaseEstimator):
         sample instead of once per window that covers it; the windows differ from
         filtered windows only near their edges. The stretch is filtered forward and
         backward (``implementation="sosfiltfilt"`` whatever this filter's, which
-        applies to windows): over a long signal the FFT is no faster.
+        applies to windows): the FFT path keeps its response for each signal length,
+        which stretches of every length would pile up.
 
         Parameters
         ----------
