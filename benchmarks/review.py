@@ -1,6 +1,7 @@
 """Expert review simulated: what k reviewed beats per record buy, end to end.
 
-Each record is annotated (``annotate_record`` on its raw first lead), then
+Each record is annotated (``annotate_record`` on its raw first lead, with
+``detect_af=True``: ``apply_review`` makes no beat S in AF), then
 :func:`ecg_sklearn.review.suggest_review` picks ``k`` beats, a simulated expert gives
 each the reference label of the beat it matches (within 150 ms; ``Q`` for an extra
 detection), and :func:`ecg_sklearn.review.apply_review` decides the record again. The
