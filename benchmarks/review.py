@@ -14,7 +14,9 @@ reviewed beats and the reference beats they match are left out of the scores
 * ``--qtdb``: the 54 records of ``../shared/data/qtdb-other`` (250 Hz, lead 1), the
   shipped model (trained on DS1, which shares no record with them).
 
-Also times the suggestions and their application on a 24-hour record.
+Also the records taught by themselves, without an expert (``apply_review`` with no
+answer: the record's own classifier alone). Also times the suggestions and their
+application on a 24-hour record.
 
 Writes ``benchmarks/results/review.json``, ``docs/figures/review.png`` (S-F1 and V-F1
 against k) and the ``review`` section of ``docs/benchmarks.md``.
@@ -75,6 +77,20 @@ def reviewed_comparison(rec, result, k):
     return compare_with_reference(rec, result.beat_samples, result.beat_labels)
 
 
+def self_taught(annotated, name):
+    """The summary over ``annotated`` after ``apply_review`` with no answer: the record's
+    own classifier alone (label-free)."""
+    hours = sum(rec.signal.shape[1] / rec.fs / 3600 for rec, _ in annotated)
+    comparisons = []
+    for rec, res in annotated:
+        taught = apply_review(res, rec.signal, rec.fs, {})
+        comparisons.append(compare_with_reference(rec, res.beat_samples, taught.beat_labels))
+    r = summary(comparisons, hours)
+    print(f"{name} self-taught: S-F1 {r['S_f1']:.3f} V-F1 {r['V_f1']:.3f} false S/V per "
+          f"hour {r['false_S_per_hour']:.1f}/{r['false_V_per_hour']:.1f}", flush=True)  # fmt: skip
+    return r
+
+
 def rows(annotated, ks, name):
     """``{k: summary}`` over the ``(record, result)`` pairs of ``annotated``."""
     hours = sum(rec.signal.shape[1] / rec.fs / 3600 for rec, _ in annotated)
@@ -131,19 +147,23 @@ def main(argv=None):
     else:
         models = dict.fromkeys(DS2, load_pretrained())
     mitdb = [(load_record(r, home, leads="MLII"), pipe) for r, pipe in models.items()]
+    annotated = annotate_first_lead(mitdb)
     results = {
         "split": args.split,
         "model": "DS1 fold models (seed 0)" if args.split == "DS1" else "shipped mitdb-ds1",
         "machine": machine(),
         "command": "python benchmarks/review.py " + " ".join(argv or sys.argv[1:]),
-        "mitdb": rows(annotate_first_lead(mitdb), args.k, args.split),
+        "mitdb": rows(annotated, args.k, args.split),
+        "mitdb_self_taught": self_taught(annotated, args.split),
     }
     results["timing"] = timing(home)
     if not args.no_qtdb:
         pipe = load_pretrained()
         folder = Path(args.qtdb)
         qtdb = [(load_record(p.stem, folder), pipe) for p in sorted(folder.glob("*.hea"))]
-        results["qtdb"] = rows(annotate_first_lead(qtdb), args.k, "qtdb-other")
+        annotated = annotate_first_lead(qtdb)
+        results["qtdb"] = rows(annotated, args.k, "qtdb-other")
+        results["qtdb_self_taught"] = self_taught(annotated, "qtdb-other")
     write_json("review", results)
     figure(results)
     write_section("review", markdown(results))
@@ -187,13 +207,19 @@ def markdown(results) -> str:
     ]
     for name in ("mitdb", "qtdb"):
         label = results["split"] if name == "mitdb" else "qtdb-other"
-        for k, r in results.get(name, {}).items():
+        by_k = dict(results.get(name, {}))
+        if f"{name}_self_taught" in results:
+            by_k["0, self-taught"] = results[f"{name}_self_taught"]
+        for k, r in by_k.items():
             lines.append(
                 f"| {label} | {k} | {r['S_se']:.3f} | {r['S_ppv']:.3f} | {r['S_f1']:.3f} "
                 f"| {r['V_se']:.3f} | {r['V_ppv']:.3f} | {r['V_f1']:.3f} "
                 f"| {r['false_S_per_hour']:.1f} | {r['false_V_per_hour']:.1f} |"
             )
     by_k = results["mitdb"]
+    lines += ["", "k = 0, self-taught: `apply_review` with no answer (`{}`): the record's "
+              "own nearest-neighbour classifier alone, taught by its calls of probability "
+              "0.8 or more, without labels."]  # fmt: skip
     if "0" in by_k or 0 in by_k:
         base = by_k.get("0", by_k.get(0))
         gains = []

@@ -122,6 +122,19 @@ def test_no_beat_becomes_s_in_atrial_fibrillation():
         apply_review(dict(result, p_af=result.p_af[:-1]), rec.signal, rec.fs, given)
 
 
+def test_with_no_answer_the_record_teaches_itself():
+    rec = load_record("232", sample_data_dir(), leads="MLII")  # 23 uncertain calls change
+    result = annotate_record(load_pretrained(), rec.signal, rec.fs)
+    out = apply_review(result, rec.signal, rec.fs, {})
+    assert not out.reviewed.any() and not out.followed.any()
+    assert out.adapted.any()
+    changed = out.beat_labels != result.beat_labels
+    assert changed.any() and not (changed & ~out.adapted).any()
+    assert (result.proba[out.adapted].max(axis=1) < 0.8).all()  # only uncertain calls
+    plain = apply_review(result, rec.signal, rec.fs, {}, adapt=False)
+    np.testing.assert_array_equal(plain.beat_labels, result.beat_labels)
+
+
 def test_adapted_beats_take_the_label_of_their_nearest_taught_beats(annotated):
     rec, result = annotated
     s = suggest_review(result, rec.signal, rec.fs, n=3)

@@ -45,7 +45,8 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     labels : mapping or path
         The expert's labels: ``{beat position (sample at fs): AAMI class}``, or a review
         sheet (:func:`write_review_sheet`'s CSV with its ``label`` column filled in).
-        Each position must be a beat of the result (within 50 ms).
+        Each position must be a beat of the result (within 50 ms). With no label
+        (``{}``) and ``adapt``, the record teaches itself, without an expert.
         A beat that becomes S from its cluster or its neighbours, not from a label of
         its own, passes the record's rules for S, as the classifier's calls do: it is
         not in atrial fibrillation (when ``result`` holds ``p_af``:
@@ -112,7 +113,7 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     proba[undo], beat_labels[undo], followed[undo] = old_proba[undo], old_labels[undo], False
     changed = followed | reviewed
     adapted = np.zeros(samples.size, dtype=bool)
-    if adapt and index.size:
+    if adapt:
         taught = changed | (confidence >= ADAPT_CONFIDENCE)
         rows, votes = _adapt(clusters.features, beat_labels, taught, reviewed, classes)
         proba[rows], beat_labels[rows], adapted[rows] = votes, classes[votes.argmax(1)], True
