@@ -48,8 +48,8 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
         Each position must be a beat of the result (within 50 ms). With no label
         (``{}``) and ``adapt``, the record teaches itself, without an expert.
         A beat that becomes S from its cluster or its neighbours, not from a label of
-        its own, passes the record's rules for S, as the classifier's calls do: it is
-        not in atrial fibrillation (when ``result`` holds ``p_af``:
+        its own, passes the record's rules for S (a run of S judged as a run only): it
+        is not in atrial fibrillation (when ``result`` holds ``p_af``:
         ``annotate_record(..., detect_af=True)``); alone, it is premature for the
         record's own rhythm; in a run of S, the run is not a gradual change of rate.
     clusters : Bunch, optional
@@ -127,7 +127,7 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
 
 def _ruled_out_s(samples, beat_labels, old_labels, reviewed, p_af) -> np.ndarray:
     """The beats that became S without an expert's label of their own but that the
-    record's rules for S rule out, as they do the classifier's calls: a beat in atrial
+    record's rules for S rule out (a run judged as a run only): a beat in atrial
     fibrillation (``p_af`` above :data:`~ecg_sklearn.record.AF_THRESHOLD`, when known), a
     beat alone on time for the record's own rhythm (its
     :func:`~ecg_sklearn.record.sinus_prematurity` above
