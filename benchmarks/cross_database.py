@@ -24,12 +24,14 @@ Writes ``benchmarks/results/cross_database.json``, ``docs/figures/cross_database
 and the ``cross_database`` section of ``docs/benchmarks.md``.
 
 A candidate (``--param``, ``--train-leads both``: each DS1 record's two leads as
-single-lead training examples) needs ``--name`` and writes only
+single-lead training examples; ``--decision``: ``annotate_record``'s arguments, with
+the default models) needs ``--name`` and writes only
 ``benchmarks/results/cross_database_NAME[_seedS].json`` (the seed when not 0).
 
 Usage: python benchmarks/cross_database.py [--data-dir PATH] [--split DS1|DS2]
 [--seed 0] [--folds 11] [--shifts mlii inverted ...] [--qtdb PATH | --no-qtdb]
 [--param module__flip=0.5 ... --name NAME] [--train-leads mlii|both]
+[--decision self_teach=True ... --name NAME]
 """
 
 from __future__ import annotations
@@ -97,10 +99,11 @@ def shifted(signal, fs, shift, seed):
     raise ValueError(f"unknown shift {shift!r}")
 
 
-def evaluate(pipe, rec, shift, seed):
-    """compare_with_reference of ``annotate_record`` on the shifted record."""
+def evaluate(pipe, rec, shift, seed, decision=None):
+    """compare_with_reference of ``annotate_record`` (with the keyword arguments
+    ``decision``) on the shifted record."""
     signal, fs = shifted(rec.signal[:1], rec.fs, shift, seed)
-    result = annotate_record(pipe, signal, fs)
+    result = annotate_record(pipe, signal, fs, **(decision or {}))
     samples = np.round(result.beat_samples * rec.fs / fs).astype(np.int64)
     return compare_with_reference(rec, samples, result.beat_labels)
 
@@ -159,8 +162,9 @@ def fold_models(home, seed, folds, params=None, name="default", train_leads="mli
 
 
 def mitdb_rows(
-    home, split, seed, folds, shifts, params=None, name="default", train_leads="mlii", model_fs=None
-):
+    home, split, seed, folds, shifts, params=None, name="default", train_leads="mlii",
+    model_fs=None, decision=None,
+):  # fmt: skip
     if split == "DS1":
         models = fold_models(home, seed, folds, params, name, train_leads, model_fs)
     else:
@@ -172,7 +176,7 @@ def mitdb_rows(
         comparisons, hours = [], 0.0
         for i, (record, pipe) in enumerate(models.items()):
             rec = load_record(record, home, leads=leads)
-            comparisons.append(evaluate(pipe, rec, shift, seed * 1000 + i))
+            comparisons.append(evaluate(pipe, rec, shift, seed * 1000 + i, decision))
             hours += rec.signal.shape[1] / rec.fs / 3600
         rows[shift] = summary(comparisons, hours)
         r = rows[shift]
@@ -192,7 +196,7 @@ def candidate_on_ds1(home, seed, params, name, train_leads="mlii", model_fs=None
     return load_model(path)
 
 
-def qtdb_rows(folder, pipe):
+def qtdb_rows(folder, pipe, decision=None):
     """Each lead of the qtdb-other records on its own, by source database."""
     records = sorted(p.stem for p in Path(folder).glob("*.hea"))
     by = {}
@@ -203,7 +207,7 @@ def qtdb_rows(folder, pipe):
         for k in range(rec.signal.shape[0]):
             one = Bunch(**rec)
             one.signal = rec.signal[k : k + 1]
-            comparison = evaluate(pipe, one, "mlii", 0)
+            comparison = evaluate(pipe, one, "mlii", 0, decision)
             for key in (f"lead {k + 1}, all", f"lead {k + 1}, {source}"):
                 by.setdefault(key, ([], [0.0]))
                 by[key][0].append(comparison)
@@ -223,6 +227,11 @@ def main(argv=None):
     parser.add_argument(
         "--param", action="append", default=[],
         help="a candidate's classifier parameter NAME=VALUE (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--decision", action="append", default=[],
+        help="a candidate's annotate_record argument NAME=VALUE (repeatable; the default "
+        "model)",
     )  # fmt: skip
     parser.add_argument("--name", default=None, help="the candidate's name (its JSON)")
     parser.add_argument(
@@ -251,8 +260,11 @@ def main(argv=None):
         write_section("cross_database_candidates", markdown(results), MODEL_SELECTION_MD)
         return
     params = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
-    if (params or args.train_leads != "mlii" or args.model_fs) and not args.name:
-        parser.error("--param, --train-leads and --model-fs need --name")
+    decision = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.decision)}
+    trained = bool(params or args.train_leads != "mlii" or args.model_fs)
+    if (trained or decision) and not args.name:
+        parser.error("--param, --decision, --train-leads and --model-fs need --name")
+    model = args.name if trained else "default"
     home = get_data_home(args.data_dir)
     # Inverted and other-lead records warn, as they should; the figures say the rest.
     warnings.simplefilter("ignore", SignalQualityWarning)
@@ -260,14 +272,16 @@ def main(argv=None):
         "split": args.split, "seed": args.seed, "folds": args.folds,
         "command": " ".join(["python benchmarks/cross_database.py", *(argv or sys.argv[1:])]),
         "params": params,
+        "decision": decision,
         "train_leads": args.train_leads,
         "model_fs": args.model_fs,
         "mitdb": mitdb_rows(home, args.split, args.seed, args.folds, args.shifts, params,
-                            args.name or "default", args.train_leads, args.model_fs),
+                            model, args.train_leads, args.model_fs, decision),
         "qtdb": {} if args.no_qtdb else qtdb_rows(
             args.qtdb,
-            candidate_on_ds1(home, args.seed, params, args.name, args.train_leads, args.model_fs)
+            candidate_on_ds1(home, args.seed, params, model, args.train_leads, args.model_fs)
             if args.name else load_pretrained(),
+            decision,
         ),
     }  # fmt: skip
     if args.name:  # a candidate: its figures only, not the docs
@@ -339,7 +353,9 @@ def candidates_markdown(results) -> str:
         "V-F1 end to end (bxb), each DS1 record annotated by the fold model that never saw "
         "it, its MLII lead changed as the column says; qtdb-other: the candidate fitted on "
         "all of DS1, first lead. Detector and record-level decisions: the package's at the "
-        "time of the run (the same for every row).",
+        "time of the run, the same for every row but the self_teach rows, which add the "
+        "record teaching itself (`--decision self_teach=True`; the other rows ran before it "
+        "was a step, as `--decision self_teach=False` runs now).",
         "",
         "| candidate | seed | MLII | inverted | gain x0.5 | gain x2 | second lead | "
         "qtdb lead 1: S-F1 / V-F1, V Se | qtdb lead 1: false S / V per hour |",

@@ -78,6 +78,7 @@ from ecg_sklearn.record import (
     rule_out_timely_sveb,
     rule_out_timely_veb,
     rule_out_unlike_dominant,
+    self_teach,
     smooth_over_similar_beats,
 )
 from ecg_sklearn.record._chain import SVEB_PREMATURITY
@@ -110,12 +111,19 @@ DEFAULT_TIMING = (SVEB_PREMATURITY, True, True, VEB_PREMATURITY_THRESHOLD, True)
 DEFAULT_RULE_IN = None  # annotate_record's sveb_rule_in: no rule in
 
 
-def default_decision(proba, classes, samples, fs, groups, p_af, features):
-    """``RecordDecision()``'s steps as this grid composes them: the AF rule, the similar
-    beats, the timing rules (``tests/test_decision_chain.py`` checks they agree)."""
+def default_decision(proba, classes, samples, fs, groups, p_af, features, rule_in=None,
+                     evidence=None):  # fmt: skip
+    """``RecordDecision(sveb_rule_in=rule_in)``'s steps as this grid composes them: the
+    AF rule, the similar beats, the timing rules, the P-wave rule in (with ``rule_in``),
+    the record teaching itself (``tests/test_decision_chain.py`` checks they agree)."""
     proba = af_rule(proba, classes, p_af, AF_THRESHOLD)
     proba = smooth_over_similar_beats(proba, features, groups=groups)
-    return timing_rules(proba, classes, samples, fs, groups, *DEFAULT_TIMING)
+    proba = timing_rules(proba, classes, samples, fs, groups, *DEFAULT_TIMING)
+    if rule_in is not None:
+        proba = rule_in_premature_sveb(
+            proba, classes, samples, fs, evidence, groups=groups, threshold=rule_in
+        )
+    return self_teach(proba, classes, samples, features, p_af=p_af, groups=groups)
 
 
 def training_priors(y, groups, classes, folds):
@@ -274,24 +282,16 @@ def main(argv=None):
         scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())
         print(f"similar beats, then S prematurity, gradual runs, noise, V prematurity {setting}: "
               f"{scores}")  # fmt: skip
-    default_chain = {
-        seed: default_decision(
-            rule_out_unlike_dominant(
-                oof[seed].astype(np.float64), classes, similarity, DEFAULT_DOMINANT
-            ),
-            classes, samples, fs, groups, p_af, features,
-        )
-        for seed in seeds
-    }  # fmt: skip
     rule_in_rows = []
     for threshold in RULE_IN_THRESHOLDS:
         per_seed = {}
         for seed in seeds:
-            proba = default_chain[seed].copy()
-            if threshold is not None:
-                proba = rule_in_premature_sveb(
-                    proba, classes, samples, fs, evidence, groups=groups, threshold=threshold
-                )
+            proba = default_decision(
+                rule_out_unlike_dominant(
+                    oof[seed].astype(np.float64), classes, similarity, DEFAULT_DOMINANT
+                ),
+                classes, samples, fs, groups, p_af, features, threshold, evidence,
+            )  # fmt: skip
             per_seed[seed] = summary(y, classes[proba.argmax(axis=1)])
         rule_in_rows.append({"threshold": threshold, "per_seed": per_seed})
         scores = " ".join(f"{v['score']:.3f}" for v in per_seed.values())

@@ -42,9 +42,10 @@ STEPS = [
     ("of which the filter (ECGFilter.filter_signal)", "filter_signal", "signal/_filtering.py"),
     ("of which the segmenter (BeatSegmenter.transform)", "transform", "segmentation.py"),
     ("of which the network (predict_in_batches)", "predict_in_batches", "nn/_training.py"),
-    ("similar-beat vote", "smooth_in_chunks", "annotate/_chunked.py"),
-    ("record-level rules (RecordDecision.decide)", "decide", "record/_chain.py"),
-    ("of which the AF probability", "af_probability", "record/_af.py"),
+    ("AF probability", "af_probability", "record/_af.py"),
+    ("record-level rules (RecordDecision.apply_rules)", "apply_rules", "record/_chain.py"),
+    ("of which the similar-beat vote", "smooth_in_chunks", "annotate/_chunked.py"),
+    ("the record teaching itself (RecordDecision.teach)", "teach", "record/_chain.py"),
     ("whole record (annotate_record)", "annotate_record", "annotate/_record.py"),
 ]  # fmt: skip
 

@@ -25,9 +25,9 @@ def data():
     return load_sample(RECORDS, verbose=0)
 
 
-@pytest.mark.parametrize("rule_in", [None, 0.8])
-def test_loaders_windows_and_annotate_record_decide_alike(pipe, data, rule_in):
-    decision = RecordDecision(sveb_rule_in=rule_in)
+@pytest.mark.parametrize("steps", [{}, {"sveb_rule_in": 0.8}, {"self_teach": False}])
+def test_loaders_windows_and_annotate_record_decide_alike(pipe, data, steps):
+    decision = RecordDecision(**steps)
     beats = LoadedBeats(data, sample_data_dir())
     proba = decision.predict_proba(pipe, data.X, beats)
     labels = pipe.classes_[proba.argmax(axis=1)]
@@ -36,20 +36,20 @@ def test_loaders_windows_and_annotate_record_decide_alike(pipe, data, rule_in):
     differ = 0
     for record in RECORDS:
         rec = load_record(record, sample_data_dir(), leads="MLII")
-        result = annotate_record(
-            pipe, rec.signal, rec.fs, beats=rec.beat_samples, sveb_rule_in=rule_in
-        )
+        result = annotate_record(pipe, rec.signal, rec.fs, beats=rec.beat_samples, **steps)
         rows = data.groups == record
         # annotate_record cuts its windows from the record filtered once, the loaders
         # filter each window: the windows differ near their ends only (on these
-        # records, 2 labels of 945 and probabilities by up to 0.09, in 201's AF).
+        # records, at most 2 labels of 945; the probabilities of most beats by less
+        # than 0.1, but a beat taught by the record in one and not the other takes its
+        # neighbours' votes: 10 beats of 193 in 201's AF).
         differ += np.sum(result.beat_labels != labels[rows])
-        np.testing.assert_allclose(result.proba, proba[rows], rtol=0, atol=0.1)
+        close = np.isclose(result.proba, proba[rows], rtol=0, atol=0.1).all(axis=1)
+        assert close.mean() >= 0.9
         # With the loaders' windows filtered one by one, they are the same.
         windows = annotate_record(
-            pipe, rec.signal, rec.fs, beats=rec.beat_samples, sveb_rule_in=rule_in,
-            filter_once=False,
-        )  # fmt: skip
+            pipe, rec.signal, rec.fs, beats=rec.beat_samples, filter_once=False, **steps
+        )
         np.testing.assert_array_equal(windows.beat_labels, labels[rows], err_msg=record)
         np.testing.assert_allclose(windows.proba, proba[rows], rtol=1e-5, atol=1e-6)
     assert differ <= 0.01 * len(labels)
@@ -57,7 +57,11 @@ def test_loaders_windows_and_annotate_record_decide_alike(pipe, data, rule_in):
 
 @pytest.mark.parametrize(
     "record, flags, kwargs",
-    [("209", [], {}), ("201", ["--no-af-rule-out"], {"af_rule_out": False})],
+    [
+        ("209", [], {}),
+        ("201", ["--no-af-rule-out"], {"af_rule_out": False}),
+        ("232", ["--no-self-teach"], {"self_teach": False}),
+    ],
 )
 def test_command_line_writes_what_annotate_record_decides(pipe, tmp_path, record, flags, kwargs):
     folder = tmp_path / "data"

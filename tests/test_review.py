@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from sklearn.utils import Bunch
 
 from ecg_sklearn import annotate_record, load_pretrained
 from ecg_sklearn.io import load_record, sample_data_dir
@@ -15,8 +16,10 @@ from ecg_sklearn.review import (
 
 @pytest.fixture(scope="module")
 def annotated():
+    # The calls before the record teaches itself, as a review starts from them
+    # (test_a_review_starts_from_the_calls_before_the_record_taught_itself).
     rec = load_record("208", sample_data_dir(), leads="MLII")
-    return rec, annotate_record(load_pretrained(), rec.signal, rec.fs)
+    return rec, annotate_record(load_pretrained(), rec.signal, rec.fs, self_teach=False)
 
 
 def expert(rec, samples):
@@ -124,7 +127,7 @@ def test_no_beat_becomes_s_in_atrial_fibrillation():
 
 def test_with_no_answer_the_record_teaches_itself():
     rec = load_record("232", sample_data_dir(), leads="MLII")  # 23 uncertain calls change
-    result = annotate_record(load_pretrained(), rec.signal, rec.fs)
+    result = annotate_record(load_pretrained(), rec.signal, rec.fs, self_teach=False)
     out = apply_review(result, rec.signal, rec.fs, {})
     assert not out.reviewed.any() and not out.followed.any()
     assert out.adapted.any()
@@ -133,6 +136,40 @@ def test_with_no_answer_the_record_teaches_itself():
     assert (result.proba[out.adapted].max(axis=1) < 0.8).all()  # only uncertain calls
     plain = apply_review(result, rec.signal, rec.fs, {}, adapt=False)
     np.testing.assert_array_equal(plain.beat_labels, result.beat_labels)
+
+
+@pytest.mark.parametrize("record", ["208", "232"])
+def test_annotate_record_teaches_the_record_as_a_review_without_answers(record):
+    rec = load_record(record, sample_data_dir(), leads="MLII")
+    result = annotate_record(
+        load_pretrained(), rec.signal, rec.fs, detect_af=True, self_teach=False
+    )
+    taught = annotate_record(load_pretrained(), rec.signal, rec.fs)
+    reviewed = apply_review(result, rec.signal, rec.fs, {})
+    assert reviewed.adapted.any()
+    np.testing.assert_array_equal(taught.beat_labels, reviewed.beat_labels)
+    np.testing.assert_allclose(taught.proba, reviewed.proba, rtol=0, atol=1e-6)
+
+
+def test_a_review_starts_from_the_calls_before_the_record_taught_itself():
+    rec = load_record("232", sample_data_dir(), leads="MLII")
+    taught = annotate_record(load_pretrained(), rec.signal, rec.fs)
+    plain = annotate_record(load_pretrained(), rec.signal, rec.fs, self_teach=False)
+    assert taught.self_taught.any() and not plain.self_taught.any()
+    np.testing.assert_array_equal(taught.untaught_proba, plain.proba[taught.self_taught])
+    s = suggest_review(taught, rec.signal, rec.fs, n=3)
+    np.testing.assert_array_equal(
+        s.beat_index, suggest_review(plain, rec.signal, rec.fs).beat_index
+    )
+    given = dict(zip(s.beat_samples.tolist(), expert(rec, s.beat_samples).tolist(), strict=True))
+    out = apply_review(taught, rec.signal, rec.fs, given)
+    np.testing.assert_array_equal(
+        out.beat_labels, apply_review(plain, rec.signal, rec.fs, given).beat_labels
+    )
+    broken = Bunch(**taught)
+    broken.untaught_proba = taught.untaught_proba[1:]
+    with pytest.raises(ValueError, match="self_taught .* and untaught_proba .* do not match"):
+        apply_review(broken, rec.signal, rec.fs, {})
 
 
 def test_adapted_beats_take_the_label_of_their_nearest_taught_beats(annotated):

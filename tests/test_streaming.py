@@ -22,6 +22,7 @@ from ecg_sklearn.io import MITDB_RECORDS, load_record, open_record, sample_data_
 from ecg_sklearn.io._streaming import WFDBSignal
 from ecg_sklearn.record import _af as af_module
 from ecg_sklearn.record import _prematurity as prematurity_module
+from ecg_sklearn.record import _self_teach as self_teach_module
 from ecg_sklearn.record import (
     af_probability,
     rule_in_compensated_veb,
@@ -31,6 +32,7 @@ from ecg_sklearn.record import (
     rule_out_sveb_in_noise,
     rule_out_timely_sveb,
     rule_out_timely_veb,
+    self_teach,
     smooth_over_similar_beats,
 )
 from ecg_sklearn.record._af import DOMINANT_LIKE
@@ -45,7 +47,7 @@ def model(sample):
     return pipe.fit(sample.X, sample.y)
 
 
-def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000):
+def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000, teach=True, rule_in=None):
     """Detection, windows, classification and the record-level steps, whole record at once."""
     beats = detect_qrs(signal, fs)
     # The record filtered once, its windows cut from it and passed to the later steps;
@@ -55,25 +57,24 @@ def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000):
         context_features=record_context(signal, beats, fs),
     )  # fmt: skip
     alike = dominant_similarity(signal, beats, fs) >= DOMINANT_LIKE
-    proba = rule_out_sveb_in_af(
-        pipe[1:].predict_proba(X), pipe.classes_, af_probability(beats, fs, alike)
-    )
+    p_af = af_probability(beats, fs, alike)
+    proba = rule_out_sveb_in_af(pipe[1:].predict_proba(X), pipe.classes_, p_af)
     features = beat_features(signal, beats, fs)
     proba = smooth_over_similar_beats(proba, features, span=span)
     proba = rule_out_timely_sveb(proba, pipe.classes_, beats, threshold="record")
     proba = rule_out_gradual_sveb(proba, pipe.classes_, beats)
     proba = rule_out_sveb_in_noise(proba, pipe.classes_, beats, fs)
     proba = rule_out_timely_veb(proba, pipe.classes_, beats)
-    return beats, rule_in_compensated_veb(proba, pipe.classes_, beats)
-
-
-def _ruled_in(pipe, signal, fs, beats, proba):
-    """``proba`` after the optional P-wave rule in, from the whole record."""
-    evidence = {
-        "qrs_similarity": dominant_similarity(signal, beats, fs),
-        "p_wave_similarity": p_wave_similarity(signal, beats, fs),
-    }
-    return rule_in_premature_sveb(proba.copy(), pipe.classes_, beats, fs, evidence)
+    proba = rule_in_compensated_veb(proba, pipe.classes_, beats)
+    if rule_in is not None:  # the optional P-wave rule in
+        evidence = {
+            "qrs_similarity": dominant_similarity(signal, beats, fs),
+            "p_wave_similarity": p_wave_similarity(signal, beats, fs),
+        }
+        proba = rule_in_premature_sveb(proba, pipe.classes_, beats, fs, evidence, threshold=rule_in)
+    if teach:
+        proba = self_teach(proba, pipe.classes_, beats, features, p_af=p_af)
+    return beats, proba
 
 
 @pytest.mark.parametrize("record", ["208", "232"])
@@ -100,6 +101,22 @@ def test_small_batches_take_record_level_values_from_the_beats_in_reach(model, m
     result = annotate_record(model, rec.signal, rec.fs, avg_rr_span=20.0, chunk_duration=20.0)
     np.testing.assert_array_equal(result.beat_samples, beats)
     np.testing.assert_allclose(result.proba, proba, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_chunks_teach_the_record_as_the_whole_record_does(model, monkeypatch, n_jobs):
+    # A model of 2 epochs is unsure of most beats: its calls above 0.4 teach the
+    # others. Few taught beats kept, queried a few at a time, read in 20-s chunks.
+    monkeypatch.setattr(self_teach_module, "TEACHING_CONFIDENCE", 0.4)
+    monkeypatch.setattr(self_teach_module, "MAX_TAUGHT", 100)
+    monkeypatch.setattr(self_teach_module, "_QUERY_BLOCK", 64)
+    rec = load_record("208", sample_data_dir(), leads="MLII")
+    beats, taught = _whole_record(model, rec.signal, rec.fs)
+    _, untaught = _whole_record(model, rec.signal, rec.fs, teach=False)
+    assert (taught != untaught).any(axis=1).sum() > 5
+    result = annotate_record(model, rec.signal, rec.fs, chunk_duration=20.0, n_jobs=n_jobs)
+    np.testing.assert_array_equal(result.beat_samples, beats)
+    np.testing.assert_allclose(result.proba, taught, rtol=0, atol=1e-6)
 
 
 def test_chunks_at_another_sampling_rate(model):
@@ -231,6 +248,8 @@ def test_memory_is_bounded_by_the_chunk_not_the_record(model, monkeypatch):
     monkeypatch.setattr(dominant_beat, "MAX_REFERENCE_BEATS", 20)
     monkeypatch.setattr(prematurity_module, "_BLOCK", 256)
     monkeypatch.setattr(af_module, "_BLOCK_BEATS", 256)
+    monkeypatch.setattr(self_teach_module, "MAX_TAUGHT", 500)
+    monkeypatch.setattr(self_teach_module, "_QUERY_BLOCK", 256)
     rec = load_record("100", sample_data_dir(), leads="MLII")
     kwargs = dict(sveb_rule_in=0.8)  # the optional P-wave rule in too
     annotate_record(model, rec.signal, rec.fs, chunk_duration=60.0, **kwargs)  # caches filled
@@ -265,9 +284,9 @@ def test_chunks_give_the_whole_records_labels_on_all_48_records(model, mitdb_dir
     for record in MITDB_RECORDS:
         rec = load_record(record, mitdb_dir, leads=[("MLII", "V5")])
         beats, proba = _whole_record(model, rec.signal, rec.fs)
+        _, ruled_in = _whole_record(model, rec.signal, rec.fs, rule_in=0.8)
         lazy = open_record(mitdb_dir / record, leads=[("MLII", "V5")]).signal
         # One thread with the default decisions, two with the P-wave rule in too.
-        ruled_in = _ruled_in(model, rec.signal, rec.fs, beats, proba)
         for n_jobs, rule_in, p in ((1, None, proba), (2, 0.8, ruled_in)):
             result = annotate_record(
                 model, lazy, rec.fs, chunk_duration=120.0, n_jobs=n_jobs, sveb_rule_in=rule_in

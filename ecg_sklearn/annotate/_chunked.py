@@ -345,3 +345,20 @@ def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs, timel
     for (b0, b1, _, _), smoothed in zip(blocks, smoothed_blocks, strict=True):
         proba[b0:b1] = smoothed
     return proba
+
+
+def features_in_chunks(source, beats, rows, chunk_duration, timeline=None):
+    """:func:`~ecg_sklearn.features.beat_features` of the beats at the sorted indices
+    ``rows`` of ``beats``, their shapes read a range at a time; the timing features read
+    ``timeline`` (default: ``beats``) around them."""
+    fs = source.model_fs
+    timeline = beats if timeline is None else timeline
+    rows = np.asarray(rows, dtype=np.int64)
+    size = _chunk_size(fs, source.n_samples, chunk_duration)
+    out, k = [], 0
+    for x, b in _pieces(source, beats[rows], size, *shape_reach(fs)):
+        mine, k = rows[k : k + b.size], k + b.size
+        t0, t1 = max(0, mine[0] - TIMING_REACH), min(beats.size, mine[-1] + TIMING_REACH + 1)
+        timing = timing_features(timeline[t0:t1])[mine - t0]
+        out.append(np.column_stack([shape_features(x, b, fs), timing]))
+    return np.concatenate(out) if out else np.zeros((0, 0), dtype=np.float32)

@@ -27,6 +27,7 @@ from ._chunked import (
     Jobs,
     classify_in_chunks,
     detect_in_chunks,
+    features_in_chunks,
     flat_in_chunks,
     smooth_in_chunks,
 )
@@ -103,6 +104,7 @@ def annotate_record(
     veb_prematurity=VEB_PREMATURITY_THRESHOLD,
     veb_compensated=True,
     sveb_rule_in=None,
+    self_teach=True,
     detect_af=False,
     filter_once=True,
     chunk_duration=DEFAULT_CHUNK_DURATION,
@@ -189,6 +191,10 @@ def annotate_record(
         (:func:`ecg_sklearn.record.rule_in_premature_sveb`, after
         ``sveb_prematurity``): more S beats found, at a cost in S +P
         (docs/benchmarks.md).
+    self_teach : bool, default=True
+        Last, let the record teach itself: its calls of probability at least 0.8 label
+        the beats like them, under the record's rules for S
+        (:func:`ecg_sklearn.record.self_teach`).
     detect_af : bool, default=False
         Also give each beat's probability of atrial fibrillation or flutter (``p_af``;
         in AF above :data:`~ecg_sklearn.record.AF_THRESHOLD`), from the rhythm around
@@ -220,7 +226,10 @@ def annotate_record(
     -------
     result : Bunch
         ``beat_samples`` (beat positions at ``fs``), ``beat_labels`` (AAMI class),
-        ``proba`` (``(n_beats, n_classes)``, after the record-level steps), ``p_af``
+        ``proba`` (``(n_beats, n_classes)``, after the record-level steps),
+        ``self_taught`` (True for the beats the record's self-teaching changed) and
+        ``untaught_proba`` (their probabilities before it, for an expert's review:
+        :func:`ecg_sklearn.review.apply_review` starts from them), ``p_af``
         (None unless ``detect_af``), ``classes``, ``fs``, ``unanalysable``
         (``(n_stretches, 2)`` ``[start, stop)`` samples at ``fs`` of flat signal) and
         ``signal_problems`` (list of str); the names of
@@ -232,7 +241,7 @@ def annotate_record(
     decision = RecordDecision(
         af_rule_out=af_rule_out, similar_beats=similar_beats, sveb_prematurity=sveb_prematurity,
         sveb_gradual=sveb_gradual, sveb_noise=sveb_noise, veb_prematurity=veb_prematurity,
-        veb_compensated=veb_compensated, sveb_rule_in=sveb_rule_in,
+        veb_compensated=veb_compensated, sveb_rule_in=sveb_rule_in, self_teach=self_teach,
     ).check()  # fmt: skip
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
     source = ModelRateSignal(signal, fs, model_fs, n_leads)
@@ -241,7 +250,8 @@ def annotate_record(
     n_jobs = effective_n_jobs(n_jobs)
     classes = pipeline.classes_ if hasattr(pipeline, "classes_") else pipeline[-1].classes_
     # What the record-level steps after the pipeline read of each beat.
-    kept = ("qrs_similarity",) if detect_af or af_rule_out else ()
+    with_af = detect_af or af_rule_out or self_teach
+    kept = ("qrs_similarity",) if with_af else ()
     if decision.needs_rule_in_evidence:
         kept = ("qrs_similarity", "p_wave_similarity")
     with one_thread_each(pipeline, n_jobs) as pipeline, Jobs(n_jobs) as jobs:
@@ -258,9 +268,9 @@ def annotate_record(
         for problem in problems:
             warnings.warn(f"annotate_record: {problem}", SignalQualityWarning, stacklevel=2)
         if found.size == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return _result(empty, np.zeros((0, len(classes))), np.zeros(0) if detect_af else None,
-                           classes, fs, unanalysable, problems)  # fmt: skip
+            empty, no_proba = np.zeros(0, dtype=np.int64), np.zeros((0, len(classes)))
+            return _result(empty, no_proba, np.zeros(0) if detect_af else None,
+                           classes, fs, unanalysable, problems, no_proba)  # fmt: skip
         # The rhythm features read the beats' timeline without the interruptions.
         timeline = rhythm_timeline(found, model_fs, flat)
         proba, similarity = classify_in_chunks(
@@ -269,7 +279,7 @@ def annotate_record(
             keep=kept, timeline=timeline, filter_once=filter_once,
         )  # fmt: skip
         p_af = None
-        if detect_af or af_rule_out:
+        if with_af:
             p_af = np.full(found.size, np.nan)
             if found.size >= 3:
                 alike = similarity["qrs_similarity"] >= DOMINANT_LIKE
@@ -279,18 +289,27 @@ def annotate_record(
             lambda proba: smooth_in_chunks(
                 source, found, proba, chunk_duration, progress, jobs, timeline=timeline
             ),
+            lambda rows: features_in_chunks(source, found, rows, chunk_duration, timeline),
         )  # fmt: skip
-        proba = decision.decide(proba, classes, streamed)
+        proba = decision.apply_rules(proba, classes, streamed)
+        untaught = proba
+        if decision.self_teach:
+            proba = decision.teach(proba, classes, streamed)
     sample = found if fs == model_fs else np.round(found * fs / model_fs).astype(np.int64)
-    return _result(sample, proba, p_af if detect_af else None, classes, fs, unanalysable, problems)
+    return _result(sample, proba, p_af if detect_af else None, classes, fs, unanalysable,
+                   problems, untaught)  # fmt: skip
 
 
-def _result(beat_samples, proba, p_af, classes, fs, unanalysable, problems) -> Bunch:
-    """:func:`annotate_record`'s result."""
+def _result(beat_samples, proba, p_af, classes, fs, unanalysable, problems, untaught) -> Bunch:
+    """:func:`annotate_record`'s result (``untaught``: ``proba`` before the record
+    taught itself)."""
+    self_taught = np.any(proba != untaught, axis=1)
     return Bunch(
         beat_samples=beat_samples,
         beat_labels=np.asarray(classes)[proba.argmax(axis=1)],
         proba=proba,
+        self_taught=self_taught,
+        untaught_proba=untaught[self_taught],
         p_af=p_af,
         classes=classes,
         fs=fs,
@@ -326,12 +345,14 @@ def _quality_problems(source, found, flat, fs) -> list[str]:
 
 class _StreamedBeats:
     """A streamed record's beats as :class:`~ecg_sklearn.record.RecordDecision` reads
-    them: its timeline, and similar beats compared a chunk at a time."""
+    them: its timeline, and similar beats compared and beats' features read a chunk at
+    a time."""
 
     groups = None  # one record
 
-    def __init__(self, samples, fs, evidence, smooth):
-        self.samples, self.fs, self._evidence, self._smooth = samples, fs, evidence, smooth
+    def __init__(self, samples, fs, evidence, smooth, features):
+        self.samples, self.fs, self._evidence = samples, fs, evidence
+        self._smooth, self.beat_features = smooth, features
 
     def af_probability(self):
         return self._evidence["p_af"]

@@ -202,6 +202,11 @@ def _add_annotate(sub):
         "default those with P(V) >= 0.3 are V)",
     )  # fmt: skip
     p.add_argument(
+        "--no-self-teach", action="store_true",
+        help="keep the calls as the rules leave them (by default, last, the record teaches "
+        "itself: its calls of probability 0.8 or more label the uncertain beats like them)",
+    )  # fmt: skip
+    p.add_argument(
         "--detect-af", action="store_true",
         help="also find atrial fibrillation: rhythm annotations '(AFIB' and '(N' in the "
         "file, and the share of beats in AF (the labels do not change)",

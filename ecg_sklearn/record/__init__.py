@@ -16,6 +16,7 @@ from ._prematurity import (
 )
 from ._rhythm import apply_rhythm_context
 from ._runs import rule_out_gradual_sveb
+from ._self_teach import self_teach
 from ._similar import smooth_over_similar_beats
 from ._timing import load_af_model, load_rhythm_models
 from ._ventricular import rule_in_compensated_veb, rule_out_timely_veb
@@ -40,5 +41,6 @@ __all__ = [
     "rule_out_timely_sveb",
     "rule_out_timely_veb",
     "rule_out_unlike_dominant",
+    "self_teach",
     "smooth_over_similar_beats",
 ]

@@ -20,6 +20,7 @@ from ._noise import rule_out_sveb_in_noise
 from ._prematurity import rule_in_premature_sveb, rule_out_timely_sveb
 from ._rules import check_threshold
 from ._runs import rule_out_gradual_sveb
+from ._self_teach import self_teach
 from ._similar import smooth_over_similar_beats
 from ._ventricular import (
     VEB_PREMATURITY_THRESHOLD,
@@ -55,7 +56,11 @@ class RecordDecision:
        (:func:`~ecg_sklearn.record.rule_in_compensated_veb`);
     8. ``sveb_rule_in``: premature beats called N with the usual QRS and another P wave,
        outside atrial fibrillation, become S
-       (:func:`~ecg_sklearn.record.rule_in_premature_sveb`).
+       (:func:`~ecg_sklearn.record.rule_in_premature_sveb`);
+    9. ``self_teach``: the record teaches itself: its calls of probability at least 0.8
+       label the beats like them (shape, timing and probabilities) where their nearest
+       5 agree at 4 of 5, under the record's rules for S
+       (:func:`~ecg_sklearn.record.self_teach`).
 
     Parameters
     ----------
@@ -70,6 +75,7 @@ class RecordDecision:
     veb_compensated : bool, default=True
     sveb_rule_in : float or None, default=None
         None: skip step 8.
+    self_teach : bool, default=True
 
     Examples
     --------
@@ -85,7 +91,7 @@ class RecordDecision:
 
     def __init__(self, *, af_rule_out=True, similar_beats=True, sveb_prematurity=SVEB_PREMATURITY,
                  sveb_gradual=True, sveb_noise=True, veb_prematurity=VEB_PREMATURITY_THRESHOLD,
-                 veb_compensated=True, sveb_rule_in=None):  # fmt: skip
+                 veb_compensated=True, sveb_rule_in=None, self_teach=True):  # fmt: skip
         self.af_rule_out = af_rule_out
         self.similar_beats = similar_beats
         self.sveb_prematurity = sveb_prematurity
@@ -94,6 +100,7 @@ class RecordDecision:
         self.veb_prematurity = veb_prematurity
         self.veb_compensated = veb_compensated
         self.sveb_rule_in = sveb_rule_in
+        self.self_teach = self_teach
 
     def check(self) -> RecordDecision:
         """Raise a ``ValueError`` naming a parameter out of range; return ``self``."""
@@ -103,6 +110,7 @@ class RecordDecision:
             "sveb_gradual",
             "sveb_noise",
             "veb_compensated",
+            "self_teach",
         ):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise ValueError(f"{name} must be True or False; got {getattr(self, name)!r}")
@@ -128,12 +136,19 @@ class RecordDecision:
             Where the beats are and what the steps read of them: ``samples`` (positions,
             increasing within each record), ``fs``, ``groups`` (record of each beat, or
             None for one record), ``af_probability()`` (a value per beat),
-            ``smooth_over_similar_beats(proba)`` and ``rule_in_evidence()``.
+            ``smooth_over_similar_beats(proba)``, ``rule_in_evidence()`` and
+            ``beat_features(rows)`` (:func:`~ecg_sklearn.features.beat_features` of the
+            beats at the indices ``rows``).
 
         Returns
         -------
         proba : ndarray, shape (n_beats, n_classes)
         """
+        proba = self.apply_rules(proba, classes, beats)
+        return self.teach(proba, classes, beats) if self.self_teach else proba
+
+    def apply_rules(self, proba, classes, beats) -> np.ndarray:
+        """The probabilities after steps 1 to 8 (:meth:`decide` without ``self_teach``)."""
         self.check()
         if self.af_rule_out:
             proba = rule_out_sveb_in_af(proba, classes, beats.af_probability())
@@ -164,6 +179,14 @@ class RecordDecision:
             )  # fmt: skip
         return proba
 
+    def teach(self, proba, classes, beats) -> np.ndarray:
+        """Step 9, the record teaching itself (:func:`~ecg_sklearn.record.self_teach`):
+        new probabilities."""
+        return self_teach(
+            proba, classes, beats.samples, beats.beat_features,
+            p_af=beats.af_probability(), groups=beats.groups,
+        )  # fmt: skip
+
     def predict_proba(self, pipeline, X, beats) -> np.ndarray:
         """``pipeline.predict_proba(X)``, then :meth:`decide`."""
         return self.decide(pipeline.predict_proba(X), pipeline.classes_, beats)
@@ -179,7 +202,8 @@ class RecordDecision:
             f"sveb_prematurity={self.sveb_prematurity!r}, sveb_gradual={self.sveb_gradual!r}, "
             f"sveb_noise={self.sveb_noise!r}, "
             f"veb_prematurity={self.veb_prematurity!r}, "
-            f"veb_compensated={self.veb_compensated!r}, sveb_rule_in={self.sveb_rule_in!r})"
+            f"veb_compensated={self.veb_compensated!r}, sveb_rule_in={self.sveb_rule_in!r}, "
+            f"self_teach={self.self_teach!r})"
         )
 
 
@@ -212,10 +236,13 @@ class LoadedBeats:
             self._p_af = loaded_af_probability(self.data, self.data_dir)
         return self._p_af
 
-    def smooth_over_similar_beats(self, proba) -> np.ndarray:
+    def beat_features(self, rows=slice(None)) -> np.ndarray:
         if self._features is None:
             self._features = loaded_beat_features(self.data, self.data_dir)
-        return smooth_over_similar_beats(proba, self._features, groups=self.groups)
+        return self._features[rows]
+
+    def smooth_over_similar_beats(self, proba) -> np.ndarray:
+        return smooth_over_similar_beats(proba, self.beat_features(), groups=self.groups)
 
     def rule_in_evidence(self):
         if self._evidence is None:

@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import Bunch
 
 from .._validation import check_fs
-from ..record._af import AF_THRESHOLD
-from ..record._prematurity import record_prematurity_threshold, sinus_prematurity
-from ..record._runs import gradual_runs
-from ._clusters import beat_clusters, check_result, check_signal
+from ..record._self_teach import TEACHING_CONFIDENCE, ruled_out_new_sveb, teach_from
+from ._clusters import beat_clusters, check_result, check_signal, untaught
 from ._sheets import read_review_labels
 
 __all__ = ["POSITION_TOLERANCE", "apply_review"]
@@ -22,22 +19,14 @@ __all__ = ["POSITION_TOLERANCE", "apply_review"]
 POSITION_TOLERANCE = 0.05
 
 
-#: After a review, the calls at least this probable teach the record's own classifier.
-ADAPT_CONFIDENCE = 0.8
-
-
-#: Neighbours the record's own classifier asks, the share of them that must agree, and
-#: the taught beats it keeps at most (spread over the record).
-ADAPT_NEIGHBORS, ADAPT_AGREEMENT, ADAPT_MAX_TAUGHT = 5, 0.8, 20000
-
-
 def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adapt=True) -> Bunch:
     """Decide a record again from an expert's labels of a few of its beats.
 
     Parameters
     ----------
     result : Bunch
-        :func:`~ecg_sklearn.annotate_record`'s result for ``signal``.
+        :func:`~ecg_sklearn.annotate_record`'s result for ``signal``; the beats the
+        record taught itself (``self_taught``) start from their ``untaught_proba``.
     signal : array-like, shape (n_leads, n_samples) or (n_samples,)
         The record, as given to ``annotate_record``.
     fs : float
@@ -60,7 +49,8 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
         Then let the record teach itself: its reviewed and followed beats and its calls
         of probability at least 0.8 label a nearest-neighbour classifier on the
         clustering features, and each other beat whose 5 nearest taught beats agree
-        on a class at 4 of 5 takes that class (``adapted``).
+        on a class at 4 of 5 takes that class (``adapted``; a beat called S is not
+        taught N, as in :func:`~ecg_sklearn.record.self_teach`).
 
     Returns
     -------
@@ -71,7 +61,7 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
         the beats relabelled by the record's own classifier).
     """
     fs = check_fs(fs)
-    signal = check_signal(signal)
+    signal, result = check_signal(signal), untaught(result)
     samples, proba = check_result(result, signal)
     confidence = proba.max(axis=1) if samples.size else np.zeros(0)  # the calls' own
     classes = np.asarray(result["classes"])
@@ -109,58 +99,22 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     # The beats no review reaches keep their labels (the record-level decisions' own).
     beat_labels = old_labels.copy()
     beat_labels[followed | reviewed] = classes[proba[followed | reviewed].argmax(axis=1)]
-    undo = _ruled_out_s(samples, beat_labels, old_labels, reviewed, p_af)
+    undo = ruled_out_new_sveb(samples, beat_labels, old_labels, p_af, kept=reviewed)
     proba[undo], beat_labels[undo], followed[undo] = old_proba[undo], old_labels[undo], False
     changed = followed | reviewed
     adapted = np.zeros(samples.size, dtype=bool)
     if adapt:
-        taught = changed | (confidence >= ADAPT_CONFIDENCE)
-        rows, votes = _adapt(clusters.features, beat_labels, taught, reviewed, classes)
+        taught = changed | (confidence >= TEACHING_CONFIDENCE)
+        rows, votes = teach_from(
+            clusters.features.__getitem__, beat_labels, taught, classes, always=reviewed
+        )
         proba[rows], beat_labels[rows], adapted[rows] = votes, classes[votes.argmax(1)], True
-        undo = _ruled_out_s(samples, beat_labels, old_labels, reviewed, p_af)
+        undo = ruled_out_new_sveb(samples, beat_labels, old_labels, p_af, kept=reviewed)
         proba[undo], beat_labels[undo], adapted[undo] = old_proba[undo], old_labels[undo], False
     out = Bunch(**result)
     out.update(proba=proba, beat_labels=beat_labels, reviewed=reviewed,
                followed=followed & ~reviewed, adapted=adapted)  # fmt: skip
     return out
-
-
-def _ruled_out_s(samples, beat_labels, old_labels, reviewed, p_af) -> np.ndarray:
-    """The beats that became S without an expert's label of their own but that the
-    record's rules for S rule out (a run judged as a run only): a beat in atrial
-    fibrillation (``p_af`` above :data:`~ecg_sklearn.record.AF_THRESHOLD`, when known), a
-    beat alone on time for the record's own rhythm (its
-    :func:`~ecg_sklearn.record.sinus_prematurity` above
-    :func:`~ecg_sklearn.record.record_prematurity_threshold`), a run of S that is a
-    gradual change of rate (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`)."""
-    became = (beat_labels == "S") & (old_labels != "S") & ~reviewed
-    if not became.any() or samples.size < 3:
-        return np.zeros(samples.size, dtype=bool)
-    in_af = np.zeros(samples.size, dtype=bool) if p_af is None else p_af > AF_THRESHOLD
-    normal, is_s = beat_labels == "N", beat_labels == "S"
-    ratio = sinus_prematurity(samples, normal)
-    timely = ratio > record_prematurity_threshold(ratio, normal)  # NaN: unknown, kept
-    in_run = is_s & (np.r_[False, is_s[:-1]] | np.r_[is_s[1:], False])
-    return became & (in_af | np.where(in_run, gradual_runs(samples, is_s), timely))
-
-
-def _adapt(features, beat_labels, taught, reviewed, classes):
-    """The beats not ``taught`` that the record's own nearest-neighbour classifier,
-    fitted on the taught beats' labels (the reviewed ones always among them), is sure
-    of, and its votes (class columns)."""
-    target, taught_rows = np.flatnonzero(~taught), np.flatnonzero(taught)
-    if taught_rows.size > ADAPT_MAX_TAUGHT:
-        spread = np.linspace(0, taught_rows.size - 1, ADAPT_MAX_TAUGHT).astype(np.int64)
-        taught_rows = np.union1d(taught_rows[spread], np.flatnonzero(reviewed))
-    if target.size == 0 or np.unique(beat_labels[taught_rows]).size < 2:
-        return target[:0], np.zeros((0, len(classes)))
-    knn = KNeighborsClassifier(n_neighbors=min(ADAPT_NEIGHBORS, taught_rows.size))
-    knn.fit(features[taught_rows], beat_labels[taught_rows])
-    votes = np.zeros((target.size, len(classes)))
-    columns = [list(classes).index(c) for c in knn.classes_]
-    votes[:, columns] = knn.predict_proba(features[target])
-    sure = votes.max(axis=1) >= ADAPT_AGREEMENT
-    return target[sure], votes[sure]
 
 
 def _reviewed_beats(labels, samples, classes, fs):

@@ -10,18 +10,14 @@ from sklearn.utils import Bunch, check_random_state
 
 from .._validation import check_beat_proba, check_fs
 from ..features._similar import shape_features, shape_reach, timing_features
+from ..record._self_teach import PROBA_WEIGHT
 
 __all__ = ["N_CLUSTERS", "PROBA_WEIGHT", "MAX_FIT_BEATS", "beat_clusters", "suggest_review",
-           "check_result", "check_signal"]  # fmt: skip
+           "check_result", "check_signal", "untaught"]  # fmt: skip
 
 
 #: Clusters a record's beats are grouped in (fewer for records of fewer beats).
 N_CLUSTERS = 24
-
-
-#: Weight of the classifier's probabilities among the clustering features (the shapes
-#: are unit vectors): beats called differently fall in different clusters.
-PROBA_WEIGHT = 2.0
 
 
 #: Beats the clusters are fitted on (spread over the record; every beat is then
@@ -42,6 +38,28 @@ def check_result(result, signal) -> tuple[np.ndarray, np.ndarray]:
             f"result's beats reach past the signal's {n} samples: is it this record's result?"
         )
     return samples, proba
+
+
+def untaught(result) -> Bunch:
+    """``result`` as it was before the record taught itself: its ``self_taught`` beats
+    given back their ``untaught_proba`` (an expert's review starts from the calls of the
+    classifier and the rules, and lets the record teach itself again after)."""
+    taught = result.get("self_taught")
+    if taught is None or not np.any(taught):
+        return result
+    taught = np.asarray(taught, dtype=bool)
+    proba = np.array(result["proba"], dtype=np.float64)
+    before = np.asarray(result.get("untaught_proba", ()), dtype=np.float64)
+    if taught.shape != proba.shape[:1] or before.shape != (taught.sum(), proba.shape[1]):
+        raise ValueError(
+            f"result's self_taught (shape {taught.shape}) and untaught_proba (shape "
+            f"{before.shape}) do not match its {proba.shape[0]} beats"
+        )
+    proba[taught] = before
+    out = Bunch(**result)
+    out.update(proba=proba, beat_labels=np.asarray(result["classes"])[proba.argmax(axis=1)],
+               self_taught=np.zeros_like(taught), untaught_proba=before[:0])  # fmt: skip
+    return out
 
 
 #: Beats whose shapes are read from one piece of the signal at a time.
@@ -110,7 +128,7 @@ def beat_clusters(result, signal, fs, *, n_clusters=N_CLUSTERS, random_state=0) 
     fs = check_fs(fs)
     if not (isinstance(n_clusters, numbers.Integral) and n_clusters >= 1):
         raise ValueError(f"n_clusters must be a positive integer; got {n_clusters!r}")
-    signal = check_signal(signal)
+    signal, result = check_signal(signal), untaught(result)
     samples, proba = check_result(result, signal)
     if samples.size == 0:
         raise ValueError("the result has no beats to cluster")
@@ -171,6 +189,7 @@ def suggest_review(result, signal, fs, n=3, *, clusters=None, random_state=0) ->
     """
     if not (isinstance(n, numbers.Integral) and n >= 0):
         raise ValueError(f"n must be a non-negative integer; got {n!r}")
+    result = untaught(result)
     if clusters is None:
         clusters = beat_clusters(result, signal, fs, random_state=random_state)
     proba = np.asarray(result["proba"], dtype=np.float64)
