@@ -158,14 +158,14 @@ def flat_in_chunks(source, chunk_duration, jobs):
     return stretches_from_blocks(np.concatenate(list(flat)), step, n, fs)
 
 
-def _pieces(source, beats, size, before, after):
+def _pieces(source, beats, size, before, after, gap=_READ_GAP):
     """``(piece, positions)``: the signal around runs of ``beats`` read a range at a
     time, ``before`` samples ahead of a run's first beat to ``after`` past its last,
     each range at most ``size`` samples of beats and split where they are more than
-    ``_READ_GAP`` s apart. Segments of those reaches cut from the pieces are those of
-    the record read whole."""
+    ``gap`` s apart (None: never; for beats spread thinly, one read a range). Segments
+    of those reaches cut from the pieces are those of the record read whole."""
     n = source.n_samples
-    gap, i = _READ_GAP * source.model_fs, 0
+    gap, i = np.inf if gap is None else gap * source.model_fs, 0
     while i < beats.size:
         j = i + np.searchsorted(beats[i:], beats[i] + size, side="left")
         gaps = np.flatnonzero(np.diff(beats[i:j]) > gap)
@@ -356,7 +356,7 @@ def features_in_chunks(source, beats, rows, chunk_duration, timeline=None):
     rows = np.asarray(rows, dtype=np.int64)
     size = _chunk_size(fs, source.n_samples, chunk_duration)
     out, k = [], 0
-    for x, b in _pieces(source, beats[rows], size, *shape_reach(fs)):
+    for x, b in _pieces(source, beats[rows], size, *shape_reach(fs), gap=None):
         mine, k = rows[k : k + b.size], k + b.size
         t0, t1 = max(0, mine[0] - TIMING_REACH), min(beats.size, mine[-1] + TIMING_REACH + 1)
         timing = timing_features(timeline[t0:t1])[mine - t0]
