@@ -66,7 +66,8 @@ def self_teach(proba, classes, beat_samples, features, *, p_af=None, groups=None
     proba : ndarray, shape (n_beats, n_classes)
         The taught beats' votes replace the probabilities of the beats that changed.
     """
-    proba = np.array(proba, dtype=np.float64)
+    given = np.asarray(proba)
+    proba = given.astype(given.dtype if given.dtype.kind == "f" else np.float64)  # a copy
     classes = np.asarray(classes)
     samples = np.asarray(beat_samples, dtype=np.int64)
     read = features if callable(features) else np.asarray(features, dtype=np.float32).__getitem__
