@@ -121,7 +121,7 @@ def test_no_beat_becomes_s_in_atrial_fibrillation():
     # Without the AF probabilities, the timing rules alone decide.
     out = apply_review(dict(result, p_af=None), rec.signal, rec.fs, given)
     assert ((out.beat_labels == "S") & (result.beat_labels != "S") & in_af).any()
-    with pytest.raises(ValueError, match="p_af must hold one value a beat"):
+    with pytest.raises(ValueError, match="beat_samples and result's p_af must be 1-D of the same"):
         apply_review(dict(result, p_af=result.p_af[:-1]), rec.signal, rec.fs, given)
 
 

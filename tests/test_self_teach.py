@@ -106,10 +106,14 @@ def test_an_expert_label_is_never_ruled_out():
 
 def test_self_teach_checks_its_input():
     samples, features, proba, _ = record()
-    with pytest.raises(ValueError, match=r"proba must be \(n_beats, 5\)"):
+    with pytest.raises(ValueError, match=r"proba must be \(n_beats, n_classes\) = \(200, 5\)"):
         self_teach(proba[:, :3], CLASSES, samples, features)
-    with pytest.raises(ValueError, match="200 beat_samples"):
+    with pytest.raises(ValueError, match=r"= \(200, 5\); got shape \(199, 5\)"):
         self_teach(proba[:-1], CLASSES, samples, features)
+    with pytest.raises(ValueError, match="beat_samples and p_af must be 1-D of the same length"):
+        self_teach(proba, CLASSES, samples, features, p_af=np.zeros(199))
+    with pytest.raises(ValueError, match=r"groups has shape \(199,\), beat_samples \(200,\)"):
+        self_teach(proba, CLASSES, samples, features, groups=np.zeros(199))
 
 
 def test_self_teach_is_a_checked_step_of_the_decisions():

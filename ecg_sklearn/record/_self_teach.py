@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
 
+from .._validation import check_beat_groups, check_beat_proba, check_beat_values
 from ._af import AF_THRESHOLD
 from ._prematurity import record_prematurity_threshold, sinus_prematurity
 from ._runs import gradual_runs
@@ -71,16 +72,13 @@ def self_teach(proba, classes, beat_samples, features, *, p_af=None, groups=None
     classes = np.asarray(classes)
     samples = np.asarray(beat_samples, dtype=np.int64)
     read = features if callable(features) else np.asarray(features, dtype=np.float32).__getitem__
-    p_af = None if p_af is None else np.asarray(p_af, dtype=np.float64)
-    if proba.ndim != 2 or proba.shape[1] != classes.size or samples.shape != proba.shape[:1]:
-        raise ValueError(
-            f"proba must be (n_beats, {classes.size}) for the {classes.size} classes and "
-            f"{samples.size} beat_samples; got shape {proba.shape}"
-        )
+    check_beat_proba(proba, classes, samples, copy=False)
+    if p_af is not None:
+        _, p_af = check_beat_values(samples, p_af, "p_af", dtype=np.float64)
     if groups is None:  # one record: its arrays taught in place, not copied
         _teach_record(proba, classes, samples, read, p_af)
         return proba
-    groups = np.asarray(groups)
+    groups = check_beat_groups(groups, samples)
     for g in np.unique(groups):
         rows = np.flatnonzero(groups == g)
         mine = proba[rows]

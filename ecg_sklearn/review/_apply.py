@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 from sklearn.utils import Bunch
 
-from .._validation import check_fs
+from .._validation import check_beat_values, check_fs
 from ..record._self_teach import TEACHING_CONFIDENCE, ruled_out_new_sveb, teach_from
 from ._clusters import beat_clusters, check_result, check_signal, untaught
 from ._sheets import read_review_labels
@@ -78,9 +78,7 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     old_proba, old_labels = proba.copy(), np.asarray(result["beat_labels"])
     p_af = result.get("p_af")
     if p_af is not None:
-        p_af = np.asarray(p_af, dtype=np.float64)
-        if p_af.shape != samples.shape:
-            raise ValueError(f"result's p_af must hold one value a beat; got shape {p_af.shape}")
+        _, p_af = check_beat_values(samples, p_af, "result's p_af", dtype=np.float64)
     followed = np.zeros(samples.size, dtype=bool)
     if index.size:
         cluster_of = clusters.labels[index]
