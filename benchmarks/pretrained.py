@@ -24,7 +24,8 @@ issue, while the decision or detector may change between.
 Writes ``benchmarks/results/pretrained.json``, the figures section of
 ``docs/models.md`` (the model card) and, shipped beside each model, its card's figures
 (``ecg_sklearn/data/pretrained/NAME.card.json``, which Holter reports show);
-``--card-only`` writes the cards from the JSON, measuring nothing.
+``--card-only`` writes the cards and the model card's section from the JSON, measuring
+nothing.
 
 Usage: python benchmarks/pretrained.py [--rebuild | --excerpt-only | --card-only]
 [--data-dir PATH] [--ltafdb PATH]
@@ -216,6 +217,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     if args.card_only:
+        write_section("pretrained", markdown(read_json("pretrained")), MODELS_MD)
         write_cards(read_json("pretrained"))
         return
     if args.excerpt_only and args.rebuild:

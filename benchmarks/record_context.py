@@ -75,6 +75,7 @@ from ecg_sklearn.record import (
     rule_out_gradual_sveb,
     rule_out_sveb_in_af,
     rule_out_sveb_in_noise,
+    rule_out_sveb_unlike_dominant,
     rule_out_timely_sveb,
     rule_out_timely_veb,
     rule_out_unlike_dominant,
@@ -82,6 +83,7 @@ from ecg_sklearn.record import (
     smooth_over_similar_beats,
 )
 from ecg_sklearn.record._chain import SVEB_PREMATURITY
+from ecg_sklearn.record._dominant import SVEB_UNLIKE
 from ecg_sklearn.record._loaded import loaded_af_probability
 from ecg_sklearn.record._prematurity import PREMATURITY_THRESHOLD as FIXED_PREMATURITY
 from ecg_sklearn.record._rhythm import rhythm_probabilities
@@ -112,10 +114,12 @@ DEFAULT_RULE_IN = None  # annotate_record's sveb_rule_in: no rule in
 
 
 def default_decision(proba, classes, samples, fs, groups, p_af, features, rule_in=None,
-                     evidence=None):  # fmt: skip
-    """``RecordDecision(sveb_rule_in=rule_in)``'s steps as this grid composes them: the
-    AF rule, the similar beats, the timing rules, the P-wave rule in (with ``rule_in``),
-    the record teaching itself (``tests/test_decision_chain.py`` checks they agree)."""
+                     evidence=None, unlike=SVEB_UNLIKE):  # fmt: skip
+    """``RecordDecision(sveb_rule_in=rule_in, sveb_unlike=unlike)``'s steps as this grid
+    composes them: the AF rule, the similar beats, the timing rules, the P-wave rule in
+    (with ``rule_in``), the record teaching itself, then S ruled out for beats unlike the
+    dominant one (with ``unlike``; ``evidence["qrs_similarity"]``)
+    (``tests/test_decision_chain.py`` checks they agree)."""
     proba = af_rule(proba, classes, p_af, AF_THRESHOLD)
     proba = smooth_over_similar_beats(proba, features, groups=groups)
     proba = timing_rules(proba, classes, samples, fs, groups, *DEFAULT_TIMING)
@@ -123,7 +127,10 @@ def default_decision(proba, classes, samples, fs, groups, p_af, features, rule_i
         proba = rule_in_premature_sveb(
             proba, classes, samples, fs, evidence, groups=groups, threshold=rule_in
         )
-    return self_teach(proba, classes, samples, features, p_af=p_af, groups=groups)
+    proba = self_teach(proba, classes, samples, features, p_af=p_af, groups=groups)
+    if unlike is None:
+        return proba
+    return rule_out_sveb_unlike_dominant(proba, classes, evidence["qrs_similarity"], unlike)
 
 
 def training_priors(y, groups, classes, folds):

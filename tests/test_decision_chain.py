@@ -25,7 +25,9 @@ def data():
     return load_sample(RECORDS, verbose=0)
 
 
-@pytest.mark.parametrize("steps", [{}, {"sveb_rule_in": 0.8}, {"self_teach": False}])
+@pytest.mark.parametrize(
+    "steps", [{}, {"sveb_rule_in": 0.8}, {"self_teach": False}, {"sveb_unlike": None}]
+)
 def test_loaders_windows_and_annotate_record_decide_alike(pipe, data, steps):
     decision = RecordDecision(**steps)
     beats = LoadedBeats(data, sample_data_dir())
@@ -61,6 +63,7 @@ def test_loaders_windows_and_annotate_record_decide_alike(pipe, data, steps):
         ("209", [], {}),
         ("201", ["--no-af-rule-out"], {"af_rule_out": False}),
         ("232", ["--no-self-teach"], {"self_teach": False}),
+        ("209", ["--sveb-unlike", "off"], {"sveb_unlike": None}),
     ],
 )
 def test_command_line_writes_what_annotate_record_decides(pipe, tmp_path, record, flags, kwargs):
@@ -84,6 +87,17 @@ def test_decision_parameters_are_checked():
     with pytest.raises(ValueError, match="af_rule_out must be True or False"):
         RecordDecision(af_rule_out="yes").check()
     assert "sveb_rule_in=0.8" in repr(RecordDecision(sveb_rule_in=0.8))
+    with pytest.raises(ValueError, match=r"sveb_unlike must be a number in \[-1, 1\] or None"):
+        RecordDecision(sveb_unlike=1.5).check()
+    assert "sveb_unlike=None" in repr(RecordDecision(sveb_unlike=None))
+
+
+def test_no_beat_unlike_the_dominant_beat_is_s(pipe, data):
+    beats = LoadedBeats(data, sample_data_dir())
+    unlike = beats.rule_in_evidence()["qrs_similarity"] < 0.5
+    ruled = RecordDecision().predict(pipe, data.X, beats)
+    kept = RecordDecision(sveb_unlike=None).predict(pipe, data.X, beats)
+    assert (kept[unlike] == "S").any() and not (ruled[unlike] == "S").any()
 
 
 def test_no_beat_in_atrial_fibrillation_is_s(pipe, data):
@@ -116,5 +130,6 @@ def test_the_selection_grid_decides_as_record_decision(pipe, data):
         data.groups,
         beats.af_probability(),
         features,
+        evidence=beats.rule_in_evidence(),
     )
     np.testing.assert_allclose(grid, expected, rtol=0, atol=1e-12)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from ecg_sklearn.features import dominant_similarity, p_wave_similarity
 from ecg_sklearn.features._dominant import (
@@ -9,7 +10,7 @@ from ecg_sklearn.features._dominant import (
     qrs_segments,
     reference_beats,
 )
-from ecg_sklearn.record import rule_out_unlike_dominant
+from ecg_sklearn.record import rule_out_sveb_unlike_dominant, rule_out_unlike_dominant
 
 FS = 360.0
 
@@ -92,6 +93,27 @@ def test_rule_out_unlike_dominant():
     # Without V or F among the classes nothing changes.
     two = np.array([[0.4, 0.6]])
     assert np.array_equal(rule_out_unlike_dominant(two.copy(), ["N", "S"], [1.0], 0.5), two)
+
+
+def test_rule_out_sveb_unlike_dominant():
+    classes = np.array(["F", "N", "Q", "S", "V"])
+    proba = np.array([[0.0, 0.2, 0.1, 0.6, 0.1]] * 3)
+    out = rule_out_sveb_unlike_dominant(proba.copy(), classes, [0.2, 0.5, 0.9], 0.5)
+    np.testing.assert_allclose(out[0], [0, 0.8, 0.1, 0, 0.1])  # unlike: S goes to N
+    np.testing.assert_allclose(out[1:], proba[1:])  # at the threshold or above: kept
+    # A beat called V stays V, whatever its S probability.
+    called_v = np.array([[0.0, 0.25, 0.0, 0.35, 0.4]])
+    out = rule_out_sveb_unlike_dominant(called_v.copy(), classes, [0.0])
+    np.testing.assert_array_equal(out, called_v)
+    # The default threshold, and nothing to do without N or S.
+    default = rule_out_sveb_unlike_dominant(proba.copy(), classes, [0.49, 0.51, 0.0])
+    assert list(classes[default.argmax(axis=1)]) == ["N", "S", "N"]
+    two = np.array([[0.4, 0.6]])
+    assert np.array_equal(rule_out_sveb_unlike_dominant(two.copy(), ["N", "V"], [0.0]), two)
+    with pytest.raises(ValueError, match="similarity must have a value per beat"):
+        rule_out_sveb_unlike_dominant(proba.copy(), classes, [0.1, 0.2])
+    with pytest.raises(ValueError, match=r"threshold must be a number in \[-1, 1\]"):
+        rule_out_sveb_unlike_dominant(proba.copy(), classes, [0.1] * 3, 2.0)
 
 
 def test_p_wave_similarity_tells_another_p_wave_before_the_usual_qrs():

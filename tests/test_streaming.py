@@ -30,6 +30,7 @@ from ecg_sklearn.record import (
     rule_out_gradual_sveb,
     rule_out_sveb_in_af,
     rule_out_sveb_in_noise,
+    rule_out_sveb_unlike_dominant,
     rule_out_timely_sveb,
     rule_out_timely_veb,
     self_teach,
@@ -74,7 +75,8 @@ def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000, teach=True, ru
         proba = rule_in_premature_sveb(proba, pipe.classes_, beats, fs, evidence, threshold=rule_in)
     if teach:
         proba = self_teach(proba, pipe.classes_, beats, features, p_af=p_af)
-    return beats, proba
+    similarity = dominant_similarity(signal, beats, fs)
+    return beats, rule_out_sveb_unlike_dominant(proba, pipe.classes_, similarity)
 
 
 @pytest.mark.parametrize("record", ["208", "232"])

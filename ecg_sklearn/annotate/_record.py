@@ -14,6 +14,7 @@ from .._validation import MIN_RECORD_FS, check_fs
 from ..features._windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 from ..record._af import DOMINANT_LIKE, af_probability
 from ..record._chain import SVEB_PREMATURITY, RecordDecision
+from ..record._dominant import SVEB_UNLIKE
 from ..record._ventricular import VEB_PREMATURITY_THRESHOLD
 from ..signal._quality import (
     FLAT_MV,
@@ -104,6 +105,7 @@ def annotate_record(
     veb_prematurity=VEB_PREMATURITY_THRESHOLD,
     veb_compensated=True,
     sveb_rule_in=None,
+    sveb_unlike=SVEB_UNLIKE,
     self_teach=True,
     detect_af=False,
     filter_once=True,
@@ -191,8 +193,12 @@ def annotate_record(
         (:func:`ecg_sklearn.record.rule_in_premature_sveb`, after
         ``sveb_prematurity``): more S beats found, at a cost in S +P
         (docs/benchmarks.md).
+    sveb_unlike : float or None, default=0.5
+        Beats called S whose QRS correlates below this with the record's dominant beat
+        are N (:func:`ecg_sklearn.record.rule_out_sveb_unlike_dominant`); None: no
+        such rule.
     self_teach : bool, default=True
-        Last, let the record teach itself: its calls of probability at least 0.8 label
+        Then let the record teach itself: its calls of probability at least 0.8 label
         the beats like them, under the record's rules for S
         (:func:`ecg_sklearn.record.self_teach`).
     detect_af : bool, default=False
@@ -241,7 +247,8 @@ def annotate_record(
     decision = RecordDecision(
         af_rule_out=af_rule_out, similar_beats=similar_beats, sveb_prematurity=sveb_prematurity,
         sveb_gradual=sveb_gradual, sveb_noise=sveb_noise, veb_prematurity=veb_prematurity,
-        veb_compensated=veb_compensated, sveb_rule_in=sveb_rule_in, self_teach=self_teach,
+        veb_compensated=veb_compensated, sveb_rule_in=sveb_rule_in, sveb_unlike=sveb_unlike,
+        self_teach=self_teach,
     ).check()  # fmt: skip
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
     source = ModelRateSignal(signal, fs, model_fs, n_leads)
@@ -251,7 +258,7 @@ def annotate_record(
     classes = pipeline.classes_ if hasattr(pipeline, "classes_") else pipeline[-1].classes_
     # What the record-level steps after the pipeline read of each beat.
     with_af = detect_af or af_rule_out or self_teach
-    kept = ("qrs_similarity",) if with_af else ()
+    kept = ("qrs_similarity",) if with_af or sveb_unlike is not None else ()
     if decision.needs_rule_in_evidence:
         kept = ("qrs_similarity", "p_wave_similarity")
     with one_thread_each(pipeline, n_jobs) as pipeline, Jobs(n_jobs) as jobs:
@@ -292,9 +299,10 @@ def annotate_record(
             lambda rows: features_in_chunks(source, found, rows, chunk_duration, timeline),
         )  # fmt: skip
         proba = decision.apply_rules(proba, classes, streamed)
-        untaught = proba
+        untaught = decision.rule_out_unlike(proba.copy(), classes, streamed)
         if decision.self_teach:
             proba = decision.teach(proba, classes, streamed)
+        proba = decision.rule_out_unlike(proba, classes, streamed)
     sample = found if fs == model_fs else np.round(found * fs / model_fs).astype(np.int64)
     return _result(sample, proba, p_af if detect_af else None, classes, fs, unanalysable,
                    problems, untaught)  # fmt: skip

@@ -200,7 +200,8 @@ def cmd_annotate(args) -> int:
         sveb_prematurity=args.sveb_prematurity, sveb_gradual=not args.no_sveb_gradual,
         sveb_noise=not args.no_sveb_noise,
         veb_prematurity=args.veb_prematurity, veb_compensated=not args.no_veb_compensated,
-        self_teach=not args.no_self_teach, chunk_duration=args.chunk_duration,
+        sveb_unlike=args.sveb_unlike, self_teach=not args.no_self_teach,
+        chunk_duration=args.chunk_duration,
         detect_af=args.detect_af,
     )  # fmt: skip
     for r in results:

@@ -8,6 +8,7 @@ import argparse
 import numpy as np
 
 from ..record._chain import SVEB_PREMATURITY
+from ..record._dominant import SVEB_UNLIKE
 from ..record._ventricular import VEB_PREMATURITY_THRESHOLD
 from ..shipped._pretrained import list_pretrained
 from ._commands import (
@@ -47,6 +48,18 @@ def _threshold_or_off(text):
         value = float("nan")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number or 'off'; got {text!r}")
+    return value
+
+
+def _correlation_or_off(text):
+    if text.lower() in ("off", "none"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not -1 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [-1, 1] or 'off'; got {text!r}")
     return value
 
 
@@ -200,6 +213,11 @@ def _add_annotate(sub):
         "--no-veb-compensated", action="store_true",
         help="keep the calls of premature beats followed by a full compensatory pause (by "
         "default those with P(V) >= 0.3 are V)",
+    )  # fmt: skip
+    p.add_argument(
+        "--sveb-unlike", type=_correlation_or_off, default=SVEB_UNLIKE,
+        help="S calls stand only for beats whose QRS correlates at least this much with "
+        "the record's dominant beat (default %(default)s; 'off': no such rule)",
     )  # fmt: skip
     p.add_argument(
         "--no-self-teach", action="store_true",

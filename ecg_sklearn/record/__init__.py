@@ -5,7 +5,7 @@ their order; the timing models shipped for them."""
 
 from ._af import AF_THRESHOLD, af_probability, rule_out_sveb_in_af
 from ._chain import LoadedBeats, RecordDecision
-from ._dominant import rule_out_unlike_dominant
+from ._dominant import rule_out_sveb_unlike_dominant, rule_out_unlike_dominant
 from ._loaded import loaded_beat_features, loaded_rule_in_evidence
 from ._noise import rule_out_sveb_in_noise
 from ._prematurity import (
@@ -38,6 +38,7 @@ __all__ = [
     "rule_out_gradual_sveb",
     "rule_out_sveb_in_af",
     "rule_out_sveb_in_noise",
+    "rule_out_sveb_unlike_dominant",
     "rule_out_timely_sveb",
     "rule_out_timely_veb",
     "rule_out_unlike_dominant",

@@ -12,9 +12,12 @@ run on the probabilities of whole records. :class:`RecordDecision` defines them 
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ._af import rule_out_sveb_in_af
+from ._dominant import SVEB_UNLIKE, rule_out_sveb_unlike_dominant
 from ._loaded import loaded_af_probability, loaded_beat_features, loaded_rule_in_evidence
 from ._noise import rule_out_sveb_in_noise
 from ._prematurity import rule_in_premature_sveb, rule_out_timely_sveb
@@ -60,7 +63,11 @@ class RecordDecision:
     9. ``self_teach``: the record teaches itself: its calls of probability at least 0.8
        label the beats like them (shape, timing and probabilities) where their nearest
        5 agree at 4 of 5, under the record's rules for S
-       (:func:`~ecg_sklearn.record.self_teach`).
+       (:func:`~ecg_sklearn.record.self_teach`);
+    10. ``sveb_unlike``: last, beats called S whose QRS correlates below it with the
+        record's dominant beat become N
+        (:func:`~ecg_sklearn.record.rule_out_sveb_unlike_dominant`; after the teaching,
+        so that these beats teach nothing).
 
     Parameters
     ----------
@@ -75,6 +82,8 @@ class RecordDecision:
     veb_compensated : bool, default=True
     sveb_rule_in : float or None, default=None
         None: skip step 8.
+    sveb_unlike : float or None, default=0.5
+        In [-1, 1]; None: skip step 10.
     self_teach : bool, default=True
 
     Examples
@@ -91,7 +100,8 @@ class RecordDecision:
 
     def __init__(self, *, af_rule_out=True, similar_beats=True, sveb_prematurity=SVEB_PREMATURITY,
                  sveb_gradual=True, sveb_noise=True, veb_prematurity=VEB_PREMATURITY_THRESHOLD,
-                 veb_compensated=True, sveb_rule_in=None, self_teach=True):  # fmt: skip
+                 veb_compensated=True, sveb_rule_in=None, sveb_unlike=SVEB_UNLIKE,
+                 self_teach=True):  # fmt: skip
         self.af_rule_out = af_rule_out
         self.similar_beats = similar_beats
         self.sveb_prematurity = sveb_prematurity
@@ -100,6 +110,7 @@ class RecordDecision:
         self.veb_prematurity = veb_prematurity
         self.veb_compensated = veb_compensated
         self.sveb_rule_in = sveb_rule_in
+        self.sveb_unlike = sveb_unlike
         self.self_teach = self_teach
 
     def check(self) -> RecordDecision:
@@ -117,10 +128,14 @@ class RecordDecision:
         for name in ("sveb_prematurity", "veb_prematurity", "sveb_rule_in"):
             if getattr(self, name) is not None:
                 check_threshold(getattr(self, name), name, record=name == "sveb_prematurity")
+        unlike = self.sveb_unlike
+        if unlike is not None and not (isinstance(unlike, numbers.Real) and -1 <= unlike <= 1):
+            raise ValueError(f"sveb_unlike must be a number in [-1, 1] or None; got {unlike!r}")
         return self
 
     @property
     def needs_rule_in_evidence(self) -> bool:
+        """Whether the steps read the P waves (``rule_in_evidence()["p_wave_similarity"]``)."""
         return self.sveb_rule_in is not None
 
     def decide(self, proba, classes, beats) -> np.ndarray:
@@ -145,10 +160,12 @@ class RecordDecision:
         proba : ndarray, shape (n_beats, n_classes)
         """
         proba = self.apply_rules(proba, classes, beats)
-        return self.teach(proba, classes, beats) if self.self_teach else proba
+        if self.self_teach:
+            proba = self.teach(proba, classes, beats)
+        return self.rule_out_unlike(proba, classes, beats)
 
     def apply_rules(self, proba, classes, beats) -> np.ndarray:
-        """The probabilities after steps 1 to 8 (:meth:`decide` without ``self_teach``)."""
+        """The probabilities after steps 1 to 8."""
         self.check()
         if self.af_rule_out:
             proba = rule_out_sveb_in_af(proba, classes, beats.af_probability())
@@ -179,6 +196,14 @@ class RecordDecision:
             )  # fmt: skip
         return proba
 
+    def rule_out_unlike(self, proba, classes, beats) -> np.ndarray:
+        """Step 10, S ruled out for beats unlike the dominant one (``proba`` changed in
+        place; as it is without ``sveb_unlike``)."""
+        if self.sveb_unlike is None:
+            return proba
+        similarity = beats.rule_in_evidence()["qrs_similarity"]
+        return rule_out_sveb_unlike_dominant(proba, classes, similarity, self.sveb_unlike)
+
     def teach(self, proba, classes, beats) -> np.ndarray:
         """Step 9, the record teaching itself (:func:`~ecg_sklearn.record.self_teach`):
         new probabilities."""
@@ -203,7 +228,7 @@ class RecordDecision:
             f"sveb_noise={self.sveb_noise!r}, "
             f"veb_prematurity={self.veb_prematurity!r}, "
             f"veb_compensated={self.veb_compensated!r}, sveb_rule_in={self.sveb_rule_in!r}, "
-            f"self_teach={self.self_teach!r})"
+            f"sveb_unlike={self.sveb_unlike!r}, self_teach={self.self_teach!r})"
         )
 
 

@@ -1,10 +1,20 @@
-"""V and F ruled out for beats shaped like their record's dominant beat."""
+"""Rules from a beat's likeness to its record's dominant beat: V and F ruled out for beats
+shaped like it, S for beats whose QRS is unlike it."""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-__all__ = ["rule_out_unlike_dominant"]
+from ._rules import move_probability, rule_columns
+
+__all__ = ["SVEB_UNLIKE", "rule_out_sveb_unlike_dominant", "rule_out_unlike_dominant"]
+
+
+#: QRS correlation with the dominant beat below which a beat is not S (chosen on DS1 out
+#: of fold and qtdb-other).
+SVEB_UNLIKE = 0.5
 
 
 def rule_out_unlike_dominant(proba, classes, similarity, threshold: float) -> np.ndarray:
@@ -38,4 +48,43 @@ def rule_out_unlike_dominant(proba, classes, similarity, threshold: float) -> np
     empty = ~(rows.sum(axis=1) > 0)
     rows[empty, np.flatnonzero(classes == "N")[0] if "N" in classes else np.argmin(ectopic)] = 1.0
     proba[alike] = rows / rows.sum(axis=1, keepdims=True)
+    return proba
+
+
+def rule_out_sveb_unlike_dominant(proba, classes, similarity, threshold=SVEB_UNLIKE) -> np.ndarray:
+    """No beat whose QRS is unlike its record's dominant beat is S.
+
+    A supraventricular beat is conducted through the ventricles as the dominant beat is,
+    so its QRS keeps that shape; a beat called S with a QRS far from it (noise, a T wave
+    taken for a beat, a ventricular beat the network misreads on another lead) is not S.
+    A beat called S (its largest probability) whose ``similarity`` is below ``threshold``
+    becomes N: its S probability moves to N. Other beats keep their probabilities.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n_beats, n_classes)
+        Class probabilities; changed in place.
+    classes : array-like, shape (n_classes,)
+        Their classes; without ``"N"`` and ``"S"``, ``proba`` is left as it is.
+    similarity : array-like of float, shape (n_beats,)
+        :func:`~ecg_sklearn.features.dominant_similarity` of the beats.
+    threshold : float, default=SVEB_UNLIKE
+        In [-1, 1].
+
+    Returns
+    -------
+    proba : ndarray, shape (n_beats, n_classes)
+    """
+    if not (isinstance(threshold, numbers.Real) and -1 <= threshold <= 1):
+        raise ValueError(f"threshold must be a number in [-1, 1]; got {threshold!r}")
+    similarity = np.asarray(similarity, dtype=np.float64)
+    if similarity.shape != (len(proba),):
+        raise ValueError(
+            f"similarity must have a value per beat, shape ({len(proba)},); got {similarity.shape}"
+        )
+    _, columns = rule_columns(proba, classes, np.arange(len(proba)), "S")
+    if columns is not None:
+        n, s = columns
+        called_s = proba.argmax(axis=1) == s
+        move_probability(proba, np.flatnonzero(called_s & (similarity < threshold)), s, n)
     return proba
