@@ -39,28 +39,25 @@ def _threshold_record_or_off(text):
     return "record" if text.lower() == "record" else _threshold_or_off(text)
 
 
-def _threshold_or_off(text):
+def _number_or_off(text, accept, expected):
+    """None for 'off' (or 'none'); else the number ``accept`` takes, named ``expected``."""
     if text.lower() in ("off", "none"):
         return None
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number or 'off'; got {text!r}")
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"expected {expected} or 'off'; got {text!r}")
     return value
+
+
+def _threshold_or_off(text):
+    return _number_or_off(text, lambda v: v > 0, "a positive number")
 
 
 def _correlation_or_off(text):
-    if text.lower() in ("off", "none"):
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not -1 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [-1, 1] or 'off'; got {text!r}")
-    return value
+    return _number_or_off(text, lambda v: -1 <= v <= 1, "a number in [-1, 1]")
 
 
 def _nonzero_int(text):
