@@ -71,6 +71,7 @@ def test_the_signal_file_named_in_the_header_is_protected(pretrained, record):
         (["--pretrained", "nope"], "--pretrained: invalid choice: 'nope'"),
         (["--sveb-prematurity", "median"], "--sveb-prematurity: expected a positive number"),
         (["--veb-prematurity", "record"], "--veb-prematurity: expected a positive number"),
+        (["--sveb-unlike", "2"], "--sveb-unlike: expected a number in [-1, 1] or 'off'"),
     ],
 )
 def test_command_line_arguments_are_checked_first(record, args, message, capsys):
