@@ -218,7 +218,7 @@ def _add_annotate(sub):
     )  # fmt: skip
     p.add_argument(
         "--no-self-teach", action="store_true",
-        help="keep the calls as the rules leave them (by default, last, the record teaches "
+        help="keep the calls as the rules leave them (by default the record then teaches "
         "itself: its calls of probability 0.8 or more label the uncertain beats like them)",
     )  # fmt: skip
     p.add_argument(

@@ -198,8 +198,9 @@ class RecordDecision:
 
     def rule_out_unlike(self, proba, classes, beats) -> np.ndarray:
         """Step 10, S ruled out for beats unlike the dominant one (``proba`` changed in
-        place; as it is without ``sveb_unlike``)."""
-        if self.sveb_unlike is None:
+        place; as it is without ``sveb_unlike``, or with fewer than 3 beats, too few for
+        a dominant beat)."""
+        if self.sveb_unlike is None or len(beats.samples) < 3:
             return proba
         similarity = beats.rule_in_evidence()["qrs_similarity"]
         return rule_out_sveb_unlike_dominant(proba, classes, similarity, self.sveb_unlike)
