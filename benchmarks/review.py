@@ -43,6 +43,7 @@ from ecg_sklearn.annotate._files import compare_with_reference
 from ecg_sklearn.io import DS2, get_data_home, load_record
 from ecg_sklearn.metrics import match_beats
 from ecg_sklearn.review import apply_review, suggest_review
+from ecg_sklearn.review._clusters import untaught
 from ecg_sklearn.signal import SignalQualityWarning
 
 FIGURE = ROOT / "docs" / "figures" / "review.png"
@@ -82,9 +83,7 @@ def untaught_row(annotated, name):
     hours = sum(rec.signal.shape[1] / rec.fs / 3600 for rec, _ in annotated)
     comparisons = []
     for rec, res in annotated:
-        proba = np.array(res.proba)
-        proba[res.self_taught] = res.untaught_proba  # the calls before the teaching
-        labels = np.asarray(res.classes)[proba.argmax(axis=1)]
+        labels = untaught(res).beat_labels
         comparisons.append(compare_with_reference(rec, res.beat_samples, labels))
     r = summary(comparisons, hours)
     print(f"{name} untaught: S-F1 {r['S_f1']:.3f} V-F1 {r['V_f1']:.3f} false S/V per "
