@@ -574,7 +574,7 @@ def test_rhythm_context_errors(sample):
         pipe.set_params(cnn__sveb_evidence="vote").fit(X, y)
     with pytest.raises(ValueError, match="rhythm_context and sveb_evidence go together"):
         pipe.set_params(cnn__sveb_evidence=None).fit(X, y)
-    with pytest.raises(ValueError, match=r"dominant_threshold must be in \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"dominant_threshold must be a number in \[-1, 1\]"):
         pipe.set_params(cnn__sveb_evidence="replace", cnn__dominant_threshold=2).fit(X, y)
     pipe.set_params(cnn__dominant_threshold=None)
     # A record too short for a rhythm (context zeros) keeps the network's decision.

@@ -189,6 +189,9 @@ def test_beats_called_otherwise_and_classes_without_s_are_left_alone_and_errors(
 def test_loaded_rule_in_evidence_is_each_records_own(sample):
     evidence = loaded_rule_in_evidence(sample, sample_data_dir())
     assert set(evidence) == {"qrs_similarity", "p_wave_similarity"}
+    qrs_only = loaded_rule_in_evidence(sample, sample_data_dir(), p_wave=False)
+    assert set(qrs_only) == {"qrs_similarity"}
+    np.testing.assert_array_equal(qrs_only.qrs_similarity, evidence.qrs_similarity)
     for record in ("208", "232"):
         rows = sample.groups == record
         lead = sample.record_leads[record][0]

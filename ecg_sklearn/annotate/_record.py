@@ -371,6 +371,9 @@ class _StreamedBeats:
     def rule_in_evidence(self):
         return self._evidence
 
+    def qrs_similarity(self):
+        return self._evidence["qrs_similarity"]
+
 
 def _check_beats(beats, n_samples) -> np.ndarray:
     """``beats=`` of :func:`annotate_record` as int64, checked: 1-D, whole numbers,

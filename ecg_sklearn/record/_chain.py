@@ -12,8 +12,6 @@ run on the probabilities of whole records. :class:`RecordDecision` defines them 
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ._af import rule_out_sveb_in_af
@@ -21,7 +19,7 @@ from ._dominant import SVEB_UNLIKE, rule_out_sveb_unlike_dominant
 from ._loaded import loaded_af_probability, loaded_beat_features, loaded_rule_in_evidence
 from ._noise import rule_out_sveb_in_noise
 from ._prematurity import rule_in_premature_sveb, rule_out_timely_sveb
-from ._rules import check_threshold
+from ._rules import check_correlation, check_threshold
 from ._runs import rule_out_gradual_sveb
 from ._self_teach import self_teach
 from ._similar import smooth_over_similar_beats
@@ -128,9 +126,7 @@ class RecordDecision:
         for name in ("sveb_prematurity", "veb_prematurity", "sveb_rule_in"):
             if getattr(self, name) is not None:
                 check_threshold(getattr(self, name), name, record=name == "sveb_prematurity")
-        unlike = self.sveb_unlike
-        if unlike is not None and not (isinstance(unlike, numbers.Real) and -1 <= unlike <= 1):
-            raise ValueError(f"sveb_unlike must be a number in [-1, 1] or None; got {unlike!r}")
+        check_correlation(self.sveb_unlike, "sveb_unlike", optional=True)
         return self
 
     @property
@@ -151,9 +147,10 @@ class RecordDecision:
             Where the beats are and what the steps read of them: ``samples`` (positions,
             increasing within each record), ``fs``, ``groups`` (record of each beat, or
             None for one record), ``af_probability()`` (a value per beat),
-            ``smooth_over_similar_beats(proba)``, ``rule_in_evidence()`` and
-            ``beat_features(rows)`` (:func:`~ecg_sklearn.features.beat_features` of the
-            beats at the indices ``rows``).
+            ``smooth_over_similar_beats(proba)``, ``rule_in_evidence()``,
+            ``qrs_similarity()`` (its ``"qrs_similarity"``) and ``beat_features(rows)``
+            (:func:`~ecg_sklearn.features.beat_features` of the beats at the indices
+            ``rows``).
 
         Returns
         -------
@@ -202,7 +199,7 @@ class RecordDecision:
         a dominant beat)."""
         if self.sveb_unlike is None or len(beats.samples) < 3:
             return proba
-        similarity = beats.rule_in_evidence()["qrs_similarity"]
+        similarity = beats.qrs_similarity()
         return rule_out_sveb_unlike_dominant(proba, classes, similarity, self.sveb_unlike)
 
     def teach(self, proba, classes, beats) -> np.ndarray:
@@ -255,7 +252,7 @@ class LoadedBeats:
         self.samples = np.asarray(data.samples)
         self.groups = np.asarray(data.groups)
         self.fs = float(data.fs)
-        self._p_af = self._features = self._evidence = None
+        self._p_af = self._features = self._evidence = self._qrs = None
 
     def af_probability(self) -> np.ndarray:
         if self._p_af is None:
@@ -275,3 +272,11 @@ class LoadedBeats:
             self._evidence = loaded_rule_in_evidence(self.data, self.data_dir)
             self._evidence["p_af"] = self.af_probability()  # read, not computed again
         return self._evidence
+
+    def qrs_similarity(self) -> np.ndarray:
+        if self._evidence is not None:
+            return self._evidence["qrs_similarity"]
+        if self._qrs is None:
+            evidence = loaded_rule_in_evidence(self.data, self.data_dir, p_wave=False)
+            self._qrs = evidence["qrs_similarity"]
+        return self._qrs

@@ -3,11 +3,9 @@ shaped like it, S for beats whose QRS is unlike it."""
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._rules import move_probability, rule_columns
+from ._rules import check_correlation, move_probability, rule_columns
 
 __all__ = ["SVEB_UNLIKE", "rule_out_sveb_unlike_dominant", "rule_out_unlike_dominant"]
 
@@ -75,8 +73,7 @@ def rule_out_sveb_unlike_dominant(proba, classes, similarity, threshold=SVEB_UNL
     -------
     proba : ndarray, shape (n_beats, n_classes)
     """
-    if not (isinstance(threshold, numbers.Real) and -1 <= threshold <= 1):
-        raise ValueError(f"threshold must be a number in [-1, 1]; got {threshold!r}")
+    threshold = check_correlation(threshold)
     similarity = np.asarray(similarity, dtype=np.float64)
     if similarity.shape != (len(proba),):
         raise ValueError(

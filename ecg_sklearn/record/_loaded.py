@@ -68,7 +68,7 @@ def loaded_beat_features(data, data_dir) -> np.ndarray:
     return np.zeros((0, 0), dtype=np.float32) if features is None else features
 
 
-def loaded_rule_in_evidence(data, data_dir) -> Bunch:
+def loaded_rule_in_evidence(data, data_dir, *, p_wave=True) -> Bunch:
     """What :func:`rule_in_premature_sveb` needs of the beats of a loader's output.
 
     Parameters
@@ -78,15 +78,21 @@ def loaded_rule_in_evidence(data, data_dir) -> Bunch:
         ``load_sample`` (its ``groups``, ``samples``, ``fs`` and ``record_leads``).
     data_dir : str or path-like
         The folder it was loaded from; each record's first lead is read again from it.
+    p_wave : bool, default=True
+        False: the QRS similarity alone (what :func:`rule_out_sveb_unlike_dominant`
+        reads), without the cost of the P waves.
 
     Returns
     -------
     evidence : Bunch
-        ``qrs_similarity`` and ``p_wave_similarity``: float32 arrays, a value per beat.
+        ``qrs_similarity`` and (with ``p_wave``) ``p_wave_similarity``: float32 arrays,
+        a value per beat.
     """
     samples = np.asarray(data.samples)
-    out = Bunch(**{key: np.zeros(samples.size, dtype=np.float32) for key in RULE_IN_EVIDENCE})
+    keys = RULE_IN_EVIDENCE if p_wave else ("qrs_similarity",)
+    out = Bunch(**{key: np.zeros(samples.size, dtype=np.float32) for key in keys})
     for rows, signal in loaded_records(data, data_dir):
         out.qrs_similarity[rows] = dominant_similarity(signal, samples[rows], data.fs)
-        out.p_wave_similarity[rows] = p_wave_similarity(signal, samples[rows], data.fs)
+        if p_wave:
+            out.p_wave_similarity[rows] = p_wave_similarity(signal, samples[rows], data.fs)
     return out

@@ -9,7 +9,14 @@ import numpy as np
 
 from .._validation import check_beat_proba
 
-__all__ = ["check_threshold", "move_called", "move_probability", "record_rows", "rule_columns"]
+__all__ = [
+    "check_correlation",
+    "check_threshold",
+    "move_called",
+    "move_probability",
+    "record_rows",
+    "rule_columns",
+]
 
 
 def check_threshold(threshold, name="threshold", *, record=False):
@@ -20,6 +27,17 @@ def check_threshold(threshold, name="threshold", *, record=False):
         also = " or 'record'" if record else ""
         raise ValueError(f"{name} must be a positive number{also}; got {threshold!r}")
     return float(threshold)
+
+
+def check_correlation(value, name="threshold", *, optional=False):
+    """``value``, a correlation threshold in [-1, 1], as a float (None where
+    ``optional``)."""
+    if optional and value is None:
+        return None
+    if not (isinstance(value, numbers.Real) and -1 <= value <= 1):
+        also = " or None" if optional else ""
+        raise ValueError(f"{name} must be a number in [-1, 1]{also}; got {value!r}")
+    return float(value)
 
 
 def rule_columns(proba, classes, beat_samples, label, other="N"):

@@ -4,14 +4,13 @@ decides each row on its own (``CNNBeatClassifier.predict``)."""
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ..features._rhythm import RR_CONTEXT_FEATURES
 from ..features._windows import CONTEXT_FEATURES
 from ._dominant import rule_out_unlike_dominant
 from ._rhythm import decide_in_rhythm
+from ._rules import check_correlation
 from ._timing import load_rhythm_models
 
 __all__ = ["check_dominant_threshold", "check_rhythm_models", "decide_in_window"]
@@ -46,17 +45,16 @@ def check_rhythm_models(rhythm_context, n_context_features, classes, sveb_eviden
 
 def check_dominant_threshold(threshold, n_context_features):
     """``dominant_threshold`` as a float (None without), checked."""
+    threshold = check_correlation(threshold, "dominant_threshold", optional=True)
     if threshold is None:
         return None
-    if not (isinstance(threshold, numbers.Real) and -1 <= threshold <= 1):
-        raise ValueError(f"dominant_threshold must be in [-1, 1] or None; got {threshold!r}")
     if n_context_features < len(CONTEXT_FEATURES):
         raise ValueError(
             "dominant_threshold needs the record-context columns in X (with the dominant "
             "beat's similarity): make the windows with rr_context=True and give the "
             "filter and segmenter rr_context=True"
         )
-    return float(threshold)
+    return threshold
 
 
 def decide_in_window(
