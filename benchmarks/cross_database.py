@@ -9,8 +9,12 @@ detections per hour.
 * ``--split DS1`` (selection): the default pipeline is fitted on DS1 with
   ``GroupKFold`` over its records and each record is annotated by the fold model that
   never saw it (models cached under ``benchmarks/results/cross_database_models/``), its
-  MLII lead changed by each of :data:`SHIFTS`. ``--split DS2``: the shipped model on the
-  DS2 records (the final look of an issue, not for selection).
+  MLII lead changed by each of :data:`SHIFTS`. ``--split DS2`` (the final look of an
+  issue, not for selection): the shipped model (``--seed 0``) or the default pipeline
+  fitted on all of DS1 with another seed, on the DS2 records and on qtdb-other; writes
+  ``benchmarks/results/cross_database_ds2_seedS.json``, and ``--ds2-table`` gathers
+  the seeds run into the ``cross_database_ds2`` section of ``docs/benchmarks.md`` (mean
+  and standard deviation over the seeds).
 * qtdb-other (``--qtdb``, default ``../shared/data/qtdb-other``): 54 records of four
   other databases (250 Hz), each lead on its own, as a user without MLII would; the
   shipped model (trained on DS1, which shares no record with them), or for a candidate
@@ -31,7 +35,7 @@ the default models) needs ``--name`` and writes only
 Usage: python benchmarks/cross_database.py [--data-dir PATH] [--split DS1|DS2]
 [--seed 0] [--folds 11] [--shifts mlii inverted ...] [--qtdb PATH | --no-qtdb]
 [--param module__flip=0.5 ... --name NAME] [--train-leads mlii|both]
-[--decision self_teach=True ... --name NAME]
+[--decision self_teach=True ... --name NAME] [--ds2-table]
 """
 
 from __future__ import annotations
@@ -163,12 +167,13 @@ def fold_models(home, seed, folds, params=None, name="default", train_leads="mli
 
 def mitdb_rows(
     home, split, seed, folds, shifts, params=None, name="default", train_leads="mlii",
-    model_fs=None, decision=None,
+    model_fs=None, decision=None, whole_ds1=None,
 ):  # fmt: skip
+    """bxb figures per shift: DS1 by fold models, DS2 by ``whole_ds1``."""
     if split == "DS1":
         models = fold_models(home, seed, folds, params, name, train_leads, model_fs)
     else:
-        models = dict.fromkeys(DS2, load_pretrained())
+        models = dict.fromkeys(DS2, whole_ds1)
     rows = {}
     for shift in shifts:
         t = time.perf_counter()
@@ -239,6 +244,10 @@ def main(argv=None):
         help="only gather the candidates' JSON into the table of docs/model_selection.md",
     )  # fmt: skip
     parser.add_argument(
+        "--ds2-table", action="store_true",
+        help="only gather the DS2 seeds' JSON into the cross_database_ds2 section",
+    )  # fmt: skip
+    parser.add_argument(
         "--train-leads", choices=("mlii", "both"), default="mlii",
         help="train on MLII, or on both leads of each DS1 record as single-lead examples",
     )  # fmt: skip
@@ -254,6 +263,11 @@ def main(argv=None):
     if args.figure_only:
         figure(read_json("cross_database"))
         return
+    if args.ds2_table:
+        results = gather_ds2()
+        write_json("cross_database_ds2", results)
+        write_section("cross_database_ds2", markdown(results))
+        return
     if args.candidates:
         results = {"candidates": gather_candidates()}
         write_json("cross_database_candidates", results)
@@ -265,6 +279,8 @@ def main(argv=None):
     if (trained or decision) and not args.name:
         parser.error("--param, --decision, --train-leads and --model-fs need --name")
     model = args.name if trained else "default"
+    if args.split == "DS2" and (args.name or args.folds != 11):
+        parser.error("--split DS2 measures the default (the shipped model or --seed S)")
     home = get_data_home(args.data_dir)
     # Inverted and other-lead records warn, as they should; the figures say the rest.
     warnings.simplefilter("ignore", SignalQualityWarning)
@@ -275,15 +291,20 @@ def main(argv=None):
         "decision": decision,
         "train_leads": args.train_leads,
         "model_fs": args.model_fs,
-        "mitdb": mitdb_rows(home, args.split, args.seed, args.folds, args.shifts, params,
-                            model, args.train_leads, args.model_fs, decision),
-        "qtdb": {} if args.no_qtdb else qtdb_rows(
-            args.qtdb,
-            candidate_on_ds1(home, args.seed, params, model, args.train_leads, args.model_fs)
-            if args.name else load_pretrained(),
-            decision,
-        ),
     }  # fmt: skip
+    # On DS2 and qtdb-other: the shipped model, or the candidate or seed fitted on DS1.
+    whole_ds1 = (
+        candidate_on_ds1(home, args.seed, params, model, args.train_leads, args.model_fs)
+        if args.name or args.seed else load_pretrained()
+    )  # fmt: skip
+    results["mitdb"] = mitdb_rows(
+        home, args.split, args.seed, args.folds, args.shifts, params, model,
+        args.train_leads, args.model_fs, decision, whole_ds1,
+    )  # fmt: skip
+    results["qtdb"] = {} if args.no_qtdb else qtdb_rows(args.qtdb, whole_ds1, decision)
+    if args.split == "DS2":  # one seed of the final look; --ds2-table gathers them
+        write_json(f"cross_database_ds2_seed{args.seed}", results)
+        return
     if args.name:  # a candidate: its figures only, not the docs
         seed = f"_seed{args.seed}" if args.seed else ""
         write_json(f"cross_database_{args.name}{seed}", results)
@@ -334,12 +355,70 @@ def _row(name, r):
     )
 
 
+def gather_ds2() -> dict:
+    """The DS2 seeds' figures: each row's values per seed, in seed order."""
+    runs = [read_json(p.stem) for p in sorted(RESULTS.glob("cross_database_ds2_seed*.json"))]
+    if not runs:
+        raise SystemExit("no cross_database_ds2_seed*.json: run --split DS2 --seed S first")
+    gathered = {"ds2_seeds": [r["seed"] for r in runs],
+                "commands": [r["command"] for r in runs]}  # fmt: skip
+    for part in ("mitdb", "qtdb"):
+        gathered[part] = {
+            row: {key: [r[part][row][key] for r in runs] for key in runs[0][part][row]}
+            for row in runs[0][part]
+            if all(row in r[part] for r in runs)
+        }
+    return gathered
+
+
+def _ds2_markdown(results) -> str:
+    def cell(values, digits=3):
+        values = np.asarray(values, dtype=float)
+        if np.isnan(values).any():  # a class absent from the records
+            return ""
+        return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
+
+    keys = ("S_se", "S_ppv", "S_f1", "V_se", "V_ppv", "V_f1")
+    head = ("| recording | S Se | S +P | S-F1 | V Se | V +P | V-F1 | false S/h | false V/h | "
+            "detection Se / +P (%) |\n|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+
+    def row(name, r):
+        cells = [cell(r[k]) for k in keys]
+        cells += [cell(r["false_S_per_hour"], digits=1), cell(r["false_V_per_hour"], digits=1)]
+        detection = (f"{100 * np.mean(r['detection_se']):.2f} / "
+                     f"{100 * np.mean(r['detection_ppv']):.2f}")  # fmt: skip
+        return f"| {name} | {' | '.join(cells)} | {detection} |"
+
+    seeds = ", ".join(str(s) for s in results["ds2_seeds"])
+    commands = "; ".join(f"`{_without_data_dir(c)}`" for c in results["commands"])
+    lines = [
+        f"{commands}, then `python benchmarks/cross_database.py --ds2-table`: DS2 end to "
+        f"end (bxb), mean ± standard deviation over seeds {seeds} (seed 0: the shipped "
+        "model; the others: the default pipeline fitted on all of DS1 with that seed), "
+        "the MLII lead changed as the row says.",
+        "",
+        head,
+        *(row(name, r) for name, r in results["mitdb"].items()),
+        "",
+        "qtdb-other, the same models, first lead:",
+        "",
+        head,
+        *(row(name, r) for name, r in results["qtdb"].items() if name.startswith("lead 1")),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def gather_candidates() -> dict:
     """``{json name: its figures}`` of every candidate's JSON, default first."""
     names = sorted(p.stem for p in RESULTS.glob("cross_database_*.json"))
     names = [n for n in names if n != "cross_database_candidates"]
+    names = [n for n in names if not n.startswith("cross_database_ds2")]
     names.sort(key=lambda n: (not n.startswith("cross_database_default"), n))
     return {n.removeprefix("cross_database_"): read_json(n) for n in names}
+
+
+def _without_data_dir(command):
+    return re.sub(r"--data-dir \S+ ?", "", command)
 
 
 def _pair(r):
@@ -368,8 +447,7 @@ def candidates_markdown(results) -> str:
         qtdb = (f"{_pair(q)}, {q['V_se']:.3f} | {q['false_S_per_hour']:.1f} / "
                 f"{q['false_V_per_hour']:.1f}" if q else " | ")  # fmt: skip
         lines.append(f"| {name} | {r['seed']} | {' | '.join(cells)} | {qtdb} |")
-        args = r["command"].removeprefix("python benchmarks/cross_database.py ")
-        args = re.sub(r"--data-dir \S+ ?", "", args)
+        args = _without_data_dir(r["command"]).removeprefix("python benchmarks/cross_database.py ")
         commands.append(f"{name}: `{args}`")
     return "\n".join([*lines, "", "ARGS: " + "; ".join(commands) + "."]) + "\n"
 
@@ -377,6 +455,8 @@ def candidates_markdown(results) -> str:
 def markdown(results) -> str:
     if "candidates" in results:
         return candidates_markdown(results)
+    if "ds2_seeds" in results:
+        return _ds2_markdown(results)
     head = (
         "| recording | S Se | S +P | S-F1 | V Se | V +P | V-F1 | false S/h | false V/h | "
         "false F/h | extra/h | detection Se / +P (%) |\n|---|---|---|---|---|---|---|---|"

@@ -47,7 +47,7 @@ SCRIPTS = {
 def _script(name):
     if name.startswith("tune-"):
         return importlib.import_module("tune")
-    if name == "cross_database_candidates":
+    if name in ("cross_database_candidates", "cross_database_ds2"):
         return importlib.import_module("cross_database")
     return importlib.import_module(SCRIPTS[name])
 
