@@ -432,9 +432,13 @@ def candidates_markdown(results) -> str:
         "V-F1 end to end (bxb), each DS1 record annotated by the fold model that never saw "
         "it, its MLII lead changed as the column says; qtdb-other: the candidate fitted on "
         "all of DS1, first lead. Detector and record-level decisions: the package's at the "
-        "time of the run, the same for every row but the self_teach rows, which add the "
-        "record teaching itself (`--decision self_teach=True`; the other rows ran before it "
-        "was a step, as `--decision self_teach=False` runs now).",
+        "time of the run: the default, flip_gain, flip_gain_16 and rate rows without the "
+        "record teaching itself (as `--decision self_teach=False` runs now), the self_teach "
+        "and flip_gain_st rows without the shape rule for S (`--decision "
+        "sveb_unlike=None`), the rest with both. The default's networks were trained "
+        "without `module__normalize` up to the unlike rows; `unlike_rerun` is `unlike` "
+        "retrained on another machine (its difference from `unlike` is the noise of "
+        "retraining); gain_norm's networks are the current default's.",
         "",
         "| candidate | seed | MLII | inverted | gain x0.5 | gain x2 | second lead | "
         "qtdb lead 1: S-F1 / V-F1, V Se | qtdb lead 1: false S / V per hour |",

@@ -116,12 +116,13 @@ DEFAULT_RULE_IN = None  # annotate_record's sveb_rule_in: no rule in
 def default_decision(proba, classes, samples, fs, groups, p_af, features, rule_in=None,
                      evidence=None, unlike=SVEB_UNLIKE):  # fmt: skip
     """``RecordDecision(sveb_rule_in=rule_in, sveb_unlike=unlike)``'s steps as this grid
-    composes them: the AF rule, the similar beats, the timing rules, the P-wave rule in
-    (with ``rule_in``), the record teaching itself, then S ruled out for beats unlike the
-    dominant one (with ``unlike``; ``evidence["qrs_similarity"]``)
+    composes them: the AF rule, the similar beats (and the AF rule again), the timing
+    rules, the P-wave rule in (with ``rule_in``), the record teaching itself, then S ruled
+    out for beats unlike the dominant one (with ``unlike``; ``evidence["qrs_similarity"]``)
     (``tests/test_decision_chain.py`` checks they agree)."""
     proba = af_rule(proba, classes, p_af, AF_THRESHOLD)
     proba = smooth_over_similar_beats(proba, features, groups=groups)
+    proba = af_rule(proba, classes, p_af, AF_THRESHOLD)  # again: similar beats may carry S
     proba = timing_rules(proba, classes, samples, fs, groups, *DEFAULT_TIMING)
     if rule_in is not None:
         proba = rule_in_premature_sveb(

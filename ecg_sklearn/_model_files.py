@@ -48,8 +48,8 @@ SHIPPED_SHA256 = {
     "ltafdb-af.npz": "3af5705065405f08f8dbf2ddd016415b750762697be02d1828b3e2daea9a6661",
     "ltafdb-rhythm.json": "fcecaa0e130905397d8eedbf6d06449fe0ce75e7489b5108d0d1aa29216ef5b7",
     "ltafdb-rhythm.npz": "e85d5f7ce593ba8ac44e18e79fd2ada80a528617ed11afa67a9aaa8b1424e0c3",
-    "mitdb-ds1.json": "fdfb5e9e30eaf9279f2f7e6347b9349391f4fac675e37fb078f378b0e91db8b8",
-    "mitdb-ds1.npz": "191c6221547f1d7910640d64a1014c5b03a24c3923f0b6ae48e171227ff0de33",
+    "mitdb-ds1.json": "268c9ba674123a8f691ee1a4c5a81b59c5aaa627186141b5061b724291ed3f68",
+    "mitdb-ds1.npz": "1df4ce15e47acdf7f5b361696bdc0e68141a8eb86237b0540ebe716537e80380",
 }
 
 

@@ -94,7 +94,9 @@ def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Chunk
     8 filters per convolution (``module__n_filters=8``) on beats averaged down to
     about 180 Hz (``module__downsample=fs // 180``, 2 at 360 Hz), trained on shuffled
     batches with random shifts of up to 14 ms (``module__max_shift``, 5 samples at 360 Hz) and
-    amplitude factors within 1.25 (``module__max_scale``), class weights ``"balanced"``
+    amplitude factors within 1.25 (``module__max_scale``); each beat and its reference
+    divided by the reference's peak-to-peak amplitude (``module__normalize="gain"``:
+    the labels do not depend on the recorder's gain); class weights ``"balanced"``
     (S and V are 2% and 7% of DS1 beats), 12 epochs on all training patients without
     early stopping (``valid_size=0``). Each beat is then decided in the context of its
     record: where its QRS correlates above 0.95 with its record's dominant beat
@@ -135,6 +137,7 @@ def default_pipeline(fs, *, random_state=None, verbose=1, **cnn_params) -> Chunk
         module__downsample=max(1, int(fs // 180)),  # 2 at MIT-BIH's 360 Hz
         module__max_shift=int(round(fs * 5 / 360)),  # 5 samples at 360 Hz, 14 ms
         module__max_scale=1.25,
+        module__normalize="gain",
         dominant_threshold=0.95,
         random_state=random_state,
         verbose=verbose,

@@ -309,8 +309,7 @@ def annotate_record(
 
 
 def _result(beat_samples, proba, p_af, classes, fs, unanalysable, problems, untaught) -> Bunch:
-    """:func:`annotate_record`'s result (``untaught``: ``proba`` before the record
-    taught itself)."""
+    """:func:`annotate_record`'s result (``untaught``: ``proba`` before self-teaching)."""
     self_taught = np.any(proba != untaught, axis=1)
     return Bunch(
         beat_samples=beat_samples,

@@ -43,6 +43,8 @@ class RecordDecision:
        dominant one) are not S (:func:`~ecg_sklearn.record.rule_out_sveb_in_af`);
     2. ``similar_beats``: each beat's probabilities averaged with those of the 10 most
        similar beats of its record (:func:`~ecg_sklearn.record.smooth_over_similar_beats`);
+       with ``af_rule_out``, beats in AF are then ruled out of S again (their similar
+       beats outside AF may carry S);
     3. ``sveb_prematurity``: beats called S that are not premature against the beats
        called N around them become N (:func:`~ecg_sklearn.record.rule_out_timely_sveb`);
        ``"record"``: premature for that record, by the spread of its N beats' intervals;
@@ -168,6 +170,8 @@ class RecordDecision:
             proba = rule_out_sveb_in_af(proba, classes, beats.af_probability())
         if self.similar_beats:
             proba = beats.smooth_over_similar_beats(proba)
+            if self.af_rule_out:
+                proba = rule_out_sveb_in_af(proba, classes, beats.af_probability())
         if self.sveb_prematurity is not None:
             proba = rule_out_timely_sveb(
                 proba, classes, beats.samples, groups=beats.groups,
