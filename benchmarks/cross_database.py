@@ -473,8 +473,10 @@ def markdown(results) -> str:
     lines = [f"`{results['command']}`: {who}; end to end, bxb counting.", "", head]
     lines += [_row(name, r) for name, r in results["mitdb"].items()]
     if results["qtdb"]:
+        model = ("the shipped model" if not results["seed"]
+                 else f"the default fitted on all of DS1 (seed {results['seed']})")  # fmt: skip
         lines += ["", "qtdb-other (54 records of four other databases, 250 Hz), each lead on "
-                  "its own, the shipped model:", "", head]  # fmt: skip
+                  f"its own, {model}:", "", head]  # fmt: skip
         lines += [_row(name, r) for name, r in results["qtdb"].items()]
     return "\n".join(lines) + "\n"
 
