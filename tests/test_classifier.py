@@ -355,6 +355,23 @@ def test_beat_augmentation_inverts_beats_with_the_given_probability():
         BeatAugmentation(flip=1.5)
 
 
+def test_beat_augmentation_adds_noise_relative_to_each_beat():
+    import torch
+
+    from ecg_sklearn.nn import BeatAugmentation
+
+    wave = torch.randn(2000, 2, 200) * torch.tensor([1.0, 10.0]).view(1, 2, 1)
+    torch.manual_seed(0)
+    added = BeatAugmentation(noise=0.2).train()(wave) - wave
+    ratio = added.std(dim=-1) / wave.std(dim=-1)  # uniform in [0, 0.2], one level a beat
+    assert ratio.max() < 0.25  # 0.2 and the sampling error of 200 points
+    assert abs(ratio.mean().item() - 0.1) < 0.01
+    assert (ratio[:, 0] - ratio[:, 1]).abs().mean() < 0.01
+    assert BeatAugmentation(noise=0.2).eval()(wave) is wave
+    with pytest.raises(ValueError, match="noise >= 0"):
+        BeatAugmentation(noise=-0.1)
+
+
 def test_normalized_network_reads_beats_relative_to_their_reference():
     import torch
 

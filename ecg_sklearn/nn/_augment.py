@@ -9,7 +9,7 @@ from torch import nn
 
 
 class BeatAugmentation(nn.Module):
-    """Shift and scale each beat of a training batch at random.
+    """Shift, scale, invert and add noise to each beat of a training batch at random.
 
     Between patients the R peak is marked a few samples earlier or later (by annotators
     and by detectors) and the ECG amplitude differs with electrode placement and body
@@ -29,18 +29,23 @@ class BeatAugmentation(nn.Module):
     flip : float, default=0.0
         Each beat is inverted (multiplied by -1) with this probability: electrodes
         swapped, or a lead whose QRS points down.
+    noise : float, default=0.0
+        Gaussian noise is added to each lead of each beat, its standard deviation drawn
+        uniformly from ``[0, noise]`` times that lead's own (muscle and electrode noise
+        of any level up to ``noise``).
     """
 
-    def __init__(self, max_shift=0, max_scale=1.0, flip=0.0):
+    def __init__(self, max_shift=0, max_scale=1.0, flip=0.0, noise=0.0):
         super().__init__()
-        if max_shift < 0 or max_scale < 1 or not 0 <= flip <= 1:
+        if max_shift < 0 or max_scale < 1 or not 0 <= flip <= 1 or noise < 0:
             raise ValueError(
-                "max_shift must be >= 0, max_scale >= 1 and flip in [0, 1]; got "
-                f"{max_shift!r}, {max_scale!r}, {flip!r}"
+                "max_shift must be >= 0, max_scale >= 1, flip in [0, 1] and noise >= 0; "
+                f"got {max_shift!r}, {max_scale!r}, {flip!r}, {noise!r}"
             )
         self.max_shift = int(max_shift)
         self.max_scale = float(max_scale)
         self.flip = float(flip)
+        self.noise = float(noise)
 
     def forward(self, wave):
         """Perturbed copy of ``wave`` ``(batch, n_leads, n_timepoints)`` when training."""
@@ -58,4 +63,9 @@ class BeatAugmentation(nn.Module):
         if self.flip:
             sign = torch.where(torch.rand(n, 1, 1) < self.flip, -1.0, 1.0)
             wave = wave * sign.to(wave.device, wave.dtype)
+        if self.noise:
+            level = torch.rand(n, 1, 1) * self.noise
+            spread = wave.std(dim=-1, keepdim=True)
+            noise = torch.randn(n, n_leads, length) * level
+            wave = wave + noise.to(wave.device, wave.dtype) * spread
         return wave

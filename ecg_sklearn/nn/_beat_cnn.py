@@ -55,6 +55,9 @@ class BeatCNN(nn.Module):
         ``1 / max_scale`` and ``max_scale``.
     flip : float, default=0.0
         Training only: invert each beat with this probability.
+    noise : float, default=0.0
+        Training only: add Gaussian noise of up to this fraction of each beat's
+        standard deviation.
     normalize : bool or "gain", default=False
         ``"gain"``: divide each lead by the peak-to-peak amplitude of its reference
         channel; True: also turn it so that the reference's main deflection points up.
@@ -81,6 +84,7 @@ class BeatCNN(nn.Module):
         max_scale=1.0,
         flip=0.0,
         normalize=False,
+        noise=0.0,
     ):
         super().__init__()
         if normalize not in (False, True, "gain"):
@@ -95,8 +99,8 @@ class BeatCNN(nn.Module):
         self.n_rr_features = n_rr_features
         self.center = center
         self.augment = (
-            BeatAugmentation(max_shift, max_scale, flip)
-            if max_shift or max_scale != 1 or flip
+            BeatAugmentation(max_shift, max_scale, flip, noise)
+            if max_shift or max_scale != 1 or flip or noise
             else None
         )
         self.pool_input = nn.AvgPool1d(downsample, ceil_mode=True) if downsample > 1 else None
