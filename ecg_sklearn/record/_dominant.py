@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._rules import check_correlation, move_probability, rule_columns
+from ._rules import check_correlation, move_called
 
 __all__ = ["SVEB_UNLIKE", "rule_out_sveb_unlike_dominant", "rule_out_unlike_dominant"]
 
@@ -79,9 +79,8 @@ def rule_out_sveb_unlike_dominant(proba, classes, similarity, threshold=SVEB_UNL
         raise ValueError(
             f"similarity must have a value per beat, shape ({len(proba)},); got {similarity.shape}"
         )
-    _, columns = rule_columns(proba, classes, np.arange(len(proba)), "S")
-    if columns is not None:
-        n, s = columns
-        called_s = proba.argmax(axis=1) == s
-        move_probability(proba, np.flatnonzero(called_s & (similarity < threshold)), s, n)
-    return proba
+    unlike = similarity < threshold
+    # One record whose "positions" are the beats' indices, so select can index unlike.
+    return move_called(
+        proba, classes, np.arange(len(proba)), None, "S", "N", lambda beats, _: unlike[beats]
+    )
