@@ -292,11 +292,14 @@ def main(argv=None):
         "train_leads": args.train_leads,
         "model_fs": args.model_fs,
     }  # fmt: skip
-    # On DS2 and qtdb-other: the shipped model, or the candidate or seed fitted on DS1.
-    whole_ds1 = (
-        candidate_on_ds1(home, args.seed, params, model, args.train_leads, args.model_fs)
-        if args.name or args.seed else load_pretrained()
-    )  # fmt: skip
+    # On DS2 and qtdb-other: the shipped model, or the candidate or seed fitted on DS1
+    # (fitted only where one of them is run).
+    whole_ds1 = None
+    if args.split == "DS2" or not args.no_qtdb:
+        whole_ds1 = (
+            candidate_on_ds1(home, args.seed, params, model, args.train_leads, args.model_fs)
+            if args.name or args.seed else load_pretrained()
+        )  # fmt: skip
     results["mitdb"] = mitdb_rows(
         home, args.split, args.seed, args.folds, args.shifts, params, model,
         args.train_leads, args.model_fs, decision, whole_ds1,
