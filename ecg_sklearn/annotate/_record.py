@@ -299,10 +299,7 @@ def annotate_record(
             lambda rows: features_in_chunks(source, found, rows, chunk_duration, timeline),
         )  # fmt: skip
         proba = decision.apply_rules(proba, classes, streamed)
-        untaught = decision.rule_out_unlike(proba.copy(), classes, streamed)
-        if decision.self_teach:
-            proba = decision.teach(proba, classes, streamed)
-        proba = decision.rule_out_unlike(proba, classes, streamed)
+        proba, untaught = decision.teach_and_rule_out(proba, classes, streamed)
     sample = found if fs == model_fs else np.round(found * fs / model_fs).astype(np.int64)
     return _result(sample, proba, p_af if detect_af else None, classes, fs, unanalysable,
                    problems, untaught)  # fmt: skip

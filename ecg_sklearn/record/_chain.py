@@ -158,10 +158,7 @@ class RecordDecision:
         -------
         proba : ndarray, shape (n_beats, n_classes)
         """
-        proba = self.apply_rules(proba, classes, beats)
-        if self.self_teach:
-            proba = self.teach(proba, classes, beats)
-        return self.rule_out_unlike(proba, classes, beats)
+        return self.teach_and_rule_out(self.apply_rules(proba, classes, beats), classes, beats)[0]
 
     def apply_rules(self, proba, classes, beats) -> np.ndarray:
         """The probabilities after steps 1 to 8."""
@@ -196,6 +193,15 @@ class RecordDecision:
                 groups=beats.groups, threshold=self.sveb_rule_in,
             )  # fmt: skip
         return proba
+
+    def teach_and_rule_out(self, proba, classes, beats) -> tuple[np.ndarray, np.ndarray]:
+        """Steps 9 and 10 after :meth:`apply_rules`: the decided probabilities, and those
+        the record had before it taught itself, with step 10 too (the same array
+        without ``self_teach``)."""
+        untaught = self.rule_out_unlike(proba.copy() if self.self_teach else proba, classes, beats)
+        if not self.self_teach:
+            return untaught, untaught
+        return self.rule_out_unlike(self.teach(proba, classes, beats), classes, beats), untaught
 
     def rule_out_unlike(self, proba, classes, beats) -> np.ndarray:
         """Step 10, S ruled out for beats unlike the dominant one (``proba`` changed in
