@@ -441,7 +441,9 @@ def candidates_markdown(results) -> str:
         "sveb_unlike=None`), the rest with both. The default's networks were trained "
         "without `module__normalize` up to the unlike rows; `unlike_rerun` is `unlike` "
         "retrained on another machine (its difference from `unlike` is the noise of "
-        "retraining); gain_norm's networks are the current default's.",
+        "retraining); gain_norm's networks are the current default's, and `default_ec` is "
+        "the current default retrained on an AMD EPYC machine, where the `both_gain` and "
+        "`both_flip_gain` rows were trained.",
         "",
         "| candidate | seed | MLII | inverted | gain x0.5 | gain x2 | second lead | "
         "qtdb lead 1: S-F1 / V-F1, V Se | qtdb lead 1: false S / V per hour |",
