@@ -250,8 +250,8 @@ def test_batch_loader_gives_dataloaders_batches():
 
     from ecg_sklearn.nn._training import BatchLoader
 
-    X = np.arange(50, dtype=np.float32).reshape(25, 2)
-    y = np.arange(25)
+    X = np.arange(52, dtype=np.float32).reshape(26, 2)
+    y = np.arange(26)
     dataset = Dataset(X, y)
     for shuffle in (False, True):
         torch.manual_seed(3)
@@ -263,6 +263,35 @@ def test_batch_loader_gives_dataloaders_batches():
             torch.testing.assert_close(xa, xb)
             torch.testing.assert_close(ya, yb)
     assert len(list(BatchLoader(dataset, 4, drop_last=True))) == 6
+
+
+def test_batch_loader_joins_a_lone_last_row_to_the_batch_before():
+    # Batch normalisation cannot train on a batch of one row.
+    import torch
+    from skorch.dataset import Dataset
+    from torch.utils.data import DataLoader
+
+    from ecg_sklearn.nn._training import BatchLoader
+
+    dataset = Dataset(np.arange(50, dtype=np.float32).reshape(25, 2), np.arange(25))
+    for shuffle in (False, True):
+        torch.manual_seed(3)
+        loader = BatchLoader(dataset, 4, shuffle=shuffle)
+        ours = [yb.clone() for _, yb in loader]
+        torch.manual_seed(3)
+        theirs = [yb for _, yb in DataLoader(dataset, 4, shuffle=shuffle)]
+        assert [len(b) for b in ours] == [4] * 5 + [5] == [len(yb) for _, yb in loader]
+        assert len(loader) == 6
+        torch.testing.assert_close(torch.cat(ours), torch.cat(theirs))
+    assert [len(b) for _, b in BatchLoader(dataset, 1)] == [1] * 25
+    assert len(BatchLoader(dataset, 4, drop_last=True)) == 6
+
+
+def test_fit_with_a_lone_row_in_the_last_batch(sample):
+    n = 2 * 32 + 1  # torch's batch norm raises on a training batch of one row
+    pipe = _pipeline(sample.fs, valid_size=0, max_epochs=1, batch_size=32)
+    pipe.fit(sample.X[:n], sample.y[:n])
+    assert pipe.predict(sample.X[:3]).shape == (3,)
 
 
 def test_training_batches_are_shuffled():

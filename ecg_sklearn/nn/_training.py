@@ -38,7 +38,8 @@ class BatchLoader(DataLoader):
     pass. Here the sampler yields whole batches of indices, the dataset is indexed once
     per batch and the result converted to tensors. The batches are the same as those of
     ``DataLoader(dataset, batch_size, shuffle, drop_last)`` (same order for the same
-    torch seed).
+    torch seed), except that a last batch of a single row joins the one before it:
+    batch normalisation cannot train on one row.
 
     Parameters
     ----------
@@ -64,10 +65,36 @@ class BatchLoader(DataLoader):
         super().__init__(
             dataset,
             batch_size=None,
-            sampler=BatchSampler(rows, batch_size, drop_last),
+            sampler=_NoLoneBatchSampler(rows, batch_size, drop_last),
             generator=generator,
             **kwargs,
         )
+
+
+class _NoLoneBatchSampler(BatchSampler):
+    """``BatchSampler`` whose last batch, where it would hold one row, joins the one
+    before it."""
+
+    def _lone_last(self):
+        n = len(self.sampler)
+        return not self.drop_last and self.batch_size > 1 and n > 1 and n % self.batch_size == 1
+
+    def __iter__(self):
+        batches = super().__iter__()
+        if not self._lone_last():
+            yield from batches
+            return
+        previous = next(batches)
+        for batch in batches:
+            if len(batch) == 1:
+                batch = previous + batch
+            else:
+                yield previous
+            previous = batch
+        yield previous
+
+    def __len__(self):
+        return super().__len__() - self._lone_last()
 
 
 def valid_balanced_accuracy(net, X, y):
