@@ -28,13 +28,14 @@ Writes ``benchmarks/results/cross_database.json``, ``docs/figures/cross_database
 and the ``cross_database`` section of ``docs/benchmarks.md``.
 
 A candidate (``--param``, ``--train-leads both``: each DS1 record's two leads as
-single-lead training examples; ``--decision``: ``annotate_record``'s arguments, with
+single-lead training examples; ``--drop-class Q``: trained without that class's beats;
+``--decision``: ``annotate_record``'s arguments, with
 the default models) needs ``--name`` and writes only
 ``benchmarks/results/cross_database_NAME[_seedS].json`` (the seed when not 0).
 
 Usage: python benchmarks/cross_database.py [--data-dir PATH] [--split DS1|DS2]
 [--seed 0] [--folds 11] [--shifts mlii inverted ...] [--qtdb PATH | --no-qtdb]
-[--param module__flip=0.5 ... --name NAME] [--train-leads mlii|both]
+[--param module__flip=0.5 ... --name NAME] [--train-leads mlii|both] [--drop-class Q]
 [--decision self_teach=True ... --name NAME] [--ds2-table]
 """
 
@@ -130,21 +131,27 @@ def summary(comparisons, hours):
     return out
 
 
-def training_beats(home, train_leads, model_fs=None):
+def training_beats(home, train_leads="mlii", model_fs=None, drop_classes=()):
     """DS1's beat windows (at ``model_fs``, default the records' 360 Hz): its MLII lead,
-    or (``"both"``) each of its two leads as single-lead examples of the same patient."""
+    or (``"both"``) each of its two leads as single-lead examples of the same patient;
+    without the beats of ``drop_classes`` (counted)."""
     data = load_mitdb("DS1", home, fs=model_fs, verbose=0)
     if train_leads == "both":
         other = load_mitdb("DS1", home, leads=SECOND_LEAD, fs=model_fs, verbose=0)
         for key in ("X", "y", "groups"):
             data[key] = np.concatenate([data[key], other[key]])
+    if drop_classes:
+        keep = ~np.isin(data.y, drop_classes)
+        print(f"training without {(~keep).sum()} beats of {', '.join(drop_classes)}")
+        for key in ("X", "y", "groups"):
+            data[key] = data[key][keep]
     return data
 
 
-def fold_models(home, seed, folds, params=None, name="default", train_leads="mlii", model_fs=None):
+def fold_models(home, seed, folds, params=None, name="default", training=None):
     """``{record: fitted pipeline that never saw it}`` over DS1 (the default pipeline with
-    the classifier parameters ``params``, trained on ``train_leads``), cached as model
-    files."""
+    the classifier parameters ``params``, trained on ``training_beats(home, **training)``),
+    cached as model files."""
     MODELS.mkdir(parents=True, exist_ok=True)
     records = np.array(DS1)
     data = None
@@ -153,7 +160,7 @@ def fold_models(home, seed, folds, params=None, name="default", train_leads="mli
         path = MODELS / f"{name}_seed{seed}_fold{k}of{folds}.npz"
         if not path.is_file():
             if data is None:
-                data = training_beats(home, train_leads, model_fs)
+                data = training_beats(home, **(training or {}))
             rows = np.isin(data.groups, records[train])
             t = time.perf_counter()
             pipe = default_pipeline(data.fs, random_state=seed, verbose=0, **(params or {}))
@@ -166,12 +173,12 @@ def fold_models(home, seed, folds, params=None, name="default", train_leads="mli
 
 
 def mitdb_rows(
-    home, split, seed, folds, shifts, params=None, name="default", train_leads="mlii",
-    model_fs=None, decision=None, whole_ds1=None,
+    home, split, seed, folds, shifts, params=None, name="default", training=None,
+    decision=None, whole_ds1=None,
 ):  # fmt: skip
     """bxb figures per shift: DS1 by fold models, DS2 by ``whole_ds1``."""
     if split == "DS1":
-        models = fold_models(home, seed, folds, params, name, train_leads, model_fs)
+        models = fold_models(home, seed, folds, params, name, training)
     else:
         models = dict.fromkeys(DS2, whole_ds1)
     rows = {}
@@ -191,11 +198,11 @@ def mitdb_rows(
     return rows
 
 
-def candidate_on_ds1(home, seed, params, name, train_leads="mlii", model_fs=None):
+def candidate_on_ds1(home, seed, params, name, training=None):
     """The default pipeline with ``params``, fitted on all of DS1 (cached)."""
     path = MODELS / f"{name}_seed{seed}_all.npz"
     if not path.is_file():
-        data = training_beats(home, train_leads, model_fs)
+        data = training_beats(home, **(training or {}))
         pipe = default_pipeline(data.fs, random_state=seed, verbose=0, **params)
         save_model(pipe.fit(data.X, data.y, cnn__groups=data.groups), path, leads=["MLII"])
     return load_model(path)
@@ -256,6 +263,10 @@ def main(argv=None):
         help="the candidate's model rate in Hz: trained on DS1 resampled to it",
     )  # fmt: skip
     parser.add_argument(
+        "--drop-class", action="append", default=[], choices=("N", "S", "V", "F", "Q"),
+        help="train the candidate without this class's beats (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
         "--figure-only", action="store_true",
         help="redraw the figure from benchmarks/results/cross_database.json, run nothing",
     )  # fmt: skip
@@ -275,9 +286,13 @@ def main(argv=None):
         return
     params = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
     decision = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.decision)}
-    trained = bool(params or args.train_leads != "mlii" or args.model_fs)
+    training = {
+        "train_leads": args.train_leads, "model_fs": args.model_fs,
+        "drop_classes": tuple(args.drop_class),
+    }  # fmt: skip
+    trained = bool(params or args.train_leads != "mlii" or args.model_fs or args.drop_class)
     if (trained or decision) and not args.name:
-        parser.error("--param, --decision, --train-leads and --model-fs need --name")
+        parser.error("--param, --decision, --train-leads, --model-fs and --drop-class need --name")
     model = args.name if trained else "default"
     if args.split == "DS2" and (args.name or args.folds != 11):
         parser.error("--split DS2 measures the default (the shipped model or --seed S)")
@@ -289,20 +304,19 @@ def main(argv=None):
         "command": " ".join(["python benchmarks/cross_database.py", *(argv or sys.argv[1:])]),
         "params": params,
         "decision": decision,
-        "train_leads": args.train_leads,
-        "model_fs": args.model_fs,
+        **training,
     }  # fmt: skip
     # On DS2 and qtdb-other: the shipped model, or the candidate or seed fitted on DS1
     # (fitted only where one of them is run).
     whole_ds1 = None
     if args.split == "DS2" or not args.no_qtdb:
         whole_ds1 = (
-            candidate_on_ds1(home, args.seed, params, model, args.train_leads, args.model_fs)
+            candidate_on_ds1(home, args.seed, params, model, training)
             if args.name or args.seed else load_pretrained()
         )  # fmt: skip
     results["mitdb"] = mitdb_rows(
         home, args.split, args.seed, args.folds, args.shifts, params, model,
-        args.train_leads, args.model_fs, decision, whole_ds1,
+        training, decision, whole_ds1,
     )  # fmt: skip
     results["qtdb"] = {} if args.no_qtdb else qtdb_rows(args.qtdb, whole_ds1, decision)
     if args.split == "DS2":  # one seed of the final look; --ds2-table gathers them
