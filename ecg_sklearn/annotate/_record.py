@@ -16,6 +16,7 @@ from ..record._af import DOMINANT_LIKE, af_probability
 from ..record._chain import SVEB_PREMATURITY, RecordDecision
 from ..record._dominant import SVEB_UNLIKE
 from ..record._ventricular import VEB_PREMATURITY_THRESHOLD
+from ..signal._polarity import lead_polarity
 from ..signal._quality import (
     FLAT_MV,
     SignalQualityWarning,
@@ -32,7 +33,7 @@ from ._chunked import (
     flat_in_chunks,
     smooth_in_chunks,
 )
-from ._source import ModelRateSignal
+from ._source import ModelRateSignal, check_beats
 from ._threads import one_thread_each
 
 __all__ = ["pipeline_layout", "pipeline_windows", "annotate_record"]
@@ -107,6 +108,7 @@ def annotate_record(
     sveb_rule_in=None,
     sveb_unlike=SVEB_UNLIKE,
     self_teach=True,
+    polarity="given",
     detect_af=False,
     filter_once=True,
     chunk_duration=DEFAULT_CHUNK_DURATION,
@@ -201,6 +203,10 @@ def annotate_record(
         Then let the record teach itself: its calls of probability at least 0.8 label
         the beats like them, under the record's rules for S
         (:func:`ecg_sklearn.record.self_teach`).
+    polarity : {"given", "auto"}, default="given"
+        ``"auto"``: a lead whose detected beats' QRS and P wave both point down
+        (reversed electrodes, :func:`ecg_sklearn.signal.lead_polarity`) is read as
+        ``-signal``, and ``signal_problems`` says so; ``"given"``: as it is.
     detect_af : bool, default=False
         Also give each beat's probability of atrial fibrillation or flutter (``p_af``;
         in AF above :data:`~ecg_sklearn.record.AF_THRESHOLD`), from the rhythm around
@@ -238,10 +244,13 @@ def annotate_record(
         :func:`ecg_sklearn.review.apply_review` starts from them), ``p_af``
         (None unless ``detect_af``), ``classes``, ``fs``, ``unanalysable``
         (``(n_stretches, 2)`` ``[start, stop)`` samples at ``fs`` of flat signal) and
-        ``signal_problems`` (list of str); the names of
+        ``signal_problems`` (list of str), ``polarity`` (-1 where the lead was read
+        inverted, else 1); the names of
         :func:`ecg_sklearn.io.load_record`'s reference beats.
     """
     fs = check_fs(fs, minimum=MIN_RECORD_FS)
+    if polarity not in ("given", "auto"):
+        raise ValueError(f"polarity must be 'given' or 'auto'; got {polarity!r}")
     if chunk_duration is not None and not chunk_duration > 0:
         raise ValueError(f"chunk_duration must be positive seconds or None; got {chunk_duration!r}")
     decision = RecordDecision(
@@ -266,18 +275,20 @@ def annotate_record(
             found, flat = detect_in_chunks(source, chunk_duration, progress, jobs, **detect_kwargs)
             found = found[~inside(found, flat)]  # the filters' ringing, not beats
         else:
-            found = source.to_model_rate(_check_beats(beats, source.signal.shape[1]))
+            found = source.to_model_rate(check_beats(beats, source.signal.shape[1]))
             if np.any(np.diff(found) <= 0):
                 raise ValueError(f"beats closer than one sample at the model's {model_fs:g} Hz")
             flat = flat_in_chunks(source, chunk_duration, jobs)
         unanalysable = flat if fs == model_fs else np.round(flat * fs / model_fs).astype(np.int64)
+        if polarity == "auto" and lead_polarity(source.read, found, model_fs) < 0:
+            source.polarity = -1  # read as -signal from now on
         problems = _quality_problems(source, found, flat, model_fs)
         for problem in problems:
             warnings.warn(f"annotate_record: {problem}", SignalQualityWarning, stacklevel=2)
         if found.size == 0:
             empty, no_proba = np.zeros(0, dtype=np.int64), np.zeros((0, len(classes)))
             return _result(empty, no_proba, np.zeros(0) if detect_af else None,
-                           classes, fs, unanalysable, problems, no_proba)  # fmt: skip
+                           classes, fs, unanalysable, problems, no_proba, 1)  # fmt: skip
         # The rhythm features read the beats' timeline without the interruptions.
         timeline = rhythm_timeline(found, model_fs, flat)
         proba, similarity = classify_in_chunks(
@@ -302,10 +313,12 @@ def annotate_record(
         proba, untaught = decision.teach_and_rule_out(proba, classes, streamed)
     sample = found if fs == model_fs else np.round(found * fs / model_fs).astype(np.int64)
     return _result(sample, proba, p_af if detect_af else None, classes, fs, unanalysable,
-                   problems, untaught)  # fmt: skip
+                   problems, untaught, source.polarity)  # fmt: skip
 
 
-def _result(beat_samples, proba, p_af, classes, fs, unanalysable, problems, untaught) -> Bunch:
+def _result(
+    beat_samples, proba, p_af, classes, fs, unanalysable, problems, untaught, polarity
+) -> Bunch:
     """:func:`annotate_record`'s result (``untaught``: ``proba`` before self-teaching)."""
     self_taught = np.any(proba != untaught, axis=1)
     return Bunch(
@@ -319,6 +332,7 @@ def _result(beat_samples, proba, p_af, classes, fs, unanalysable, problems, unta
         fs=fs,
         unanalysable=unanalysable,
         signal_problems=problems,
+        polarity=polarity,
     )
 
 
@@ -338,6 +352,12 @@ def _progress_bars(verbose):
 def _quality_problems(source, found, flat, fs) -> list[str]:
     """:func:`~ecg_sklearn.signal.signal_problems` of the record, and a record mostly flat."""
     problems = signal_problems(source.read, found, fs)
+    if source.polarity < 0:
+        problems.insert(0,
+            "the QRS and the P wave point down: the lead looks inverted (electrodes "
+            "reversed) and was read as -signal (polarity='auto'); pass polarity='given' "
+            "to read it as it is."
+        )  # fmt: skip
     flat_share = float(np.diff(flat, axis=1).sum() / max(1, source.n_samples))
     if found.size == 0 and flat_share > 0.5:
         problems.append(
@@ -369,29 +389,3 @@ class _StreamedBeats:
 
     def qrs_similarity(self):
         return self._evidence["qrs_similarity"]
-
-
-def _check_beats(beats, n_samples) -> np.ndarray:
-    """``beats=`` of :func:`annotate_record` as int64, checked: 1-D, whole numbers,
-    strictly increasing, inside the signal's ``n_samples``."""
-    given = np.asarray(beats)
-    if given.ndim != 1 or not given.size:
-        raise ValueError(f"beats must be a non-empty 1-D array of samples; got shape {given.shape}")
-    if not (np.issubdtype(given.dtype, np.integer) or np.all(np.mod(given, 1) == 0)):
-        raise ValueError("beats must be whole sample numbers")
-    given = given.astype(np.int64)
-    outside = (given < 0) | (given >= n_samples)
-    if outside.any():
-        raise ValueError(
-            f"beats: {int(outside.sum())} of {given.size} lie outside the signal's "
-            f"{n_samples} samples (first: {int(given[outside][0])})"
-        )
-    steps = np.diff(given)
-    if np.any(steps <= 0):
-        i = int(np.flatnonzero(steps <= 0)[0])
-        what = "repeated" if steps[i] == 0 else "not in increasing order"
-        raise ValueError(
-            f"beats must be strictly increasing: beats[{i + 1}] = {int(given[i + 1])} is "
-            f"{what} (after {int(given[i])}); pass each beat once, sorted"
-        )
-    return given

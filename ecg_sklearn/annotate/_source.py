@@ -9,7 +9,7 @@ import numpy as np
 
 from ..signal._resampling import resample_record, resampling_ratio
 
-__all__ = ["ModelRateSignal"]
+__all__ = ["ModelRateSignal", "check_beats"]
 
 #: Output samples resampled at a time into the temporary file (10 minutes at 360 Hz).
 _RESAMPLE_BLOCK = 216_000
@@ -42,6 +42,7 @@ class ModelRateSignal:
         # taps on each side at the upsampled rate), rounded up to whole output steps.
         self.margin = self.down * (-(-10 * max(self.up, self.down) // self.up) + 1)
         self._resampled = None  # the temporary file, written at the first read
+        self.polarity = 1  # -1: read as -signal
 
     def to_model_rate(self, samples):
         if self.up == self.down:
@@ -61,7 +62,7 @@ class ModelRateSignal:
             raise ValueError(
                 f"signal contains NaN or inf values (first at {bad / self.model_fs:.2f} s)"
             )
-        return x
+        return x if self.polarity == 1 else -x
 
     def _read_resampled(self, start, stop):
         n_leads = self.signal.shape[0]
@@ -85,3 +86,29 @@ class ModelRateSignal:
         x, _ = resample_record(piece, [], self.fs, self.model_fs)
         offset = start - first * self.up
         return x[:, offset : offset + stop - start]
+
+
+def check_beats(beats, n_samples) -> np.ndarray:
+    """``beats=`` of :func:`annotate_record` as int64, checked: 1-D, whole numbers,
+    strictly increasing, inside the signal's ``n_samples``."""
+    given = np.asarray(beats)
+    if given.ndim != 1 or not given.size:
+        raise ValueError(f"beats must be a non-empty 1-D array of samples; got shape {given.shape}")
+    if not (np.issubdtype(given.dtype, np.integer) or np.all(np.mod(given, 1) == 0)):
+        raise ValueError("beats must be whole sample numbers")
+    given = given.astype(np.int64)
+    outside = (given < 0) | (given >= n_samples)
+    if outside.any():
+        raise ValueError(
+            f"beats: {int(outside.sum())} of {given.size} lie outside the signal's "
+            f"{n_samples} samples (first: {int(given[outside][0])})"
+        )
+    steps = np.diff(given)
+    if np.any(steps <= 0):
+        i = int(np.flatnonzero(steps <= 0)[0])
+        what = "repeated" if steps[i] == 0 else "not in increasing order"
+        raise ValueError(
+            f"beats must be strictly increasing: beats[{i + 1}] = {int(given[i + 1])} is "
+            f"{what} (after {int(given[i])}); pass each beat once, sorted"
+        )
+    return given

@@ -2,6 +2,7 @@
 quality (flat stretches, leads unlike the training data)."""
 
 from ._filtering import ECGFilter, filter_ecg
+from ._polarity import lead_polarity
 from ._qrs import detect_qrs
 from ._quality import (
     SignalQualityWarning,
@@ -18,6 +19,7 @@ __all__ = [
     "SignalQualityWarning",
     "detect_qrs",
     "filter_ecg",
+    "lead_polarity",
     "flat_stretches",
     "resample_record",
     "rhythm_timeline",
