@@ -149,7 +149,9 @@ def test_command_line_names_the_record_and_the_problem(tmp_path, capsys):
     shutil.copy(sample_data_dir() / "100.hea", tmp_path)
     assert main(["annotate", "--record", str(tmp_path / "inv"), "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "inv: WARNING: the QRS points down" in out
+    assert "inv: WARNING: the QRS and the P wave point down" in out
+    assert main(["annotate", "--record", str(tmp_path / "inv"), "--polarity", "given"]) == 0
+    assert "inv: WARNING: the QRS points down" in capsys.readouterr().out
     assert main(["annotate", "--record", str(tmp_path / "inv"), "--lead", "V1", "--quiet"]) == 0
     assert "inv: WARNING: lead V1 was read; pretrained model 'mitdb-ds1' was built on MLII" in (
         capsys.readouterr().out

@@ -108,7 +108,7 @@ def annotate_record(
     sveb_rule_in=None,
     sveb_unlike=SVEB_UNLIKE,
     self_teach=True,
-    polarity="given",
+    polarity="auto",
     detect_af=False,
     filter_once=True,
     chunk_duration=DEFAULT_CHUNK_DURATION,
@@ -203,7 +203,7 @@ def annotate_record(
         Then let the record teach itself: its calls of probability at least 0.8 label
         the beats like them, under the record's rules for S
         (:func:`ecg_sklearn.record.self_teach`).
-    polarity : {"given", "auto"}, default="given"
+    polarity : {"auto", "given"}, default="auto"
         ``"auto"``: a lead whose detected beats' QRS and P wave both point down
         (reversed electrodes, :func:`ecg_sklearn.signal.lead_polarity`) is read as
         ``-signal``, and ``signal_problems`` says so; ``"given"``: as it is.

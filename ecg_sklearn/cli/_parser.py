@@ -174,6 +174,17 @@ def _add_annotate(sub):
         help="annotation file extension (default cnn; never hea or atr, the record's own)",
     )  # fmt: skip
     p.add_argument("--out-dir", default=None, help="folder for the annotation file")
+    _decision_options(p)
+    p.add_argument(
+        "--detect-af", action="store_true",
+        help="also find atrial fibrillation: rhythm annotations '(AFIB' and '(N' in the "
+        "file, and the share of beats in AF (the labels do not change)",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_annotate)
+
+
+def _decision_options(p):
+    """``annotate_record``'s record-level decisions and the lead's polarity."""
     p.add_argument(
         "--no-af-rule-out", action="store_true",
         help="keep S calls in atrial fibrillation or flutter (by default, no beat in AF is S)",
@@ -222,11 +233,10 @@ def _add_annotate(sub):
         "itself: its calls of probability 0.8 or more label the uncertain beats like them)",
     )  # fmt: skip
     p.add_argument(
-        "--detect-af", action="store_true",
-        help="also find atrial fibrillation: rhythm annotations '(AFIB' and '(N' in the "
-        "file, and the share of beats in AF (the labels do not change)",
+        "--polarity", choices=("auto", "given"), default="auto",
+        help="'auto' (default): a lead whose QRS and P wave both point down (reversed "
+        "electrodes) is read upside down, with a warning; 'given': as it is",
     )  # fmt: skip
-    p.set_defaults(func=cmd_annotate)
 
 
 def _one_record_options(p):
