@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_fs
+from ._quality import as_reader, spread_beats
 
 __all__ = ["INVERTED_P_SHARE", "median_beat", "lead_polarity"]
 
@@ -48,14 +49,10 @@ def median_beat(read, beat_samples, fs: float, *, n_beats: int = 300) -> np.ndar
     beat : ndarray of float64, shape (n_timepoints,)
         Starts 0.3 s before the beat; empty where no beat lies 0.3 s inside the signal.
     """
-    fs = check_fs(fs)
-    if not callable(read):
-        signal = np.atleast_2d(np.asarray(read))
-        read = lambda a, b: signal[:, a:b]  # noqa: E731
+    fs, read = check_fs(fs), as_reader(read)
     before, after = int(round(0.3 * fs)), int(round(0.1 * fs))
     beats = np.asarray(beat_samples, dtype=np.int64)
-    beats = beats[beats >= before]
-    chosen = beats[np.unique(np.linspace(0, beats.size - 1, min(n_beats, beats.size)).astype(int))]
+    chosen = spread_beats(beats[beats >= before], n_beats)
     segments = [np.asarray(read(b - before, b + after), dtype=np.float64)[0] for b in chosen]
     segments = np.array([s for s in segments if s.size == before + after])
     if not segments.size:
@@ -74,14 +71,9 @@ def lead_polarity(read, beat_samples, fs: float, *, n_beats: int = 300) -> int:
 
     Parameters
     ----------
-    read : callable or array-like
-        ``read(start, stop)`` returning ``(n_leads, stop - start)`` samples, or a
-        ``(n_leads, n_samples)`` array.
-    beat_samples : array-like of int
-        Sorted beat positions (e.g. :func:`~ecg_sklearn.signal.detect_qrs`).
-    fs : float
-    n_beats : int, default=300
-        Beats read, spread over the record.
+    read, beat_samples, fs, n_beats
+        As for :func:`median_beat` (the beats e.g. from
+        :func:`~ecg_sklearn.signal.detect_qrs`).
 
     Returns
     -------

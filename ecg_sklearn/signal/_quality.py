@@ -169,6 +169,20 @@ MIN_UPRIGHT = 0.3
 QRS_AMPLITUDE_MV = (0.2, 10.0)
 
 
+def as_reader(read):
+    """``read`` as a callable ``read(start, stop)``: an ``(n_leads, n_samples)`` array
+    is read by slicing."""
+    if callable(read):
+        return read
+    signal = np.atleast_2d(np.asarray(read))
+    return lambda start, stop: signal[:, start:stop]
+
+
+def spread_beats(beats, n_beats: int) -> np.ndarray:
+    """Up to ``n_beats`` of the sorted ``beats``, spread evenly over the record."""
+    return beats[np.unique(np.linspace(0, beats.size - 1, min(n_beats, beats.size)).astype(int))]
+
+
 def qrs_deflections(read, beat_samples, fs: float, *, n_beats: int = 200) -> tuple[float, float]:
     """Share of beats whose QRS points up, and the median QRS amplitude (mV).
 
@@ -191,15 +205,13 @@ def qrs_deflections(read, beat_samples, fs: float, *, n_beats: int = 200) -> tup
     amplitude : float
         Median peak-to-peak amplitude of their QRS (NaN without beats).
     """
-    if not callable(read):
-        signal = np.atleast_2d(np.asarray(read))
-        read = lambda a, b: signal[:, a:b]  # noqa: E731
+    read = as_reader(read)
     beats = np.asarray(beat_samples, dtype=np.int64)
     half = max(1, int(round(0.1 * fs)))
     beats = beats[beats >= half]
     if not beats.size:
         return float("nan"), float("nan")
-    chosen = beats[np.unique(np.linspace(0, beats.size - 1, min(n_beats, beats.size)).astype(int))]
+    chosen = spread_beats(beats, n_beats)
     x = np.full((chosen.size, 2 * half + 1), np.nan)  # NaN past the record's end
     for row, b in zip(x, chosen, strict=True):
         segment = np.asarray(read(b - half, b + half + 1), dtype=np.float64)[0]
