@@ -100,9 +100,14 @@ def _smoothed(model, beat_samples, fs, dominant_like, index, smoothing):
     n_beats = beat_samples.size
     half = smoothing // 2
     window = np.clip(index[:, None] + np.arange(-half, smoothing - half), 0, n_beats - 1)
-    needed, where = np.unique(window, return_inverse=True)
+    # The beats some window reaches (each window is a run of consecutive beats), and
+    # where each window's beats lie among them: np.unique's, without sorting them all.
+    starts, stops = window[:, 0], window[:, -1] + 1
+    reached = np.cumsum(np.bincount(starts, minlength=n_beats + 1)
+                        - np.bincount(stops, minlength=n_beats + 1))[:n_beats] > 0  # fmt: skip
+    needed, position = np.flatnonzero(reached), np.cumsum(reached) - 1
     p = model.predict_proba(af_features(beat_samples, fs, dominant_like, index=needed))[:, 1]
-    return np.partition(p[where.reshape(window.shape)], half, axis=1)[:, half]
+    return np.partition(p[position[window]], half, axis=1)[:, half]
 
 
 def rule_out_sveb_in_af(proba, classes, p_af) -> np.ndarray:
