@@ -288,7 +288,8 @@ def annotate_record(
         if found.size == 0:
             empty, no_proba = np.zeros(0, dtype=np.int64), np.zeros((0, len(classes)))
             return _result(empty, no_proba, np.zeros(0) if detect_af else None,
-                           classes, fs, unanalysable, problems, no_proba, 1)  # fmt: skip
+                           classes, fs, unanalysable, problems, no_proba,
+                           source.polarity)  # fmt: skip
         # The rhythm features read the beats' timeline without the interruptions.
         timeline = rhythm_timeline(found, model_fs, flat)
         proba, similarity = classify_in_chunks(
