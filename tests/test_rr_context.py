@@ -337,3 +337,34 @@ def test_features_of_a_subset_come_from_the_beats_within_reach():
         rr_context_features(beats, 360.0, n_intervals=5, index=[40, 41]),
         rr_context_features(beats, 360.0, n_intervals=5)[[40, 41]],
     )
+
+
+def _window_by_window(beats, fs, n):
+    """The features computed from each beat's window of intervals separately (slow)."""
+    rr = np.diff(beats) / fs
+    rr_at = np.concatenate([rr[:1], rr]).astype(np.float32)
+
+    def window(i, m):
+        return np.pad(rr_at, m, mode="reflect")[i : i + 2 * m + 1]
+
+    rows = []
+    for i in range(rr_at.size):
+        x = window(i, n) / np.median(window(i, n))
+        wide = window(i, 3 * n) / np.median(window(i, 3 * n))
+        rows.append([
+            np.median(window(i, n)),
+            np.median(np.abs(np.diff(x))),
+            np.median(np.abs(x[2:] - x[:-2])),
+            np.median(np.abs(np.diff(wide))),
+        ])  # fmt: skip
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("n_beats", [250, 40])
+def test_medians_match_a_window_by_window_computation(n_beats):
+    # The medians over every window at once (rank filters) are those of each window.
+    beats = select_beats(np.random.default_rng(n_beats).uniform(0.4, 1.2, n_beats))
+    f = rr_context_features(beats, FS, n_intervals=10)
+    columns = ["median_rr", "successive_change", "lag2_change", "wide_successive_change"]
+    expected = _window_by_window(beats, FS, 10)
+    np.testing.assert_allclose(f[:, [COLUMN[c] for c in columns]], expected, rtol=1e-5)

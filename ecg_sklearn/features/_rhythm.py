@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import ndimage
 
 from .._validation import check_fs
 
@@ -72,6 +73,11 @@ def row_nanmedian(a):
     """Median of each row ignoring NaN (NaN for an all-NaN row); one sort, no loop."""
     s = np.sort(a, axis=1)  # NaN last
     k = np.sum(~np.isnan(a), axis=1)
+    return _sorted_median(s, k)
+
+
+def _sorted_median(s, k):
+    """Median of the first ``k`` values of each sorted row (NaN where ``k`` is 0)."""
     lo = np.take_along_axis(s, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]
     hi = np.take_along_axis(s, np.maximum(k // 2, 0)[:, None], axis=1)[:, 0]
     return np.where(k > 0, (lo + hi) / 2, np.nan)
@@ -87,26 +93,37 @@ def sorted_quantile(s, count, q):
     return a + (b - a) * (pos - lo)
 
 
-def _row_median(a):
-    """``np.median(a, axis=1)`` for rows without NaN, by sorting: on short rows NumPy's
-    vectorised sort is several times faster than the selection ``np.median`` uses."""
-    s = np.sort(a, axis=1)
-    n = a.shape[1]
-    return s[:, n // 2] if n % 2 else (s[:, n // 2 - 1] + s[:, n // 2]) / 2
+def _sliding_median(values, width):
+    """Median of the ``width`` consecutive ``values`` starting at each index (the
+    valid positions only): a rank filter, far faster than sorting each window."""
+    first = ndimage.rank_filter(values, (width - 1) // 2, size=width, origin=-(width // 2))
+    if width % 2:
+        return first[: values.size - width + 1]
+    second = ndimage.rank_filter(values, width // 2, size=width, origin=-(width // 2))
+    return ((first + second) / 2)[: values.size - width + 1]
 
 
-def _successive(x):
-    return _row_median(np.abs(np.diff(x, axis=1)))
+def _change_medians(values, n, lag):
+    """For each index, the median of ``|v[k] - v[k - lag]|`` over the ``2 n + 1`` values
+    ``v`` centred on it (edges reflected, as :func:`_windows`); ``lag=0``: of ``v``."""
+    if values.size <= n:  # as _windows: the values repeated
+        v = _windows(values, n)
+        return np.median(np.abs(v[:, lag:] - v[:, : v.shape[1] - lag]) if lag else v, axis=1)
+    padded = np.pad(values, n, mode="reflect")
+    changes = np.abs(padded[lag:] - padded[: padded.size - lag]) if lag else padded
+    return _sliding_median(changes, 2 * n + 1 - lag)
 
 
 def _regular_spread(x):
     """Median absolute deviation once premature intervals (x < 0.85) and the interval
     after each are dropped; 1 where nothing is left."""
     premature = x < 0.85
-    after = np.zeros_like(premature)
-    after[:, 1:] = premature[:, :-1]
-    kept = np.where(premature | after, np.nan, x)
-    regular = row_nanmedian(np.abs(kept - row_nanmedian(kept)[:, None]))
+    dropped = premature.copy()
+    dropped[:, 1:] |= premature[:, :-1]
+    count = x.shape[1] - np.count_nonzero(dropped, axis=1)
+    kept = np.where(dropped, np.inf, x)  # inf sorts last, as NaN would, but faster
+    median = _sorted_median(np.sort(kept, axis=1), count)
+    regular = _sorted_median(np.sort(np.abs(kept - median[:, None]), axis=1), count)
     return np.where(np.isnan(regular), 1.0, regular)
 
 
@@ -119,12 +136,12 @@ def _quartiles(x, s):
     return np.percentile(x, [75, 25], axis=1)
 
 
-def _spread_stats(x, s):
-    """Irregularity statistics of rows of scaled RR intervals (median 1); ``s``: sorted rows."""
-    d1 = np.abs(np.diff(x, axis=1))
-    lag2 = _row_median(np.abs(x[:, 2:] - x[:, :-2]))
+def _spread_stats(x, s, d1_median, lag2_median):
+    """Irregularity statistics of rows of scaled RR intervals (median 1); ``s``: sorted
+    rows; ``d1_median``, ``lag2_median``: the median absolute change of ``x`` between
+    neighbours and at lag 2."""
     q75, q25 = _quartiles(x, s)
-    over = (d1 > 0.1).mean(axis=1)
+    over = np.count_nonzero(np.abs(np.diff(x, axis=1)) > 0.1, axis=1) / (x.shape[1] - 1)
     # Two groups: the best split of the sorted values into a low and a high group.
     n = s.shape[1]
     csum, csum2 = np.cumsum(s, axis=1), np.cumsum(s**2, axis=1)
@@ -136,8 +153,8 @@ def _spread_stats(x, s):
     mid = x[:, 1:-1]
     turning = ((mid > x[:, :-2]) & (mid > x[:, 2:])) | ((mid < x[:, :-2]) & (mid < x[:, 2:]))
     return (
-        _row_median(d1),
-        lag2,
+        d1_median,
+        lag2_median,
         q75 - q25,
         over,
         two_cluster,
@@ -203,6 +220,11 @@ def rr_context_features(beat_samples, fs, *, n_intervals=30, index=None) -> np.n
     post = np.concatenate([rr_at[1:], rr_at[-1:]])
     previous = np.concatenate([rr_at[:1], rr_at[:-1]])
     narrow, wide = _windows(rr_at, n_intervals), _windows(rr_at, 3 * n_intervals)
+    # Medians that do not depend on a window's scale, over every window at once
+    # (each window's median then scales them).
+    d1, lag2 = _change_medians(rr_at, n_intervals, 1), _change_medians(rr_at, n_intervals, 2)
+    wide_d1 = _change_medians(rr_at, 3 * n_intervals, 1)
+    wide_median = _change_medians(rr_at, 3 * n_intervals, 0)
     for start in range(0, rows.size, _BLOCK):  # blocks bound the temporaries' memory
         block = rows[start : start + _BLOCK]
         o = out[start : start + _BLOCK]
@@ -213,8 +235,9 @@ def rr_context_features(beat_samples, fs, *, n_intervals=30, index=None) -> np.n
         o[:, 1] = rr_at[block] / med
         o[:, 2] = post[block] / med
         o[:, 3] = rr_at[block] / previous[block]
-        o[:, 4:12] = np.column_stack(_spread_stats(x, s / med[:, None]))
-        win = wide[block]
-        x = win / _row_median(win)[:, None]
-        o[:, 12], o[:, 13] = _successive(x), _regular_spread(x)
+        o[:, 4:12] = np.column_stack(
+            _spread_stats(x, s / med[:, None], d1[block] / med, lag2[block] / med)
+        )
+        o[:, 12] = wide_d1[block] / wide_median[block]
+        o[:, 13] = _regular_spread(wide[block] / wide_median[block, None])
     return out

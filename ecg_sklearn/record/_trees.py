@@ -4,10 +4,10 @@ A fitted :class:`~sklearn.ensemble.HistGradientBoostingClassifier` becomes a few
 arrays (saved with ``np.savez``, read without pickle, under any scikit-learn version)
 and a predictor that gives the same probabilities. Exporting reads the estimator's
 private tree layout (once, when a model is built). Predicting uses scikit-learn's
-compiled tree predictor (several times faster) only after it gave the NumPy evaluation's
-scores on a probe of inputs around every threshold; where its private API differs (a
-missing import, another node layout or signature, other scores) the NumPy evaluation
-is used.
+compiled tree predictor (several times faster, on scikit-learn's OpenMP threads) only
+after it gave the NumPy evaluation's scores on a probe of inputs around every threshold;
+where its private API differs (a missing import, another node layout or signature,
+other scores) the NumPy evaluation is used.
 """
 
 from __future__ import annotations
@@ -80,8 +80,9 @@ class BoostedTrees:
         no_categories = np.zeros((0, 8), dtype=np.uint32)
         feature_map = np.zeros(X.shape[1], dtype=np.uint32)
         score = np.full(len(X), self.arrays["baseline"][0])
+        n_threads = _openmp_threads()
         for tree in predictors:
-            score += tree.predict(X, no_categories, feature_map, 1)
+            score += tree.predict(X, no_categories, feature_map, n_threads)
         return score
 
     def _checked_sklearn_predictors(self) -> list:
@@ -127,6 +128,16 @@ class BoostedTrees:
         """Probabilities of classes 0 and 1, shape ``(n_samples, 2)``."""
         p = expit(self.decision_function(X))
         return np.column_stack([1.0 - p, p])
+
+
+def _openmp_threads() -> int:
+    """The OpenMP threads scikit-learn's own estimators would use (every core, unless
+    limited by threadpoolctl or ``OMP_NUM_THREADS``)."""
+    try:
+        from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+    except ImportError:
+        return 1
+    return int(_openmp_effective_n_threads())
 
 
 def _sklearn_predictors(a):
