@@ -229,10 +229,25 @@ def test_qrs_deflections_read_each_beat_and_the_record_end():
     assert upright == pytest.approx(np.mean(above > below))
     assert amplitude == pytest.approx(np.median(above + below))
     assert np.isnan(qrs_deflections(rec.signal, beats[:0], FS)[0])
-    # Read through a callable, as annotate_record does, a beat at a time.
+    # Read through a callable, as annotate_record does: nearby beats in one read.
     calls = []
     read = lambda a, b: calls.append(b - a) or rec.signal[:, a:b]  # noqa: E731
     assert qrs_deflections(read, beats, FS, n_beats=10) == qrs_deflections(
         rec.signal, beats, FS, n_beats=10
     )
-    assert calls == [2 * half + 1] * 10
+    assert calls == [beats[-1] + half + 1 - (beats[beats >= half][0] - half)]  # one read
+
+
+def test_read_segments_shares_reads_between_nearby_beats():
+    from ecg_sklearn.signal._quality import read_segments
+
+    x = np.arange(300_000, dtype=np.float64)[None]
+    centres = np.r_[np.arange(100, 20_000, 300), 150_000, 299_990]  # close, then far apart
+    calls = []
+    read = lambda a, b: calls.append((a, b)) or x[:, a:b]  # noqa: E731
+    segments = read_segments(read, centres, 50, 20)
+    assert segments.shape == (centres.size, 70)
+    np.testing.assert_array_equal(segments[:-1], centres[:-1, None] + np.arange(-50, 20))
+    np.testing.assert_array_equal(segments[-1, :10], np.arange(299_940, 299_950))
+    assert np.isnan(segments[-1, 60:]).all() and not np.isnan(segments[-1, :60]).any()
+    assert calls == [(50, 19_920), (149_950, 150_020), (299_940, 300_010)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_fs
-from ._quality import as_reader, spread_beats
+from ._quality import as_reader, read_segments, spread_beats
 
 __all__ = ["INVERTED_P_SHARE", "median_beat", "lead_polarity"]
 
@@ -53,8 +53,8 @@ def median_beat(read, beat_samples, fs: float, *, n_beats: int = 300) -> np.ndar
     before, after = int(round(0.3 * fs)), int(round(0.1 * fs))
     beats = np.asarray(beat_samples, dtype=np.int64)
     chosen = spread_beats(beats[beats >= before], n_beats)
-    segments = [np.asarray(read(b - before, b + after), dtype=np.float64)[0] for b in chosen]
-    segments = np.array([s for s in segments if s.size == before + after])
+    segments = read_segments(read, chosen, before, after)
+    segments = segments[~np.isnan(segments).any(axis=1)]  # cut short by the record's end
     if not segments.size:
         return np.zeros(0)
     pr = slice(*(before + int(round(t * fs)) for t in PR_SEGMENT_S))

@@ -183,6 +183,32 @@ def spread_beats(beats, n_beats: int) -> np.ndarray:
     return beats[np.unique(np.linspace(0, beats.size - 1, min(n_beats, beats.size)).astype(int))]
 
 
+#: Samples :func:`read_segments` reads at most at a time.
+_MAX_READ = 1 << 16
+
+
+def read_segments(read, centres, before: int, after: int) -> np.ndarray:
+    """The first lead from ``before`` samples before to ``after`` samples after each of
+    the sorted ``centres`` (at least ``before``), float64, NaN past the signal's end.
+
+    Nearby centres share a read (at most 65,536 samples): a few reads for a record of
+    minutes, one a centre for beats spread over days.
+    """
+    centres = np.asarray(centres, dtype=np.int64)
+    out = np.full((centres.size, before + after), np.nan)
+    offsets = np.arange(-before, after)
+    i = 0
+    while i < centres.size:
+        lo = centres[i] - before
+        j = max(i + 1, i + int(np.searchsorted(centres[i:], lo + _MAX_READ - after, "right")))
+        x = np.asarray(read(lo, centres[j - 1] + after), dtype=np.float64)[0]
+        at = (centres[i:j] - lo)[:, None] + offsets
+        inside = at < x.size
+        out[i:j][inside] = x[at[inside]]
+        i = j
+    return out
+
+
 def qrs_deflections(read, beat_samples, fs: float, *, n_beats: int = 200) -> tuple[float, float]:
     """Share of beats whose QRS points up, and the median QRS amplitude (mV).
 
@@ -211,11 +237,7 @@ def qrs_deflections(read, beat_samples, fs: float, *, n_beats: int = 200) -> tup
     beats = beats[beats >= half]
     if not beats.size:
         return float("nan"), float("nan")
-    chosen = spread_beats(beats, n_beats)
-    x = np.full((chosen.size, 2 * half + 1), np.nan)  # NaN past the record's end
-    for row, b in zip(x, chosen, strict=True):
-        segment = np.asarray(read(b - half, b + half + 1), dtype=np.float64)[0]
-        row[: segment.size] = segment
+    x = read_segments(read, spread_beats(beats, n_beats), half, half + 1)
     median = np.nanmedian(x, axis=1)
     above, below = np.nanmax(x, axis=1) - median, median - np.nanmin(x, axis=1)
     return float(np.mean(above > below)), float(np.median(above + below))
