@@ -18,7 +18,6 @@ change of sinus rate and its beats are N.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ._rules import move_called
 
@@ -86,19 +85,22 @@ def gradual_runs(beat_samples, is_run) -> np.ndarray:
     interval = np.diff(beats, prepend=beats[:1]).astype(np.float64)  # interval[0] unknown
     edges = np.diff(np.concatenate([[0], run.astype(np.int8), [0]]))
     for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-        limit = RATE_BAND * np.median(interval[max(1, start) : max(2, stop)])
+        rate = interval[max(1, start) : max(2, stop)]
+        limit = RATE_BAND * (rate[0] if rate.size == 1 else np.median(rate))
         # The stretch's first beat: after the last interval slower than the run's rate.
-        lo = max(1, start - MAX_STRETCH_BEATS)
-        slow = interval[lo:start] > limit
         # A single slow interval after a sustained stretch at the run's rate (the pause
-        # after an ectopic beat) interrupts the stretch without ending it.
-        before = np.r_[np.ones(SUSTAINED_BEATS, bool), slow[:-1]]
-        after_slow = sliding_window_view(before, SUSTAINED_BEATS).any(axis=1)
-        slower = lo + np.flatnonzero(slow & after_slow)
-        abrupt = slower.size > 0 and interval[slower[-1] + 1] < ONSET_RATIO * interval[slower[-1]]
+        # after an ectopic beat) interrupts the stretch without ending it: a slow
+        # interval counts within the first SUSTAINED_BEATS or within as many of another.
+        lo = max(1, start - MAX_STRETCH_BEATS)
+        slow = np.flatnonzero(interval[lo:start] > limit)
+        gaps = np.diff(slow, prepend=-SUSTAINED_BEATS - 1)
+        counted = slow[(slow < SUSTAINED_BEATS) | (gaps <= SUSTAINED_BEATS)]
+        first = lo + counted[-1] if counted.size else None
+        abrupt = first is not None and interval[first + 1] < ONSET_RATIO * interval[first]
         # The interval after the stretch: the first one slower than the run's rate.
-        slower = stop + np.flatnonzero(interval[stop : stop + MAX_STRETCH_BEATS] > limit)
-        pause = slower.size > 0 and interval[slower[0]] > RETURN_RATIO * interval[slower[0] - 1]
+        after = interval[stop : stop + MAX_STRETCH_BEATS] > limit
+        k = stop + int(np.argmax(after)) if after.any() else None
+        pause = k is not None and interval[k] > RETURN_RATIO * interval[k - 1]
         gradual[start:stop] = not (abrupt or pause)
     return gradual
 
