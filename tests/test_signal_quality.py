@@ -235,7 +235,7 @@ def test_qrs_deflections_read_each_beat_and_the_record_end():
     assert qrs_deflections(read, beats, FS, n_beats=10) == qrs_deflections(
         rec.signal, beats, FS, n_beats=10
     )
-    assert calls == [beats[-1] + half + 1 - (beats[beats >= half][0] - half)]  # one read
+    assert len(calls) <= 10 and max(calls) <= 1 << 13
 
 
 def test_read_segments_shares_reads_between_nearby_beats():
@@ -250,4 +250,10 @@ def test_read_segments_shares_reads_between_nearby_beats():
     np.testing.assert_array_equal(segments[:-1], centres[:-1, None] + np.arange(-50, 20))
     np.testing.assert_array_equal(segments[-1, :10], np.arange(299_940, 299_950))
     assert np.isnan(segments[-1, 60:]).all() and not np.isnan(segments[-1, :60]).any()
-    assert calls == [(50, 19_920), (149_950, 150_020), (299_940, 300_010)]
+    assert calls == [
+        (50, 8220),
+        (8450, 16_620),
+        (16_850, 19_920),
+        (149_950, 150_020),
+        (299_940, 300_010),
+    ]

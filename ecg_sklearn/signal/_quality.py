@@ -183,15 +183,16 @@ def spread_beats(beats, n_beats: int) -> np.ndarray:
     return beats[np.unique(np.linspace(0, beats.size - 1, min(n_beats, beats.size)).astype(int))]
 
 
-#: Samples :func:`read_segments` reads at most at a time.
-_MAX_READ = 1 << 16
+#: Samples :func:`read_segments` reads at most at a time (well within a chunk of
+#: :func:`~ecg_sklearn.annotate_record`'s).
+_MAX_READ = 1 << 13
 
 
 def read_segments(read, centres, before: int, after: int) -> np.ndarray:
     """The first lead from ``before`` samples before to ``after`` samples after each of
     the sorted ``centres`` (at least ``before``), float64, NaN past the signal's end.
 
-    Nearby centres share a read (at most 65,536 samples): a few reads for a record of
+    Nearby centres share a read (at most 8,192 samples): a few reads for a record of
     minutes, one a centre for beats spread over days.
     """
     centres = np.asarray(centres, dtype=np.int64)
