@@ -53,6 +53,7 @@ from ecg_sklearn.record._prematurity import RULE_IN_THRESHOLD as RULE_IN
 _NO_RECORD_STEP = dict(
     af_rule_out=False, similar_beats=False, sveb_prematurity=None, sveb_gradual=False,
     sveb_noise=False, veb_prematurity=None, veb_compensated=False,
+    veb_like_neighbours=None, veb_noise=False,
 )  # fmt: skip
 ABLATIONS = {
     "network_alone": ({"cnn__dominant_threshold": None}, _NO_RECORD_STEP, "network alone"),

@@ -64,6 +64,11 @@ def test_loaders_windows_and_annotate_record_decide_alike(pipe, data, steps):
         ("201", ["--no-af-rule-out"], {"af_rule_out": False}),
         ("232", ["--no-self-teach"], {"self_teach": False}),
         ("209", ["--sveb-unlike", "off"], {"sveb_unlike": None}),
+        (
+            "232",
+            ["--veb-like-neighbours", "off", "--no-veb-noise"],
+            {"veb_like_neighbours": None, "veb_noise": False},
+        ),
     ],
 )
 def test_command_line_writes_what_annotate_record_decides(pipe, tmp_path, record, flags, kwargs):
@@ -90,6 +95,11 @@ def test_decision_parameters_are_checked():
     with pytest.raises(ValueError, match=r"sveb_unlike must be a number in \[-1, 1\] or None"):
         RecordDecision(sveb_unlike=1.5).check()
     assert "sveb_unlike=None" in repr(RecordDecision(sveb_unlike=None))
+    with pytest.raises(ValueError, match="veb_noise must be True or False"):
+        RecordDecision(veb_noise=None).check()
+    with pytest.raises(ValueError, match=r"veb_like_neighbours must be a number in \[-1, 1\]"):
+        RecordDecision(veb_like_neighbours=1.5).check()
+    assert "veb_like_neighbours=0.97, veb_noise=True" in repr(RecordDecision())
 
 
 def test_no_beat_unlike_the_dominant_beat_is_s(pipe, data):

@@ -18,6 +18,7 @@ from ecg_sklearn.features import (
     p_wave_similarity,
     record_context,
 )
+from ecg_sklearn.features._dominant import qrs_segments
 from ecg_sklearn.io import MITDB_RECORDS, load_record, open_record, sample_data_dir
 from ecg_sklearn.io._streaming import WFDBSignal
 from ecg_sklearn.record import _af as af_module
@@ -33,6 +34,8 @@ from ecg_sklearn.record import (
     rule_out_sveb_unlike_dominant,
     rule_out_timely_sveb,
     rule_out_timely_veb,
+    rule_out_veb_in_noise,
+    rule_out_veb_like_neighbours,
     self_teach,
     smooth_over_similar_beats,
 )
@@ -77,7 +80,11 @@ def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000, teach=True, ru
     if teach:
         proba = self_teach(proba, pipe.classes_, beats, features, p_af=p_af)
     similarity = dominant_similarity(signal, beats, fs)
-    return beats, rule_out_sveb_unlike_dominant(proba, pipe.classes_, similarity)
+    proba = rule_out_sveb_unlike_dominant(proba, pipe.classes_, similarity)
+    proba = rule_out_veb_like_neighbours(
+        proba, pipe.classes_, beats, lambda rows: qrs_segments(signal, beats[rows], fs)
+    )
+    return beats, rule_out_veb_in_noise(proba, pipe.classes_, beats, fs)
 
 
 @pytest.mark.parametrize("record", ["208", "232"])

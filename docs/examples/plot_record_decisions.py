@@ -25,6 +25,7 @@ pipe = load_pretrained("mitdb-ds1")
 OFF = dict(
     af_rule_out=False, similar_beats=False, sveb_prematurity=None, sveb_gradual=False,
     sveb_noise=False, veb_prematurity=None, veb_compensated=False,
+    veb_like_neighbours=None, veb_noise=False,
 )  # fmt: skip
 STEPS = {
     "network alone": (None, OFF),

@@ -362,3 +362,38 @@ def features_in_chunks(source, beats, rows, chunk_duration, timeline=None):
         timing = timing_features(timeline[t0:t1])[mine - t0]
         out.append(np.column_stack([shape_features(x, b, fs), timing]))
     return np.concatenate(out) if out else np.zeros((0, 0), dtype=np.float32)
+
+
+def qrs_segments_in_chunks(source, beats, rows, chunk_duration):
+    """The QRS segments (``features._dominant.qrs_segments``) of the beats at the sorted indices
+    ``rows`` of ``beats``, read a range at a time."""
+    fs = source.model_fs
+    size = _chunk_size(fs, source.n_samples, chunk_duration)
+    before, after = qrs_span_samples(fs)
+    pieces = _pieces(source, beats[np.asarray(rows, dtype=np.int64)], size, before, after, gap=None)
+    out = [qrs_segments(x, b, fs) for x, b in pieces]
+    return np.concatenate(out) if out else np.zeros((0, before + after))
+
+
+class StreamedBeats:
+    """A streamed record's beats as :class:`~ecg_sklearn.record.RecordDecision` reads
+    them: its timeline, and similar beats compared and beats' features and QRS segments
+    read a chunk at a time."""
+
+    groups = None  # one record
+
+    def __init__(self, samples, fs, evidence, smooth, features, segments):
+        self.samples, self.fs, self._evidence = samples, fs, evidence
+        self._smooth, self.beat_features, self.qrs_segments = smooth, features, segments
+
+    def af_probability(self):
+        return self._evidence["p_af"]
+
+    def smooth_over_similar_beats(self, proba):
+        return self._smooth(proba)
+
+    def rule_in_evidence(self):
+        return self._evidence
+
+    def qrs_similarity(self):
+        return self._evidence["qrs_similarity"]

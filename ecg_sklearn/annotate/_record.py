@@ -15,6 +15,7 @@ from ..features._windows import DEFAULT_AVG_RR_SPAN, make_beat_windows
 from ..record._af import DOMINANT_LIKE, af_probability
 from ..record._chain import SVEB_PREMATURITY, RecordDecision
 from ..record._dominant import SVEB_UNLIKE
+from ..record._neighbours import VEB_LIKE_NEIGHBOURS
 from ..record._ventricular import VEB_PREMATURITY_THRESHOLD
 from ..signal._polarity import lead_polarity
 from ..signal._quality import (
@@ -27,10 +28,12 @@ from ..signal._quality import (
 from ._chunked import (
     DEFAULT_CHUNK_DURATION,
     Jobs,
+    StreamedBeats,
     classify_in_chunks,
     detect_in_chunks,
     features_in_chunks,
     flat_in_chunks,
+    qrs_segments_in_chunks,
     smooth_in_chunks,
 )
 from ._source import ModelRateSignal, check_beats
@@ -108,6 +111,8 @@ def annotate_record(
     sveb_rule_in=None,
     sveb_unlike=SVEB_UNLIKE,
     self_teach=True,
+    veb_like_neighbours=VEB_LIKE_NEIGHBOURS,
+    veb_noise=True,
     polarity="auto",
     detect_af=False,
     filter_once=True,
@@ -203,6 +208,14 @@ def annotate_record(
         Then let the record teach itself: its calls of probability at least 0.8 label
         the beats like them, under the record's rules for S
         (:func:`ecg_sklearn.record.self_teach`).
+    veb_like_neighbours : float or None, default=0.97
+        Last, beats called V with P(V) below 0.8 whose QRS correlates above this with
+        the median QRS of the 4 beats called N on either side are N
+        (:func:`ecg_sklearn.record.rule_out_veb_like_neighbours`): conducted beats whose
+        QRS changed over the record; None: no such rule.
+    veb_noise : bool, default=True
+        Last, V calls where the detections come at random (noise) are Q
+        (:func:`~ecg_sklearn.record.rule_out_veb_in_noise`).
     polarity : {"auto", "given"}, default="auto"
         ``"auto"``: a lead whose detected beats' QRS and P wave both point down
         (reversed electrodes, :func:`ecg_sklearn.signal.lead_polarity`) is read as
@@ -257,7 +270,7 @@ def annotate_record(
         af_rule_out=af_rule_out, similar_beats=similar_beats, sveb_prematurity=sveb_prematurity,
         sveb_gradual=sveb_gradual, sveb_noise=sveb_noise, veb_prematurity=veb_prematurity,
         veb_compensated=veb_compensated, sveb_rule_in=sveb_rule_in, sveb_unlike=sveb_unlike,
-        self_teach=self_teach,
+        self_teach=self_teach, veb_like_neighbours=veb_like_neighbours, veb_noise=veb_noise,
     ).check()  # fmt: skip
     model_fs, n_leads, n_times = pipeline_layout(pipeline)
     source = ModelRateSignal(signal, fs, model_fs, n_leads)
@@ -303,12 +316,13 @@ def annotate_record(
             if found.size >= 3:
                 alike = similarity["qrs_similarity"] >= DOMINANT_LIKE
                 p_af = af_probability(timeline, model_fs, alike)
-        streamed = _StreamedBeats(
+        streamed = StreamedBeats(
             timeline, model_fs, dict(similarity, p_af=p_af),
             lambda proba: smooth_in_chunks(
                 source, found, proba, chunk_duration, progress, jobs, timeline=timeline
             ),
             lambda rows: features_in_chunks(source, found, rows, chunk_duration, timeline),
+            lambda rows: qrs_segments_in_chunks(source, found, rows, chunk_duration),
         )  # fmt: skip
         proba = decision.apply_rules(proba, classes, streamed)
         proba, untaught = decision.teach_and_rule_out(proba, classes, streamed)
@@ -366,27 +380,3 @@ def _quality_problems(source, found, flat, fs) -> list[str]:
             f"less than {FLAT_MV:g} mV): the lead is off, or the signal is not in mV (V?)"
         )
     return problems
-
-
-class _StreamedBeats:
-    """A streamed record's beats as :class:`~ecg_sklearn.record.RecordDecision` reads
-    them: its timeline, and similar beats compared and beats' features read a chunk at
-    a time."""
-
-    groups = None  # one record
-
-    def __init__(self, samples, fs, evidence, smooth, features):
-        self.samples, self.fs, self._evidence = samples, fs, evidence
-        self._smooth, self.beat_features = smooth, features
-
-    def af_probability(self):
-        return self._evidence["p_af"]
-
-    def smooth_over_similar_beats(self, proba):
-        return self._smooth(proba)
-
-    def rule_in_evidence(self):
-        return self._evidence
-
-    def qrs_similarity(self):
-        return self._evidence["qrs_similarity"]

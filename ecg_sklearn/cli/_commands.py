@@ -201,6 +201,7 @@ def cmd_annotate(args) -> int:
         sveb_noise=not args.no_sveb_noise,
         veb_prematurity=args.veb_prematurity, veb_compensated=not args.no_veb_compensated,
         sveb_unlike=args.sveb_unlike, self_teach=not args.no_self_teach,
+        veb_like_neighbours=args.veb_like_neighbours, veb_noise=not args.no_veb_noise,
         polarity=args.polarity, chunk_duration=args.chunk_duration,
         detect_af=args.detect_af,
     )  # fmt: skip

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..record._chain import SVEB_PREMATURITY
 from ..record._dominant import SVEB_UNLIKE
+from ..record._neighbours import VEB_LIKE_NEIGHBOURS
 from ..record._ventricular import VEB_PREMATURITY_THRESHOLD
 from ..shipped._pretrained import list_pretrained
 from ._commands import (
@@ -226,6 +227,17 @@ def _decision_options(p):
         "--sveb-unlike", type=_correlation_or_off, default=SVEB_UNLIKE,
         help="S calls stand only for beats whose QRS correlates at least this much with "
         "the record's dominant beat (default %(default)s; 'off': no such rule)",
+    )  # fmt: skip
+    p.add_argument(
+        "--veb-like-neighbours", type=_correlation_or_off, default=VEB_LIKE_NEIGHBOURS,
+        help="V calls with P(V) below 0.8 stand only for beats whose QRS correlates at "
+        "most this much with the median QRS of the 4 beats called N on either side "
+        "(default %(default)s; 'off': no such rule)",
+    )  # fmt: skip
+    p.add_argument(
+        "--no-veb-noise", action="store_true",
+        help="keep V calls where the detections come at random (by default they are Q: "
+        "detections in noise are mostly noise)",
     )  # fmt: skip
     p.add_argument(
         "--no-self-teach", action="store_true",

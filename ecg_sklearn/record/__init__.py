@@ -7,7 +7,8 @@ from ._af import AF_THRESHOLD, af_probability, rule_out_sveb_in_af
 from ._chain import LoadedBeats, RecordDecision
 from ._dominant import rule_out_sveb_unlike_dominant, rule_out_unlike_dominant
 from ._loaded import loaded_beat_features, loaded_rule_in_evidence
-from ._noise import rule_out_sveb_in_noise
+from ._neighbours import rule_out_veb_like_neighbours
+from ._noise import rule_out_sveb_in_noise, rule_out_veb_in_noise
 from ._prematurity import (
     record_prematurity_threshold,
     rule_in_premature_sveb,
@@ -41,6 +42,8 @@ __all__ = [
     "rule_out_sveb_unlike_dominant",
     "rule_out_timely_sveb",
     "rule_out_timely_veb",
+    "rule_out_veb_in_noise",
+    "rule_out_veb_like_neighbours",
     "rule_out_unlike_dominant",
     "self_teach",
     "smooth_over_similar_beats",

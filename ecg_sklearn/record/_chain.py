@@ -16,8 +16,14 @@ import numpy as np
 
 from ._af import rule_out_sveb_in_af
 from ._dominant import SVEB_UNLIKE, rule_out_sveb_unlike_dominant
-from ._loaded import loaded_af_probability, loaded_beat_features, loaded_rule_in_evidence
-from ._noise import rule_out_sveb_in_noise
+from ._loaded import (
+    loaded_af_probability,
+    loaded_beat_features,
+    loaded_qrs_segments,
+    loaded_rule_in_evidence,
+)
+from ._neighbours import VEB_LIKE_NEIGHBOURS, rule_out_veb_like_neighbours
+from ._noise import rule_out_sveb_in_noise, rule_out_veb_in_noise
 from ._prematurity import rule_in_premature_sveb, rule_out_timely_sveb
 from ._rules import check_correlation, check_threshold
 from ._runs import rule_out_gradual_sveb
@@ -64,10 +70,14 @@ class RecordDecision:
        label the beats like them (shape, timing and probabilities) where their nearest
        5 agree at 4 of 5, under the record's rules for S
        (:func:`~ecg_sklearn.record.self_teach`);
-    10. ``sveb_unlike``: last, beats called S whose QRS correlates below it with the
-        record's dominant beat become N
-        (:func:`~ecg_sklearn.record.rule_out_sveb_unlike_dominant`; after the teaching,
-        so that these beats teach nothing).
+    10. last, after the teaching (so that these beats teach nothing): ``sveb_unlike``,
+        beats called S whose QRS correlates below it with the record's dominant beat
+        become N (:func:`~ecg_sklearn.record.rule_out_sveb_unlike_dominant`);
+        ``veb_like_neighbours``, beats called V with P(V) below 0.8 whose QRS
+        correlates above it with the median QRS of the 4 beats called N on either side
+        become N (:func:`~ecg_sklearn.record.rule_out_veb_like_neighbours`);
+        ``veb_noise``, beats called V where the detections come at random become Q
+        (:func:`~ecg_sklearn.record.rule_out_veb_in_noise`).
 
     Parameters
     ----------
@@ -83,8 +93,11 @@ class RecordDecision:
     sveb_rule_in : float or None, default=None
         None: skip step 8.
     sveb_unlike : float or None, default=0.5
-        In [-1, 1]; None: skip step 10.
+        In [-1, 1]; None: no such rule in step 10.
     self_teach : bool, default=True
+    veb_like_neighbours : float or None, default=0.97
+        In [-1, 1]; None: no such rule in step 10.
+    veb_noise : bool, default=True
 
     Examples
     --------
@@ -101,7 +114,8 @@ class RecordDecision:
     def __init__(self, *, af_rule_out=True, similar_beats=True, sveb_prematurity=SVEB_PREMATURITY,
                  sveb_gradual=True, sveb_noise=True, veb_prematurity=VEB_PREMATURITY_THRESHOLD,
                  veb_compensated=True, sveb_rule_in=None, sveb_unlike=SVEB_UNLIKE,
-                 self_teach=True):  # fmt: skip
+                 self_teach=True, veb_like_neighbours=VEB_LIKE_NEIGHBOURS,
+                 veb_noise=True):  # fmt: skip
         self.af_rule_out = af_rule_out
         self.similar_beats = similar_beats
         self.sveb_prematurity = sveb_prematurity
@@ -112,6 +126,8 @@ class RecordDecision:
         self.sveb_rule_in = sveb_rule_in
         self.sveb_unlike = sveb_unlike
         self.self_teach = self_teach
+        self.veb_like_neighbours = veb_like_neighbours
+        self.veb_noise = veb_noise
 
     def check(self) -> RecordDecision:
         """Raise a ``ValueError`` naming a parameter out of range; return ``self``."""
@@ -122,6 +138,7 @@ class RecordDecision:
             "sveb_noise",
             "veb_compensated",
             "self_teach",
+            "veb_noise",
         ):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise ValueError(f"{name} must be True or False; got {getattr(self, name)!r}")
@@ -129,6 +146,7 @@ class RecordDecision:
             if getattr(self, name) is not None:
                 check_threshold(getattr(self, name), name, record=name == "sveb_prematurity")
         check_correlation(self.sveb_unlike, "sveb_unlike", optional=True)
+        check_correlation(self.veb_like_neighbours, "veb_like_neighbours", optional=True)
         return self
 
     @property
@@ -150,9 +168,10 @@ class RecordDecision:
             increasing within each record), ``fs``, ``groups`` (record of each beat, or
             None for one record), ``af_probability()`` (a value per beat),
             ``smooth_over_similar_beats(proba)``, ``rule_in_evidence()``,
-            ``qrs_similarity()`` (its ``"qrs_similarity"``) and ``beat_features(rows)``
+            ``qrs_similarity()`` (its ``"qrs_similarity"``), ``beat_features(rows)``
             (:func:`~ecg_sklearn.features.beat_features` of the beats at the indices
-            ``rows``).
+            ``rows``) and ``qrs_segments(rows)`` (their QRS segments, as
+            :func:`~ecg_sklearn.record.rule_out_veb_like_neighbours` reads them).
 
         Returns
         -------
@@ -198,15 +217,29 @@ class RecordDecision:
         """Steps 9 and 10 after :meth:`apply_rules`: the decided probabilities, and those
         the record had before it taught itself, with step 10 too (the same array
         without ``self_teach``)."""
-        untaught = self.rule_out_unlike(proba.copy() if self.self_teach else proba, classes, beats)
+        untaught = self.rule_out_last(proba.copy() if self.self_teach else proba, classes, beats)
         if not self.self_teach:
             return untaught, untaught
-        return self.rule_out_unlike(self.teach(proba, classes, beats), classes, beats), untaught
+        return self.rule_out_last(self.teach(proba, classes, beats), classes, beats), untaught
+
+    def rule_out_last(self, proba, classes, beats) -> np.ndarray:
+        """Step 10 (``proba`` changed in place)."""
+        proba = self.rule_out_unlike(proba, classes, beats)
+        if self.veb_like_neighbours is not None:
+            proba = rule_out_veb_like_neighbours(
+                proba, classes, beats.samples, beats.qrs_segments, groups=beats.groups,
+                threshold=self.veb_like_neighbours,
+            )  # fmt: skip
+        if self.veb_noise:
+            proba = rule_out_veb_in_noise(
+                proba, classes, beats.samples, beats.fs, groups=beats.groups
+            )
+        return proba
 
     def rule_out_unlike(self, proba, classes, beats) -> np.ndarray:
-        """Step 10, S ruled out for beats unlike the dominant one (``proba`` changed in
-        place; as it is without ``sveb_unlike``, or with fewer than 3 beats, too few for
-        a dominant beat)."""
+        """S ruled out for beats unlike the dominant one (``proba`` changed in place; as
+        it is without ``sveb_unlike``, or with fewer than 3 beats, too few for a
+        dominant beat)."""
         if self.sveb_unlike is None or len(beats.samples) < 3:
             return proba
         similarity = beats.qrs_similarity()
@@ -236,7 +269,8 @@ class RecordDecision:
             f"sveb_noise={self.sveb_noise!r}, "
             f"veb_prematurity={self.veb_prematurity!r}, "
             f"veb_compensated={self.veb_compensated!r}, sveb_rule_in={self.sveb_rule_in!r}, "
-            f"sveb_unlike={self.sveb_unlike!r}, self_teach={self.self_teach!r})"
+            f"sveb_unlike={self.sveb_unlike!r}, self_teach={self.self_teach!r}, "
+            f"veb_like_neighbours={self.veb_like_neighbours!r}, veb_noise={self.veb_noise!r})"
         )
 
 
@@ -263,6 +297,9 @@ class LoadedBeats:
         self.groups = np.asarray(data.groups)
         self.fs = float(data.fs)
         self._p_af = self._features = self._evidence = self._qrs = None
+
+    def qrs_segments(self, rows) -> np.ndarray:
+        return loaded_qrs_segments(self.data, self.data_dir, rows)
 
     def af_probability(self) -> np.ndarray:
         if self._p_af is None:

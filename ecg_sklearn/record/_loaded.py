@@ -7,13 +7,16 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..features._dominant import dominant_similarity, p_wave_similarity
+from ..features._dominant import dominant_similarity, p_wave_similarity, qrs_segments
 from ..features._similar import beat_features
 from ..io._wfdb import loaded_records
 from ._af import DOMINANT_LIKE, af_probability
 from ._prematurity import RULE_IN_EVIDENCE
 
-__all__ = ["loaded_af_probability", "loaded_beat_features", "loaded_rule_in_evidence"]
+__all__ = [
+    "loaded_af_probability", "loaded_beat_features", "loaded_qrs_segments",
+    "loaded_rule_in_evidence",
+]  # fmt: skip
 
 
 def loaded_af_probability(data, data_dir) -> np.ndarray:
@@ -66,6 +69,22 @@ def loaded_beat_features(data, data_dir) -> np.ndarray:
             features = np.zeros((groups.size, f.shape[1]), dtype=np.float32)
         features[rows] = f
     return np.zeros((0, 0), dtype=np.float32) if features is None else features
+
+
+def loaded_qrs_segments(data, data_dir, rows) -> np.ndarray:
+    """The QRS segments (``features._dominant.qrs_segments``) of the beats at the sorted indices
+    ``rows`` of a loader's output, each record's first lead read again from
+    ``data_dir`` (only the records they are in)."""
+    samples, groups = np.asarray(data.samples), np.asarray(data.groups)
+    rows = np.asarray(rows, dtype=np.int64)
+    out = None
+    wanted = Bunch(data, groups=groups[rows])  # only the records of ``rows``
+    for mine, signal in loaded_records(wanted, data_dir):
+        segments = qrs_segments(signal, samples[rows[mine]], data.fs)
+        if out is None:
+            out = np.empty((rows.size, segments.shape[1]))
+        out[mine] = segments
+    return np.zeros((0, 0)) if out is None else out
 
 
 def loaded_rule_in_evidence(data, data_dir, *, p_wave=True) -> Bunch:

@@ -1,12 +1,14 @@
-"""Where the detections are noise, no beat's timing can be judged: S calls there are Q.
+"""Where the detections are noise, no beat can be judged: S and V calls there are Q.
 
 An S call rests on timing: the beat comes early against the rhythm around it. Where
 noise (muscle, electrode motion) is taken for beats, the detections come at random:
 intervals far too short for any heart rhythm, each between two much longer ones, and
-the beats around them look premature. A supraventricular tachycardia is fast too, but
-regular: its short intervals come one after another. :func:`chaotic_beats` finds the
-beats near at least :data:`CHAOS_MIN_INTERVALS` such intervals;
-:func:`rule_out_sveb_in_noise` calls their S beats unclassifiable (Q).
+the beats around them look premature; the detections themselves are mostly noise,
+whose shape the network reads as ventricular. A supraventricular tachycardia is fast
+too, but regular: its short intervals come one after another. :func:`chaotic_beats`
+finds the beats near at least :data:`CHAOS_MIN_INTERVALS` such intervals;
+:func:`rule_out_sveb_in_noise` and :func:`rule_out_veb_in_noise` call their S and V
+beats unclassifiable (Q).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ._rules import move_called
 
 __all__ = [
     "CHAOS_MAX_INTERVAL_S", "CHAOS_SHARE", "CHAOS_NEIGHBOURS", "CHAOS_SPAN_BEATS",
-    "CHAOS_MIN_INTERVALS", "chaotic_beats", "rule_out_sveb_in_noise",
+    "CHAOS_MIN_INTERVALS", "chaotic_beats", "rule_out_sveb_in_noise", "rule_out_veb_in_noise",
 ]  # fmt: skip
 
 
@@ -85,9 +87,24 @@ def rule_out_sveb_in_noise(proba, classes, beat_samples, fs, *, groups=None) -> 
     -------
     proba : ndarray, shape (n_beats, n_classes)
     """
+    return _unclassifiable_in_noise(proba, classes, beat_samples, fs, groups, "S")
+
+
+def rule_out_veb_in_noise(proba, classes, beat_samples, fs, *, groups=None) -> np.ndarray:
+    """Call Q the beats called V in stretches where the detections are noise.
+
+    As :func:`rule_out_sveb_in_noise`, for the beats called V (``classes`` must
+    include ``"V"``).
+    """
+    return _unclassifiable_in_noise(proba, classes, beat_samples, fs, groups, "V")
+
+
+def _unclassifiable_in_noise(proba, classes, beat_samples, fs, groups, label):
+    """The ``label`` probability of the beats called ``label`` among
+    :func:`chaotic_beats` moved to Q (to N without Q)."""
     target = "Q" if "Q" in np.asarray(classes).astype(str) else "N"
 
     def chaotic(beats, called):
         return chaotic_beats(beats, fs)
 
-    return move_called(proba, classes, beat_samples, groups, "S", target, chaotic)
+    return move_called(proba, classes, beat_samples, groups, label, target, chaotic)
