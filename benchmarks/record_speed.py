@@ -44,7 +44,7 @@ STEPS = [
     ("of which the network (predict_in_batches)", "predict_in_batches", "nn/_training.py"),
     ("AF probability", "af_probability", "record/_af.py"),
     ("record-level rules (RecordDecision.apply_rules)", "apply_rules", "record/_chain.py"),
-    ("of which the similar-beat vote", "smooth_in_chunks", "annotate/_chunked.py"),
+    ("of which the similar-beat vote", "smooth_in_chunks", "annotate/_streamed.py"),
     ("the record teaching itself (RecordDecision.teach)", "teach", "record/_chain.py"),
     ("whole record (annotate_record)", "annotate_record", "annotate/_record.py"),
 ]  # fmt: skip

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ecg_sklearn import annotate_record, default_pipeline, detect_qrs
-from ecg_sklearn.annotate import _chunked
+from ecg_sklearn.annotate import _chunked, _streamed
 from ecg_sklearn.features import _dominant as dominant_beat
 from ecg_sklearn.features import (
     beat_features,
@@ -106,8 +106,8 @@ def test_small_batches_take_record_level_values_from_the_beats_in_reach(model, m
     beats, proba = _whole_record(model, rec.signal, rec.fs, avg_rr_span=20.0, span=50)
     assert beats.size > 250
     monkeypatch.setattr(_chunked, "_BEATS_PER_CHUNK", 40)
-    monkeypatch.setattr(_chunked, "SIMILAR_SPAN_BEATS", 50)
-    monkeypatch.setattr(_chunked, "BLOCK", 50)
+    monkeypatch.setattr(_streamed, "SIMILAR_SPAN_BEATS", 50)
+    monkeypatch.setattr(_streamed, "BLOCK", 50)
     result = annotate_record(model, rec.signal, rec.fs, avg_rr_span=20.0, chunk_duration=20.0)
     np.testing.assert_array_equal(result.beat_samples, beats)
     np.testing.assert_allclose(result.proba, proba, rtol=0, atol=1e-6)
@@ -253,8 +253,8 @@ def test_memory_is_bounded_by_the_chunk_not_the_record(model, monkeypatch):
     # so that records of 12 and 36 minutes hold many of each: the peak of the arrays
     # then grows with the record by the result and the beats' values alone.
     monkeypatch.setattr(_chunked, "_BEATS_PER_CHUNK", 40)
-    monkeypatch.setattr(_chunked, "SIMILAR_SPAN_BEATS", 50)
-    monkeypatch.setattr(_chunked, "BLOCK", 50)
+    monkeypatch.setattr(_streamed, "SIMILAR_SPAN_BEATS", 50)
+    monkeypatch.setattr(_streamed, "BLOCK", 50)
     monkeypatch.setattr(dominant_beat, "MAX_REFERENCE_BEATS", 20)
     monkeypatch.setattr(prematurity_module, "_BLOCK", 256)
     monkeypatch.setattr(af_module, "_BLOCK_BEATS", 256)

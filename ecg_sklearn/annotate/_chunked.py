@@ -29,16 +29,7 @@ from ..features._dominant import (
     reference_beats,
 )
 from ..features._rhythm import context_reach
-from ..features._similar import TIMING_REACH, shape_features, shape_reach, timing_features
 from ..features._windows import average_rr, make_beat_windows, rhythm_context
-from ..record._similar import (
-    BLOCK,
-    N_NEIGHBORS,
-    OWN_WEIGHT,
-    SIMILAR_SPAN_BEATS,
-    similar_blocks,
-    smooth_block,
-)
 from ..signal._filtering import ECGFilter
 from ..signal._qrs import detect_qrs
 from ..signal._quality import flat_blocks, stretches_from_blocks
@@ -67,7 +58,7 @@ def _detection_step(fs):
     return q * max(1, int((fs / q) // 10))
 
 
-def _chunk_size(fs, n, chunk_duration):
+def chunk_size(fs, n, chunk_duration):
     """Samples per chunk: ``chunk_duration`` rounded to the detector's step."""
     step = _detection_step(fs)
     return n if chunk_duration is None else max(step, int(chunk_duration * fs) // step * step)
@@ -129,7 +120,7 @@ def detect_in_chunks(source, chunk_duration, progress, jobs, **detect_kwargs):
     fs, n = source.model_fs, source.n_samples
     step = _detection_step(fs)
     margin = -(-int(_DETECTION_MARGIN * fs) // step) * step
-    size = _chunk_size(fs, n, chunk_duration)
+    size = chunk_size(fs, n, chunk_duration)
     if n <= size + 2 * margin:
         x = source.read(0, n)
         flat = flat_blocks(x, step)
@@ -152,13 +143,13 @@ def flat_in_chunks(source, chunk_duration, jobs):
     """The record's flat stretches, read a chunk at a time (for beats given, not found)."""
     fs, n = source.model_fs, source.n_samples
     step = _detection_step(fs)
-    size = _chunk_size(fs, n, chunk_duration)
+    size = chunk_size(fs, n, chunk_duration)
     chunks = [(c0, min(n, c0 + size)) for c0 in range(0, n, size)]
     flat = jobs.in_order(lambda c0, c1: flat_blocks(source.read(c0, c1), step), chunks, len(chunks))
     return stretches_from_blocks(np.concatenate(list(flat)), step, n, fs)
 
 
-def _pieces(source, beats, size, before, after, gap=_READ_GAP):
+def signal_pieces(source, beats, size, before, after, gap=_READ_GAP):
     """``(piece, positions)``: the signal around runs of ``beats`` read a range at a
     time, ``before`` samples ahead of a run's first beat to ``after`` past its last,
     each range at most ``size`` samples of beats and split where they are more than
@@ -184,7 +175,7 @@ def record_templates(source, beats, size, *, p_wave=False):
     before, after = qrs_span_samples(fs)
     if p_wave:
         before = max(before, -p_wave_span(fs)[0])
-    pieces = list(_pieces(source, beats[reference_beats(beats.size)], size, before, after))
+    pieces = list(signal_pieces(source, beats[reference_beats(beats.size)], size, before, after))
     # The pieces joined: one call instead of one a piece (about one a beat for a long
     # record). Only the first and last pieces can be cut short, by the record's ends,
     # which stay the ends of the joined signal.
@@ -223,7 +214,7 @@ def classify_in_chunks(
     fs, n = source.model_fs, source.n_samples
     timeline = beats if timeline is None else timeline
     half = (n_times - 1) // 2
-    size = _chunk_size(fs, n, chunk_duration)
+    size = chunk_size(fs, n, chunk_duration)
     avg_rr_reach, rhythm_reach = 0.5 * avg_rr_span * fs, context_reach()
     qrs_wanted, p_wave_wanted = with_context or bool(keep), "p_wave_similarity" in keep
     template = p_template = None
@@ -295,105 +286,3 @@ def classify_in_chunks(
         for key, values in sim.items():
             similarity[key][i0:i1] = values
     return proba, similarity
-
-
-def smooth_in_chunks(source, beats, proba, chunk_duration, progress, jobs, timeline=None):
-    """``proba`` averaged over similar beats (:mod:`ecg_sklearn.features`), in
-    place, a block of beats at a time, with the shapes and unsmoothed probabilities of
-    a few blocks held at once; the timing features read ``timeline`` (default:
-    ``beats``)."""
-    fs = source.model_fs
-    timeline = beats if timeline is None else timeline
-    size = _chunk_size(fs, source.n_samples, chunk_duration)
-    reach = shape_reach(fs)
-    block = BLOCK
-    # Block index -> shape features and unsmoothed probabilities of its beats, taken
-    # when a block is first among the candidates, before its own result is written.
-    cache = {}
-
-    def block_inputs(q):
-        if q not in cache:
-            rows = slice(q * block, (q + 1) * block)
-            pieces = _pieces(source, beats[rows], size, *reach)
-            shapes = np.concatenate([shape_features(x, b, fs) for x, b in pieces])
-            cache[q] = shapes, proba[rows].copy()
-        return cache[q]
-
-    blocks = list(similar_blocks(beats.size, block, SIMILAR_SPAN_BEATS))
-
-    def inputs():  # read in this thread, as the results are taken
-        for b0, b1, c0, c1 in blocks:
-            first, last = c0 // block, (c1 - 1) // block
-            for q in [q for q in cache if q < first]:
-                del cache[q]
-            shapes, unsmoothed = (
-                np.concatenate(a)[c0 - first * block : c1 - first * block]
-                for a in zip(*(block_inputs(q) for q in range(first, last + 1)), strict=True)
-            )
-            t0, t1 = max(0, c0 - TIMING_REACH), min(beats.size, c1 + TIMING_REACH)
-            timing = timing_features(timeline[t0:t1])[c0 - t0 : c1 - t0]
-            z = np.column_stack([shapes, timing])
-            yield unsmoothed, z, np.arange(b0, b1) - c0, np.arange(c1 - c0)
-
-    def smooth(unsmoothed, z, rows, candidates):
-        return smooth_block(
-            unsmoothed, z, rows, candidates, N_NEIGHBORS, SIMILAR_SPAN_BEATS, OWN_WEIGHT
-        )
-
-    results = jobs.in_order(smooth, inputs(), len(blocks))
-    smoothed_blocks = progress(results, "comparing similar beats")
-    for (b0, b1, _, _), smoothed in zip(blocks, smoothed_blocks, strict=True):
-        proba[b0:b1] = smoothed
-    return proba
-
-
-def features_in_chunks(source, beats, rows, chunk_duration, timeline=None):
-    """:func:`~ecg_sklearn.features.beat_features` of the beats at the sorted indices
-    ``rows`` of ``beats``, their shapes read a range at a time; the timing features read
-    ``timeline`` (default: ``beats``) around them."""
-    fs = source.model_fs
-    timeline = beats if timeline is None else timeline
-    rows = np.asarray(rows, dtype=np.int64)
-    size = _chunk_size(fs, source.n_samples, chunk_duration)
-    out, k = [], 0
-    for x, b in _pieces(source, beats[rows], size, *shape_reach(fs), gap=None):
-        mine, k = rows[k : k + b.size], k + b.size
-        t0, t1 = max(0, mine[0] - TIMING_REACH), min(beats.size, mine[-1] + TIMING_REACH + 1)
-        timing = timing_features(timeline[t0:t1])[mine - t0]
-        out.append(np.column_stack([shape_features(x, b, fs), timing]))
-    return np.concatenate(out) if out else np.zeros((0, 0), dtype=np.float32)
-
-
-def qrs_segments_in_chunks(source, beats, rows, chunk_duration):
-    """The QRS segments (``features._dominant.qrs_segments``) of the beats at the sorted indices
-    ``rows`` of ``beats``, read a range at a time."""
-    fs = source.model_fs
-    size = _chunk_size(fs, source.n_samples, chunk_duration)
-    before, after = qrs_span_samples(fs)
-    pieces = _pieces(source, beats[np.asarray(rows, dtype=np.int64)], size, before, after, gap=None)
-    out = [qrs_segments(x, b, fs) for x, b in pieces]
-    return np.concatenate(out) if out else np.zeros((0, before + after))
-
-
-class StreamedBeats:
-    """A streamed record's beats as :class:`~ecg_sklearn.record.RecordDecision` reads
-    them: its timeline, and similar beats compared and beats' features and QRS segments
-    read a chunk at a time."""
-
-    groups = None  # one record
-
-    def __init__(self, samples, fs, evidence, smooth, features, segments):
-        self.samples, self.fs, self._evidence = samples, fs, evidence
-        self._smooth, self.beat_features, self.qrs_segments = smooth, features, segments
-
-    def af_probability(self):
-        return self._evidence["p_af"]
-
-    def smooth_over_similar_beats(self, proba):
-        return self._smooth(proba)
-
-    def rule_in_evidence(self):
-        return self._evidence
-
-    def qrs_similarity(self):
-        return self._evidence["qrs_similarity"]

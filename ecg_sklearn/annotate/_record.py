@@ -28,15 +28,17 @@ from ..signal._quality import (
 from ._chunked import (
     DEFAULT_CHUNK_DURATION,
     Jobs,
-    StreamedBeats,
     classify_in_chunks,
     detect_in_chunks,
-    features_in_chunks,
     flat_in_chunks,
+)
+from ._source import ModelRateSignal, check_beats
+from ._streamed import (
+    StreamedBeats,
+    features_in_chunks,
     qrs_segments_in_chunks,
     smooth_in_chunks,
 )
-from ._source import ModelRateSignal, check_beats
 from ._threads import one_thread_each
 
 __all__ = ["pipeline_layout", "pipeline_windows", "annotate_record"]
