@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..signal._quality import spread_indices
+
 __all__ = [
     "DOMINANT_FEATURES",
     "QRS_SPAN",
@@ -133,7 +135,7 @@ def _correlation(segments, template) -> np.ndarray:
 def reference_beats(n_beats: int) -> np.ndarray:
     """Indices of the beats (at most :data:`MAX_REFERENCE_BEATS`, evenly spread) that
     make the dominant beat."""
-    return np.unique(np.linspace(0, n_beats - 1, min(n_beats, MAX_REFERENCE_BEATS)).astype(int))
+    return spread_indices(n_beats, MAX_REFERENCE_BEATS)
 
 
 def unit_rows(a):

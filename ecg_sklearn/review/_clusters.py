@@ -11,6 +11,7 @@ from sklearn.utils import Bunch, check_random_state
 from .._validation import check_beat_proba, check_fs
 from ..features._similar import shape_features, shape_reach, timing_features
 from ..record._self_teach import PROBA_WEIGHT
+from ..signal._quality import spread_indices
 
 __all__ = ["N_CLUSTERS", "PROBA_WEIGHT", "MAX_FIT_BEATS", "beat_clusters", "suggest_review",
            "check_result", "check_signal", "untaught"]  # fmt: skip
@@ -133,8 +134,7 @@ def beat_clusters(result, signal, fs, *, n_clusters=N_CLUSTERS, random_state=0) 
     if samples.size == 0:
         raise ValueError("the result has no beats to cluster")
     z = np.column_stack([_features(signal, samples, fs), (PROBA_WEIGHT * proba).astype(np.float32)])
-    fit_rows = np.unique(np.linspace(0, samples.size - 1, min(samples.size, MAX_FIT_BEATS)))
-    fit_rows = fit_rows.astype(np.int64)
+    fit_rows = spread_indices(samples.size, MAX_FIT_BEATS)
     k = min(int(n_clusters), len(np.unique(z[fit_rows], axis=0)))
     model = KMeans(k, n_init=1, random_state=check_random_state(random_state))
     model.fit(z[fit_rows])

@@ -178,9 +178,15 @@ def as_reader(read):
     return lambda start, stop: signal[:, start:stop]
 
 
+def spread_indices(n_items: int, n_chosen: int) -> np.ndarray:
+    """Indices of up to ``n_chosen`` of ``n_items``, spread evenly (first and last
+    included)."""
+    return np.unique(np.linspace(0, n_items - 1, min(n_chosen, n_items)).astype(np.int64))
+
+
 def spread_beats(beats, n_beats: int) -> np.ndarray:
     """Up to ``n_beats`` of the sorted ``beats``, spread evenly over the record."""
-    return beats[np.unique(np.linspace(0, beats.size - 1, min(n_beats, beats.size)).astype(int))]
+    return beats[spread_indices(beats.size, n_beats)]
 
 
 #: Samples :func:`read_segments` reads at most at a time (well within a chunk of
