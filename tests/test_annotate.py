@@ -175,7 +175,7 @@ def test_s_calls_are_checked_against_the_records_own_rhythm():
     expected = rule_out_timely_sveb(
         calls.proba.copy(), calls.classes, calls.beat_samples, threshold="record"
     )
-    expected = rule_out_gradual_sveb(expected, calls.classes, calls.beat_samples)
+    expected = rule_out_gradual_sveb(expected, calls.classes, calls.beat_samples, fs=rec.fs)
     expected = rule_out_sveb_in_noise(expected, calls.classes, calls.beat_samples, rec.fs)
     ruled = rule_out_timely_veb(expected, calls.classes, calls.beat_samples)
     expected = rule_in_compensated_veb(expected, calls.classes, calls.beat_samples)

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from ecg_sklearn.record import RecordDecision, rule_out_gradual_sveb
-from ecg_sklearn.record._runs import ONSET_RATIO, RETURN_RATIO, gradual_runs
+from ecg_sklearn.record._runs import (
+    ONSET_RATIO,
+    RETURN_RATIO,
+    SLOW_ONSET_RATIO,
+    SLOW_RETURN_RATIO,
+    gradual_runs,
+)
 
 CLASSES = np.array(["N", "S", "V", "F", "Q"])
 
@@ -120,3 +126,24 @@ def test_records_are_judged_apart_and_the_step_can_be_turned_off():
     with pytest.raises(ValueError, match="sveb_gradual must be True or False"):
         RecordDecision(sveb_gradual="yes").check()
     assert "sveb_gradual=False" in repr(RecordDecision(sveb_gradual=False))
+
+
+def test_a_slow_run_needs_a_clearer_step_or_pause_to_stay_s():
+    # Beats every `sinus` ms, 4 beats at 0.85 of it, a pause of 1.25 times the run's
+    # interval, the rhythm again; positions in ms (fs=1000).
+    def run_of(sinus, step=0.85):
+        intervals = np.r_[np.full(30, sinus), np.full(4, step * sinus), 1.25 * step * sinus,
+                          np.full(30, sinus)].round()  # fmt: skip
+        return beats_of(intervals), np.r_[np.zeros(31, bool), np.ones(4, bool), np.zeros(31, bool)]
+
+    beats, is_s = run_of(1000)  # a run at 71 beats a minute
+    assert SLOW_ONSET_RATIO <= 0.85 < ONSET_RATIO and RETURN_RATIO < 1.25 <= SLOW_RETURN_RATIO
+    np.testing.assert_array_equal(gradual_runs(beats, is_s, 1000.0), is_s)
+    assert not gradual_runs(beats, is_s).any()  # without fs: every run at the usual ratios
+    assert not gradual_runs(beats, is_s, 2000.0).any()  # the same positions at 141 a minute
+    assert not gradual_runs(*run_of(1000, step=0.75), 1000.0).any()  # a premature step
+    assert not gradual_runs(*run_of(560), 1000.0).any()  # at 126 a minute: a tachycardia
+    proba = rule_out_gradual_sveb(proba_of(np.where(is_s, "S", "N")), CLASSES, beats, fs=1000)
+    assert set(CLASSES[proba.argmax(axis=1)]) == {"N"}
+    with pytest.raises(ValueError, match="fs must be a positive sampling rate"):
+        rule_out_gradual_sveb(proba, CLASSES, beats, fs=0)

@@ -67,7 +67,7 @@ def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000, teach=True, ru
     proba = smooth_over_similar_beats(proba, features, span=span)
     proba = rule_out_sveb_in_af(proba, pipe.classes_, p_af)
     proba = rule_out_timely_sveb(proba, pipe.classes_, beats, threshold="record")
-    proba = rule_out_gradual_sveb(proba, pipe.classes_, beats)
+    proba = rule_out_gradual_sveb(proba, pipe.classes_, beats, fs=fs)
     proba = rule_out_sveb_in_noise(proba, pipe.classes_, beats, fs)
     proba = rule_out_timely_veb(proba, pipe.classes_, beats)
     proba = rule_in_compensated_veb(proba, pipe.classes_, beats)
@@ -78,7 +78,7 @@ def _whole_record(pipe, signal, fs, avg_rr_span=300.0, span=1000, teach=True, ru
         }
         proba = rule_in_premature_sveb(proba, pipe.classes_, beats, fs, evidence, threshold=rule_in)
     if teach:
-        proba = self_teach(proba, pipe.classes_, beats, features, p_af=p_af)
+        proba = self_teach(proba, pipe.classes_, beats, features, p_af=p_af, fs=fs)
     similarity = dominant_similarity(signal, beats, fs)
     proba = rule_out_sveb_unlike_dominant(proba, pipe.classes_, similarity)
     proba = rule_out_veb_like_neighbours(

@@ -55,7 +55,8 @@ class RecordDecision:
        called N around them become N (:func:`~ecg_sklearn.record.rule_out_timely_sveb`);
        ``"record"``: premature for that record, by the spread of its N beats' intervals;
     4. ``sveb_gradual``: runs of beats called S that start and end gradually, a change of
-       sinus rate, become N (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`);
+       sinus rate (with wider margins below 100 beats a minute), become N
+       (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`);
     5. ``sveb_noise``: beats called S where the detections come at random (noise taken
        for beats) become Q (:func:`~ecg_sklearn.record.rule_out_sveb_in_noise`);
     6. ``veb_prematurity``: beats called V without confidence, on time and without a
@@ -194,7 +195,9 @@ class RecordDecision:
                 threshold=self.sveb_prematurity,
             )  # fmt: skip
         if self.sveb_gradual:
-            proba = rule_out_gradual_sveb(proba, classes, beats.samples, groups=beats.groups)
+            proba = rule_out_gradual_sveb(
+                proba, classes, beats.samples, fs=beats.fs, groups=beats.groups
+            )
         if self.sveb_noise:
             proba = rule_out_sveb_in_noise(
                 proba, classes, beats.samples, beats.fs, groups=beats.groups
@@ -250,7 +253,7 @@ class RecordDecision:
         new probabilities."""
         return self_teach(
             proba, classes, beats.samples, beats.beat_features,
-            p_af=beats.af_probability(), groups=beats.groups,
+            p_af=beats.af_probability(), fs=beats.fs, groups=beats.groups,
         )  # fmt: skip
 
     def predict_proba(self, pipeline, X, beats) -> np.ndarray:

@@ -34,7 +34,9 @@ TEACHING_CONFIDENCE = 0.8
 NEIGHBORS, AGREEMENT, MAX_TAUGHT, _QUERY_BLOCK = 5, 0.8, 20000, 20000
 
 
-def self_teach(proba, classes, beat_samples, features, *, p_af=None, groups=None) -> np.ndarray:
+def self_teach(
+    proba, classes, beat_samples, features, *, p_af=None, fs=None, groups=None
+) -> np.ndarray:
     """Let each record teach itself: its confident calls label the beats like them.
 
     In each record, the beats called with probability at least 0.8 teach a
@@ -59,6 +61,9 @@ def self_teach(proba, classes, beat_samples, features, *, p_af=None, groups=None
     p_af : array-like of shape (n_beats,), optional
         Each beat's probability of atrial fibrillation; beats above
         :data:`~ecg_sklearn.record.AF_THRESHOLD` do not become S.
+    fs : float, optional
+        Sampling rate of ``beat_samples`` in Hz, for the rule on runs of S
+        (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`).
     groups : array-like of shape (n_beats,), optional
         Record of each beat; None: one record.
 
@@ -76,19 +81,19 @@ def self_teach(proba, classes, beat_samples, features, *, p_af=None, groups=None
     if p_af is not None:
         _, p_af = check_beat_values(samples, p_af, "p_af", dtype=np.float64)
     if groups is None:  # one record: its arrays taught in place, not copied
-        _teach_record(proba, classes, samples, read, p_af)
+        _teach_record(proba, classes, samples, read, p_af, fs)
         return proba
     groups = check_beat_groups(groups, samples)
     for g in np.unique(groups):
         rows = np.flatnonzero(groups == g)
         mine = proba[rows]
         _teach_record(mine, classes, samples[rows], lambda i, rows=rows: read(rows[i]),
-                      None if p_af is None else p_af[rows])  # fmt: skip
+                      None if p_af is None else p_af[rows], fs)  # fmt: skip
         proba[rows] = mine
     return proba
 
 
-def _teach_record(proba, classes, samples, read, p_af):
+def _teach_record(proba, classes, samples, read, p_af, fs):
     """:func:`self_teach` of one record's ``proba``, in place."""
     labels = classes[proba.argmax(axis=1)]
     confident = proba.max(axis=1) >= TEACHING_CONFIDENCE
@@ -100,7 +105,7 @@ def _teach_record(proba, classes, samples, read, p_af):
     changed, votes = teach_from(features_of, labels, confident, classes)
     new = labels.copy()
     new[changed] = classes[votes.argmax(axis=1)]
-    keep = ~ruled_out_new_sveb(samples, new, labels, p_af)[changed]
+    keep = ~ruled_out_new_sveb(samples, new, labels, p_af, fs=fs)[changed]
     proba[changed[keep]] = votes[keep]
 
 
@@ -150,7 +155,9 @@ def teach_from(features_of, labels, taught, classes, *, always=None):
     return np.concatenate(sure_rows), np.concatenate(sure_votes)
 
 
-def ruled_out_new_sveb(beat_samples, labels, old_labels, p_af=None, *, kept=None) -> np.ndarray:
+def ruled_out_new_sveb(
+    beat_samples, labels, old_labels, p_af=None, *, fs=None, kept=None
+) -> np.ndarray:
     """The beats that became S (``labels`` against ``old_labels``) that the record's
     rules for S rule out, a run of S judged as a run only.
 
@@ -158,8 +165,8 @@ def ruled_out_new_sveb(beat_samples, labels, old_labels, p_af=None, *, kept=None
     :data:`~ecg_sklearn.record.AF_THRESHOLD`, when given); a beat alone and on time for
     the record's own rhythm (its :func:`~ecg_sklearn.record.sinus_prematurity` above
     :func:`~ecg_sklearn.record.record_prematurity_threshold`); a beat of a run of S
-    that is a gradual change of rate (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`).
-    Beats in ``kept`` (a boolean mask: an expert's labels) are never ruled out.
+    that is a gradual change of rate (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`, at
+    ``fs``). Beats in ``kept`` (a boolean mask: an expert's labels) are never ruled out.
 
     Returns
     -------
@@ -176,4 +183,4 @@ def ruled_out_new_sveb(beat_samples, labels, old_labels, p_af=None, *, kept=None
     ratio = sinus_prematurity(samples, normal)
     timely = ratio > record_prematurity_threshold(ratio, normal)  # NaN: unknown, kept
     in_run = is_s & (np.r_[False, is_s[:-1]] | np.r_[is_s[1:], False])
-    return became & (in_af | np.where(in_run, gradual_runs(samples, is_s), timely))
+    return became & (in_af | np.where(in_run, gradual_runs(samples, is_s, fs), timely))

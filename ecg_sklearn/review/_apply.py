@@ -97,7 +97,7 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     # The beats no review reaches keep their labels (the record-level decisions' own).
     beat_labels = old_labels.copy()
     beat_labels[followed | reviewed] = classes[proba[followed | reviewed].argmax(axis=1)]
-    undo = ruled_out_new_sveb(samples, beat_labels, old_labels, p_af, kept=reviewed)
+    undo = ruled_out_new_sveb(samples, beat_labels, old_labels, p_af, fs=fs, kept=reviewed)
     proba[undo], beat_labels[undo], followed[undo] = old_proba[undo], old_labels[undo], False
     changed = followed | reviewed
     adapted = np.zeros(samples.size, dtype=bool)
@@ -107,7 +107,7 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
             clusters.features.__getitem__, beat_labels, taught, classes, always=reviewed
         )
         proba[rows], beat_labels[rows], adapted[rows] = votes, classes[votes.argmax(1)], True
-        undo = ruled_out_new_sveb(samples, beat_labels, old_labels, p_af, kept=reviewed)
+        undo = ruled_out_new_sveb(samples, beat_labels, old_labels, p_af, fs=fs, kept=reviewed)
         proba[undo], beat_labels[undo], adapted[undo] = old_proba[undo], old_labels[undo], False
     out = Bunch(**result)
     out.update(proba=proba, beat_labels=beat_labels, reviewed=reviewed,
