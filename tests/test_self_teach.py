@@ -120,3 +120,21 @@ def test_self_teach_is_a_checked_step_of_the_decisions():
     with pytest.raises(ValueError, match="self_teach must be True or False"):
         RecordDecision(self_teach="yes").check()
     assert "self_teach=True" in repr(RecordDecision(self_teach=True))
+
+
+def test_a_run_of_s_must_start_with_a_premature_beat():
+    # 40 beats a second apart (fs=360), an atrial premature beat at 0.6 s, a 1.4-s
+    # pause, 40 more; then the same rhythm with a run of 6 beats at 0.5 s.
+    intervals = np.r_[np.full(40, 360), 216, 504, np.full(40, 360)]
+    samples = np.r_[0, np.cumsum(intervals)].astype(np.int64)
+    old = np.array(["N"] * samples.size)
+    old[41] = "S"
+    new = old.copy()
+    new[40] = "S"  # the beat before it, on time, would join it in a run of two
+    np.testing.assert_array_equal(np.flatnonzero(ruled_out_new_sveb(samples, new, old)), [40])
+    intervals = np.r_[np.full(40, 360), np.full(6, 180), 400, np.full(40, 360)]
+    samples = np.r_[0, np.cumsum(intervals)].astype(np.int64)
+    old = np.array(["N"] * samples.size)
+    new = old.copy()
+    new[41:47] = "S"  # a tachycardia: its first beat premature, the rest at its rate
+    assert not ruled_out_new_sveb(samples, new, old, fs=360.0).any()

@@ -165,8 +165,10 @@ def ruled_out_new_sveb(
     :data:`~ecg_sklearn.record.AF_THRESHOLD`, when given); a beat alone and on time for
     the record's own rhythm (its :func:`~ecg_sklearn.record.sinus_prematurity` above
     :func:`~ecg_sklearn.record.record_prematurity_threshold`); a beat of a run of S
-    that is a gradual change of rate (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`, at
-    ``fs``). Beats in ``kept`` (a boolean mask: an expert's labels) are never ruled out.
+    that is a gradual change of rate (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`,
+    at ``fs``) or that starts the run on time (a run of ectopic beats starts with a
+    premature one: the beat before an atrial premature beat does not join it). Beats in
+    ``kept`` (a boolean mask: an expert's labels) are never ruled out.
 
     Returns
     -------
@@ -182,5 +184,7 @@ def ruled_out_new_sveb(
     normal, is_s = labels == "N", labels == "S"
     ratio = sinus_prematurity(samples, normal)
     timely = ratio > record_prematurity_threshold(ratio, normal)  # NaN: unknown, kept
-    in_run = is_s & (np.r_[False, is_s[:-1]] | np.r_[is_s[1:], False])
-    return became & (in_af | np.where(in_run, gradual_runs(samples, is_s, fs), timely))
+    after_s = np.r_[False, is_s[:-1]]
+    in_run = is_s & (after_s | np.r_[is_s[1:], False])
+    run_ruled_out = gradual_runs(samples, is_s, fs) | (~after_s & timely)
+    return became & (in_af | np.where(in_run, run_ruled_out, timely))
