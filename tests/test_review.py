@@ -106,6 +106,33 @@ def test_beats_that_would_become_s_on_time_keep_their_call(annotated):
             assert out.followed[members].sum() > 0.9 * members.sum()
 
 
+def test_calls_of_a_class_the_expert_rejects_become_n(annotated):
+    rec, result = annotated
+    clusters = beat_clusters(result, rec.signal, rec.fs)
+    confidence = result.proba.max(axis=1)
+    called_v = np.flatnonzero(result.beat_labels == "V")
+    by_confidence = called_v[np.argsort(confidence[called_v])]
+    low, mid, high = by_confidence[[0, called_v.size // 2, -1]]
+
+    def review(answers):
+        given = {int(result.beat_samples[i]): label for i, label in answers.items()}
+        out = apply_review(result, rec.signal, rec.fs, given, clusters=clusters, adapt=False)
+        reviewed_clusters = np.isin(clusters.labels, clusters.labels[list(answers)])
+        return out, (result.beat_labels == "V") & ~reviewed_clusters
+
+    # Two V calls relabelled N, none confirmed: the other V calls made with no more
+    # confidence follow the verdict; the more confident ones keep their call.
+    out, others = review({low: "N", mid: "N"})
+    below = others & (confidence <= confidence[mid])
+    assert below.sum() >= 3
+    assert (out.beat_labels[below] == "N").all() and out.followed[below].all()
+    assert (out.beat_labels[others & ~below] == "V").all()
+    # One V call confirmed, or a single one rejected: the others keep their call.
+    for answers in ({low: "N", mid: "N", high: "V"}, {mid: "N"}):
+        out, others = review(answers)
+        assert (out.beat_labels[others] == "V").all()
+
+
 def test_no_beat_becomes_s_in_atrial_fibrillation():
     rec = load_record("201", sample_data_dir(), leads="MLII")  # AF in its excerpt
     result = annotate_record(load_pretrained(), rec.signal, rec.fs, detect_af=True)

@@ -12,11 +12,16 @@ from ..record._self_teach import TEACHING_CONFIDENCE, ruled_out_new_sveb, teach_
 from ._clusters import beat_clusters, check_result, check_signal, untaught
 from ._sheets import read_review_labels
 
-__all__ = ["POSITION_TOLERANCE", "apply_review"]
+__all__ = ["MIN_REJECTED", "POSITION_TOLERANCE", "apply_review"]
 
 
 #: Seconds within which a reviewed position names a beat.
 POSITION_TOLERANCE = 0.05
+
+
+#: Reviewed calls of a class that the expert relabels N (none of its calls confirmed)
+#: before the record's other calls of that class made with no more confidence become N.
+MIN_REJECTED = 2
 
 
 def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adapt=True) -> Bunch:
@@ -40,7 +45,12 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
         its own, passes the record's rules for S (a run of S judged as a run only): it
         is not in atrial fibrillation (when ``result`` holds ``p_af``:
         ``annotate_record(..., detect_af=True)``); alone, it is premature for the
-        record's own rhythm; in a run of S, the run is not a gradual change of rate.
+        record's own rhythm; in a run of S, the run is not a gradual change of rate
+        and does not start on time. Where the expert relabels N at least
+        :data:`MIN_REJECTED` (2) reviewed beats that the model called S, V or F, and
+        confirms none of its calls of that class, the record's other calls of that
+        class made with no more confidence than the most confident of them become N
+        (``followed``): the model is wrong about that class in this record.
     clusters : Bunch, optional
         :func:`beat_clusters` of the record (the one the suggestions came from).
     record : str, optional
@@ -99,6 +109,11 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     beat_labels[followed | reviewed] = classes[proba[followed | reviewed].argmax(axis=1)]
     undo = ruled_out_new_sveb(samples, beat_labels, old_labels, p_af, fs=fs, kept=reviewed)
     proba[undo], beat_labels[undo], followed[undo] = old_proba[undo], old_labels[undo], False
+    if "N" in classes:
+        recalled = rejected_calls(old_labels, confidence, index, given, classes)
+        recalled &= ~(followed | reviewed)
+        proba[recalled] = np.eye(len(classes))[classes.tolist().index("N")]
+        beat_labels[recalled], followed[recalled] = "N", True
     changed = followed | reviewed
     adapted = np.zeros(samples.size, dtype=bool)
     if adapt:
@@ -112,6 +127,21 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     out = Bunch(**result)
     out.update(proba=proba, beat_labels=beat_labels, reviewed=reviewed,
                followed=followed & ~reviewed, adapted=adapted)  # fmt: skip
+    return out
+
+
+def rejected_calls(labels, confidence, index, given, classes) -> np.ndarray:
+    """The beats called S, V or F whose class the expert rejected on this record: at
+    least :data:`MIN_REJECTED` of its reviewed calls (``labels[index]``) relabelled N
+    (``classes[given]``), none confirmed; those whose ``confidence`` is at most that of
+    the most confident rejected call."""
+    out = np.zeros(labels.size, dtype=bool)
+    verdict = classes[given]
+    for c in ("S", "V", "F"):
+        called = labels[index] == c
+        rejected = called & (verdict == "N")
+        if rejected.sum() >= MIN_REJECTED and not (called & (verdict == c)).any():
+            out |= (labels == c) & (confidence <= confidence[index[rejected]].max())
     return out
 
 
