@@ -12,6 +12,7 @@ from ecg_sklearn.record import (
     rule_out_timely_veb,
 )
 from ecg_sklearn.record._prematurity import sinus_prematurity
+from ecg_sklearn.record._ventricular import COMPENSATED_PROBABILITY
 
 CLASSES = np.array(["N", "S", "V", "F", "Q"])
 
@@ -305,6 +306,7 @@ def test_premature_beats_with_a_full_compensatory_pause_and_plausible_v_become_v
     assert CLASSES[out[20].argmax()] == "V" and CLASSES[out[50].argmax()] == call
     np.testing.assert_allclose(out[20], [0, 0, 1.0, 0, 0])  # the call's probability moved
     assert (CLASSES[out.argmax(1)] == CLASSES[proba.argmax(1)]).sum() == beats.size - 1
-    # With V implausible to the network (below 0.3), the timing alone does not make a V.
-    proba[20, 2], proba[20, list(CLASSES).index(call)] = 0.2, 0.8
+    # With V implausible to the network, the timing alone does not make a V.
+    proba[20, 2] = COMPENSATED_PROBABILITY / 2
+    proba[20, list(CLASSES).index(call)] = 1 - COMPENSATED_PROBABILITY / 2
     assert CLASSES[rule_in_compensated_veb(proba, CLASSES, beats)[20].argmax()] == call

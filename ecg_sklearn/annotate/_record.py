@@ -194,7 +194,7 @@ def annotate_record(
         above 1.1 times it), are N (:func:`ecg_sklearn.record.rule_out_timely_veb`);
         None: the V calls as they are.
     veb_compensated : bool, default=True
-        Premature beats followed by a full compensatory pause with P(V) at least 0.3
+        Premature beats followed by a full compensatory pause with P(V) at least 0.1
         are V (:func:`~ecg_sklearn.record.rule_in_compensated_veb`).
     sveb_rule_in : float or None, default=None
         If set (e.g. 0.8), beats called N whose preceding interval is below this

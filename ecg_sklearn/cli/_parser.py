@@ -221,7 +221,7 @@ def _decision_options(p):
     p.add_argument(
         "--no-veb-compensated", action="store_true",
         help="keep the calls of premature beats followed by a full compensatory pause (by "
-        "default those with P(V) >= 0.3 are V)",
+        "default those with P(V) >= 0.1 are V)",
     )  # fmt: skip
     p.add_argument(
         "--sveb-unlike", type=_correlation_or_off, default=SVEB_UNLIKE,

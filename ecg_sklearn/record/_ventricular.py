@@ -43,7 +43,7 @@ VEB_PAUSE = 1.1
 #: A beat below COMPENSATED_PREMATURITY of the reference, whose interval and the next
 #: add up to at least COMPENSATED_PAUSE times two references, with P(V) at least
 #: COMPENSATED_PROBABILITY, is V.
-COMPENSATED_PREMATURITY, COMPENSATED_PAUSE, COMPENSATED_PROBABILITY = 0.9, 0.95, 0.3
+COMPENSATED_PREMATURITY, COMPENSATED_PAUSE, COMPENSATED_PROBABILITY = 0.9, 0.95, 0.1
 
 
 def rule_out_timely_veb(
@@ -110,7 +110,7 @@ def rule_in_compensated_veb(proba, classes, beat_samples, *, groups=None) -> np.
     hold: its :func:`~ecg_sklearn.record.sinus_prematurity` against the beats called N
     is below :data:`COMPENSATED_PREMATURITY` (0.9); its interval and the next add up to
     at least :data:`COMPENSATED_PAUSE` (0.95) times twice that reference; its V
-    probability is at least :data:`COMPENSATED_PROBABILITY` (0.3).
+    probability is at least :data:`COMPENSATED_PROBABILITY` (0.1).
 
     Parameters
     ----------
