@@ -458,8 +458,8 @@ def candidates_markdown(results) -> str:
         "retraining); gain_norm's networks are the current default's, and `default_ec` is "
         "the current default retrained on an AMD EPYC machine, where the `both_gain` and "
         "`both_flip_gain` rows were trained. `veb_like_noise_rerun` is `veb_like_noise`'s "
-        "default retrained on another AMD EPYC machine, where `gradual_slow` was measured "
-        "with the same networks.",
+        "default retrained on another AMD EPYC machine, where `gradual_slow`, `first_run` "
+        "and `compensated_01` were measured with the same networks.",
         "",
         "| candidate | seed | MLII | inverted | gain x0.5 | gain x2 | second lead | "
         "qtdb lead 1: S-F1 / V-F1, V Se | qtdb lead 1: false S / V per hour |",
