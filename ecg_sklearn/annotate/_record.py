@@ -186,8 +186,8 @@ def annotate_record(
     sveb_gradual, sveb_noise : bool, default=True
         Runs of S calls that start and end gradually, as sinus rhythm speeds up, are N
         (:func:`~ecg_sklearn.record.rule_out_gradual_sveb`, with wider margins for runs
-        slower than 100 beats a minute); S calls where detections
-        come at random (noise) are Q (:func:`~ecg_sklearn.record.rule_out_sveb_in_noise`).
+        slower than 100 beats a minute); S calls where detections come at random
+        (noise) are Q (:func:`~ecg_sklearn.record.rule_out_sveb_in_noise`).
     veb_prematurity : float or None, default=0.95
         Beats called V with P(V) below 0.7 whose preceding interval exceeds this
         fraction of that reference, and that are followed by no pause (an interval

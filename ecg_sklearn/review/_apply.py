@@ -67,7 +67,8 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     reviewed : Bunch
         A copy of ``result`` with ``beat_labels`` and ``proba`` decided again,
         ``reviewed`` (True for the beats the expert labelled), ``followed`` (True for
-        the beats whose label now follows a reviewed beat) and ``adapted`` (True for
+        the beats whose label now follows a reviewed beat: their cluster's, or the
+        expert's verdict on the model's calls of their class) and ``adapted`` (True for
         the beats relabelled by the record's own classifier).
     """
     fs = check_fs(fs)
@@ -110,7 +111,7 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     undo = ruled_out_new_sveb(samples, beat_labels, old_labels, p_af, fs=fs, kept=reviewed)
     proba[undo], beat_labels[undo], followed[undo] = old_proba[undo], old_labels[undo], False
     if "N" in classes:
-        recalled = rejected_calls(old_labels, confidence, index, given, classes)
+        recalled = _rejected_calls(old_labels, confidence, index, given, classes)
         recalled &= ~(followed | reviewed)
         proba[recalled] = np.eye(len(classes))[classes.tolist().index("N")]
         beat_labels[recalled], followed[recalled] = "N", True
@@ -130,7 +131,7 @@ def apply_review(result, signal, fs, labels, *, clusters=None, record=None, adap
     return out
 
 
-def rejected_calls(labels, confidence, index, given, classes) -> np.ndarray:
+def _rejected_calls(labels, confidence, index, given, classes) -> np.ndarray:
     """The beats called S, V or F whose class the expert rejected on this record: at
     least :data:`MIN_REJECTED` of its reviewed calls (``labels[index]``) relabelled N
     (``classes[given]``), none confirmed; those whose ``confidence`` is at most that of
