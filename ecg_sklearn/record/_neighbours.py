@@ -107,7 +107,8 @@ def rule_out_veb_like_neighbours(
         raise ValueError(f"segments gave {segment.shape[0]} rows for {read.size} beats")
     like = _similarity(segment, np.searchsorted(read, index), np.searchsorted(read, around),
                        around >= 0)  # fmt: skip
-    move_probability(proba, index[like > threshold], v, n)
+    # A correlation is at most 1; rounding can take identical shapes past it.
+    move_probability(proba, index[np.minimum(like, 1.0) > threshold], v, n)
     return proba
 
 
