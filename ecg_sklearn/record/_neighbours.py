@@ -107,18 +107,18 @@ def rule_out_veb_like_neighbours(
         raise ValueError(f"segments gave {segment.shape[0]} rows for {read.size} beats")
     like = _similarity(segment, np.searchsorted(read, index), np.searchsorted(read, around),
                        around >= 0)  # fmt: skip
-    # A correlation is at most 1; rounding can take identical shapes past it.
-    move_probability(proba, index[np.minimum(like, 1.0) > threshold], v, n)
+    move_probability(proba, index[like > threshold], v, n)
     return proba
 
 
 def _similarity(segment, own, around, inside):
     """Correlation of the rows ``own`` of ``segment`` with the median of their rows
-    ``around`` (where ``inside``; NaN with fewer than 2)."""
+    ``around`` (where ``inside``; NaN with fewer than 2), at most 1."""
     median = np.full((own.size, segment.shape[1]), np.nan)
-    for count in np.unique(inside.sum(axis=1)):
-        rows = np.flatnonzero(inside.sum(axis=1) == count)
-        if count >= 2:
-            neighbours = around[rows][inside[rows]].reshape(rows.size, count)
-            median[rows] = np.median(segment[neighbours], axis=1)
-    return np.sum(unit_rows(segment[own]) * unit_rows(median), axis=1)
+    counts = inside.sum(axis=1)
+    for count in np.unique(counts[counts >= 2]):
+        rows = np.flatnonzero(counts == count)
+        neighbours = around[rows][inside[rows]].reshape(rows.size, count)
+        median[rows] = np.median(segment[neighbours], axis=1)
+    # Rounding can take the correlation of identical shapes past 1.
+    return np.minimum(np.sum(unit_rows(segment[own]) * unit_rows(median), axis=1), 1.0)
