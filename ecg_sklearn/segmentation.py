@@ -124,20 +124,32 @@ def _neighbour_average(ecg, flat, n_before, n_after):
     """
     n, n_leads, T = ecg.shape
     c, length = T // 2, n_before + n_after + 1
-    rows, cols = np.divmod(flat, T)
-    keep = (cols != c) & (cols >= n_before) & (cols + n_after < T)
-    rows, cols = rows[keep], cols[keep]
+    rows, cols = neighbour_marks(flat, T, n_before, n_after)
     crops = sliding_window_view(ecg, length, axis=-1)  # (n, n_leads, T - length + 1, length)
     picked = crops[rows, :, cols - n_before].reshape(rows.size, n_leads * length)
+    mean, alone = row_means(picked, rows, n)
+    mean = mean.reshape(n, n_leads, length)
+    mean[alone] = crops[alone, :, c - n_before]
+    return mean
+
+
+def neighbour_marks(flat, T, n_before, n_after):
+    """``(rows, cols)`` of the marks at the sorted flat indices ``flat`` of windows of
+    ``T`` samples that are not the window's own beat and whose crop fits in it."""
+    rows, cols = np.divmod(flat, T)
+    keep = (cols != T // 2) & (cols >= n_before) & (cols + n_after < T)
+    return rows[keep], cols[keep]
+
+
+def row_means(picked, rows, n):
+    """``(mean, alone)``: for each of ``n`` rows the mean of the rows of ``picked`` that
+    ``rows`` (sorted) assigns to it, one sparse product; ``alone`` where it has none."""
     count = np.bincount(rows, minlength=n)
     weights = (1.0 / count[rows]).astype(picked.dtype)
     average = sparse.csr_matrix(
         (weights, np.arange(rows.size), np.r_[0, np.cumsum(count)]), shape=(n, rows.size)
     )
-    mean = np.asarray(average @ picked).reshape(n, n_leads, length)
-    alone = count == 0
-    mean[alone] = crops[alone, :, c - n_before]
-    return mean
+    return np.asarray(average @ picked), count == 0
 
 
 def _context_columns(channel, n_context):

@@ -215,3 +215,31 @@ def _chunks_of(monkeypatch, rows):
 
     monkeypatch.setattr(segmentation, "ROWS_PER_CHUNK", rows)
     monkeypatch.setattr(_rr_intervals, "ROWS_PER_CHUNK", rows)
+
+
+@pytest.mark.parametrize(("neighbours", "rhythm"), [(True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("n_leads", [1, 2])
+def test_rows_cut_from_the_signal_are_the_windows_rows(neighbours, rhythm, n_leads):
+    # annotate_record's rows without the windows: value for value what the segmenter
+    # gives for the windows, at the record's ends, beside a lone beat and in between.
+    from ecg_sklearn.annotate._rows import reads_windows_only, segmenter_rows
+    from ecg_sklearn.features import average_rr, record_context
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    signal = rng.normal(size=(n_leads, n)).astype(np.float32)
+    beats = np.r_[5, 60, 150, 230, 330, 2000, 3600, 3700, 3780, 3850, 3990]
+    X = make_beat_windows(signal, beats, FS, context=1.0)
+    seg = BeatSegmenter(
+        fs=FS, before=0.2, after=0.3, neighbours=neighbours, rhythm_features=rhythm
+    ).fit(X)
+    assert reads_windows_only(seg)
+    index = np.r_[0, 2, 5, 7, 10]
+    rows = segmenter_rows(
+        seg, signal, beats, index, average_rr(beats, FS), record_context(signal, beats, FS)[index]
+    )
+    expected = seg.transform(X[index])
+    np.testing.assert_array_equal(rows, expected)
+    assert rows.layout == expected.layout
+    assert not reads_windows_only(BeatSegmenter(fs=FS, rr_context=False).fit(X[:, :-1]))
+    assert not reads_windows_only(BeatSegmenter(fs=FS))

@@ -113,6 +113,18 @@ def test_small_batches_take_record_level_values_from_the_beats_in_reach(model, m
     np.testing.assert_allclose(result.proba, proba, rtol=0, atol=1e-6)
 
 
+def test_rows_without_windows_give_the_windows_probabilities(model, monkeypatch):
+    # The segmenter's rows cut straight from the filtered record (the default) and
+    # through beat windows: the same probabilities exactly, batch edges included.
+    rec = load_record("232", sample_data_dir(), leads="MLII")
+    monkeypatch.setattr(_chunked, "_BEATS_PER_CHUNK", 40)
+    direct = annotate_record(model, rec.signal, rec.fs, chunk_duration=20.0)
+    monkeypatch.setattr(_chunked, "reads_windows_only", lambda segmenter: False)
+    windows = annotate_record(model, rec.signal, rec.fs, chunk_duration=20.0)
+    np.testing.assert_array_equal(direct.beat_samples, windows.beat_samples)
+    np.testing.assert_array_equal(direct.proba, windows.proba)
+
+
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_chunks_teach_the_record_as_the_whole_record_does(model, monkeypatch, n_jobs):
     # A model of 2 epochs is unsure of most beats: its calls above 0.3 teach the

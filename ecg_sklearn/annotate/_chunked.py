@@ -33,6 +33,7 @@ from ..features._windows import average_rr, make_beat_windows, rhythm_context
 from ..signal._filtering import ECGFilter
 from ..signal._qrs import detect_qrs
 from ..signal._quality import flat_blocks, stretches_from_blocks
+from ._rows import reads_windows_only, segmenter_rows
 
 #: Seconds of signal the detector reads at a time in :func:`annotate_record`.
 DEFAULT_CHUNK_DURATION = 600.0
@@ -194,6 +195,18 @@ def record_templates(source, beats, size, *, p_wave=False):
 FILTER_MARGIN_S = 10.0
 
 
+def _after_filter(pipeline, filter_once, with_context):
+    """``(steps, direct)``: the steps that read each batch's windows (those after the
+    filter of a pipeline that filters first, with ``filter_once``: the batch's stretch
+    is then filtered once and the windows cut from it), and whether they are a
+    segmenter and a classifier, the segmenter's rows then cut without the windows."""
+    filters_first = isinstance(pipeline, Pipeline) and isinstance(pipeline[0], ECGFilter)
+    if not (filter_once and filters_first and len(pipeline) > 1):
+        return pipeline, False
+    steps = pipeline[1:]
+    return steps, with_context and len(steps) == 2 and reads_windows_only(steps[0])
+
+
 def classify_in_chunks(
     pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, with_context, jobs,
     keep=(), timeline=None, filter_once=False,
@@ -209,7 +222,10 @@ def classify_in_chunks(
     reference beats, found first. The rhythm and average interval read ``timeline``
     (:func:`~ecg_sklearn.signal.rhythm_timeline`; default: ``beats``). ``filter_once``:
     a pipeline that starts with its filter gets windows cut from each batch's stretch
-    filtered once (with :data:`FILTER_MARGIN_S` on either side), for its later steps.
+    filtered once (with :data:`FILTER_MARGIN_S` on either side), for its later steps;
+    when those are a segmenter that :func:`~._rows.reads_windows_only` and the
+    classifier, the segmenter's rows come from the filtered stretch without the windows
+    (:func:`~._rows.segmenter_rows`, the same values).
     """
     fs, n = source.model_fs, source.n_samples
     timeline = beats if timeline is None else timeline
@@ -221,10 +237,7 @@ def classify_in_chunks(
     if qrs_wanted and beats.size >= 3:
         template, p_template = record_templates(source, beats, size, p_wave=p_wave_wanted)
 
-    # A pipeline that filters first: each batch's stretch of the record is filtered
-    # once and the windows cut from it go to the steps after the filter.
-    filters_first = isinstance(pipeline, Pipeline) and isinstance(pipeline[0], ECGFilter)
-    steps = pipeline[1:] if filter_once and filters_first and len(pipeline) > 1 else pipeline
+    steps, direct = _after_filter(pipeline, filter_once, with_context)
     filter_margin = int(FILTER_MARGIN_S * fs) if steps is not pipeline else 0
 
     def classify(i0, i1):
@@ -258,6 +271,13 @@ def classify_in_chunks(
             context = np.column_stack([rhythm, qrs])
         if steps is not pipeline:
             signal = pipeline[0].filter_signal(read)[:, lo - m0 : hi - m0]
+        if direct:  # the segmenter's rows without the windows, then the classifier
+            X = segmenter_rows(
+                steps[0], signal, beats[j0:j1] - lo, np.arange(i0 - j0, i1 - j0), avg_rr,
+                context[rows],
+            )  # fmt: skip
+            with config_context(assume_finite=True):
+                return steps[-1].predict_proba(X), {k: v[rows] for k, v in similarity.items()}
         X = make_beat_windows(
             signal, beats[j0:j1] - lo, fs, context=half / fs, avg_rr=avg_rr,
             rr_context=with_context, context_features=context,

@@ -75,10 +75,6 @@ def rr_chunk(M, flat, fs, offset, rhythm=False):
     """:func:`rr_features` of the windows ``offset ..`` whose beat channel is ``M``."""
     n, T = M.shape
     c = T // 2
-    rows, cols = flat // T, flat % T
-    starts = np.searchsorted(rows, np.arange(n), side="left")
-    ends = np.searchsorted(rows, np.arange(n), side="right")
-    centre = np.minimum(np.searchsorted(flat, np.arange(n) * T + c), max(flat.size - 1, 0))
     avg = M[:, c].astype(np.float64)
     unmarked = ~(avg > 0)
     if unmarked.any():
@@ -87,6 +83,18 @@ def rr_chunk(M, flat, fs, offset, rhythm=False):
             f"{c}) of the beat channel, the first at row {offset + np.argmax(unmarked)}: "
             "were they built with make_beat_windows, with the segmenter's rr_context?"
         )
+    return rr_from_marks(flat, n, T, avg, fs, rhythm)
+
+
+def rr_from_marks(flat, n, T, avg, fs, rhythm=False):
+    """:func:`rr_features` of ``n`` windows of ``T`` samples whose beats are marked at
+    the sorted flat indices ``flat`` (a beat at each centre), the centre beats' average
+    RR interval being ``avg`` (float64)."""
+    c = T // 2
+    rows, cols = flat // T, flat % T
+    starts = np.searchsorted(rows, np.arange(n), side="left")
+    ends = np.searchsorted(rows, np.arange(n), side="right")
+    centre = np.minimum(np.searchsorted(flat, np.arange(n) * T + c), max(flat.size - 1, 0))
     left = np.where(centre > starts, cols[np.maximum(centre - 1, 0)], -1)
     right = np.where(centre + 1 < ends, cols[np.minimum(centre + 1, flat.size - 1)], T)
     pre = np.where(left >= 0, c - left, c) / fs
