@@ -9,7 +9,9 @@ the record-level decisions included) with one thread (``torch.set_num_threads(1)
 ``--repeats`` runs, the rates and ways in turn. Beside it, the window path: the same
 model's ``predict_proba`` on the loader's DS2 windows at 360 Hz (filter, segmenter,
 network; no detection, no record-level decisions), and the whole-record path at 360 Hz
-with each window filtered (``filter_once=False``). Then a profile of one pass of the
+with each window filtered (``filter_once=False``) and with the segmenter reading beat
+windows (as it does for a pipeline of other steps) instead of its rows cut straight
+from the filtered record (the same labels). Then a profile of one pass of the
 whole-record path at 360 Hz with one thread (``cProfile``): the cumulative seconds of
 its main steps. Writes ``benchmarks/results/record_speed.json`` and its section of
 ``docs/benchmarks.md``.
@@ -25,11 +27,13 @@ import cProfile
 import pstats
 import sys
 import time
+from unittest.mock import patch
 
 import torch
 from _common import machine, on_machine, read_json, write_json, write_section
 
 from ecg_sklearn import annotate_record, load_pretrained
+from ecg_sklearn.annotate import _chunked
 from ecg_sklearn.io import DS2, get_data_home, load_mitdb, load_record
 from ecg_sklearn.signal import resample_record
 
@@ -37,10 +41,10 @@ from ecg_sklearn.signal import resample_record
 STEPS = [
     ("QRS detection and flat stretches", "detect_in_chunks", "annotate/_chunked.py"),
     ("dominant beat and P wave", "record_templates", "annotate/_chunked.py"),
-    ("windows, pipeline (filter, segmenter, network) and rhythm features",
+    ("beat rows and network (filter, segmenter, network) and rhythm features",
      "classify_in_chunks", "annotate/_chunked.py"),
     ("of which the filter (ECGFilter.filter_signal)", "filter_signal", "signal/_filtering.py"),
-    ("of which the segmenter (BeatSegmenter.transform)", "transform", "segmentation.py"),
+    ("of which the segmenter's rows (segmenter_rows)", "segmenter_rows", "annotate/_rows.py"),
     ("of which the network (predict_in_batches)", "predict_in_batches", "nn/_training.py"),
     ("AF probability", "af_probability", "record/_af.py"),
     ("record-level rules (RecordDecision.apply_rules)", "apply_rules", "record/_chain.py"),
@@ -94,6 +98,7 @@ def main(argv=None):
     times = {(fs, way): [] for fs in args.rates for way in ("one thread", "all cores")}
     times["window path"] = []
     times["each window filtered"] = []
+    times["beat windows"] = []
     n_threads = torch.get_num_threads()
     annotate_all(pipe, at_360[:1], None)  # warm-up
     for _ in range(args.repeats):
@@ -108,6 +113,11 @@ def main(argv=None):
         t = time.perf_counter()
         annotate_all(pipe, records[360.0], None, filter_once=False)
         times["each window filtered"].append(time.perf_counter() - t)
+        # The segmenter's rows through beat windows, as for a pipeline of other steps.
+        with patch.object(_chunked, "reads_windows_only", lambda segmenter: False):
+            t = time.perf_counter()
+            annotate_all(pipe, records[360.0], None)
+            times["beat windows"].append(time.perf_counter() - t)
         t = time.perf_counter()
         pipe.predict_proba(windows)
         times["window path"].append(time.perf_counter() - t)
@@ -121,6 +131,8 @@ def main(argv=None):
     ]
     rows.append({"rate": 360.0, "way": "one thread, each window filtered (filter_once=False)",
                  "beats": beats[360.0], "seconds": min(times["each window filtered"])})  # fmt: skip
+    rows.append({"rate": 360.0, "way": "one thread, the segmenter reading beat windows",
+                 "beats": beats[360.0], "seconds": min(times["beat windows"])})  # fmt: skip
     rows.append({"rate": 360.0, "way": "window path, one thread", "beats": len(windows),
                  "seconds": min(times["window path"])})  # fmt: skip
     command = " ".join(["python benchmarks/record_speed.py", *(argv or sys.argv[1:])])
