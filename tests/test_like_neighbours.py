@@ -4,7 +4,9 @@ noise are Q."""
 import numpy as np
 import pytest
 
-from ecg_sklearn.record import rule_out_veb_in_noise, rule_out_veb_like_neighbours
+from ecg_sklearn.features._dominant import qrs_segments
+from ecg_sklearn.io import load_record, load_sample, sample_data_dir
+from ecg_sklearn.record import LoadedBeats, rule_out_veb_in_noise, rule_out_veb_like_neighbours
 
 CLASSES = np.array(["F", "N", "Q", "S", "V"])
 T = np.linspace(-1.0, 1.0, 40)
@@ -112,3 +114,19 @@ def test_v_calls_among_noise_detections_become_q():
     decided = CLASSES[proba.argmax(axis=1)]
     assert decided[20] == "V" and decided[49] == "S"  # away from the noise; not V
     assert decided[47] == decided[51] == "Q"
+
+
+def test_loaded_beats_read_the_qrs_segments_of_the_rows_records():
+    # The loaders' windows read each record's QRS segments again from the folder, for
+    # the rows asked only (rows of two records, in order).
+    data = load_sample(["100", "208"], verbose=0)
+    beats = LoadedBeats(data, sample_data_dir())
+    first, second = (np.flatnonzero(data.groups == r) for r in ("100", "208"))
+    rows = np.r_[first[[3, 7]], second[:5]]
+    expected = []
+    for record in ("100", "208"):
+        signal = load_record(record, sample_data_dir(), leads="MLII").signal
+        expected.append(
+            qrs_segments(signal, data.samples[rows[data.groups[rows] == record]], data.fs)
+        )
+    np.testing.assert_allclose(beats.qrs_segments(rows), np.concatenate(expected))

@@ -78,7 +78,8 @@ def loaded_qrs_segments(data, data_dir, rows) -> np.ndarray:
     samples, groups = np.asarray(data.samples), np.asarray(data.groups)
     rows = np.asarray(rows, dtype=np.int64)
     out = None
-    wanted = Bunch(data, groups=groups[rows])  # only the records of ``rows``
+    # Only the records of ``rows``.
+    wanted = Bunch(groups=groups[rows], fs=data.fs, record_leads=data.record_leads)
     for mine, signal in loaded_records(wanted, data_dir):
         segments = qrs_segments(signal, samples[rows[mine]], data.fs)
         if out is None:
