@@ -10,7 +10,9 @@ reviewed beats and the reference beats they match are left out of the scores
 
 * ``--split DS1`` (design): each DS1 record annotated by the fold model that never saw
   its patient (the models of ``benchmarks/cross_database.py``, cached and fitted when
-  missing). ``--split DS2``: the shipped model (the final look of an issue).
+  missing). ``--split DS2``: the shipped model (the final look of an issue), written to
+  ``benchmarks/results/review_ds2.json`` and the ``review_ds2`` section, beside the
+  DS1 figures.
 * ``--qtdb``: the 54 records of ``../shared/data/qtdb-other`` (250 Hz, lead 1), the
   shipped model (trained on DS1, which shares no record with them).
 
@@ -164,6 +166,10 @@ def main(argv=None):
         annotated = annotate_first_lead(qtdb)
         results["qtdb"] = rows(annotated, args.k, "qtdb-other")
         results["qtdb_untaught"] = untaught_row(annotated, "qtdb-other")
+    if args.split == "DS2":  # the final look of an issue, beside the DS1 design figures
+        write_json("review_ds2", results)
+        write_section("review_ds2", markdown(results))
+        return
     write_json("review", results)
     figure(results)
     write_section("review", markdown(results))
@@ -193,14 +199,16 @@ def figure(results):
 
 
 def markdown(results) -> str:
+    ds2 = results["split"] == "DS2"
     lines = [
-        "## Expert review: a few reviewed beats per record",
+        "### Expert review on DS2" if ds2 else "## Expert review: a few reviewed beats per record",
         "",
         f"A simulated expert labels the k beats `suggest_review` picks per record "
         f"(the reference label of each); `apply_review` decides the record again; the "
         f"reviewed beats are left out of the scores (bxb: missed and extra beats count). "
-        f"{results['split']}: {results['model']}, MLII; qtdb-other: the shipped model, "
-        f"lead 1. Machine: {results['machine']}.",
+        f"{results['split']}: {results['model']}, MLII"
+        + ("; qtdb-other: the shipped model, lead 1" if "qtdb" in results else "")
+        + f". Machine: {results['machine']}.",
         "",
         "| set | k | S Se | S +P | S-F1 | V Se | V +P | V-F1 | false S / h | false V / h |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -238,8 +246,9 @@ def markdown(results) -> str:
     lines += ["", f"On a {t['hours']:.0f}-hour record ({t['beats']:,} beats; record 100 joined "
               f"48 times) the suggestions take {t['suggest_s']:.1f} s and applying 12 answers "
               f"{t['apply_s']:.1f} s (the clusters computed again)."]  # fmt: skip
-    lines += ["", "![S-F1 and V-F1 against k](figures/review.png)", "",
-              f"Command: `{results['command'].strip()}`", ""]  # fmt: skip
+    if not ds2:
+        lines += ["", "![S-F1 and V-F1 against k](figures/review.png)"]
+    lines += ["", f"Command: `{results['command'].strip()}`", ""]
     return "\n".join(lines)
 
 

@@ -49,6 +49,8 @@ def _script(name):
         return importlib.import_module("tune")
     if name in ("cross_database_candidates", "cross_database_ds2"):
         return importlib.import_module("cross_database")
+    if name == "review_ds2":
+        return importlib.import_module("review")
     return importlib.import_module(SCRIPTS[name])
 
 
