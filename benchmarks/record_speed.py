@@ -114,7 +114,7 @@ def main(argv=None):
         annotate_all(pipe, records[360.0], None, filter_once=False)
         times["each window filtered"].append(time.perf_counter() - t)
         # The segmenter's rows through beat windows, as for a pipeline of other steps.
-        with patch.object(_chunked, "reads_windows_only", lambda segmenter: False):
+        with patch.object(_chunked, "rows_without_windows", lambda segmenter: False):
             t = time.perf_counter()
             annotate_all(pipe, records[360.0], None)
             times["beat windows"].append(time.perf_counter() - t)

@@ -222,7 +222,7 @@ def _chunks_of(monkeypatch, rows):
 def test_rows_cut_from_the_signal_are_the_windows_rows(neighbours, rhythm, n_leads):
     # annotate_record's rows without the windows: value for value what the segmenter
     # gives for the windows, at the record's ends, beside a lone beat and in between.
-    from ecg_sklearn.annotate._rows import reads_windows_only, segmenter_rows
+    from ecg_sklearn.annotate._rows import rows_without_windows, segmenter_rows
     from ecg_sklearn.features import average_rr, record_context
 
     rng = np.random.default_rng(0)
@@ -233,7 +233,7 @@ def test_rows_cut_from_the_signal_are_the_windows_rows(neighbours, rhythm, n_lea
     seg = BeatSegmenter(
         fs=FS, before=0.2, after=0.3, neighbours=neighbours, rhythm_features=rhythm
     ).fit(X)
-    assert reads_windows_only(seg)
+    assert rows_without_windows(seg)
     index = np.r_[0, 2, 5, 7, 10]
     rows = segmenter_rows(
         seg, signal, beats, index, average_rr(beats, FS), record_context(signal, beats, FS)[index]
@@ -241,5 +241,5 @@ def test_rows_cut_from_the_signal_are_the_windows_rows(neighbours, rhythm, n_lea
     expected = seg.transform(X[index])
     np.testing.assert_array_equal(rows, expected)
     assert rows.layout == expected.layout
-    assert not reads_windows_only(BeatSegmenter(fs=FS, rr_context=False).fit(X[:, :-1]))
-    assert not reads_windows_only(BeatSegmenter(fs=FS))
+    assert not rows_without_windows(BeatSegmenter(fs=FS, rr_context=False).fit(X[:, :-1]))
+    assert not rows_without_windows(BeatSegmenter(fs=FS))

@@ -33,7 +33,7 @@ from ..features._windows import average_rr, make_beat_windows, rhythm_context
 from ..signal._filtering import ECGFilter
 from ..signal._qrs import detect_qrs
 from ..signal._quality import flat_blocks, stretches_from_blocks
-from ._rows import reads_windows_only, segmenter_rows
+from ._rows import rows_without_windows, segmenter_rows
 
 #: Seconds of signal the detector reads at a time in :func:`annotate_record`.
 DEFAULT_CHUNK_DURATION = 600.0
@@ -204,7 +204,7 @@ def _after_filter(pipeline, filter_once, with_context):
     if not (filter_once and filters_first and len(pipeline) > 1):
         return pipeline, False
     steps = pipeline[1:]
-    return steps, with_context and len(steps) == 2 and reads_windows_only(steps[0])
+    return steps, with_context and len(steps) == 2 and rows_without_windows(steps[0])
 
 
 def classify_in_chunks(
@@ -223,7 +223,7 @@ def classify_in_chunks(
     (:func:`~ecg_sklearn.signal.rhythm_timeline`; default: ``beats``). ``filter_once``:
     a pipeline that starts with its filter gets windows cut from each batch's stretch
     filtered once (with :data:`FILTER_MARGIN_S` on either side), for its later steps;
-    when those are a segmenter that :func:`~._rows.reads_windows_only` and the
+    when those are a segmenter (:func:`~._rows.rows_without_windows`) and the
     classifier, the segmenter's rows come from the filtered stretch without the windows
     (:func:`~._rows.segmenter_rows`, the same values).
     """

@@ -15,12 +15,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..features._rr_intervals import rr_from_marks
 from ..segmentation import BeatFeatures, BeatLayout, BeatSegmenter, neighbour_marks, row_means
 
-__all__ = ["reads_windows_only", "segmenter_rows"]
+__all__ = ["rows_without_windows", "segmenter_rows"]
 
 
-def reads_windows_only(segmenter) -> bool:
-    """Whether ``segmenter`` is a fitted :class:`~ecg_sklearn.BeatSegmenter` of windows
-    with the beat and record-context channels (what :func:`segmenter_rows` makes)."""
+def rows_without_windows(segmenter) -> bool:
+    """Whether :func:`segmenter_rows` can give ``segmenter``'s rows: a fitted
+    :class:`~ecg_sklearn.BeatSegmenter` of windows with the beat and record-context
+    channels."""
     return (
         type(segmenter) is BeatSegmenter
         and hasattr(segmenter, "n_timepoints_in_")
@@ -37,7 +38,7 @@ def segmenter_rows(segmenter, signal, beats, index, avg_rr, context_features) ->
     ----------
     segmenter : BeatSegmenter
         Fitted on windows with the beat and record-context channels
-        (:func:`reads_windows_only`).
+        (:func:`rows_without_windows`).
     signal : ndarray, shape (n_leads, n_samples)
         The (filtered) signal the windows would be cut from.
     beats : ndarray of int, shape (n_beats,)
@@ -61,7 +62,8 @@ def segmenter_rows(segmenter, signal, beats, index, avg_rr, context_features) ->
     n_leads, n, centre = signal.shape[0], len(index), beats[index]
     # Windows past the record's ends are padded with its edge values.
     padded = np.pad(signal.astype(np.float32, copy=False), ((0, 0), (c, c)), mode="edge")
-    crops = sliding_window_view(padded, length, axis=-1)  # crop of a beat at b + c - n_before
+    # The crop of the beat at sample b starts at b + c - n_before of the padded signal.
+    crops = sliding_window_view(padded, length, axis=-1)
 
     # The marks of each window (flat indices row * T + column, sorted): the beats within
     # c samples of its own.
@@ -87,7 +89,7 @@ def segmenter_rows(segmenter, signal, beats, index, avg_rr, context_features) ->
     if segmenter.neighbours:
         near, cols = neighbour_marks(flat, T, n_before, n_after)
         # The neighbour at column k of window i is the beat at centre[i] - c + k.
-        start = centre[near] - c + cols + c - n_before
+        start = centre[near] + cols - n_before
         picked = crops[:, start].transpose(1, 0, 2).reshape(near.size, n_leads * length)
         mean, alone = row_means(picked, near, n)
         mean = mean.reshape(n, n_leads, length)
