@@ -7,6 +7,7 @@ import pytest
 from ecg_sklearn.features._dominant import qrs_segments
 from ecg_sklearn.io import load_record, load_sample, sample_data_dir
 from ecg_sklearn.record import LoadedBeats, rule_out_veb_in_noise, rule_out_veb_like_neighbours
+from ecg_sklearn.record import _neighbours as neighbours_module
 
 CLASSES = np.array(["F", "N", "Q", "S", "V"])
 T = np.linspace(-1.0, 1.0, 40)
@@ -62,6 +63,26 @@ def test_unconfident_v_calls_like_their_neighbours_become_n():
     (rows,) = read
     assert 60 in rows and 86 in rows and 94 in rows and 40 not in rows
     assert np.all(np.diff(rows) > 0)
+
+
+def test_v_calls_are_compared_a_block_at_a_time(monkeypatch):
+    # Blocks of 2 compared calls: each read holds one block's beats and their
+    # neighbours, and the decisions are those of one read.
+    beats, shapes, calls, p_call = record()
+    whole = rule_out_veb_like_neighbours(
+        proba_of(calls, p_call), CLASSES, beats, lambda rows: shapes[rows]
+    )
+    monkeypatch.setattr(neighbours_module, "_BLOCK", 2)
+    read = []
+
+    def segments(rows):
+        read.append(np.asarray(rows))
+        return shapes[rows]
+
+    blocks = rule_out_veb_like_neighbours(proba_of(calls, p_call), CLASSES, beats, segments)
+    np.testing.assert_array_equal(blocks, whole)
+    assert len(read) == 2  # the 4 unconfident V calls, 2 at a time
+    assert 2 in read[0] and 60 in read[0] and 90 not in read[0] and 90 in read[1]
 
 
 def test_neighbours_come_from_the_beat_s_own_record_only():

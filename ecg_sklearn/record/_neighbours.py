@@ -39,6 +39,11 @@ NEIGHBOUR_BEATS = 4
 LIKE_NEIGHBOURS_CONFIDENCE = 0.8
 
 
+#: V calls compared at a time (their segments and their neighbours' are read per block:
+#: memory bounded whatever the record's length).
+_BLOCK = 512
+
+
 def rule_out_veb_like_neighbours(
     proba, classes, beat_samples, segments, *, groups=None,
     threshold: float = VEB_LIKE_NEIGHBOURS, confidence: float = LIKE_NEIGHBOURS_CONFIDENCE,
@@ -64,8 +69,8 @@ def rule_out_veb_like_neighbours(
         ``segments(rows)``: the QRS segments of the beats at the sorted indices
         ``rows`` (a fixed span around each beat of one lead, e.g. 0.1 s before to
         0.15 s after with the linear trend removed, as the dominant beat is made of),
-        an array of shape ``(len(rows), n_span)``. Called once, with
-        the beats the rule compares only.
+        an array of shape ``(len(rows), n_span)``. Called with the beats the rule
+        compares only, for a block of at most 512 V calls at a time.
     groups : array-like, shape (n_beats,), optional
         Record of each beat; default: all one record.
     threshold : float, default=0.97
@@ -101,14 +106,24 @@ def rule_out_veb_like_neighbours(
     if not compared:
         return proba
     index, around = np.concatenate(compared), np.concatenate(around)
+    like = np.concatenate([
+        _like_neighbours(segments, index[b : b + _BLOCK], around[b : b + _BLOCK])
+        for b in range(0, index.size, _BLOCK)
+    ])  # fmt: skip
+    move_probability(proba, index[like > threshold], v, n)
+    return proba
+
+
+def _like_neighbours(segments, index, around):
+    """The correlation of each beat ``index`` with the median QRS of its neighbours
+    ``around`` (-1: none), their segments read once."""
     read = np.unique(np.r_[index, around[around >= 0]])
     segment = np.asarray(segments(read), dtype=np.float64)
     if segment.shape[0] != read.size:
         raise ValueError(f"segments gave {segment.shape[0]} rows for {read.size} beats")
-    like = _similarity(segment, np.searchsorted(read, index), np.searchsorted(read, around),
-                       around >= 0)  # fmt: skip
-    move_probability(proba, index[like > threshold], v, n)
-    return proba
+    return _similarity(
+        segment, np.searchsorted(read, index), np.searchsorted(read, around), around >= 0
+    )
 
 
 def _similarity(segment, own, around, inside):
