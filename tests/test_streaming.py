@@ -22,6 +22,7 @@ from ecg_sklearn.features._dominant import qrs_segments
 from ecg_sklearn.io import MITDB_RECORDS, load_record, open_record, sample_data_dir
 from ecg_sklearn.io._streaming import WFDBSignal
 from ecg_sklearn.record import _af as af_module
+from ecg_sklearn.record import _neighbours as neighbours_module
 from ecg_sklearn.record import _prematurity as prematurity_module
 from ecg_sklearn.record import _self_teach as self_teach_module
 from ecg_sklearn.record import (
@@ -272,9 +273,11 @@ def test_memory_is_bounded_by_the_chunk_not_the_record(model, monkeypatch):
     monkeypatch.setattr(af_module, "_BLOCK_BEATS", 256)
     monkeypatch.setattr(self_teach_module, "MAX_TAUGHT", 500)
     monkeypatch.setattr(self_teach_module, "_QUERY_BLOCK", 256)
+    monkeypatch.setattr(neighbours_module, "_BLOCK", 16)
     rec = load_record("100", sample_data_dir(), leads="MLII")
     kwargs = dict(sveb_rule_in=0.8)  # the optional P-wave rule in too
-    annotate_record(model, rec.signal, rec.fs, chunk_duration=60.0, **kwargs)  # caches filled
+    for copies in (4, 12):  # caches filled (FFT plans and the like, of each length)
+        annotate_record(model, np.tile(rec.signal, copies), rec.fs, chunk_duration=60.0, **kwargs)
 
     def peak(copies, chunk_duration):
         signal = np.tile(rec.signal, copies)
