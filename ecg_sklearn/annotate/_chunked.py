@@ -44,9 +44,8 @@ DEFAULT_CHUNK_DURATION = 600.0
 _DETECTION_MARGIN = 30.0
 
 
-#: Beats classified at a time: their rows cut straight from the signal (a few kB a
-#: beat), or at most _WINDOWS_PER_CHUNK through beat windows (17 kB a beat at 360 Hz).
-_BEATS_PER_CHUNK, _WINDOWS_PER_CHUNK = 4096, 1024
+#: Beats classified at a time.
+_BEATS_PER_CHUNK = 1024
 
 
 #: Beats further apart than this many seconds are read separately.
@@ -212,7 +211,7 @@ def classify_in_chunks(
     pipeline, source, beats, n_times, avg_rr_span, chunk_duration, progress, with_context, jobs,
     keep=(), timeline=None, filter_once=False,
 ):  # fmt: skip
-    """Probabilities of ``beats``, classified a batch of beats at a time, and
+    """Probabilities of ``beats``, classified ``_BEATS_PER_CHUNK`` beats at a time, and
     the similarities named in ``keep`` (``"qrs_similarity"`` to the dominant beat,
     ``"p_wave_similarity"`` to the dominant P wave), a dict of float32 arrays.
 
@@ -295,8 +294,7 @@ def classify_in_chunks(
     # same sizes, which the allocator reuses), cut also where beats are more than a
     # chunk apart (so that a batch never reads more than a chunk of beatless signal).
     gaps = np.flatnonzero(np.diff(beats) > size) + 1
-    per_batch = _BEATS_PER_CHUNK if direct else min(_BEATS_PER_CHUNK, _WINDOWS_PER_CHUNK)
-    starts = np.union1d(np.arange(0, beats.size, per_batch), gaps)
+    starts = np.union1d(np.arange(0, beats.size, _BEATS_PER_CHUNK), gaps)
     batches = list(zip(starts, [*starts[1:], beats.size], strict=True))
     proba = None
     similarity = {key: np.empty(beats.size, np.float32) for key in keep}
