@@ -7,11 +7,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ecg_sklearn import BeatSegmenter, ECGFilter
+from ecg_sklearn.annotate._rows import rows_without_windows, segmenter_rows
 from ecg_sklearn.features import (
     RHYTHM_FEATURES,
     RR_FEATURES,
+    average_rr,
     dominant_similarity,
     make_beat_windows,
+    record_context,
     rr_features,
 )
 from ecg_sklearn.features._rhythm import RR_CONTEXT_FEATURES
@@ -222,9 +225,6 @@ def _chunks_of(monkeypatch, rows):
 def test_rows_cut_from_the_signal_are_the_windows_rows(neighbours, rhythm, n_leads):
     # annotate_record's rows without the windows: value for value what the segmenter
     # gives for the windows, at the record's ends, beside a lone beat and in between.
-    from ecg_sklearn.annotate._rows import rows_without_windows, segmenter_rows
-    from ecg_sklearn.features import average_rr, record_context
-
     rng = np.random.default_rng(0)
     n = 4000
     signal = rng.normal(size=(n_leads, n)).astype(np.float32)
